@@ -1,0 +1,591 @@
+"""Read a lägesbild run configuration (TOML) into frozen dataclasses.
+
+The configuration is the one source of truth for every parameter of a run. Each
+section of the TOML file maps to one dataclass below; unknown keys, missing
+required keys and values of the wrong type raise :class:`~geolage.errors.ConfigError`
+naming the key and what is expected. Relative paths are resolved against the
+folder of the configuration file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .categories import CATEGORIES
+from .errors import ConfigError
+
+__all__ = [
+    "Config",
+    "ProjectConfig",
+    "DistrictsConfig",
+    "LayerConfig",
+    "OverlayConfig",
+    "SourceConfig",
+    "ColumnsConfig",
+    "AreasConfig",
+    "PeriodsConfig",
+    "GridConfig",
+    "ValidationConfig",
+    "StatisticsConfig",
+    "DensityConfig",
+    "HotspotsConfig",
+    "EmergingConfig",
+    "NearRepeatConfig",
+    "ForecastConfig",
+    "OutputConfig",
+    "read_config",
+    "config_from_dict",
+]
+
+FORMATS = ("csv", "excel", "gpkg", "geojson", "parquet")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "excel",
+    ".xls": "excel",
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".parquet": "parquet",
+}
+
+
+# --------------------------------------------------------------------------- sections
+@dataclass(frozen=True)
+class ProjectConfig:
+    """``[project]``: name, language and run-wide settings."""
+
+    name: str = "Lägesbild"
+    language: Literal["sv", "en"] = "sv"
+    #: CRS of every layer and of all analysis (metres). Default SWEREF 99 TM.
+    crs: str = "EPSG:3006"
+    #: Seed for every random step (permutations, jitter, simulation).
+    seed: int = 12345
+    #: True when the incidents are synthetic: every output then says so.
+    synthetic: bool = False
+    #: Municipality code (kommunkod), used to pick Brå's published totals.
+    municipality_code: str | None = None
+    #: Brå's yearly totals for the municipality (CSV as in data/reference), for coverage.
+    bra_totals: Path | None = None
+    #: Date that counts as "today" for the future-date check; default the run date.
+    as_of: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LayerConfig:
+    """A vector layer: a path and, for GeoPackages, the layer name."""
+
+    path: Path
+    layer: str | None = None
+
+
+@dataclass(frozen=True)
+class DistrictsConfig:
+    """``[districts]``: the district polygons (e.g. RegSO or DeSO) and their population."""
+
+    path: Path
+    id_field: str
+    name_field: str
+    layer: str | None = None
+    population_field: str | None = None
+    #: Optional CSV with population per district and year: columns district id, year, population.
+    population_table: Path | None = None
+
+
+@dataclass(frozen=True)
+class OverlayConfig:
+    """``[[overlays]]``: a boundary layer drawn on maps (e.g. police vulnerable areas)."""
+
+    name: str
+    path: Path
+    layer: str | None = None
+    label_field: str | None = None
+
+
+@dataclass(frozen=True)
+class ColumnsConfig:
+    """``[sources.columns]``: which source column holds what.
+
+    Give either ``x``/``y`` (projected, in the source's ``crs``) or ``lon``/``lat``
+    (WGS84 degrees); either ``datetime``, or ``date`` (and optionally ``time``), or
+    ``from``/``to`` (a window in which the incident happened, as police data has).
+    """
+
+    category: str
+    id: str | None = None
+    x: str | None = None
+    y: str | None = None
+    lon: str | None = None
+    lat: str | None = None
+    datetime: str | None = None
+    date: str | None = None
+    time: str | None = None
+    time_from: str | None = None
+    time_to: str | None = None
+    text: tuple[str, ...] = ()
+    #: Other columns to keep in the incident table (internal outputs only).
+    keep: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """``[[sources]]``: one incident file (police reports, municipal reports, …)."""
+
+    name: str
+    path: Path
+    columns: ColumnsConfig
+    #: Mapping from the source's category codes (as text) to geolage category codes.
+    categories: dict[str, str]
+    format: str | None = None
+    layer: str | None = None
+    sheet: str | None = None
+    crs: str = "EPSG:3006"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    #: strftime format of dates/datetimes; default: ISO 8601 only (YYYY-MM-DD[ HH:MM[:SS]]).
+    date_format: str | None = None
+    #: What a source code missing from ``categories`` becomes: ``"reject"`` or a category code.
+    unknown_category: str = "reject"
+
+    def resolved_format(self) -> str:
+        """The file format: ``format`` if given, otherwise from the file extension."""
+        if self.format is not None:
+            return self.format
+        fmt = _EXTENSIONS.get(self.path.suffix.lower())
+        if fmt is None:
+            raise ConfigError(
+                f"sources '{self.name}': format cannot be told from the extension "
+                f"'{self.path.suffix}'; set format to one of {', '.join(FORMATS)}"
+            )
+        return fmt
+
+
+@dataclass(frozen=True)
+class AreasConfig:
+    """``[areas]``: focus areas and what they are compared with."""
+
+    #: District names or ids of the focus areas.
+    focus: tuple[str, ...] = ()
+    #: ``"rest"`` (rest of the study area), ``"all"`` (whole area) or a list of district ids/names.
+    reference: str | tuple[str, ...] = "rest"
+    #: Optional CSV of external reference rates per category (columns ``category``,
+    #: ``rate_per_100k``, optionally ``year``), e.g. national rates.
+    reference_rates: Path | None = None
+
+
+@dataclass(frozen=True)
+class PeriodsConfig:
+    """``[periods]``: the time span analysed and the two periods compared."""
+
+    start: dt.date
+    end: dt.date
+    #: Time step of series and space-time analyses.
+    unit: Literal["year", "quarter", "month"] = "year"
+    baseline: tuple[dt.date, dt.date] | None = None
+    current: tuple[dt.date, dt.date] | None = None
+
+
+@dataclass(frozen=True)
+class GridConfig:
+    """``[grid]``: the square analysis grid (aligned to SCB's national grid)."""
+
+    #: Cell side in metres, or ``"auto"`` (rule in :func:`geolage.grid.choose_cell_size`).
+    cell_size: int | Literal["auto"] = "auto"
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    """``[validation]``: thresholds of the input checks."""
+
+    #: Two reports of the same category within this distance (m) and time are near duplicates.
+    duplicate_distance: float = 25.0
+    duplicate_minutes: float = 60.0
+    #: Keep incidents outside every district (``"keep"``, counted and flagged) or reject them.
+    outside_districts: Literal["keep", "reject"] = "keep"
+
+
+@dataclass(frozen=True)
+class StatisticsConfig:
+    """``[statistics]``: rates, comparisons, trends."""
+
+    #: Rates are per this many residents.
+    rate_per: int = 1000
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class DensityConfig:
+    """``[density]``: kernel density surfaces."""
+
+    kernel: Literal["quartic", "gaussian", "epanechnikov", "triangular", "uniform"] = "quartic"
+    #: Bandwidth in metres, or ``"auto"``.
+    bandwidth: float | Literal["auto"] = "auto"
+    #: Raster cell size in metres, or ``"auto"``.
+    cell_size: float | Literal["auto"] = "auto"
+
+
+@dataclass(frozen=True)
+class HotspotsConfig:
+    """``[hotspots]``: Gi*, Moran's I and LISA."""
+
+    #: Distance band (m) of the Gi* neighbourhood, or ``"auto"``.
+    distance: float | Literal["auto"] = "auto"
+    permutations: int = 999
+    #: Multiple-testing control: ``"fdr"`` (Benjamini–Hochberg) or ``"none"``.
+    correction: Literal["fdr", "none"] = "fdr"
+    #: Optional user weights: a GAL or GWT file (GeoDa) for the districts.
+    district_weights: Path | None = None
+
+
+@dataclass(frozen=True)
+class EmergingConfig:
+    """``[emerging]``: emerging hotspot analysis on the space-time cube."""
+
+    #: Number of time steps (of ``periods.unit``) in the time neighbourhood.
+    time_window: int = 1
+    distance: float | Literal["auto"] = "auto"
+
+
+@dataclass(frozen=True)
+class NearRepeatConfig:
+    """``[near_repeat]``: Knox test."""
+
+    category: str = "inbrott_bostad"
+    distance_bands: tuple[float, ...] = (0, 100, 200, 400, 800)
+    time_bands: tuple[float, ...] = (0, 7, 14, 21, 28)
+    permutations: int = 999
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """``[forecast]``: where crime is likely next period, and the backtest."""
+
+    #: Length of one forecast period in days.
+    horizon_days: int = 91
+    #: Number of past periods in the rolling-origin backtest.
+    backtest_periods: int = 8
+    #: Shares of the area at which hit rate, PAI, PEI and RRI are reported.
+    area_shares: tuple[float, ...] = (0.01, 0.05, 0.10)
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """``[output]``: disclosure control and formats."""
+
+    #: ``"public"`` outputs reveal no incident and no count under ``min_count``.
+    mode: Literal["public", "internal"] = "public"
+    min_count: int = 5
+    pdf: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole lägesbild run configuration."""
+
+    project: ProjectConfig
+    districts: DistrictsConfig
+    sources: tuple[SourceConfig, ...]
+    periods: PeriodsConfig
+    study_area: LayerConfig | None = None
+    overlays: tuple[OverlayConfig, ...] = ()
+    areas: AreasConfig = field(default_factory=AreasConfig)
+    grid: GridConfig = field(default_factory=GridConfig)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
+    statistics: StatisticsConfig = field(default_factory=StatisticsConfig)
+    density: DensityConfig = field(default_factory=DensityConfig)
+    hotspots: HotspotsConfig = field(default_factory=HotspotsConfig)
+    emerging: EmergingConfig = field(default_factory=EmergingConfig)
+    near_repeat: NearRepeatConfig = field(default_factory=NearRepeatConfig)
+    forecast: ForecastConfig = field(default_factory=ForecastConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    #: The file the configuration was read from (None when built from a dict).
+    source_file: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as plain JSON-serialisable data (for the run record)."""
+        return _jsonable(dataclasses.asdict(self))
+
+
+# --------------------------------------------------------------------------- parsing
+def read_config(path: str | Path) -> Config:
+    """Read and check a TOML run configuration.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file. Relative paths inside it are taken relative to its folder.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, is not valid TOML, or has unknown keys, missing keys,
+        wrong types or missing input files (all problems are listed in one message).
+
+    Examples
+    --------
+    >>> from geolage.config import read_config
+    >>> cfg = read_config("data/boras_demo.toml")  # doctest: +SKIP
+    >>> cfg.project.language  # doctest: +SKIP
+    'sv'
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: configuration file not found; give the path of a .toml file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that place") from None
+    return config_from_dict(data, base_dir=path.parent, source_file=path)
+
+
+def config_from_dict(
+    data: dict[str, Any],
+    *,
+    base_dir: str | Path = ".",
+    source_file: Path | None = None,
+    check_files: bool = True,
+) -> Config:
+    """Build a :class:`Config` from parsed TOML data.
+
+    Parameters
+    ----------
+    data : dict
+        The parsed TOML document.
+    base_dir : str or Path
+        Folder that relative paths are resolved against.
+    source_file : Path, optional
+        Recorded in the returned config.
+    check_files : bool
+        Check that every input file exists.
+
+    Raises
+    ------
+    ConfigError
+        Every problem found, in one message (one line each, naming the key).
+    """
+    problems: list[str] = []
+    base = Path(base_dir)
+    cfg = _build(Config, data, "", problems, base)
+    if problems:
+        raise ConfigError(_format_problems(source_file, problems))
+    assert isinstance(cfg, Config)  # for type checkers; _build returns the class asked for
+    cfg = dataclasses.replace(cfg, source_file=source_file)
+    _check_semantics(cfg, problems, check_files)
+    if problems:
+        raise ConfigError(_format_problems(source_file, problems))
+    return cfg
+
+
+def _format_problems(source_file: Path | None, problems: list[str]) -> str:
+    where = f"{source_file}: " if source_file else ""
+    if len(problems) == 1:
+        return f"{where}{problems[0]}"
+    return f"{where}{len(problems)} problems in the configuration:\n  - " + "\n  - ".join(problems)
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+               Path: "a file path (string)", dt.date: "a date (YYYY-MM-DD)"}
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp in _TYPE_NAMES:
+        return _TYPE_NAMES[tp]
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return " or ".join(_describe(a) for a in args if a is not type(None))
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return f"a list of {_describe(args[0])}"
+        return f"a list of {len(args)} values"
+    if origin is dict:
+        return "a table"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    return str(tp)
+
+
+def _build(tp: Any, value: Any, key: str, problems: list[str], base: Path) -> Any:
+    """Convert ``value`` to type ``tp``; record a problem and return None when it cannot."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            problems.append(f"{key or 'the file'} needs to be a table; got {type(value).__name__}")
+            return None
+        hints = typing.get_type_hints(tp)
+        fields = {f.name: f for f in dataclasses.fields(tp) if f.name != "source_file"}
+        aliases = {"from": "time_from", "to": "time_to"}
+        kwargs: dict[str, Any] = {}
+        for raw_name, raw_value in value.items():
+            name = aliases.get(raw_name, raw_name) if tp is ColumnsConfig else raw_name
+            sub = f"{key}.{raw_name}" if key else raw_name
+            if name not in fields:
+                known = ", ".join(sorted(fields))
+                problems.append(f"unknown key '{sub}'; expected one of: {known}")
+                continue
+            kwargs[name] = _build(hints[name], raw_value, sub, problems, base)
+        for name, f in fields.items():
+            if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                sub = f"{key}.{name}" if key else name
+                problems.append(f"missing key '{sub}'; it needs to be {_describe(hints[name])}")
+        if any(v is None and fields[k].default is dataclasses.MISSING for k, v in kwargs.items()):
+            return None
+        try:
+            return tp(**{k: v for k, v in kwargs.items()})
+        except TypeError:
+            return None
+    if origin is Literal:
+        if value in args:
+            return value
+        problems.append(f"'{key}' needs to be {_describe(tp)}; got {value!r}")
+        return None
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        non_none = [a for a in args if a is not type(None)]
+        # Try each alternative silently; report once if none fits.
+        for alt in sorted(non_none, key=lambda a: 0 if typing.get_origin(a) is Literal else 1):
+            trial: list[str] = []
+            result = _build(alt, value, key, trial, base)
+            if not trial:
+                return result
+        problems.append(f"'{key}' needs to be {_describe(tp)}; got {value!r}")
+        return None
+    if origin is tuple:
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            problems.append(f"'{key}' needs to be {_describe(tp)}; got {value!r}")
+            return None
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(args[0], v, f"{key}[{i}]", problems, base) for i, v in enumerate(value))
+        if len(value) != len(args):
+            problems.append(f"'{key}' needs to be {_describe(tp)}; got {len(value)} values")
+            return None
+        return tuple(_build(a, v, f"{key}[{i}]", problems, base) for i, (a, v) in enumerate(zip(args, value)))
+    if origin is dict:
+        if not isinstance(value, dict):
+            problems.append(f"'{key}' needs to be a table; got {value!r}")
+            return None
+        return {str(k): _build(args[1], v, f"{key}.{k}", problems, base) for k, v in value.items()}
+    if tp is Path:
+        if not isinstance(value, str) or not value:
+            problems.append(f"'{key}' needs to be a file path (string); got {value!r}")
+            return None
+        p = Path(value)
+        return p if p.is_absolute() else (base / p)
+    if tp is dt.date:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        problems.append(f"'{key}' needs to be a date (YYYY-MM-DD); got {value!r}")
+        return None
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    elif tp is Any:
+        return value
+    problems.append(f"'{key}' needs to be {_describe(tp)}; got {value!r}")
+    return None
+
+
+def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> None:
+    """Checks that span several keys (files exist, codes known, periods ordered)."""
+    def need_file(p: Path | None, key: str) -> None:
+        if check_files and p is not None and not p.is_file():
+            problems.append(f"'{key}': file not found: {p}; check the path (relative to the config file)")
+
+    need_file(cfg.districts.path, "districts.path")
+    need_file(cfg.districts.population_table, "districts.population_table")
+    if cfg.study_area is not None:
+        need_file(cfg.study_area.path, "study_area.path")
+    for i, ov in enumerate(cfg.overlays):
+        need_file(ov.path, f"overlays[{i}].path")
+    need_file(cfg.areas.reference_rates, "areas.reference_rates")
+    need_file(cfg.project.bra_totals, "project.bra_totals")
+    need_file(cfg.hotspots.district_weights, "hotspots.district_weights")
+    if not cfg.sources:
+        problems.append("'sources' needs at least one [[sources]] table")
+    names = [s.name for s in cfg.sources]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"sources: the name '{dup}' is used twice; give each source its own name")
+    for i, src in enumerate(cfg.sources):
+        key = f"sources[{i}] ('{src.name}')"
+        need_file(src.path, f"{key}.path")
+        try:
+            src.resolved_format()
+        except ConfigError as exc:
+            problems.append(str(exc))
+        if src.format is not None and src.format not in FORMATS:
+            problems.append(f"'{key}.format' needs to be one of {', '.join(FORMATS)}; got {src.format!r}")
+        c = src.columns
+        has_xy = c.x is not None and c.y is not None
+        has_ll = c.lon is not None and c.lat is not None
+        if has_xy == has_ll:
+            problems.append(f"'{key}.columns' needs either x and y, or lon and lat (exactly one pair)")
+        has_window = c.time_from is not None
+        if (c.time_to is not None) and not has_window:
+            problems.append(f"'{key}.columns.to' needs 'from' as well")
+        if sum([c.datetime is not None, c.date is not None, has_window]) != 1:
+            problems.append(f"'{key}.columns' needs exactly one of: datetime, date (with optional time), from/to")
+        for code, target in src.categories.items():
+            if target not in CATEGORIES:
+                problems.append(
+                    f"'{key}.categories.{code}' maps to unknown category '{target}'; "
+                    f"expected one of {', '.join(CATEGORIES)}"
+                )
+        if src.unknown_category != "reject" and src.unknown_category not in CATEGORIES:
+            problems.append(f"'{key}.unknown_category' needs to be 'reject' or a category code; got {src.unknown_category!r}")
+    p = cfg.periods
+    if p.start > p.end:
+        problems.append(f"'periods.start' ({p.start}) is after 'periods.end' ({p.end})")
+    for name in ("baseline", "current"):
+        span = getattr(p, name)
+        if span is not None and span[0] > span[1]:
+            problems.append(f"'periods.{name}' starts ({span[0]}) after it ends ({span[1]})")
+    if isinstance(cfg.grid.cell_size, int) and cfg.grid.cell_size <= 0:
+        problems.append(f"'grid.cell_size' needs to be a positive whole number of metres or 'auto'; got {cfg.grid.cell_size}")
+    if cfg.output.min_count < 1:
+        problems.append(f"'output.min_count' needs to be at least 1; got {cfg.output.min_count}")
+    if cfg.near_repeat.category not in CATEGORIES:
+        problems.append(f"'near_repeat.category' needs to be a category code; got {cfg.near_repeat.category!r}")
+    for name in ("distance_bands", "time_bands"):
+        bands = getattr(cfg.near_repeat, name)
+        if len(bands) < 2 or list(bands) != sorted(set(bands)):
+            problems.append(f"'near_repeat.{name}' needs at least two increasing values; got {list(bands)}")
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    return obj
