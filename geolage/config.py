@@ -113,7 +113,7 @@ class ColumnsConfig:
     """``[sources.columns]``: which source column holds what.
 
     Give either ``x``/``y`` (projected, in the source's ``crs``) or ``lon``/``lat``
-    (WGS84 degrees); either ``datetime``, or ``date`` (and optionally ``time``), or
+    (WGS84 degrees), or neither for a point layer (its geometry is used); either ``datetime``, or ``date`` (and optionally ``time``), or
     ``from``/``to`` (a window in which the incident happened, as police data has).
     """
 
@@ -228,6 +228,11 @@ class DensityConfig:
     bandwidth: float | Literal["auto"] = "auto"
     #: Raster cell size in metres, or ``"auto"``.
     cell_size: float | Literal["auto"] = "auto"
+    #: Multiplier of the bandwidth (automatic or given), as sfhotspot's ``bandwidth_adjust``.
+    bandwidth_adjust: float = 1.0
+    #: Bounds (m, quartic radius) of the automatic bandwidth; a bound that bites is announced.
+    bandwidth_min: float = 150.0
+    bandwidth_max: float = 1000.0
 
 
 @dataclass(frozen=True)
@@ -260,6 +265,8 @@ class NearRepeatConfig:
     distance_bands: tuple[float, ...] = (0, 100, 200, 400, 800)
     time_bands: tuple[float, ...] = (0, 7, 14, 21, 28)
     permutations: int = 999
+    #: Add a same-location distance band [0, 0] m (repeat victimisation) before the first band.
+    same_location: bool = False
 
 
 @dataclass(frozen=True)
@@ -272,6 +279,18 @@ class ForecastConfig:
     backtest_periods: int = 8
     #: Shares of the area at which hit rate, PAI, PEI and RRI are reported.
     area_shares: tuple[float, ...] = (0.01, 0.05, 0.10)
+    #: Categories with fewer incidents in the analysed span are not forecast (listed in the run parameters).
+    min_incidents: int = 200
+    #: Half-life in days of the recency weight of the prospective hotspot map.
+    half_life_days: float = 91.0
+    #: Bandwidth in metres of the quartic kernel of the prospective map, or ``"auto"`` (twice the cell size).
+    bandwidth: float | Literal["auto"] = "auto"
+    #: Past periods used as targets when fitting the count regression (``glm``).
+    train_periods: int = 4
+    #: Bootstrap resamples of the interval of the difference to the naive baseline.
+    bootstrap: int = 2000
+    #: Simulations of the predictive distribution of the district forecasts.
+    simulations: int = 4000
 
 
 @dataclass(frozen=True)
@@ -545,8 +564,12 @@ def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> Non
         c = src.columns
         has_xy = c.x is not None and c.y is not None
         has_ll = c.lon is not None and c.lat is not None
-        if has_xy == has_ll:
-            problems.append(f"'{key}.columns' needs either x and y, or lon and lat (exactly one pair)")
+        spatial = src.format in ("gpkg", "geojson", "parquet") or src.path.suffix.lower() in (".gpkg", ".geojson", ".parquet")
+        if has_xy and has_ll or not (has_xy or has_ll or spatial):
+            problems.append(
+                f"'{key}.columns' needs either x and y, or lon and lat (exactly one pair); "
+                "a point layer (GeoPackage, GeoJSON, GeoParquet) may give neither and use its geometry"
+            )
         has_window = c.time_from is not None
         if (c.time_to is not None) and not has_window:
             problems.append(f"'{key}.columns.to' needs 'from' as well")

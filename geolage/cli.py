@@ -1,0 +1,222 @@
+"""Command line: ``geolage validate | run | demo`` (the only module that prints or configures logging)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import Config, read_config
+from .errors import GeolageError, OutputExistsError
+
+__all__ = ["main", "demo_config_path"]
+
+log = logging.getLogger("geolage")
+
+_TEXT = {
+    "sv": {
+        "read": "lästa rader", "accepted": "godkända", "rejected": "avvisade", "fixes": "rättade",
+        "geocoded": "geokodad andel", "pnr": "personnummer maskerade", "outside": "utanför alla områden",
+        "source": "Källa", "reasons": "Avvisade per orsak", "fixlist": "Rättningar",
+        "total": "Totalt", "rejects_written": "Avvisade rader skrivna till", "done": "Klart:",
+        "synthetic": "OBS: syntetiska demodata – inte verkliga brott.",
+    },
+    "en": {
+        "read": "rows read", "accepted": "accepted", "rejected": "rejected", "fixes": "fixed",
+        "geocoded": "geocoded share", "pnr": "personal identity numbers masked", "outside": "outside every district",
+        "source": "Source", "reasons": "Rejected by reason", "fixlist": "Fixes",
+        "total": "Total", "rejects_written": "Rejected rows written to", "done": "Done:",
+        "synthetic": "NOTE: synthetic demo data – not real crimes.",
+    },
+}
+
+
+def demo_config_path() -> Path:
+    """The bundled Borås demo configuration (``data/boras_demo.toml`` in the repository)."""
+    candidates = [Path(__file__).resolve().parent.parent / "data" / "boras_demo.toml", Path.cwd() / "data" / "boras_demo.toml"]
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise GeolageError(
+        "the bundled demo data (data/boras_demo.toml) was not found; run geolage demo from a clone of the "
+        "repository installed with 'pip install -e .'"
+    )
+
+
+def _setup_logging(verbose: int, quiet: int) -> None:
+    level = logging.INFO - 10 * verbose + 10 * quiet
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("fiona", "rasterio", "matplotlib", "PIL", "pyogrio", "numba", "urllib3", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
+
+
+class _Progress:
+    """A tqdm progress bar over named steps (silent with -q or when stderr is not a terminal)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="steg", leave=False, file=sys.stderr, dynamic_ncols=True)
+
+    def __call__(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(name)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _print_quality(quality: dict, language: str) -> None:
+    t = _TEXT[language]
+    print(f"{t['source']:<28} {t['read']:>12} {t['accepted']:>10} {t['rejected']:>10} {t['fixes']:>8} {t['geocoded']:>16}")
+    for name, s in quality["per_source"].items():
+        print(
+            f"{name:<28} {s['read']:>12} {s['accepted']:>10} {s['rejected']:>10} {sum(s['fixes'].values()):>8} "
+            f"{s['geocoded_share']:>15.1%}"
+        )
+    print(
+        f"{t['total']:<28} {quality['read']:>12} {quality['accepted']:>10} {quality['rejected']:>10} "
+        f"{sum(quality['fixes'].values()):>8} {quality['geocoded_share']:>15.1%}"
+    )
+    if quality["rejected_by_reason"]:
+        print(f"\n{t['reasons']}:")
+        for reason, n in sorted(quality["rejected_by_reason"].items(), key=lambda kv: -kv[1]):
+            print(f"  {reason:<24} {n:>8}")
+    if quality["fixes"]:
+        print(f"\n{t['fixlist']}:")
+        for fix, n in quality["fixes"].items():
+            print(f"  {fix:<24} {n:>8}")
+    print(f"\n{t['pnr']}: {quality['personnummer_masked']}")
+    print(f"{t['outside']}: {quality['outside_districts']}")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .pipeline import prepare
+
+    config = _load(args)
+    language = config.project.language
+    rejects_path = Path(args.rejects)
+    if rejects_path.exists() and not args.overwrite:
+        raise OutputExistsError(f"{rejects_path}: already exists; choose another --rejects or add --overwrite")
+    progress = _Progress(len(config.sources) + 2, enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        results = prepare(config, progress=progress)
+    finally:
+        progress.close()
+    if config.project.synthetic:
+        print(_TEXT[language]["synthetic"])
+    _print_quality(results.quality, language)
+    tmp = rejects_path.with_name(f".{rejects_path.name}.partial")
+    rejects_path.parent.mkdir(parents=True, exist_ok=True)
+    results.rejects.to_csv(tmp, index=False, encoding="utf-8")
+    os.replace(tmp, rejects_path)
+    print(f"\n{_TEXT[language]['rejects_written']} {rejects_path} ({len(results.rejects)})")
+    return 0
+
+
+def _load(args: argparse.Namespace) -> Config:
+    import dataclasses
+
+    config = read_config(args.config)
+    project = config.project
+    if getattr(args, "language", None):
+        project = dataclasses.replace(project, language=args.language)
+    config = dataclasses.replace(config, project=project)
+    return config
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import ANALYSIS_STEPS, analyse, prepare, write_outputs
+
+    config = _load(args)
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise OutputExistsError(f"{out}: already exists; choose another --out or add --overwrite")
+    n_steps = len(config.sources) + 2 + len(ANALYSIS_STEPS) + 6
+    progress = _Progress(n_steps, enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        results = prepare(config, progress=progress)
+        analyse(results, progress=progress)
+        written = write_outputs(
+            results, out, overwrite=args.overwrite, mode=args.mode, language=config.project.language,
+            pdf=False if args.no_pdf else None, progress=progress,
+        )
+    finally:
+        progress.close()
+    language = config.project.language
+    if config.project.synthetic:
+        print(_TEXT[language]["synthetic"])
+    _print_quality(results.quality, language)
+    print(f"\n{_TEXT[language]['done']} {out}")
+    for key in sorted(written):
+        if not key.startswith("csv:"):
+            print(f"  {written[key]}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    args.config = str(demo_config_path())
+    return _cmd_run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``geolage`` command."""
+    p = argparse.ArgumentParser(
+        prog="geolage",
+        description="Lägesbild från områdesgränser och geokodade brott / crime situation picture from districts and incidents.",
+    )
+    p.add_argument("--version", action="version", version=f"geolage {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug); show tracebacks")
+    common.add_argument("-q", "--quiet", action="count", default=0, help="less log output, no progress bar")
+    common.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    common.add_argument("--language", choices=("sv", "en"), help="language of messages and outputs (default: config)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", parents=[common], help="check the input data and write the rejected rows")
+    v.add_argument("config", help="run configuration (TOML)")
+    v.add_argument("--rejects", default="rejects.csv", help="where to write rejected rows (default: rejects.csv)")
+    v.set_defaults(func=_cmd_validate)
+
+    run_outputs = argparse.ArgumentParser(add_help=False)
+    run_outputs.add_argument("--mode", choices=("public", "internal"),
+                             help="public (default): no incident points, small counts suppressed; internal: everything")
+    run_outputs.add_argument("--no-pdf", action="store_true", help="do not write the PDF report")
+
+    r = sub.add_parser("run", parents=[common, run_outputs], help="make the full lägesbild")
+    r.add_argument("config", help="run configuration (TOML)")
+    r.add_argument("--out", required=True, help="output folder (must not exist unless --overwrite)")
+    r.set_defaults(func=_cmd_run)
+
+    d = sub.add_parser("demo", parents=[common, run_outputs], help="run the bundled Borås demo (synthetic incidents)")
+    d.add_argument("--out", default="lagesbild-demo", help="output folder (default: lagesbild-demo)")
+    d.set_defaults(func=_cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``geolage`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose, args.quiet)
+    try:
+        return int(args.func(args))
+    except GeolageError as exc:
+        if args.verbose:
+            raise
+        print(f"geolage: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("geolage: interrupted; no output was left half-written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""Read districts, boundary layers and incident sources (CSV, Excel, GeoPackage, GeoJSON, Parquet)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from .config import DistrictsConfig, LayerConfig, OverlayConfig, SourceConfig
+from .errors import CRSMismatchError, InputFileError
+
+__all__ = [
+    "read_layer",
+    "read_districts",
+    "read_overlay",
+    "read_source_table",
+    "file_sha256",
+    "GEOMETRY_X",
+    "GEOMETRY_Y",
+]
+
+log = logging.getLogger(__name__)
+
+#: Names of the coordinate columns added when a source is a point layer.
+GEOMETRY_X = "__geometry_x"
+GEOMETRY_Y = "__geometry_y"
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (recorded in the run record)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _same_crs(a: CRS, b: CRS) -> bool:
+    return a == b or (a.to_epsg() is not None and a.to_epsg() == b.to_epsg())
+
+
+def read_layer(path: str | Path, layer: str | None = None, *, crs: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector layer and check its CRS.
+
+    Parameters
+    ----------
+    path : str or Path
+        GeoPackage, GeoJSON, Shapefile or any format GDAL reads.
+    layer : str, optional
+        Layer name (needed when a GeoPackage holds several layers).
+    crs : str, optional
+        The CRS the layer must be in (e.g. ``"EPSG:3006"``).
+
+    Returns
+    -------
+    GeoDataFrame
+
+    Raises
+    ------
+    InputFileError
+        The file is missing or unreadable, the layer does not exist, or the layer has no CRS.
+    CRSMismatchError
+        The layer's CRS differs from ``crs``. A mismatch is an error, never a warning:
+        a silent mismatch gives counts of zero in a scheduled run.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: file not found; check the path in the configuration")
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:  # pyogrio raises DataSourceError and others
+        raise InputFileError(f"{path}: cannot be read as a vector file ({exc})") from None
+    if layer is None and len(layers) > 1:
+        raise InputFileError(f"{path}: holds {len(layers)} layers ({', '.join(layers)}); name one with 'layer'")
+    if layer is not None and layer not in layers:
+        raise InputFileError(f"{path}: no layer '{layer}'; the file has: {', '.join(layers)}")
+    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    if gdf.crs is None:
+        raise InputFileError(f"{path}: the layer has no CRS; assign one (e.g. EPSG:3006) in QGIS or with ogr2ogr -a_srs")
+    if crs is not None and not _same_crs(CRS.from_user_input(gdf.crs), CRS.from_user_input(crs)):
+        raise CRSMismatchError(
+            f"{path}: layer CRS is {CRS.from_user_input(gdf.crs).to_string()} but the run uses "
+            f"{CRS.from_user_input(crs).to_string()}; reproject the layer (e.g. ogr2ogr -t_srs {crs}) "
+            "or change project.crs"
+        )
+    return gdf
+
+
+def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
+    """Read the district polygons, check them and repair invalid geometries.
+
+    Parameters
+    ----------
+    cfg : DistrictsConfig
+        Path, layer and field names.
+    crs : str
+        The run CRS; the layer must be in it.
+
+    Returns
+    -------
+    districts : GeoDataFrame
+        Indexed by ``district_id`` (str), with ``district_id``, ``district_name``,
+        ``population`` (float, NaN when no population field), the other source fields
+        and the geometry.
+    report : dict
+        ``{"districts": n, "repaired": n_invalid_geometries_repaired, "empty": n_empty}``.
+
+    Raises
+    ------
+    InputFileError
+        A named field is missing, district ids repeat, or ids are empty.
+    CRSMismatchError
+        The layer is not in ``crs``.
+    """
+    gdf = read_layer(cfg.path, cfg.layer, crs=crs)
+    fields = [cfg.id_field, cfg.name_field] + ([cfg.population_field] if cfg.population_field else [])
+    missing = [f for f in fields if f not in gdf.columns]
+    if missing:
+        raise InputFileError(
+            f"{cfg.path}: district field(s) {', '.join(missing)} not found; the layer has: "
+            f"{', '.join(c for c in gdf.columns if c != 'geometry')}"
+        )
+    ids = gdf[cfg.id_field]
+    if ids.isna().any() or (ids.astype(str).str.strip() == "").any():
+        rows = list(np.flatnonzero(ids.isna().to_numpy() | (ids.astype(str).str.strip() == "").to_numpy()) + 1)
+        raise InputFileError(f"{cfg.path}: column '{cfg.id_field}' is empty in feature(s) {rows[:10]}; every district needs an id")
+    ids = ids.astype(str).str.strip()
+    dup = ids[ids.duplicated(keep=False)]
+    if len(dup):
+        raise InputFileError(
+            f"{cfg.path}: column '{cfg.id_field}' has duplicate district ids: {', '.join(sorted(set(dup))[:10])}; "
+            "ids must be unique (dissolve the duplicates or pick another id field)"
+        )
+    geoms = gdf.geometry.values
+    invalid = ~shapely.is_valid(geoms)
+    n_invalid = int(invalid.sum())
+    if n_invalid:
+        log.warning("%s: %d invalid district polygon(s) repaired with make_valid", cfg.path, n_invalid)
+        fixed = shapely.make_valid(geoms[invalid])
+        # make_valid can return collections with lines; keep the polygonal part.
+        fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
+        geoms = geoms.copy()
+        geoms[invalid] = fixed
+    empty = shapely.is_empty(geoms) | pd.isna(geoms)
+    if empty.any():
+        raise InputFileError(
+            f"{cfg.path}: district(s) {', '.join(ids[empty].tolist()[:10])} have no area after repair; fix the geometry"
+        )
+    out = gpd.GeoDataFrame(
+        {
+            "district_id": ids.to_numpy(),
+            "district_name": gdf[cfg.name_field].astype(str).to_numpy(),
+        },
+        geometry=gpd.GeoSeries(geoms, crs=gdf.crs).to_numpy(),
+        crs=gdf.crs,
+    )
+    if cfg.population_field:
+        pop = pd.to_numeric(gdf[cfg.population_field], errors="coerce")
+        bad = pop.isna() & gdf[cfg.population_field].notna()
+        if bad.any():
+            raise InputFileError(
+                f"{cfg.path}: population field '{cfg.population_field}' is not a number for district(s) "
+                f"{', '.join(ids[bad].tolist()[:10])}"
+            )
+        if (pop < 0).any():
+            raise InputFileError(f"{cfg.path}: population field '{cfg.population_field}' has negative values")
+        out["population"] = pop.astype(float).to_numpy()
+    else:
+        out["population"] = np.nan
+    for col in gdf.columns:
+        if col not in (cfg.id_field, cfg.name_field, cfg.population_field, "geometry") and col not in out.columns:
+            out[col] = gdf[col].to_numpy()
+    out.index = pd.Index(out["district_id"], name=None)
+    return out, {"districts": len(out), "repaired": n_invalid}
+
+
+def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def read_overlay(cfg: OverlayConfig | LayerConfig, *, crs: str) -> gpd.GeoDataFrame:
+    """Read a boundary layer (study area or map overlay) in the run CRS."""
+    return read_layer(cfg.path, cfg.layer, crs=crs)
+
+
+def read_source_table(src: SourceConfig) -> pd.DataFrame:
+    """Read an incident source as raw text columns, one row per input record.
+
+    Every value is kept as text (or None) so that validation sees exactly what the
+    file says. Point layers (GeoPackage, GeoJSON, GeoParquet) get two extra columns,
+    ``__geometry_x`` and ``__geometry_y``, in the layer's CRS.
+
+    Parameters
+    ----------
+    src : SourceConfig
+
+    Returns
+    -------
+    DataFrame
+        The rows in file order with a RangeIndex.
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be read, or a configured column is missing.
+    CRSMismatchError
+        A point layer's CRS differs from the source's configured ``crs``.
+    """
+    fmt = src.resolved_format()
+    path = src.path
+    if not path.exists():
+        raise InputFileError(f"{path}: file not found (source '{src.name}'); check sources.path")
+    try:
+        if fmt == "csv":
+            df = pd.read_csv(
+                path, dtype=str, keep_default_na=False, na_values=[""], encoding=src.encoding,
+                sep=src.delimiter, encoding_errors="strict",
+            )
+        elif fmt == "excel":
+            sheet: str | int = src.sheet if src.sheet is not None else 0
+            df = pd.read_excel(path, sheet_name=sheet, dtype=object)
+            df = df.apply(lambda s: s.map(_excel_text))
+        elif fmt in ("gpkg", "geojson"):
+            gdf = read_layer(path, src.layer)
+            df = _points_to_columns(gdf, src)
+        elif fmt == "parquet":
+            try:
+                gdf = gpd.read_parquet(path)
+                df = _points_to_columns(gdf, src)
+            except (ValueError, KeyError):
+                df = pd.read_parquet(path)
+                df = df.apply(lambda s: s.map(_excel_text))
+        else:  # pragma: no cover - config validation rejects other formats
+            raise InputFileError(f"{path}: unsupported format {fmt}")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{path}: not valid {src.encoding} text at byte {exc.start}; set sources.encoding "
+            "(e.g. 'cp1252' or 'latin-1' for files saved by older Excel)"
+        ) from None
+    except (InputFileError, CRSMismatchError):
+        raise
+    except Exception as exc:
+        raise InputFileError(f"{path}: cannot be read as {fmt} ({type(exc).__name__}: {exc})") from None
+    df = df.reset_index(drop=True)
+    df.columns = [str(c).strip() for c in df.columns]
+    c = src.columns
+    wanted = {
+        "category": c.category, "id": c.id, "x": c.x, "y": c.y, "lon": c.lon, "lat": c.lat,
+        "datetime": c.datetime, "date": c.date, "time": c.time, "from": c.time_from, "to": c.time_to,
+    }
+    missing = [f"{key} = '{col}'" for key, col in wanted.items() if col is not None and col not in df.columns]
+    missing += [f"text = '{col}'" for col in c.text if col not in df.columns]
+    missing += [f"keep = '{col}'" for col in c.keep if col not in df.columns]
+    if missing:
+        raise InputFileError(
+            f"{path}: column(s) not found: {', '.join(missing)} (source '{src.name}'); the file has: "
+            f"{', '.join(df.columns[:30])}"
+        )
+    return df
+
+
+def _excel_text(v: object) -> object:
+    """Excel cells as text: dates in ISO form, whole numbers without '.0', empty as None."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat(sep=" ")
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return str(v)
+
+
+def _points_to_columns(gdf: gpd.GeoDataFrame, src: SourceConfig) -> pd.DataFrame:
+    if gdf.crs is not None and not _same_crs(CRS.from_user_input(gdf.crs), CRS.from_user_input(src.crs)):
+        raise CRSMismatchError(
+            f"{src.path}: layer CRS is {CRS.from_user_input(gdf.crs).to_string()} but sources.crs says "
+            f"{src.crs}; set sources.crs to the layer's CRS"
+        )
+    geom = gdf.geometry
+    is_point = geom.notna().to_numpy() & (geom.geom_type == "Point").to_numpy()
+    xs = np.full(len(gdf), np.nan)
+    ys = np.full(len(gdf), np.nan)
+    xs[is_point] = shapely.get_x(geom.values[is_point])
+    ys[is_point] = shapely.get_y(geom.values[is_point])
+    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    df = df.apply(lambda s: s.map(_excel_text))
+    df[GEOMETRY_X] = [None if np.isnan(v) else repr(float(v)) for v in xs]
+    df[GEOMETRY_Y] = [None if np.isnan(v) else repr(float(v)) for v in ys]
+    return df

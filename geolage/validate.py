@@ -1,0 +1,832 @@
+"""Check incident rows: every row ends up accepted or rejected with a reason (nothing lost).
+
+The checks run in a fixed order and a row is rejected for the *first* problem found:
+
+1. ``missing_category`` / ``unknown_category`` – the category code is empty or not in
+   the source's mapping table.
+2. ``missing_coordinates`` / ``invalid_coordinates`` / ``zero_coordinates`` – no
+   usable coordinates. Coordinates are *fixed* (and the fix recorded in ``fixes``)
+   when only one reading lands inside the CRS's area of use: WGS84 lon/lat written in
+   projected columns (``latlon_in_xy``), projected x/y swapped (``swapped_axes``),
+   lat/lon swapped (``swapped_latlon``).
+3. ``missing_date`` / ``invalid_date`` / ``ambiguous_date`` / ``time_window_reversed``
+   / ``future_date`` – the time cannot be used. Dates are ISO 8601 unless the source
+   names a ``date_format``; a non-ISO date such as ``04/03/2021`` that reads as two
+   different days is ``ambiguous_date``.
+4. ``outside_period`` – the incident time (the middle of its window) is outside
+   ``periods.start``–``periods.end``.
+5. ``outside_study_area`` – the point is outside the study area.
+6. ``duplicate_exact`` / ``duplicate_near`` – the same category at the same time and
+   place (exact), or within ``validation.duplicate_distance`` metres and
+   ``validation.duplicate_minutes`` minutes (near), as an earlier row. The earlier
+   row (in source order, then row order) is kept.
+7. ``outside_districts`` – only when ``validation.outside_districts = "reject"``;
+   otherwise the incident is kept with no district and counted.
+
+Personal identity numbers (personnummer and samordningsnummer, with a valid check
+digit) in free-text columns are replaced by ``[personnummer]`` before anything is
+kept or written, in accepted rows and in the rejects table alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from scipy.spatial import cKDTree
+
+from .config import Config, SourceConfig
+from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
+
+__all__ = [
+    "REASONS",
+    "FIXES",
+    "INCIDENT_COLUMNS",
+    "REJECT_COLUMNS",
+    "mask_personal_numbers",
+    "validate_source",
+    "validate_incidents",
+    "assign_districts",
+    "ValidationOutcome",
+]
+
+log = logging.getLogger(__name__)
+
+#: Reject reason codes with their messages (``{value}``, ``{column}`` and ``{detail}`` are filled in).
+REASONS: dict[str, dict[str, str]] = {
+    "missing_category": {
+        "sv": "Brottskategori saknas i kolumnen {column}.",
+        "en": "The category is missing in column {column}.",
+    },
+    "unknown_category": {
+        "sv": "Okänd brottskod {value!r} i kolumnen {column}; lägg till den i källans [sources.categories].",
+        "en": "Unknown category code {value!r} in column {column}; add it to the source's [sources.categories].",
+    },
+    "missing_coordinates": {
+        "sv": "Koordinater saknas ({column}).",
+        "en": "Coordinates are missing ({column}).",
+    },
+    "invalid_coordinates": {
+        "sv": "Koordinaterna {value} går inte att använda: {detail}.",
+        "en": "The coordinates {value} cannot be used: {detail}.",
+    },
+    "zero_coordinates": {
+        "sv": "Koordinaterna är 0,0 (saknad geokodning).",
+        "en": "The coordinates are 0,0 (not geocoded).",
+    },
+    "missing_date": {
+        "sv": "Datum saknas i kolumnen {column}.",
+        "en": "The date is missing in column {column}.",
+    },
+    "invalid_date": {
+        "sv": "Datumet {value!r} i kolumnen {column} kan inte läsas: {detail}.",
+        "en": "The date {value!r} in column {column} cannot be read: {detail}.",
+    },
+    "ambiguous_date": {
+        "sv": "Datumet {value!r} i kolumnen {column} är tvetydigt (dag/månad eller månad/dag); ange sources.date_format.",
+        "en": "The date {value!r} in column {column} is ambiguous (day/month or month/day); set sources.date_format.",
+    },
+    "time_window_reversed": {
+        "sv": "Starttiden {value} ligger efter sluttiden.",
+        "en": "The start time {value} is after the end time.",
+    },
+    "future_date": {
+        "sv": "Tiden {value} ligger i framtiden (efter {detail}).",
+        "en": "The time {value} is in the future (after {detail}).",
+    },
+    "outside_period": {
+        "sv": "Tiden {value} ligger utanför analysperioden {detail}.",
+        "en": "The time {value} is outside the analysis period {detail}.",
+    },
+    "outside_study_area": {
+        "sv": "Punkten {value} ligger utanför undersökningsområdet.",
+        "en": "The point {value} is outside the study area.",
+    },
+    "duplicate_exact": {
+        "sv": "Dubblett: samma kategori, tid och plats som {detail}.",
+        "en": "Duplicate: same category, time and place as {detail}.",
+    },
+    "duplicate_near": {
+        "sv": "Trolig dubblett: samma kategori inom {detail}.",
+        "en": "Probable duplicate: same category within {detail}.",
+    },
+    "outside_districts": {
+        "sv": "Punkten {value} ligger utanför alla områden.",
+        "en": "The point {value} is outside every district.",
+    },
+}
+
+#: Fix codes recorded in the ``fixes`` column of accepted incidents.
+FIXES: dict[str, dict[str, str]] = {
+    "latlon_in_xy": {"sv": "WGS84 lat/lon i x/y-kolumner omräknat", "en": "WGS84 lat/lon in x/y columns converted"},
+    "swapped_axes": {"sv": "x och y var omkastade", "en": "x and y were swapped"},
+    "swapped_latlon": {"sv": "lat och lon var omkastade", "en": "lat and lon were swapped"},
+}
+
+INCIDENT_COLUMNS = [
+    "incident_id", "source", "source_row", "category", "source_category", "time", "time_from", "time_to",
+    "has_clock_time", "x", "y", "district_id", "district_name", "cell_id", "fixes", "text",
+]
+REJECT_COLUMNS = ["source", "source_row", "reason", "column", "value", "message", "raw"]
+
+# ---------------------------------------------------------------------------- personnummer
+_PNR = re.compile(r"(?<![\d])(\d{2})?(\d{2})(\d{2})(\d{2})\s?([-+])?\s?(\d{4})(?![\d])")
+PNR_MASK = "[personnummer]"
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(digits):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _is_personal_number(m: re.Match[str]) -> bool:
+    century, yy, mm, dd, _sep, tail = m.groups()
+    month, day = int(mm), int(dd)
+    if not 1 <= month <= 12:
+        return False
+    if not (1 <= day <= 31 or 61 <= day <= 91):  # 61–91: samordningsnummer
+        return False
+    if century is not None and century not in ("18", "19", "20"):
+        return False
+    return _luhn_ok(yy + mm + dd + tail)
+
+
+def mask_personal_numbers(text: str | None) -> tuple[str | None, int]:
+    """Replace Swedish personal identity numbers in ``text`` by ``[personnummer]``.
+
+    Parameters
+    ----------
+    text : str or None
+
+    Returns
+    -------
+    masked : str or None
+    count : int
+        How many numbers were masked.
+
+    Notes
+    -----
+    Recognises YYMMDD-NNNN, YYMMDD+NNNN, YYYYMMDDNNNN and YYYYMMDD-NNNN (also with a
+    space), including samordningsnummer (day + 60), when the Luhn check digit is valid.
+    Numbers that fail the check digit are left alone, so ordinary ten-digit numbers
+    (e.g. report ids) are rarely masked by mistake.
+
+    Examples
+    --------
+    >>> mask_personal_numbers("Anmälare 811218-9876 ringde")
+    ('Anmälare [personnummer] ringde', 1)
+    """
+    if text is None or not isinstance(text, str):
+        return text, 0
+    count = 0
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal count
+        if _is_personal_number(m):
+            count += 1
+            return PNR_MASK
+        return m.group(0)
+
+    return _PNR.sub(repl, text), count
+
+
+# ---------------------------------------------------------------------------- helpers
+@dataclass
+class _Rejections:
+    """First reason per row, filled in check order."""
+
+    n: int
+    language: str
+    reason: np.ndarray = field(init=False)
+    column: np.ndarray = field(init=False)
+    value: np.ndarray = field(init=False)
+    message: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reason = np.full(self.n, None, dtype=object)
+        self.column = np.full(self.n, None, dtype=object)
+        self.value = np.full(self.n, None, dtype=object)
+        self.message = np.full(self.n, None, dtype=object)
+
+    @property
+    def open(self) -> np.ndarray:
+        """Rows not rejected yet."""
+        return pd.isna(self.reason)
+
+    def add(self, mask: np.ndarray, code: str, column: str | None, values: Any = None, detail: Any = "") -> None:
+        """Reject rows in ``mask`` (that are still open) for ``code``."""
+        mask = np.asarray(mask, dtype=bool) & self.open
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        vals = _pick(values, idx)
+        details = _pick(detail, idx)
+        template = REASONS[code][self.language]
+        self.reason[idx] = code
+        self.column[idx] = column
+        for k, i in enumerate(idx):
+            v = vals[k]
+            self.value[i] = None if v is None else str(v)
+            self.message[i] = template.format(value=v, column=column, detail=details[k])
+
+
+def _pick(values: Any, idx: np.ndarray) -> list[Any]:
+    if values is None or isinstance(values, str):
+        return [values] * len(idx)
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim == 0:
+        return [arr.item()] * len(idx)
+    return list(arr[idx])
+
+
+def _blank(s: pd.Series) -> np.ndarray:
+    return (s.isna() | (s.astype("string").str.strip() == "")).to_numpy(dtype=bool)
+
+
+def _to_float(s: pd.Series) -> np.ndarray:
+    """Numbers as written in Swedish or English files: '376 000,5', '12.94', '6 400 000'."""
+    t = s.astype("string").str.strip().str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    has_comma = t.str.contains(",", regex=False).fillna(False)
+    has_dot = t.str.contains(".", regex=False).fillna(False)
+    t = t.where(~(has_comma & ~has_dot), t.str.replace(",", ".", regex=False))
+    return pd.to_numeric(t, errors="coerce").to_numpy(dtype=float)
+
+
+_ISO = re.compile(
+    r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
+)
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+_TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:\.\d+)?)?\s*$")
+
+
+def _valid_date(y: int, m: int, d: int) -> bool:
+    try:
+        dt.date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_one(value: Any, fmt: str | None) -> tuple[str, pd.Timestamp | None, bool, str]:
+    """Parse one date/datetime text: (status, timestamp, has_clock_time, detail)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
+        return "missing", None, False, ""
+    text = str(value).strip()
+    if fmt is not None:
+        try:
+            ts = dt.datetime.strptime(text, fmt)
+        except ValueError as exc:
+            return "invalid", None, False, f"does not match date_format {fmt!r} ({exc})"
+        return "ok", pd.Timestamp(ts), any(c in fmt for c in ("%H", "%I", "%M")), ""
+    m = _ISO.match(text)
+    if m:
+        y, mo, d, hh, mi, ss, tz = m.groups()
+        if not _valid_date(int(y), int(mo), int(d)):
+            return "invalid", None, False, "no such day"
+        if hh is not None and (int(hh) > 23 or int(mi) > 59 or (ss is not None and int(ss) > 59)):
+            return "invalid", None, False, "no such time of day"
+        ts = pd.Timestamp(text.replace(" ", "T", 1) if hh is not None else text[:10])
+        if tz is not None:
+            ts = ts.tz_convert("Europe/Stockholm").tz_localize(None)
+        return "ok", ts, hh is not None, ""
+    m = _NUMERIC_DATE.match(text)
+    if m:
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if _valid_date(y, b, a) and _valid_date(y, a, b) and a != b:
+            return "ambiguous", None, False, ""
+    return "invalid", None, False, "expected ISO 8601 (YYYY-MM-DD or YYYY-MM-DD HH:MM); set sources.date_format for other forms"
+
+
+def _parse_times(s: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    parsed = [_parse_one(v, fmt) for v in s.tolist()]
+    status = np.array([p[0] for p in parsed], dtype=object)
+    ts = pd.to_datetime(pd.Series([p[1] for p in parsed], dtype="object")).to_numpy(dtype="datetime64[ns]")
+    clock = np.array([p[2] for p in parsed], dtype=bool)
+    detail = np.array([p[3] for p in parsed], dtype=object)
+    return status, ts, clock, detail
+
+
+def _parse_clock(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Clock times 'HH:MM[:SS]' -> (status, timedelta64). Empty is 'missing'."""
+    status = np.full(len(s), "missing", dtype=object)
+    delta = np.zeros(len(s), dtype="timedelta64[ns]")
+    for i, v in enumerate(s.tolist()):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
+            continue
+        m = _TIME.match(str(v))
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            status[i] = "invalid"
+            continue
+        status[i] = "ok"
+        delta[i] = np.timedelta64(int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0), "s")
+    return status, delta
+
+
+_DAY = np.timedelta64(1, "D")
+_END_OF_DAY = np.timedelta64(86399, "s")
+
+
+# ---------------------------------------------------------------------------- one source
+@dataclass
+class ValidationOutcome:
+    """Accepted incidents, rejected rows and the data-quality summary of a validation."""
+
+    incidents: gpd.GeoDataFrame
+    rejects: pd.DataFrame
+    quality: dict[str, Any]
+
+
+def validate_source(
+    raw: pd.DataFrame,
+    src: SourceConfig,
+    *,
+    crs: str,
+    study_area: shapely.Geometry | None,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+    language: str = "sv",
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Check the rows of one source (all checks but duplicates and districts).
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The source as text columns (:func:`geolage.io.read_source_table`).
+    src : SourceConfig
+        Column mapping, category mapping, CRS, date format.
+    crs : str
+        The run CRS that accepted coordinates are converted to.
+    study_area : shapely geometry, optional
+        Points outside it are rejected (``outside_study_area``).
+    start, end : date
+        The analysed period (inclusive).
+    as_of : date
+        "Today": times after the end of this day are ``future_date``.
+    language : {"sv", "en"}
+        Language of the reject messages.
+
+    Returns
+    -------
+    accepted : DataFrame
+        Candidate incidents (columns of :data:`INCIDENT_COLUMNS` but districts and cell).
+    rejects : DataFrame
+        Columns :data:`REJECT_COLUMNS`.
+    stats : dict
+        ``read``, ``fixes`` (code -> n), ``personnummer_masked``.
+    """
+    n = len(raw)
+    c = src.columns
+    rej = _Rejections(n, language)
+    rows = np.arange(1, n + 1)
+
+    # Free text first: nothing unmasked may reach any output, rejects included.
+    masked_total = 0
+    text = np.full(n, "", dtype=object)
+    raw = raw.copy()
+    for col in raw.columns:
+        if raw[col].dtype == object or pd.api.types.is_string_dtype(raw[col].dtype):
+            out = [mask_personal_numbers(v) if isinstance(v, str) else (v, 0) for v in raw[col].tolist()]
+            raw[col] = [o[0] for o in out]
+            masked_total += sum(o[1] for o in out)
+    for col in c.text:
+        vals = raw[col].astype("string").fillna("").to_numpy(dtype=object)
+        text = np.where(text == "", vals, np.where(vals == "", text, text + " | " + vals))
+
+    # 1. category
+    cat_raw = raw[c.category].astype("string").str.strip()
+    rej.add(_blank(raw[c.category]), "missing_category", c.category)
+    mapping = {str(k).strip(): v for k, v in src.categories.items()}
+    category = cat_raw.map(mapping).to_numpy(dtype=object)
+    unknown = pd.isna(category)
+    if src.unknown_category != "reject":
+        category = np.where(unknown, src.unknown_category, category)
+    else:
+        rej.add(unknown, "unknown_category", c.category, cat_raw.to_numpy(dtype=object))
+
+    # 2. coordinates
+    x, y, fixes = _coordinates(raw, src, crs, rej)
+
+    # 3. time
+    time, t_from, t_to, clock = _times(raw, src, rej)
+    as_of_end = np.datetime64(dt.datetime.combine(as_of, dt.time())) + _END_OF_DAY
+    future = (t_from > as_of_end) | (t_to > as_of_end)
+    time_col = c.time_from or c.datetime or c.date
+    assert time_col is not None  # config validation guarantees one of them
+    time_text = raw[time_col].astype("string").fillna("").to_numpy(dtype=object)
+    if c.time_to is not None:
+        to_text = raw[c.time_to].astype("string").fillna("").to_numpy(dtype=object)
+        time_text = np.where(to_text != "", time_text + " – " + to_text, time_text)
+    elif c.time is not None:
+        time_text = time_text + " " + raw[c.time].astype("string").fillna("").to_numpy(dtype=object)
+    rej.add(future, "future_date", time_col, time_text, str(as_of))
+
+    # 4. period
+    p0 = np.datetime64(dt.datetime.combine(start, dt.time()))
+    p1 = np.datetime64(dt.datetime.combine(end, dt.time())) + _DAY
+    outside = (time < p0) | (time >= p1)
+    rej.add(outside, "outside_period", time_col, time_text, f"{start}–{end}")
+
+    # 5. study area
+    if study_area is not None:
+        ok = rej.open & np.isfinite(x) & np.isfinite(y)
+        inside = np.zeros(n, dtype=bool)
+        inside[ok] = shapely.contains_xy(study_area, x[ok], y[ok])
+        coords = np.array([f"({a:.0f}, {b:.0f})" for a, b in zip(x, y)], dtype=object)
+        rej.add(ok & ~inside, "outside_study_area", "x/y", coords)
+
+    if c.id is not None:
+        ids = raw[c.id].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+        ids = np.where(ids == "", [f"rad{r}" for r in rows], ids)
+    else:
+        ids = np.array([f"rad{r}" for r in rows], dtype=object)
+    incident_id = np.array([f"{src.name}:{i}" for i in ids], dtype=object)
+    dup_id = pd.Series(incident_id).duplicated(keep=False).to_numpy()
+    incident_id = np.where(dup_id, [f"{i}#rad{r}" for i, r in zip(incident_id, rows)], incident_id)
+
+    acc = rej.open
+    accepted = pd.DataFrame(
+        {
+            "incident_id": incident_id[acc],
+            "source": src.name,
+            "source_row": rows[acc],
+            "category": category[acc].astype(object),
+            "source_category": cat_raw.to_numpy(dtype=object)[acc],
+            "time": time[acc],
+            "time_from": t_from[acc],
+            "time_to": t_to[acc],
+            "has_clock_time": clock[acc],
+            "x": x[acc],
+            "y": y[acc],
+            "fixes": fixes[acc],
+            "text": text[acc],
+        }
+    )
+    for col in c.keep:
+        accepted[col] = raw[col].to_numpy(dtype=object)[acc]
+    rejects = _rejects_frame(raw, src.name, rows, rej, ~acc)
+    fix_counts: dict[str, int] = {}
+    for f in fixes[acc]:
+        for code in filter(None, str(f).split(";")):
+            fix_counts[code] = fix_counts.get(code, 0) + 1
+    stats = {"read": n, "fixes": fix_counts, "personnummer_masked": int(masked_total)}
+    return accepted, rejects, stats
+
+
+def _rejects_frame(raw: pd.DataFrame, name: str, rows: np.ndarray, rej: _Rejections, mask: np.ndarray) -> pd.DataFrame:
+    visible = [col for col in raw.columns if col not in (GEOMETRY_X, GEOMETRY_Y)]
+    records = raw.loc[mask, visible].to_dict(orient="records")
+    raw_json = [json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items()}, ensure_ascii=False) for r in records]
+    return pd.DataFrame(
+        {
+            "source": name,
+            "source_row": rows[mask],
+            "reason": rej.reason[mask],
+            "column": rej.column[mask],
+            "value": rej.value[mask],
+            "message": rej.message[mask],
+            "raw": raw_json,
+        },
+        columns=REJECT_COLUMNS,
+    )
+
+
+def _crs_bounds(crs: CRS) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float]]:
+    """(lon/lat bounds, projected bounds) of a CRS's area of use."""
+    aou = crs.area_of_use
+    if aou is None:
+        ll = (-180.0, -90.0, 180.0, 90.0)
+    else:
+        ll = (aou.west, aou.south, aou.east, aou.north)
+    if crs.is_geographic:
+        return ll, ll
+    tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    xy = tr.transform_bounds(*ll, densify_pts=50)
+    return ll, xy
+
+
+def _inside(x: np.ndarray, y: np.ndarray, b: tuple[float, float, float, float]) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return (x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])
+
+
+def _coordinates(raw: pd.DataFrame, src: SourceConfig, run_crs: str, rej: _Rejections) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    c = src.columns
+    n = len(raw)
+    fixes = np.full(n, "", dtype=object)
+    target = CRS.from_user_input(run_crs)
+    target_ll, _ = _crs_bounds(target)
+    if c.lon is not None:
+        cols = (c.lon, c.lat)
+        a, b = _to_float(raw[c.lon]), _to_float(raw[c.lat])
+        label = f"{c.lon}/{c.lat}"
+    else:
+        cols = (c.x, c.y) if c.x is not None else (GEOMETRY_X, GEOMETRY_Y)
+        a, b = _to_float(raw[cols[0]]), _to_float(raw[cols[1]])
+        label = f"{c.x}/{c.y}" if c.x is not None else "geometry"
+    blank = _blank(raw[cols[0]]) | _blank(raw[cols[1]])
+    rej.add(blank, "missing_coordinates", label)
+    coords_text = ("(" + raw[cols[0]].astype("string").fillna("") + ", "
+                   + raw[cols[1]].astype("string").fillna("") + ")").to_numpy(dtype=object)
+    not_number = ~blank & (~np.isfinite(a) | ~np.isfinite(b))
+    rej.add(not_number, "invalid_coordinates", label, coords_text, "not a number")
+    rej.add((a == 0) & (b == 0), "zero_coordinates", label, coords_text)
+
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    to_run_from_ll = Transformer.from_crs("EPSG:4326", target, always_xy=True)
+    if c.lon is not None:
+        ok_ll = _inside(a, b, target_ll)
+        swapped = ~ok_ll & _inside(b, a, target_ll)
+        lon = np.where(swapped, b, a)
+        lat = np.where(swapped, a, b)
+        good = rej.open & (ok_ll | swapped)
+        rej.add(~(ok_ll | swapped), "invalid_coordinates", label, coords_text,
+                "outside the area where the coordinate system is valid" if rej.language == "en"
+                else "utanför koordinatsystemets giltighetsområde")
+        fixes[good & swapped] = "swapped_latlon"
+        x[good], y[good] = to_run_from_ll.transform(lon[good], lat[good])
+        return x, y, fixes
+
+    src_crs = CRS.from_user_input(src.crs)
+    ll_b, xy_b = _crs_bounds(src_crs)
+    ok = _inside(a, b, xy_b)
+    swap = ~ok & _inside(b, a, xy_b)
+    ll = ~ok & ~swap & _inside(a, b, ll_b)
+    ll_swap = ~ok & ~swap & _inside(b, a, ll_b)
+    ambiguous = ll & ll_swap
+    usable = (ok | swap | ll | ll_swap) & ~ambiguous
+    detail = ("outside the area where the coordinate system is valid" if rej.language == "en"
+              else "utanför koordinatsystemets giltighetsområde")
+    rej.add(~usable, "invalid_coordinates", label, coords_text, detail)
+    sx = np.where(swap, b, a)
+    sy = np.where(swap, a, b)
+    fixes[rej.open & swap] = "swapped_axes"
+    if (ll | ll_swap).any():
+        lon = np.where(ll_swap, b, a)
+        lat = np.where(ll_swap, a, b)
+        to_src = Transformer.from_crs("EPSG:4326", src_crs, always_xy=True)
+        m = rej.open & (ll | ll_swap)
+        sx = sx.copy()
+        sy = sy.copy()
+        sx[m], sy[m] = to_src.transform(lon[m], lat[m])
+        fixes[rej.open & ll] = "latlon_in_xy"
+        fixes[rej.open & ll_swap] = "latlon_in_xy;swapped_latlon"
+    good = rej.open
+    if src_crs == target or src_crs.to_epsg() == target.to_epsg():
+        x[good], y[good] = sx[good], sy[good]
+    else:
+        tr = Transformer.from_crs(src_crs, target, always_xy=True)
+        x[good], y[good] = tr.transform(sx[good], sy[good])
+    return x, y, fixes
+
+
+def _times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.ndarray, ...]:
+    c = src.columns
+    n = len(raw)
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+
+    def check(status: np.ndarray, column: str, values: pd.Series, detail: np.ndarray) -> None:
+        rej.add(status == "missing", "missing_date", column)
+        rej.add(status == "ambiguous", "ambiguous_date", column, values.to_numpy(dtype=object))
+        rej.add(status == "invalid", "invalid_date", column, values.to_numpy(dtype=object), detail)
+
+    if c.time_from is not None:
+        s_from, t_from, clock_from, d_from = _parse_times(raw[c.time_from], src.date_format)
+        check(s_from, c.time_from, raw[c.time_from], d_from)
+        if c.time_to is not None:
+            s_to, t_to, clock_to, d_to = _parse_times(raw[c.time_to], src.date_format)
+            present = s_to != "missing"
+            check(np.where(present, s_to, "ok"), c.time_to, raw[c.time_to], d_to)
+            t_to = np.where(present, t_to, nat)
+        else:
+            t_to = nat.copy()
+            clock_to = np.zeros(n, dtype=bool)
+            present = np.zeros(n, dtype=bool)
+        clock = clock_from & (clock_to | ~present)
+        # Date-only ends cover their whole day.
+        t_to = np.where(present, np.where(clock_to, t_to, t_to + _END_OF_DAY), np.where(clock_from, t_from, t_from + _END_OF_DAY))
+        reversed_ = rej.open & (t_from > t_to)
+        vals = np.array([f"{a} > {b}" for a, b in zip(pd.Series(t_from).astype(str), pd.Series(t_to).astype(str))], dtype=object)
+        rej.add(reversed_, "time_window_reversed", f"{c.time_from}/{c.time_to}", vals)
+    else:
+        column = c.datetime or c.date
+        assert column is not None  # config validation guarantees one of them
+        status, t, clock, detail = _parse_times(raw[column], src.date_format)
+        check(status, column, raw[column], detail)
+        if c.time is not None:
+            t_status, delta = _parse_clock(raw[c.time])
+            rej.add(t_status == "invalid", "invalid_date", c.time, raw[c.time].to_numpy(dtype=object), "expected HH:MM")
+            has = t_status == "ok"
+            t = np.where(has & ~clock, t + delta, t)
+            clock = clock | has
+        t_from = t
+        t_to = np.where(clock, t, t + _END_OF_DAY)
+    with np.errstate(invalid="ignore"):
+        mid = t_from + (t_to - t_from) // 2
+    time = np.where(rej.open, mid, nat)
+    return time, t_from, t_to, clock
+
+
+# ---------------------------------------------------------------------------- duplicates
+def _find_duplicates(df: pd.DataFrame, distance: float, minutes: float, language: str) -> tuple[np.ndarray, np.ndarray]:
+    """Reason ('duplicate_exact'/'duplicate_near'/None) and detail per row of ``df`` (in order)."""
+    n = len(df)
+    reason = np.full(n, None, dtype=object)
+    detail = np.full(n, "", dtype=object)
+    if n == 0:
+        return reason, detail
+    label = [f"{s} rad {r}" if language == "sv" else f"{s} row {r}" for s, r in zip(df["source"], df["source_row"])]
+    key = pd.DataFrame(
+        {
+            "c": df["category"].to_numpy(),
+            "f": df["time_from"].to_numpy(),
+            "t": df["time_to"].to_numpy(),
+            "x": np.round(df["x"].to_numpy(), 0),
+            "y": np.round(df["y"].to_numpy(), 0),
+        }
+    )
+    first = key.groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy()
+    seen: dict[int, int] = {}
+    for i, g in enumerate(first):
+        if g in seen:
+            reason[i] = "duplicate_exact"
+            detail[i] = label[seen[g]]
+        else:
+            seen[g] = i
+    tol = np.timedelta64(int(minutes * 60), "s")
+    xy = df[["x", "y"]].to_numpy()
+    times = df["time"].to_numpy()
+    cats = df["category"].to_numpy()
+    for cat in pd.unique(cats):
+        idx = np.flatnonzero((cats == cat) & pd.isna(reason))
+        if len(idx) < 2:
+            continue
+        pairs = cKDTree(xy[idx]).query_pairs(distance, output_type="ndarray")
+        if len(pairs) == 0:
+            continue
+        i, j = idx[pairs[:, 0]], idx[pairs[:, 1]]
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        close = np.abs(times[lo] - times[hi]) <= tol
+        lo, hi = lo[close], hi[close]
+        order = np.lexsort((lo, hi))
+        for a, b in zip(lo[order], hi[order]):
+            if reason[b] is None and reason[a] is None:
+                reason[b] = "duplicate_near"
+                what = (f"{distance:g} m och {minutes:g} minuter från {label[a]}" if language == "sv"
+                        else f"{distance:g} m and {minutes:g} minutes of {label[a]}")
+                detail[b] = what
+    return reason, detail
+
+
+# ---------------------------------------------------------------------------- districts
+def assign_districts(x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame) -> np.ndarray:
+    """District id of each point (None outside every district).
+
+    A point on a shared boundary belongs to the district that comes first in the
+    districts layer, so the assignment is deterministic.
+    """
+    n = len(x)
+    out = np.full(n, None, dtype=object)
+    if n == 0:
+        return out
+    pts = shapely.points(x, y)
+    tree_idx = districts.sindex.query(pts, predicate="intersects")
+    pt, poly = tree_idx
+    order = np.lexsort((poly, pt))
+    pt, poly = pt[order], poly[order]
+    firsts = np.r_[True, pt[1:] != pt[:-1]] if len(pt) else np.array([], dtype=bool)
+    ids = districts["district_id"].to_numpy(dtype=object)
+    out[pt[firsts]] = ids[poly[firsts]]
+    return out
+
+
+# ---------------------------------------------------------------------------- all sources
+def validate_incidents(
+    config: Config,
+    districts: gpd.GeoDataFrame,
+    study_area: shapely.Geometry | None,
+    *,
+    progress: Any = None,
+) -> ValidationOutcome:
+    """Read and check every incident source of a run; nothing is lost.
+
+    Parameters
+    ----------
+    config : Config
+    districts : GeoDataFrame
+        From :func:`geolage.io.read_districts`.
+    study_area : shapely geometry, optional
+        Points outside it are rejected; None keeps every valid point.
+    progress : callable, optional
+        Called with the source name before each source is read (for progress bars).
+
+    Returns
+    -------
+    ValidationOutcome
+        ``incidents`` (GeoDataFrame, schema in ``docs/DEVELOPING.md``; ``cell_id`` is
+        left empty for the grid step), ``rejects`` and ``quality``.
+
+    Notes
+    -----
+    For every source, ``accepted + rejected == read`` (checked here; a violation is a
+    bug and raises ``RuntimeError``).
+    """
+    language = config.project.language
+    as_of = config.project.as_of or dt.date.today()
+    parts: list[pd.DataFrame] = []
+    rejects: list[pd.DataFrame] = []
+    per_source: dict[str, dict[str, Any]] = {}
+    for src in config.sources:
+        if progress is not None:
+            progress(src.name)
+        raw = read_source_table(src)
+        acc, rej, stats = validate_source(
+            raw, src, crs=config.project.crs, study_area=study_area,
+            start=config.periods.start, end=config.periods.end, as_of=as_of, language=language,
+        )
+        stats.update(path=str(src.path), format=src.resolved_format(), sha256=file_sha256(src.path))
+        per_source[src.name] = stats
+        parts.append(acc)
+        rejects.append(rej)
+    cand = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=INCIDENT_COLUMNS)
+    reason, detail = _find_duplicates(cand, config.validation.duplicate_distance, config.validation.duplicate_minutes, language)
+    district = assign_districts(cand["x"].to_numpy(float), cand["y"].to_numpy(float), districts)
+    outside = pd.isna(district)
+    if config.validation.outside_districts == "reject":
+        reason = np.where(pd.isna(reason) & outside, "outside_districts", reason)
+    dup_mask = ~pd.isna(reason)
+    if dup_mask.any():
+        d = cand[dup_mask]
+        msgs = [
+            REASONS[r][language].format(value=f"({x:.0f}, {y:.0f})", column="", detail=det)
+            for r, det, x, y in zip(reason[dup_mask], detail[dup_mask], d["x"], d["y"])
+        ]
+        rejects.append(pd.DataFrame({
+            "source": d["source"].to_numpy(), "source_row": d["source_row"].to_numpy(),
+            "reason": reason[dup_mask], "column": None, "value": [f"({x:.0f}, {y:.0f})" for x, y in zip(d["x"], d["y"])],
+            "message": msgs, "raw": None,
+        }, columns=REJECT_COLUMNS))
+    keep = ~dup_mask
+    inc = cand[keep].reset_index(drop=True)
+    inc["district_id"] = district[keep]
+    names = districts["district_name"].to_dict()
+    inc["district_name"] = [names.get(d) if d is not None else None for d in inc["district_id"]]
+    inc["cell_id"] = None
+    inc = inc[INCIDENT_COLUMNS + [c for c in inc.columns if c not in INCIDENT_COLUMNS]]
+    inc = gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc["x"], inc["y"]), crs=config.project.crs)
+    rej_all = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) else pd.DataFrame(columns=REJECT_COLUMNS)
+    rej_all = rej_all.sort_values(["source", "source_row"], kind="stable").reset_index(drop=True)
+    quality = _quality(per_source, inc, rej_all, config)
+    return ValidationOutcome(inc, rej_all, quality)
+
+
+def _quality(per_source: dict[str, dict[str, Any]], inc: pd.DataFrame, rej: pd.DataFrame, config: Config) -> dict[str, Any]:
+    for name, stats in per_source.items():
+        accepted = int((inc["source"] == name).sum())
+        r = rej[rej["source"] == name]
+        stats["accepted"] = accepted
+        stats["rejected"] = len(r)
+        stats["rejected_by_reason"] = {str(k): int(v) for k, v in r["reason"].value_counts().sort_index().items()}
+        no_coords = r["reason"].isin(["missing_coordinates", "invalid_coordinates", "zero_coordinates"]).sum()
+        stats["geocoded_share"] = (stats["read"] - int(no_coords)) / stats["read"] if stats["read"] else float("nan")
+        if accepted + len(r) != stats["read"]:
+            raise RuntimeError(
+                f"bug: source '{name}' read {stats['read']} rows but accepted {accepted} and rejected {len(r)}"
+            )
+        fixes = {}
+        for f in inc.loc[inc["source"] == name, "fixes"]:
+            for code in filter(None, str(f).split(";")):
+                fixes[code] = fixes.get(code, 0) + 1
+        stats["fixes"] = fixes
+    total_read = sum(s["read"] for s in per_source.values())
+    by_reason: dict[str, int] = {str(k): int(v) for k, v in rej["reason"].value_counts().sort_index().items()}
+    fixes_all: dict[str, int] = {}
+    for s in per_source.values():
+        for k, v in s["fixes"].items():
+            fixes_all[k] = fixes_all.get(k, 0) + v
+    return {
+        "read": total_read,
+        "accepted": len(inc),
+        "rejected": len(rej),
+        "rejected_by_reason": by_reason,
+        "fixes": fixes_all,
+        "personnummer_masked": sum(s["personnummer_masked"] for s in per_source.values()),
+        "outside_districts": int(inc["district_id"].isna().sum()),
+        "geocoded_share": (
+            sum(s["geocoded_share"] * s["read"] for s in per_source.values()) / total_read if total_read else float("nan")
+        ),
+        "per_source": per_source,
+    }
