@@ -18,17 +18,35 @@ log = logging.getLogger("geolage")
 
 _TEXT = {
     "sv": {
-        "read": "lästa rader", "accepted": "godkända", "rejected": "avvisade", "fixes": "rättade",
-        "geocoded": "geokodad andel", "pnr": "personnummer maskerade", "outside": "utanför alla områden",
-        "source": "Källa", "reasons": "Avvisade per orsak", "fixlist": "Rättningar",
-        "total": "Totalt", "rejects_written": "Avvisade rader skrivna till", "done": "Klart:",
+        "read": "lästa rader",
+        "accepted": "godkända",
+        "rejected": "avvisade",
+        "fixes": "rättade",
+        "geocoded": "geokodad andel",
+        "pnr": "personnummer maskerade",
+        "outside": "utanför alla områden",
+        "source": "Källa",
+        "reasons": "Avvisade per orsak",
+        "fixlist": "Rättningar",
+        "total": "Totalt",
+        "rejects_written": "Avvisade rader skrivna till",
+        "done": "Klart:",
         "synthetic": "OBS: syntetiska demodata – inte verkliga brott.",
     },
     "en": {
-        "read": "rows read", "accepted": "accepted", "rejected": "rejected", "fixes": "fixed",
-        "geocoded": "geocoded share", "pnr": "personal identity numbers masked", "outside": "outside every district",
-        "source": "Source", "reasons": "Rejected by reason", "fixlist": "Fixes",
-        "total": "Total", "rejects_written": "Rejected rows written to", "done": "Done:",
+        "read": "rows read",
+        "accepted": "accepted",
+        "rejected": "rejected",
+        "fixes": "fixed",
+        "geocoded": "geocoded share",
+        "pnr": "personal identity numbers masked",
+        "outside": "outside every district",
+        "source": "Source",
+        "reasons": "Rejected by reason",
+        "fixlist": "Fixes",
+        "total": "Total",
+        "rejects_written": "Rejected rows written to",
+        "done": "Done:",
         "synthetic": "NOTE: synthetic demo data – not real crimes.",
     },
 }
@@ -36,7 +54,10 @@ _TEXT = {
 
 def demo_config_path() -> Path:
     """The bundled Borås demo configuration (``data/boras_demo.toml`` in the repository)."""
-    candidates = [Path(__file__).resolve().parent.parent / "data" / "boras_demo.toml", Path.cwd() / "data" / "boras_demo.toml"]
+    candidates = [
+        Path(__file__).resolve().parent.parent / "data" / "boras_demo.toml",
+        Path.cwd() / "data" / "boras_demo.toml",
+    ]
     for c in candidates:
         if c.is_file():
             return c
@@ -48,7 +69,9 @@ def demo_config_path() -> Path:
 
 def _setup_logging(verbose: int, quiet: int) -> None:
     level = logging.INFO - 10 * verbose + 10 * quiet
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     for noisy in ("fiona", "rasterio", "matplotlib", "PIL", "pyogrio", "numba", "urllib3", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
 
@@ -75,7 +98,9 @@ class _Progress:
 
 def _print_quality(quality: dict, language: str) -> None:
     t = _TEXT[language]
-    print(f"{t['source']:<28} {t['read']:>12} {t['accepted']:>10} {t['rejected']:>10} {t['fixes']:>8} {t['geocoded']:>16}")
+    print(
+        f"{t['source']:<28} {t['read']:>12} {t['accepted']:>10} {t['rejected']:>10} {t['fixes']:>8} {t['geocoded']:>16}"
+    )
     for name, s in quality["per_source"].items():
         print(
             f"{name:<28} {s['read']:>12} {s['accepted']:>10} {s['rejected']:>10} {sum(s['fixes'].values()):>8} "
@@ -145,8 +170,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         results = prepare(config, progress=progress)
         analyse(results, progress=progress)
         written = write_outputs(
-            results, out, overwrite=args.overwrite, mode=args.mode, language=config.project.language,
-            pdf=False if args.no_pdf else None, progress=progress,
+            results,
+            out,
+            overwrite=args.overwrite,
+            mode=args.mode,
+            language=config.project.language,
+            pdf=False if args.no_pdf else None,
+            progress=progress,
         )
     finally:
         progress.close()
@@ -170,11 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``geolage`` command."""
     p = argparse.ArgumentParser(
         prog="geolage",
-        description="Lägesbild från områdesgränser och geokodade brott / crime situation picture from districts and incidents.",
+        description=(
+            "Lägesbild från områdesgränser och geokodade brott / "
+            "crime situation picture from districts and incidents."
+        ),
     )
     p.add_argument("--version", action="version", version=f"geolage {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug); show tracebacks")
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug); show tracebacks"
+    )
     common.add_argument("-q", "--quiet", action="count", default=0, help="less log output, no progress bar")
     common.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     common.add_argument("--language", choices=("sv", "en"), help="language of messages and outputs (default: config)")
@@ -186,8 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=_cmd_validate)
 
     run_outputs = argparse.ArgumentParser(add_help=False)
-    run_outputs.add_argument("--mode", choices=("public", "internal"),
-                             help="public (default): no incident points, small counts suppressed; internal: everything")
+    run_outputs.add_argument(
+        "--mode",
+        choices=("public", "internal"),
+        help="public (default): no incident points, small counts suppressed; internal: everything",
+    )
     run_outputs.add_argument("--no-pdf", action="store_true", help="do not write the PDF report")
 
     r = sub.add_parser("run", parents=[common, run_outputs], help="make the full lägesbild")

@@ -113,7 +113,8 @@ class ColumnsConfig:
     """``[sources.columns]``: which source column holds what.
 
     Give either ``x``/``y`` (projected, in the source's ``crs``) or ``lon``/``lat``
-    (WGS84 degrees), or neither for a point layer (its geometry is used); either ``datetime``, or ``date`` (and optionally ``time``), or
+    (WGS84 degrees), or neither for a point layer (its geometry is used); either
+    ``datetime``, or ``date`` (and optionally ``time``), or
     ``from``/``to`` (a window in which the incident happened, as police data has).
     """
 
@@ -246,6 +247,14 @@ class HotspotsConfig:
     correction: Literal["fdr", "none"] = "fdr"
     #: Optional user weights: a GAL or GWT file (GeoDa) for the districts.
     district_weights: Path | None = None
+    #: Gi* classes from the analytical p-values or from the permutation p-values.
+    inference: Literal["analytical", "permutation"] = "analytical"
+    #: The automatic distance band gives cells on average at least this many neighbours.
+    min_neighbours: int = 8
+    #: Significance level of the LISA cluster labels (q-values with FDR, else p-values).
+    lisa_alpha: float = 0.05
+    #: Categories with fewer incidents are not analysed on their own (``alla`` always is).
+    min_incidents: int = 20
 
 
 @dataclass(frozen=True)
@@ -255,6 +264,10 @@ class EmergingConfig:
     #: Number of time steps (of ``periods.unit``) in the time neighbourhood.
     time_window: int = 1
     distance: float | Literal["auto"] = "auto"
+    #: A bin is a significant hot/cold spot when its FDR-adjusted p is below this (90 %).
+    alpha: float = 0.10
+    #: Level of the Mann–Kendall trend test (intensifying / diminishing / persistent).
+    trend_alpha: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -281,9 +294,10 @@ class ForecastConfig:
     area_shares: tuple[float, ...] = (0.01, 0.05, 0.10)
     #: Categories with fewer incidents in the analysed span are not forecast (listed in the run parameters).
     min_incidents: int = 200
-    #: Half-life in days of the recency weight of the prospective hotspot map.
-    half_life_days: float = 91.0
-    #: Bandwidth in metres of the quartic kernel of the prospective map, or ``"auto"`` (twice the cell size).
+    #: Half-life in days of the recency weight of the prospective hotspot map, or ``"auto"`` (chosen per origin
+    #: from the training data, see :func:`geolage.forecast.forecast_scores`).
+    half_life_days: float | Literal["auto"] = "auto"
+    #: Bandwidth in metres of the quartic kernel of the prospective map, or ``"auto"`` (chosen like the half-life).
     bandwidth: float | Literal["auto"] = "auto"
     #: Past periods used as targets when fitting the count regression (``glm``).
     train_periods: int = 4
@@ -323,6 +337,9 @@ class Config:
     near_repeat: NearRepeatConfig = field(default_factory=NearRepeatConfig)
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    #: ``[custom_categories]``: categories of your own beside the built-in ones, code -> label
+    #: (e.g. ``cykelstold = "Cykelstöld"``); sources may map their codes to them.
+    custom_categories: dict[str, str] = field(default_factory=dict)
     #: The file the configuration was read from (None when built from a dict).
     source_file: Path | None = None
 
@@ -412,8 +429,14 @@ def _format_problems(source_file: Path | None, problems: list[str]) -> str:
     return f"{where}{len(problems)} problems in the configuration:\n  - " + "\n  - ".join(problems)
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-               Path: "a file path (string)", dt.date: "a date (YYYY-MM-DD)"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    Path: "a file path (string)",
+    dt.date: "a date (YYYY-MM-DD)",
+}
 
 
 def _describe(tp: Any) -> str:
@@ -534,6 +557,7 @@ def _build(tp: Any, value: Any, key: str, problems: list[str], base: Path) -> An
 
 def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> None:
     """Checks that span several keys (files exist, codes known, periods ordered)."""
+
     def need_file(p: Path | None, key: str) -> None:
         if check_files and p is not None and not p.is_file():
             problems.append(f"'{key}': file not found: {p}; check the path (relative to the config file)")
@@ -564,7 +588,11 @@ def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> Non
         c = src.columns
         has_xy = c.x is not None and c.y is not None
         has_ll = c.lon is not None and c.lat is not None
-        spatial = src.format in ("gpkg", "geojson", "parquet") or src.path.suffix.lower() in (".gpkg", ".geojson", ".parquet")
+        spatial = src.format in ("gpkg", "geojson", "parquet") or src.path.suffix.lower() in (
+            ".gpkg",
+            ".geojson",
+            ".parquet",
+        )
         if has_xy and has_ll or not (has_xy or has_ll or spatial):
             problems.append(
                 f"'{key}.columns' needs either x and y, or lon and lat (exactly one pair); "
@@ -575,14 +603,17 @@ def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> Non
             problems.append(f"'{key}.columns.to' needs 'from' as well")
         if sum([c.datetime is not None, c.date is not None, has_window]) != 1:
             problems.append(f"'{key}.columns' needs exactly one of: datetime, date (with optional time), from/to")
+        known = set(CATEGORIES) | set(cfg.custom_categories)
         for code, target in src.categories.items():
-            if target not in CATEGORIES:
+            if target not in known:
                 problems.append(
                     f"'{key}.categories.{code}' maps to unknown category '{target}'; "
-                    f"expected one of {', '.join(CATEGORIES)}"
+                    f"expected one of {', '.join(sorted(known))} (or declare it in [custom_categories])"
                 )
-        if src.unknown_category != "reject" and src.unknown_category not in CATEGORIES:
-            problems.append(f"'{key}.unknown_category' needs to be 'reject' or a category code; got {src.unknown_category!r}")
+        if src.unknown_category != "reject" and src.unknown_category not in known:
+            problems.append(
+                f"'{key}.unknown_category' needs to be 'reject' or a category code; got {src.unknown_category!r}"
+            )
     p = cfg.periods
     if p.start > p.end:
         problems.append(f"'periods.start' ({p.start}) is after 'periods.end' ({p.end})")
@@ -591,10 +622,15 @@ def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> Non
         if span is not None and span[0] > span[1]:
             problems.append(f"'periods.{name}' starts ({span[0]}) after it ends ({span[1]})")
     if isinstance(cfg.grid.cell_size, int) and cfg.grid.cell_size <= 0:
-        problems.append(f"'grid.cell_size' needs to be a positive whole number of metres or 'auto'; got {cfg.grid.cell_size}")
+        problems.append(
+            f"'grid.cell_size' needs to be a positive whole number of metres or 'auto'; got {cfg.grid.cell_size}"
+        )
     if cfg.output.min_count < 1:
         problems.append(f"'output.min_count' needs to be at least 1; got {cfg.output.min_count}")
-    if cfg.near_repeat.category not in CATEGORIES:
+    for code in cfg.custom_categories:
+        if code in CATEGORIES or code == "alla" or not code.isidentifier():
+            problems.append(f"'custom_categories.{code}' needs a new snake_case code (not a built-in one or 'alla')")
+    if cfg.near_repeat.category not in set(CATEGORIES) | set(cfg.custom_categories):
         problems.append(f"'near_repeat.category' needs to be a category code; got {cfg.near_repeat.category!r}")
     for name in ("distance_bands", "time_bands"):
         bands = getattr(cfg.near_repeat, name)

@@ -83,7 +83,9 @@ def read_layer(path: str | Path, layer: str | None = None, *, crs: str | None = 
         raise InputFileError(f"{path}: no layer '{layer}'; the file has: {', '.join(layers)}")
     gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     if gdf.crs is None:
-        raise InputFileError(f"{path}: the layer has no CRS; assign one (e.g. EPSG:3006) in QGIS or with ogr2ogr -a_srs")
+        raise InputFileError(
+            f"{path}: the layer has no CRS; assign one (e.g. EPSG:3006) in QGIS or with ogr2ogr -a_srs"
+        )
     if crs is not None and not _same_crs(CRS.from_user_input(gdf.crs), CRS.from_user_input(crs)):
         raise CRSMismatchError(
             f"{path}: layer CRS is {CRS.from_user_input(gdf.crs).to_string()} but the run uses "
@@ -120,7 +122,9 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
         The layer is not in ``crs``.
     """
     gdf = read_layer(cfg.path, cfg.layer, crs=crs)
-    fields = [cfg.id_field, cfg.name_field] + ([cfg.population_field] if cfg.population_field else [])
+    # The population may come from a separate table (districts.population_table) instead.
+    from_layer = cfg.population_field is not None and cfg.population_table is None
+    fields = [cfg.id_field, cfg.name_field] + ([cfg.population_field] if from_layer else [])
     missing = [f for f in fields if f not in gdf.columns]
     if missing:
         raise InputFileError(
@@ -130,7 +134,9 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
     ids = gdf[cfg.id_field]
     if ids.isna().any() or (ids.astype(str).str.strip() == "").any():
         rows = list(np.flatnonzero(ids.isna().to_numpy() | (ids.astype(str).str.strip() == "").to_numpy()) + 1)
-        raise InputFileError(f"{cfg.path}: column '{cfg.id_field}' is empty in feature(s) {rows[:10]}; every district needs an id")
+        raise InputFileError(
+            f"{cfg.path}: column '{cfg.id_field}' is empty in feature(s) {rows[:10]}; every district needs an id"
+        )
     ids = ids.astype(str).str.strip()
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
@@ -161,7 +167,8 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
         geometry=gpd.GeoSeries(geoms, crs=gdf.crs).to_numpy(),
         crs=gdf.crs,
     )
-    if cfg.population_field:
+    if from_layer:
+        assert cfg.population_field is not None
         pop = pd.to_numeric(gdf[cfg.population_field], errors="coerce")
         bad = pop.isna() & gdf[cfg.population_field].notna()
         if bad.any():
@@ -223,8 +230,13 @@ def read_source_table(src: SourceConfig) -> pd.DataFrame:
     try:
         if fmt == "csv":
             df = pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_values=[""], encoding=src.encoding,
-                sep=src.delimiter, encoding_errors="strict",
+                path,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                encoding=src.encoding,
+                sep=src.delimiter,
+                encoding_errors="strict",
             )
         elif fmt == "excel":
             sheet: str | int = src.sheet if src.sheet is not None else 0
@@ -255,8 +267,17 @@ def read_source_table(src: SourceConfig) -> pd.DataFrame:
     df.columns = [str(c).strip() for c in df.columns]
     c = src.columns
     wanted = {
-        "category": c.category, "id": c.id, "x": c.x, "y": c.y, "lon": c.lon, "lat": c.lat,
-        "datetime": c.datetime, "date": c.date, "time": c.time, "from": c.time_from, "to": c.time_to,
+        "category": c.category,
+        "id": c.id,
+        "x": c.x,
+        "y": c.y,
+        "lon": c.lon,
+        "lat": c.lat,
+        "datetime": c.datetime,
+        "date": c.date,
+        "time": c.time,
+        "from": c.time_from,
+        "to": c.time_to,
     }
     missing = [f"{key} = '{col}'" for key, col in wanted.items() if col is not None and col not in df.columns]
     missing += [f"text = '{col}'" for col in c.text if col not in df.columns]

@@ -51,8 +51,20 @@ ANALYSIS_STEPS: tuple[tuple[str, str, str], ...] = (
 )
 
 _RECORDED_PACKAGES = (
-    "numpy", "pandas", "scipy", "shapely", "pyproj", "pyogrio", "geopandas", "libpysal", "esda",
-    "mapclassify", "statsmodels", "rasterio", "folium", "matplotlib",
+    "numpy",
+    "pandas",
+    "scipy",
+    "shapely",
+    "pyproj",
+    "pyogrio",
+    "geopandas",
+    "libpysal",
+    "esda",
+    "mapclassify",
+    "statsmodels",
+    "rasterio",
+    "folium",
+    "matplotlib",
 )
 
 
@@ -97,8 +109,13 @@ def _resolve_areas(districts: gpd.GeoDataFrame, config: Config) -> gpd.GeoDataFr
 
 def _input_files(config: Config) -> list[Path]:
     files = [config.districts.path] + [s.path for s in config.sources] + [o.path for o in config.overlays]
-    for p in (config.study_area.path if config.study_area else None, config.districts.population_table,
-              config.areas.reference_rates, config.project.bra_totals, config.hotspots.district_weights):
+    for p in (
+        config.study_area.path if config.study_area else None,
+        config.districts.population_table,
+        config.areas.reference_rates,
+        config.project.bra_totals,
+        config.hotspots.district_weights,
+    ):
         if p is not None:
             files.append(p)
     if config.source_file is not None:
@@ -141,7 +158,7 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
     ConfigError, InputFileError, CRSMismatchError
         Problems with the configuration or the input files.
     """
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     crs = config.project.crs
     progress("districts")
     districts, district_report = read_districts(config.districts, crs=crs)
@@ -170,8 +187,14 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
     quality["outside_grid"] = int(incidents["cell_id"].isna().sum())
 
     results = RunResults(
-        config=config, incidents=incidents, rejects=rejects, districts=districts, grid=grid,
-        study_area=study_area, overlays=overlays, quality=quality,
+        config=config,
+        incidents=incidents,
+        rejects=rejects,
+        districts=districts,
+        grid=grid,
+        study_area=study_area,
+        overlays=overlays,
+        quality=quality,
     )
     _add_base_tables(results)
     results.record_parameters("grid", cell_size_m=size, cell_size_rule=reason, n_cells=len(grid))
@@ -199,65 +222,120 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
 def _add_base_tables(results: RunResults) -> None:
     """The validated data as tables: incidents and rejects (internal only), districts, grid, data quality."""
     inc = results.incidents
-    results.add_table(Table(
-        "incidents", inc,
-        title={"sv": "Brott (godkända rader)", "en": "Incidents (accepted rows)"},
-        description={"sv": "Varje godkänd händelse som punkt. Endast intern användning.",
-                     "en": "Every accepted incident as a point. Internal use only."},
-        internal_only=True, style="points",
-    ))
-    results.add_table(Table(
-        "rejects", results.rejects,
-        title={"sv": "Avvisade rader", "en": "Rejected rows"},
-        description={"sv": "Rader som inte kom med i analysen, med orsak. Endast intern användning.",
-                     "en": "Rows left out of the analysis, with the reason. Internal use only."},
-        internal_only=True,
-    ))
+    results.add_table(
+        Table(
+            "incidents",
+            inc,
+            title={"sv": "Brott (godkända rader)", "en": "Incidents (accepted rows)"},
+            description={
+                "sv": "Varje godkänd händelse som punkt. Endast intern användning.",
+                "en": "Every accepted incident as a point. Internal use only.",
+            },
+            internal_only=True,
+            style="points",
+        )
+    )
+    results.add_table(
+        Table(
+            "rejects",
+            results.rejects,
+            title={"sv": "Avvisade rader", "en": "Rejected rows"},
+            description={
+                "sv": "Rader som inte kom med i analysen, med orsak. Endast intern användning.",
+                "en": "Rows left out of the analysis, with the reason. Internal use only.",
+            },
+            internal_only=True,
+        )
+    )
     d = results.districts
-    results.add_table(Table(
-        "districts", gpd.GeoDataFrame(d[["district_id", "district_name", "population", "is_focus", "is_reference",
-                                         "geometry"]].reset_index(drop=True), crs=d.crs),
-        title={"sv": "Områden", "en": "Districts"},
-    ))
+    results.add_table(
+        Table(
+            "districts",
+            gpd.GeoDataFrame(
+                d[["district_id", "district_name", "population", "is_focus", "is_reference", "geometry"]].reset_index(
+                    drop=True
+                ),
+                crs=d.crs,
+            ),
+            title={"sv": "Områden", "en": "Districts"},
+        )
+    )
     g = results.grid
     counts = inc["cell_id"].value_counts()
-    grid_table = gpd.GeoDataFrame(g[["cell_id", "x0", "y0", "area_share", "geometry"]].reset_index(drop=True), crs=g.crs)
+    grid_table = gpd.GeoDataFrame(
+        g[["cell_id", "x0", "y0", "area_share", "geometry"]].reset_index(drop=True), crs=g.crs
+    )
     grid_table["count"] = grid_table["cell_id"].map(counts).fillna(0).astype(int)
-    results.add_table(Table(
-        "grid", grid_table,
-        title={"sv": "Analysrutnät med antal brott", "en": "Analysis grid with incident counts"},
-        count_columns=("count",), style="count", style_column="count",
-    ))
+    results.add_table(
+        Table(
+            "grid",
+            grid_table,
+            title={"sv": "Analysrutnät med antal brott", "en": "Analysis grid with incident counts"},
+            count_columns=("count",),
+            style="count",
+            style_column="count",
+        )
+    )
     rows = []
     for name, s in results.quality["per_source"].items():
-        base = {"source": name, "read": s["read"], "accepted": s["accepted"], "rejected": s["rejected"],
-                "geocoded_share": s["geocoded_share"], "personnummer_masked": s["personnummer_masked"]}
+        base = {
+            "source": name,
+            "read": s["read"],
+            "accepted": s["accepted"],
+            "rejected": s["rejected"],
+            "geocoded_share": s["geocoded_share"],
+            "personnummer_masked": s["personnummer_masked"],
+        }
         for reason, n in s["rejected_by_reason"].items():
             base[f"rejected_{reason}"] = n
         for fix, n in s["fixes"].items():
             base[f"fixed_{fix}"] = n
         rows.append(base)
-    results.add_table(Table(
-        "data_quality", pd.DataFrame(rows).fillna(0),
-        title={"sv": "Datakvalitet per källa", "en": "Data quality per source"},
-    ))
+    results.add_table(
+        Table(
+            "data_quality",
+            pd.DataFrame(rows).fillna(0),
+            title={"sv": "Datakvalitet per källa", "en": "Data quality per source"},
+        )
+    )
 
 
 def _apply_population_table(districts: gpd.GeoDataFrame, config: Config) -> gpd.GeoDataFrame:
-    """Population per district from a table (latest year at or before ``periods.end``)."""
-    path = config.districts.population_table
+    """Population per district from a CSV table.
+
+    The table has a column named like ``districts.id_field`` and one named like
+    ``districts.population_field``, and optionally a ``year`` column. With years, the
+    latest year at or before ``periods.end`` gives the district's population, and the
+    whole table is kept in ``districts.attrs["population_by_year"]`` for yearly rates.
+    """
+    cfg = config.districts
+    path = cfg.population_table
     assert path is not None
     from .errors import InputFileError
 
-    table = pd.read_csv(path, dtype={0: str})
-    if table.shape[1] < 3:
-        raise InputFileError(f"{path}: needs three columns: district id, year, population")
-    table.columns = ["district_id", "year", "population"] + list(table.columns[3:])
+    table = pd.read_csv(path, dtype={cfg.id_field: str})
+    pop_field = cfg.population_field or "population"
+    missing = [c for c in (cfg.id_field, pop_field) if c not in table.columns]
+    if missing:
+        raise InputFileError(
+            f"{path}: column(s) {', '.join(missing)} not found; the population table needs the district id column "
+            f"'{cfg.id_field}' and the population column '{pop_field}' (and optionally 'year'); it has: "
+            f"{', '.join(table.columns)}"
+        )
+    pop = pd.to_numeric(table[pop_field], errors="coerce")
+    if pop.isna().any():
+        rows = list(pop[pop.isna()].index[:10] + 1)
+        raise InputFileError(f"{path}: column '{pop_field}' is not a number in data row(s) {rows}")
+    years = table["year"] if "year" in table.columns else pd.Series(config.periods.end.year, index=table.index)
+    table = pd.DataFrame({"district_id": table[cfg.id_field].astype(str).str.strip(), "year": years, "population": pop})
+    unknown = sorted(set(table["district_id"]) - set(districts["district_id"]))
+    if unknown:
+        log.warning("%s: %d district id(s) not in the districts layer, ignored: %s", path, len(unknown), unknown[:5])
     table = table[table["year"] <= config.periods.end.year].sort_values("year")
     latest = table.groupby("district_id")["population"].last()
     d = districts.copy()
     d["population"] = d["district_id"].map(latest).astype(float)
-    d.attrs["population_by_year"] = table[["district_id", "year", "population"]]
+    d.attrs["population_by_year"] = table.reset_index(drop=True)
     return d
 
 
@@ -269,7 +347,7 @@ def analyse(results: RunResults, *, progress: Progress = _noop) -> RunResults:
         progress(name)
         step = getattr(importlib.import_module(module), func)
         step(results)
-    results.record["finished_utc"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    results.record["finished_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return results
 
 
@@ -395,7 +473,9 @@ def write_outputs(
     try:
         written = _write_all(results, tmp, mode=mode, language=language, pdf=pdf, progress=progress)
         progress("run.json")
-        write_run_json(results, tmp / "run.json", mode=mode, outputs=[str(p.relative_to(tmp)) for p in written.values()])
+        write_run_json(
+            results, tmp / "run.json", mode=mode, outputs=[str(p.relative_to(tmp)) for p in written.values()]
+        )
         written["run_json"] = tmp / "run.json"
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
@@ -410,8 +490,9 @@ def write_outputs(
     return {k: out_dir / p.relative_to(tmp) for k, p in written.items()}
 
 
-def _write_all(results: RunResults, folder: Path, *, mode: str, language: str, pdf: bool,
-               progress: Progress) -> dict[str, Path]:
+def _write_all(
+    results: RunResults, folder: Path, *, mode: str, language: str, pdf: bool, progress: Progress
+) -> dict[str, Path]:
     from .export import write_spatial_outputs
     from .maps import write_map
     from .report import write_report

@@ -19,7 +19,10 @@ The checks run in a fixed order and a row is rejected for the *first* problem fo
 6. ``duplicate_exact`` / ``duplicate_near`` – the same category at the same time and
    place (exact), or within ``validation.duplicate_distance`` metres and
    ``validation.duplicate_minutes`` minutes (near), as an earlier row. The earlier
-   row (in source order, then row order) is kept.
+   row (in source order, then row order) is kept. Only rows with a clock time are
+   compared: rows with a date only (or a month) cannot be told apart from separate
+   incidents at the same place, so they are never marked as duplicates (their number
+   is reported as ``duplicates_not_checked``).
 7. ``outside_districts`` – only when ``validation.outside_districts = "reject"``;
    otherwise the incident is kept with no district and counted.
 
@@ -92,7 +95,10 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "The date {value!r} in column {column} cannot be read: {detail}.",
     },
     "ambiguous_date": {
-        "sv": "Datumet {value!r} i kolumnen {column} är tvetydigt (dag/månad eller månad/dag); ange sources.date_format.",
+        "sv": (
+            "Datumet {value!r} i kolumnen {column} är tvetydigt (dag/månad eller månad/dag); "
+            "ange sources.date_format."
+        ),
         "en": "The date {value!r} in column {column} is ambiguous (day/month or month/day); set sources.date_format.",
     },
     "time_window_reversed": {
@@ -133,8 +139,22 @@ FIXES: dict[str, dict[str, str]] = {
 }
 
 INCIDENT_COLUMNS = [
-    "incident_id", "source", "source_row", "category", "source_category", "time", "time_from", "time_to",
-    "has_clock_time", "x", "y", "district_id", "district_name", "cell_id", "fixes", "text",
+    "incident_id",
+    "source",
+    "source_row",
+    "category",
+    "source_category",
+    "time",
+    "time_from",
+    "time_to",
+    "has_clock_time",
+    "x",
+    "y",
+    "district_id",
+    "district_name",
+    "cell_id",
+    "fixes",
+    "text",
 ]
 REJECT_COLUMNS = ["source", "source_row", "reason", "column", "value", "message", "raw"]
 
@@ -306,7 +326,12 @@ def _parse_one(value: Any, fmt: str | None) -> tuple[str, pd.Timestamp | None, b
         a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if _valid_date(y, b, a) and _valid_date(y, a, b) and a != b:
             return "ambiguous", None, False, ""
-    return "invalid", None, False, "expected ISO 8601 (YYYY-MM-DD or YYYY-MM-DD HH:MM); set sources.date_format for other forms"
+    return (
+        "invalid",
+        None,
+        False,
+        "expected ISO 8601 (YYYY-MM-DD or YYYY-MM-DD HH:MM); set sources.date_format for other forms",
+    )
 
 
 def _parse_times(s: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -336,6 +361,22 @@ def _parse_clock(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 _DAY = np.timedelta64(1, "D")
 _END_OF_DAY = np.timedelta64(86399, "s")
+
+
+def _span_end(t: np.ndarray, fmt: str | None) -> np.ndarray:
+    """Last second of the span a date without clock time stands for.
+
+    A plain date covers its day; a ``date_format`` without a day (``%Y-%m``, as police.uk
+    publishes) covers its month, one without a month its year.
+    """
+    if fmt is None or any(d in fmt for d in ("%d", "%j")):
+        return t + _END_OF_DAY
+    s = pd.Series(t)
+    if any(m in fmt for m in ("%m", "%b", "%B")):
+        nxt = s + pd.offsets.MonthBegin(1)
+    else:
+        nxt = s + pd.offsets.YearBegin(1)
+    return (nxt - pd.Timedelta(seconds=1)).to_numpy(dtype="datetime64[ns]")
 
 
 # ---------------------------------------------------------------------------- one source
@@ -488,7 +529,9 @@ def validate_source(
 def _rejects_frame(raw: pd.DataFrame, name: str, rows: np.ndarray, rej: _Rejections, mask: np.ndarray) -> pd.DataFrame:
     visible = [col for col in raw.columns if col not in (GEOMETRY_X, GEOMETRY_Y)]
     records = raw.loc[mask, visible].to_dict(orient="records")
-    raw_json = [json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items()}, ensure_ascii=False) for r in records]
+    raw_json = [
+        json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items()}, ensure_ascii=False) for r in records
+    ]
     return pd.DataFrame(
         {
             "source": name,
@@ -522,7 +565,9 @@ def _inside(x: np.ndarray, y: np.ndarray, b: tuple[float, float, float, float]) 
         return (x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])
 
 
-def _coordinates(raw: pd.DataFrame, src: SourceConfig, run_crs: str, rej: _Rejections) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _coordinates(
+    raw: pd.DataFrame, src: SourceConfig, run_crs: str, rej: _Rejections
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     c = src.columns
     n = len(raw)
     fixes = np.full(n, "", dtype=object)
@@ -538,8 +583,9 @@ def _coordinates(raw: pd.DataFrame, src: SourceConfig, run_crs: str, rej: _Rejec
         label = f"{c.x}/{c.y}" if c.x is not None else "geometry"
     blank = _blank(raw[cols[0]]) | _blank(raw[cols[1]])
     rej.add(blank, "missing_coordinates", label)
-    coords_text = ("(" + raw[cols[0]].astype("string").fillna("") + ", "
-                   + raw[cols[1]].astype("string").fillna("") + ")").to_numpy(dtype=object)
+    coords_text = (
+        "(" + raw[cols[0]].astype("string").fillna("") + ", " + raw[cols[1]].astype("string").fillna("") + ")"
+    ).to_numpy(dtype=object)
     not_number = ~blank & (~np.isfinite(a) | ~np.isfinite(b))
     rej.add(not_number, "invalid_coordinates", label, coords_text, "not a number")
     rej.add((a == 0) & (b == 0), "zero_coordinates", label, coords_text)
@@ -553,9 +599,15 @@ def _coordinates(raw: pd.DataFrame, src: SourceConfig, run_crs: str, rej: _Rejec
         lon = np.where(swapped, b, a)
         lat = np.where(swapped, a, b)
         good = rej.open & (ok_ll | swapped)
-        rej.add(~(ok_ll | swapped), "invalid_coordinates", label, coords_text,
-                "outside the area where the coordinate system is valid" if rej.language == "en"
-                else "utanför koordinatsystemets giltighetsområde")
+        rej.add(
+            ~(ok_ll | swapped),
+            "invalid_coordinates",
+            label,
+            coords_text,
+            "outside the area where the coordinate system is valid"
+            if rej.language == "en"
+            else "utanför koordinatsystemets giltighetsområde",
+        )
         fixes[good & swapped] = "swapped_latlon"
         x[good], y[good] = to_run_from_ll.transform(lon[good], lat[good])
         return x, y, fixes
@@ -568,8 +620,11 @@ def _coordinates(raw: pd.DataFrame, src: SourceConfig, run_crs: str, rej: _Rejec
     ll_swap = ~ok & ~swap & _inside(b, a, ll_b)
     ambiguous = ll & ll_swap
     usable = (ok | swap | ll | ll_swap) & ~ambiguous
-    detail = ("outside the area where the coordinate system is valid" if rej.language == "en"
-              else "utanför koordinatsystemets giltighetsområde")
+    detail = (
+        "outside the area where the coordinate system is valid"
+        if rej.language == "en"
+        else "utanför koordinatsystemets giltighetsområde"
+    )
     rej.add(~usable, "invalid_coordinates", label, coords_text, detail)
     sx = np.where(swap, b, a)
     sy = np.where(swap, a, b)
@@ -617,9 +672,16 @@ def _times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.n
             present = np.zeros(n, dtype=bool)
         clock = clock_from & (clock_to | ~present)
         # Date-only ends cover their whole day.
-        t_to = np.where(present, np.where(clock_to, t_to, t_to + _END_OF_DAY), np.where(clock_from, t_from, t_from + _END_OF_DAY))
+        fmt = src.date_format
+        t_to = np.where(
+            present,
+            np.where(clock_to, t_to, _span_end(t_to, fmt)),
+            np.where(clock_from, t_from, _span_end(t_from, fmt)),
+        )
         reversed_ = rej.open & (t_from > t_to)
-        vals = np.array([f"{a} > {b}" for a, b in zip(pd.Series(t_from).astype(str), pd.Series(t_to).astype(str))], dtype=object)
+        vals = np.array(
+            [f"{a} > {b}" for a, b in zip(pd.Series(t_from).astype(str), pd.Series(t_to).astype(str))], dtype=object
+        )
         rej.add(reversed_, "time_window_reversed", f"{c.time_from}/{c.time_to}", vals)
     else:
         column = c.datetime or c.date
@@ -633,7 +695,7 @@ def _times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.n
             t = np.where(has & ~clock, t + delta, t)
             clock = clock | has
         t_from = t
-        t_to = np.where(clock, t, t + _END_OF_DAY)
+        t_to = np.where(clock, t, _span_end(t, src.date_format))
     with np.errstate(invalid="ignore"):
         mid = t_from + (t_to - t_from) // 2
     time = np.where(rej.open, mid, nat)
@@ -649,6 +711,10 @@ def _find_duplicates(df: pd.DataFrame, distance: float, minutes: float, language
     if n == 0:
         return reason, detail
     label = [f"{s} rad {r}" if language == "sv" else f"{s} row {r}" for s, r in zip(df["source"], df["source_row"])]
+    # Only rows with a clock time can be told to be the same report: two burglaries on the
+    # same day (or, in police.uk data, the same month) at the same snapped map point are
+    # usually two incidents, so rows without a clock time are never marked as duplicates.
+    eligible = df["has_clock_time"].to_numpy(dtype=bool)
     key = pd.DataFrame(
         {
             "c": df["category"].to_numpy(),
@@ -661,6 +727,8 @@ def _find_duplicates(df: pd.DataFrame, distance: float, minutes: float, language
     first = key.groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy()
     seen: dict[int, int] = {}
     for i, g in enumerate(first):
+        if not eligible[i]:
+            continue
         if g in seen:
             reason[i] = "duplicate_exact"
             detail[i] = label[seen[g]]
@@ -671,7 +739,7 @@ def _find_duplicates(df: pd.DataFrame, distance: float, minutes: float, language
     times = df["time"].to_numpy()
     cats = df["category"].to_numpy()
     for cat in pd.unique(cats):
-        idx = np.flatnonzero((cats == cat) & pd.isna(reason))
+        idx = np.flatnonzero((cats == cat) & pd.isna(reason) & eligible)
         if len(idx) < 2:
             continue
         pairs = cKDTree(xy[idx]).query_pairs(distance, output_type="ndarray")
@@ -685,8 +753,11 @@ def _find_duplicates(df: pd.DataFrame, distance: float, minutes: float, language
         for a, b in zip(lo[order], hi[order]):
             if reason[b] is None and reason[a] is None:
                 reason[b] = "duplicate_near"
-                what = (f"{distance:g} m och {minutes:g} minuter från {label[a]}" if language == "sv"
-                        else f"{distance:g} m and {minutes:g} minutes of {label[a]}")
+                what = (
+                    f"{distance:g} m och {minutes:g} minuter från {label[a]}"
+                    if language == "sv"
+                    else f"{distance:g} m and {minutes:g} minutes of {label[a]}"
+                )
                 detail[b] = what
     return reason, detail
 
@@ -754,15 +825,23 @@ def validate_incidents(
             progress(src.name)
         raw = read_source_table(src)
         acc, rej, stats = validate_source(
-            raw, src, crs=config.project.crs, study_area=study_area,
-            start=config.periods.start, end=config.periods.end, as_of=as_of, language=language,
+            raw,
+            src,
+            crs=config.project.crs,
+            study_area=study_area,
+            start=config.periods.start,
+            end=config.periods.end,
+            as_of=as_of,
+            language=language,
         )
         stats.update(path=str(src.path), format=src.resolved_format(), sha256=file_sha256(src.path))
         per_source[src.name] = stats
         parts.append(acc)
         rejects.append(rej)
     cand = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=INCIDENT_COLUMNS)
-    reason, detail = _find_duplicates(cand, config.validation.duplicate_distance, config.validation.duplicate_minutes, language)
+    reason, detail = _find_duplicates(
+        cand, config.validation.duplicate_distance, config.validation.duplicate_minutes, language
+    )
     district = assign_districts(cand["x"].to_numpy(float), cand["y"].to_numpy(float), districts)
     outside = pd.isna(district)
     if config.validation.outside_districts == "reject":
@@ -774,11 +853,20 @@ def validate_incidents(
             REASONS[r][language].format(value=f"({x:.0f}, {y:.0f})", column="", detail=det)
             for r, det, x, y in zip(reason[dup_mask], detail[dup_mask], d["x"], d["y"])
         ]
-        rejects.append(pd.DataFrame({
-            "source": d["source"].to_numpy(), "source_row": d["source_row"].to_numpy(),
-            "reason": reason[dup_mask], "column": None, "value": [f"({x:.0f}, {y:.0f})" for x, y in zip(d["x"], d["y"])],
-            "message": msgs, "raw": None,
-        }, columns=REJECT_COLUMNS))
+        rejects.append(
+            pd.DataFrame(
+                {
+                    "source": d["source"].to_numpy(),
+                    "source_row": d["source_row"].to_numpy(),
+                    "reason": reason[dup_mask],
+                    "column": None,
+                    "value": [f"({x:.0f}, {y:.0f})" for x, y in zip(d["x"], d["y"])],
+                    "message": msgs,
+                    "raw": None,
+                },
+                columns=REJECT_COLUMNS,
+            )
+        )
     keep = ~dup_mask
     inc = cand[keep].reset_index(drop=True)
     inc["district_id"] = district[keep]
@@ -787,13 +875,19 @@ def validate_incidents(
     inc["cell_id"] = None
     inc = inc[INCIDENT_COLUMNS + [c for c in inc.columns if c not in INCIDENT_COLUMNS]]
     inc = gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc["x"], inc["y"]), crs=config.project.crs)
-    rej_all = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) else pd.DataFrame(columns=REJECT_COLUMNS)
+    rej_all = (
+        pd.concat([r for r in rejects if len(r)], ignore_index=True)
+        if any(len(r) for r in rejects)
+        else pd.DataFrame(columns=REJECT_COLUMNS)
+    )
     rej_all = rej_all.sort_values(["source", "source_row"], kind="stable").reset_index(drop=True)
     quality = _quality(per_source, inc, rej_all, config)
     return ValidationOutcome(inc, rej_all, quality)
 
 
-def _quality(per_source: dict[str, dict[str, Any]], inc: pd.DataFrame, rej: pd.DataFrame, config: Config) -> dict[str, Any]:
+def _quality(
+    per_source: dict[str, dict[str, Any]], inc: pd.DataFrame, rej: pd.DataFrame, config: Config
+) -> dict[str, Any]:
     for name, stats in per_source.items():
         accepted = int((inc["source"] == name).sum())
         r = rej[rej["source"] == name]
@@ -825,8 +919,11 @@ def _quality(per_source: dict[str, dict[str, Any]], inc: pd.DataFrame, rej: pd.D
         "fixes": fixes_all,
         "personnummer_masked": sum(s["personnummer_masked"] for s in per_source.values()),
         "outside_districts": int(inc["district_id"].isna().sum()),
+        "duplicates_not_checked": int((~inc["has_clock_time"].astype(bool)).sum()),
         "geocoded_share": (
-            sum(s["geocoded_share"] * s["read"] for s in per_source.values()) / total_read if total_read else float("nan")
+            sum(s["geocoded_share"] * s["read"] for s in per_source.values()) / total_read
+            if total_read
+            else float("nan")
         ),
         "per_source": per_source,
     }

@@ -31,7 +31,8 @@ def make_districts(path: Path, *, names=("Centrum", "Norr", "Söder"), populatio
     geoms = [shapely.box(X0 + i * 1000, Y0, X0 + (i + 1) * 1000, Y0 + 1000) for i in range(len(names))]
     gdf = gpd.GeoDataFrame(
         {"omr_id": [f"D{i + 1}" for i in range(len(names))], "namn": list(names), "bef": list(populations)},
-        geometry=geoms, crs=CRS,
+        geometry=geoms,
+        crs=CRS,
     )
     gdf.to_file(path, layer="omraden", driver="GPKG")
     return path

@@ -46,8 +46,12 @@ def test_validate_refuses_to_overwrite_rejects(tmp_path, tiny_project):
 
 # ---------------------------------------------------------------- outputs
 def test_validate_prints_summary_and_writes_rejects(tmp_path, capsys):
-    rows = ["1,A,370100,6400100,2021-03-01 22:00,", "2,A,,,2021-03-01 22:00,", "3,X,370100,6400100,2021-03-01,",
-            "4,S,6400500,371500,2022-05-05 12:00,"]
+    rows = [
+        "1,A,370100,6400100,2021-03-01 22:00,",
+        "2,A,,,2021-03-01 22:00,",
+        "3,X,370100,6400100,2021-03-01,",
+        "4,S,6400500,371500,2022-05-05 12:00,",
+    ]
     cfg = write_config(tmp_path, CSV_HEADER + "\n".join(rows) + "\n")
     out = tmp_path / "avvisade.csv"
     assert main(["validate", str(cfg), "--rejects", str(out), "-q"]) == 0

@@ -25,8 +25,14 @@ def test_cells_aligned_to_multiples_and_scb_ids():
     area = shapely.box(370_130, 6_400_070, 370_600, 6_400_420)  # not aligned
     g = make_grid(area, 250)
     assert (g["x0"] % 250 == 0).all() and (g["y0"] % 250 == 0).all()
-    assert set(g["cell_id"]) == {"3700006400000", "3702506400000", "3705006400000",
-                                 "3700006400250", "3702506400250", "3705006400250"}
+    assert set(g["cell_id"]) == {
+        "3700006400000",
+        "3702506400000",
+        "3705006400000",
+        "3700006400250",
+        "3702506400250",
+        "3705006400250",
+    }
     assert list(g.index) == list(g["cell_id"])
     assert g.loc["3700006400000", "col"] == 0 and g.loc["3705006400250", "row"] == 1
     assert g.attrs["cell_size"] == 250 and g.attrs["origin"] == (370_000.0, 6_400_000.0)
@@ -48,8 +54,14 @@ def test_only_cells_touching_the_area():
 def test_assign_cells_half_open():
     g = make_grid(shapely.box(0, 0, 500, 500), 250)
     ids = assign_cells(np.array([0.0, 249.9, 250.0, 499.0, 600.0, np.nan]), np.array([0.0, 0, 0, 499, 0, 0]), g)
-    assert list(ids) == [cell_ids([0], [0])[0], cell_ids([0], [0])[0], cell_ids([250], [0])[0],
-                         cell_ids([250], [250])[0], None, None]
+    assert list(ids) == [
+        cell_ids([0], [0])[0],
+        cell_ids([0], [0])[0],
+        cell_ids([250], [0])[0],
+        cell_ids([250], [250])[0],
+        None,
+        None,
+    ]
 
 
 def test_choose_cell_size_town_scale():

@@ -143,7 +143,9 @@ def test_counts_reconcile_per_source(dirty):
     assert q["read"] == len(DIRT)
     assert q["accepted"] + q["rejected"] == q["read"]
     assert q["accepted"] == len(r.incidents)
-    assert sorted(r.incidents["source_row"].tolist() + r.rejects["source_row"].tolist()) == list(range(1, len(DIRT) + 1))
+    assert sorted(r.incidents["source_row"].tolist() + r.rejects["source_row"].tolist()) == list(
+        range(1, len(DIRT) + 1)
+    )
 
 
 def test_reject_rows_keep_their_raw_values(dirty):
@@ -172,10 +174,17 @@ def test_districts_and_cells_assigned(tiny_project):
 
 
 def test_time_window_reversed_and_windows(tmp_path):
-    csv = "id,kod,x,y,fran,till\n1,A,370100,6400100,2021-03-01 22:00,2021-03-02 06:00\n2,A,370500,6400500,2021-03-05 10:00,2021-03-04 10:00\n"
+    csv = (
+        "id,kod,x,y,fran,till\n1,A,370100,6400100,2021-03-01 22:00,2021-03-02 06:00\n"
+        "2,A,370500,6400500,2021-03-05 10:00,2021-03-04 10:00\n"
+    )
     (tmp_path / "x").mkdir()
     cfg = write_config(tmp_path, csv)
-    text = cfg.read_text(encoding="utf-8").replace('datetime = "tid"\n', 'from = "fran"\nto = "till"\n').replace('text = ["text"]\n', "")
+    text = (
+        cfg.read_text(encoding="utf-8")
+        .replace('datetime = "tid"\n', 'from = "fran"\nto = "till"\n')
+        .replace('text = ["text"]\n', "")
+    )
     cfg.write_text(text, encoding="utf-8")
     r = prepare(read_config(cfg))
     assert r.rejects["reason"].tolist() == ["time_window_reversed"]
@@ -190,7 +199,8 @@ def test_outside_districts_kept_and_counted(tmp_path):
 
     cfg = write_config(tmp_path, CSV_HEADER + "1,A,370100,6400100,2021-01-01,\n2,A,374500,6400500,2021-01-01,\n")
     gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.box(369000, 6399000, 376000, 6402000)], crs="EPSG:3006").to_file(
-        tmp_path / "area.gpkg", layer="area", driver="GPKG")
+        tmp_path / "area.gpkg", layer="area", driver="GPKG"
+    )
     cfg.write_text(cfg.read_text(encoding="utf-8") + '\n[study_area]\npath = "area.gpkg"\n', encoding="utf-8")
     r = prepare(read_config(cfg))
     assert len(r.incidents) == 2
@@ -223,9 +233,18 @@ def test_nothing_is_lost_property(tmp_path_factory, rows):
 
 def test_shuffled_rows_give_the_same_incidents(tmp_path):
     rng = np.random.default_rng(3)
-    lines = [f"{i},{'A' if i % 2 else 'S'},{370000 + rng.uniform(0, 3000):.1f},{6400000 + rng.uniform(0, 1000):.1f},"
-             f"2021-0{1 + i % 9}-1{i % 10} 1{i % 10}:00," for i in range(1, 60)]
-    a = prepare(read_config(write_config(tmp_path / "a" if (tmp_path / "a").mkdir() is None else tmp_path, CSV_HEADER + "\n".join(lines) + "\n")))
+    lines = [
+        f"{i},{'A' if i % 2 else 'S'},{370000 + rng.uniform(0, 3000):.1f},{6400000 + rng.uniform(0, 1000):.1f},"
+        f"2021-0{1 + i % 9}-1{i % 10} 1{i % 10}:00,"
+        for i in range(1, 60)
+    ]
+    a = prepare(
+        read_config(
+            write_config(
+                tmp_path / "a" if (tmp_path / "a").mkdir() is None else tmp_path, CSV_HEADER + "\n".join(lines) + "\n"
+            )
+        )
+    )
     rng.shuffle(lines)
     (tmp_path / "b").mkdir()
     b = prepare(read_config(write_config(tmp_path / "b", CSV_HEADER + "\n".join(lines) + "\n")))
