@@ -129,6 +129,13 @@ class ColumnsConfig:
     time: str | None = None
     time_from: str | None = None
     time_to: str | None = None
+    #: Dates split over columns (as Vancouver's open data has): year, month, day and
+    #: optionally hour and minute.
+    year: str | None = None
+    month: str | None = None
+    day: str | None = None
+    hour: str | None = None
+    minute: str | None = None
     text: tuple[str, ...] = ()
     #: Other columns to keep in the incident table (internal outputs only).
     keep: tuple[str, ...] = ()
@@ -601,8 +608,14 @@ def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> Non
         has_window = c.time_from is not None
         if (c.time_to is not None) and not has_window:
             problems.append(f"'{key}.columns.to' needs 'from' as well")
-        if sum([c.datetime is not None, c.date is not None, has_window]) != 1:
-            problems.append(f"'{key}.columns' needs exactly one of: datetime, date (with optional time), from/to")
+        has_parts = c.year is not None or c.month is not None or c.day is not None
+        if has_parts and (c.year is None or c.month is None or c.day is None):
+            problems.append(f"'{key}.columns' needs year, month and day together (hour and minute are optional)")
+        if sum([c.datetime is not None, c.date is not None, has_window, has_parts]) != 1:
+            problems.append(
+                f"'{key}.columns' needs exactly one of: datetime, date (with optional time), from/to, "
+                "or year/month/day (with optional hour/minute)"
+            )
         known = set(CATEGORIES) | set(cfg.custom_categories)
         for code, target in src.categories.items():
             if target not in known:

@@ -267,6 +267,11 @@ def read_source_table(src: SourceConfig) -> pd.DataFrame:
     df.columns = [str(c).strip() for c in df.columns]
     c = src.columns
     wanted = {
+        "year": c.year,
+        "month": c.month,
+        "day": c.day,
+        "hour": c.hour,
+        "minute": c.minute,
         "category": c.category,
         "id": c.id,
         "x": c.x,

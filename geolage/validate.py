@@ -343,6 +343,26 @@ def _parse_times(s: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarray,
     return status, ts, clock, detail
 
 
+def _join_date_parts(
+    raw: pd.DataFrame, year: str, month: str | None, day: str | None, hour: str | None, minute: str | None
+) -> pd.Series:
+    """ISO text 'YYYY-MM-DD[ HH:MM]' from date parts in separate columns (empty when a part is missing)."""
+
+    def part(col: str | None, width: int) -> pd.Series:
+        if col is None:
+            return pd.Series(pd.NA, index=raw.index, dtype="string")
+        num = pd.to_numeric(raw[col], errors="coerce")
+        text = num.map(lambda v: pd.NA if pd.isna(v) or v != int(v) else str(int(v)).zfill(width))
+        return text.astype("string")
+
+    y, m, d = part(year, 4), part(month, 2), part(day, 2)
+    date = y + "-" + m + "-" + d
+    if hour is not None:
+        hh, mm = part(hour, 2), part(minute, 2).fillna("00")
+        date = date.where(hh.isna(), date + " " + hh + ":" + mm)
+    return date.astype(object).where(date.notna(), None)
+
+
 def _parse_clock(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Clock times 'HH:MM[:SS]' -> (status, timedelta64). Empty is 'missing'."""
     status = np.full(len(s), "missing", dtype=object)
@@ -464,7 +484,7 @@ def validate_source(
     time, t_from, t_to, clock = _times(raw, src, rej)
     as_of_end = np.datetime64(dt.datetime.combine(as_of, dt.time())) + _END_OF_DAY
     future = (t_from > as_of_end) | (t_to > as_of_end)
-    time_col = c.time_from or c.datetime or c.date
+    time_col = c.time_from or c.datetime or c.date or c.year
     assert time_col is not None  # config validation guarantees one of them
     time_text = raw[time_col].astype("string").fillna("").to_numpy(dtype=object)
     if c.time_to is not None:
@@ -684,9 +704,14 @@ def _times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.n
         )
         rej.add(reversed_, "time_window_reversed", f"{c.time_from}/{c.time_to}", vals)
     else:
-        column = c.datetime or c.date
+        if c.year is not None:
+            raw = raw.copy()
+            raw["__datetime"] = _join_date_parts(raw, c.year, c.month, c.day, c.hour, c.minute)
+            column = "__datetime"
+        else:
+            column = c.datetime or c.date
         assert column is not None  # config validation guarantees one of them
-        status, t, clock, detail = _parse_times(raw[column], src.date_format)
+        status, t, clock, detail = _parse_times(raw[column], src.date_format if c.year is None else None)
         check(status, column, raw[column], detail)
         if c.time is not None:
             t_status, delta = _parse_clock(raw[c.time])

@@ -272,3 +272,24 @@ def test_mask_personal_numbers(text, n):
     masked, count = mask_personal_numbers(text)
     assert count == n
     assert ("[personnummer]" in masked) == (n > 0)
+
+
+def test_date_split_over_columns(tmp_path):
+    """Vancouver-style YEAR/MONTH/DAY/HOUR/MINUTE columns; X = 0 hides offences against the person."""
+    csv = (
+        "id,kod,x,y,YEAR,MONTH,DAY,HOUR,MINUTE\n"
+        "1,A,370100,6400100,2021,3,1,22,5\n"
+        "2,A,0,0,2021,3,1,22,5\n"
+        "3,S,370500,6400500,2021,2,30,10,0\n"
+        "4,S,370600,6400600,2022,7,4,,\n"
+    )
+    cfg = write_config(tmp_path, csv)
+    text = cfg.read_text(encoding="utf-8").replace(
+        'datetime = "tid"\n', 'year = "YEAR"\nmonth = "MONTH"\nday = "DAY"\nhour = "HOUR"\nminute = "MINUTE"\n'
+    )
+    cfg.write_text(text.replace('text = ["text"]\n', ""), encoding="utf-8")
+    r = prepare(read_config(cfg))
+    inc = r.incidents.set_index("source_row")
+    assert inc.loc[1, "time"] == pd.Timestamp("2021-03-01 22:05")
+    assert not inc.loc[4, "has_clock_time"]
+    assert r.rejects.set_index("source_row")["reason"].to_dict() == {2: "zero_coordinates", 3: "invalid_date"}
