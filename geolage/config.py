@@ -260,6 +260,9 @@ class HotspotsConfig:
     min_neighbours: int = 8
     #: Significance level of the LISA cluster labels (q-values with FDR, else p-values).
     lisa_alpha: float = 0.05
+    #: LISA permutations, or ``"auto"``: at least 9999 with FDR (the smallest pseudo p-value,
+    #: 1/(permutations+1), must be small against alpha / number of cells), else ``permutations``.
+    lisa_permutations: int | Literal["auto"] = "auto"
     #: Categories with fewer incidents are not analysed on their own (``alla`` always is).
     min_incidents: int = 20
 
