@@ -1,0 +1,286 @@
+"""Tests of the SYNTHETIC Borås demo data set (data/demo, data/boras_demo.toml, scripts/make_demo_data.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geolage.categories import BRA_GROUPS
+from geolage.config import read_config
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+DEMO = DATA / "demo"
+CONFIG = DATA / "boras_demo.toml"
+YEARS = range(2019, 2026)
+
+REJECT_CODES = {"missing_coordinates", "zero_coordinates", "outside_study_area", "invalid_date", "future_date",
+                "time_window_reversed", "unknown_category", "duplicate_exact", "duplicate_near"}
+FIX_CODES = {"latlon_in_xy", "swapped_axes", "swapped_latlon"}
+ISO_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$")
+
+
+# ----------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def cfg():
+    return read_config(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return json.loads((DEMO / "ground_truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def tables():
+    police = pd.read_csv(DEMO / "polisen_anmalningar.csv", dtype=str, keep_default_na=False)
+    municipal = pd.read_excel(DEMO / "kommun_skadegorelse_klotter.xlsx", sheet_name="arenden", dtype=object)
+    fire = gpd.read_file(DEMO / "raddningstjansten_bilbrander.gpkg", layer="bilbrander")
+    return {"polisen": police, "kommunen": municipal, "raddningstjansten": fire}
+
+
+@pytest.fixture(scope="module")
+def dirt(truth):
+    return {(r["source"], r["row"]): r for r in truth["dirt"]["rows"]}
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(digits):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _row(tables, source, row):
+    return tables[source].iloc[row - 1]
+
+
+def _year_and_category(cfg, tables, source):
+    """(category, year) of each row of a source, from its own columns."""
+    src = {s.name: s for s in cfg.sources}[source]
+    t = tables[source]
+    cat = t[src.columns.category].astype(str).map(src.categories)
+    if source == "polisen":  # the year of the middle of the window, as validation counts it
+        t0 = pd.to_datetime(t["tid_fran"], format="%Y-%m-%d %H:%M", errors="coerce")
+        t1 = pd.to_datetime(t["tid_till"], format="%Y-%m-%d %H:%M", errors="coerce")
+        year = (t0 + (t1 - t0) / 2).dt.year.astype("Int64").astype(str)
+    elif source == "kommunen":
+        year = t["datum"].astype(str).str[:4]
+    else:
+        year = pd.to_datetime(t["larmtid"]).dt.year.astype(str)
+    return cat, year
+
+
+# ----------------------------------------------------------------------------- config
+def test_config_loads_and_points_at_demo_files(cfg):
+    assert cfg.project.synthetic is True
+    assert cfg.project.municipality_code == "1490"
+    assert cfg.project.as_of == dt.date(2026, 6, 30)
+    assert cfg.project.bra_totals.is_file()
+    assert [s.name for s in cfg.sources] == ["polisen", "kommunen", "raddningstjansten"]
+    assert all(s.path.is_file() for s in cfg.sources)
+    assert cfg.periods.start == dt.date(2019, 1, 1) and cfg.periods.end == dt.date(2025, 12, 31)
+    assert cfg.periods.baseline == (dt.date(2019, 1, 1), dt.date(2021, 12, 31))
+    assert cfg.periods.current == (dt.date(2023, 1, 1), dt.date(2025, 12, 31))
+    assert len(cfg.areas.focus) == 5
+    assert [o.layer for o in cfg.overlays] == ["uso_2023", "uso_2025"]
+
+
+def test_sources_have_the_documented_columns(tables):
+    assert list(tables["polisen"].columns) == ["anmalan_id", "brottskod", "brottsbenamning", "tid_fran", "tid_till",
+                                               "x_sweref99tm", "y_sweref99tm", "fritext"]
+    assert list(tables["kommunen"].columns) == ["arendenummer", "kategori", "datum", "klockslag", "lat", "lon",
+                                                "platstyp", "beskrivning"]
+    fire = tables["raddningstjansten"]
+    assert fire.crs.to_epsg() == 3006
+    assert {"handelsenummer", "handelsetyp", "larmtid", "fordonstyp", "bedomd_orsak"} <= set(fire.columns)
+    assert "chain" not in " ".join(tables["polisen"].columns)
+    for t, col in [(tables["polisen"], "anmalan_id"), (tables["kommunen"], "arendenummer"),
+                   (fire, "handelsenummer")]:
+        assert t[col].is_unique
+
+
+# ----------------------------------------------------------------------------- volumes
+def test_shares_are_documented_and_realistic(truth):
+    vol = truth["volumes"]
+    assert all(0.6 <= s <= 0.8 for s in vol["geocoded_share"].values())
+    for unit in ("person", "vandalism"):
+        assert math.isclose(sum(vol["category_split"][unit].values()), 1.0)
+
+
+def test_clean_counts_match_bra_times_geocoded_share(cfg, truth, tables):
+    bra = pd.read_csv(cfg.project.bra_totals, dtype={"kommun_kod": str})
+    bra = bra[bra["kommun_kod"] == "1490"].set_index(["category", "period"])["reported_offences"]
+    vol = truth["volumes"]
+    expected = {}
+    for unit, split in vol["category_split"].items():
+        for y in YEARS:
+            n = bra[("theft", y)] - bra[("burglary", y)] if unit == "theft_excl_burglary" else bra[(unit, y)]
+            for cat, frac in split.items():
+                expected[(cat, str(y))] = math.floor(n * vol["geocoded_share"][unit] * frac + 0.5)
+    rejected = {(r["source"], r["row"]) for r in truth["dirt"]["rows"] if r["action"] == "reject"}
+    got: dict[tuple[str, str], int] = {}
+    for source in tables:
+        cat, year = _year_and_category(cfg, tables, source)
+        keep = [(source, i) not in rejected for i in range(1, len(cat) + 1)]
+        for key, n in pd.DataFrame({"c": cat[keep], "y": year[keep]}).value_counts().items():
+            got[key] = got.get(key, 0) + int(n)
+    assert got == expected
+    # per Brå group: the data count is Brå × share (× modelled split), within rounding
+    for g, cats in BRA_GROUPS.items():
+        for y in YEARS:
+            data = sum(got[(c, str(y))] for c in cats)
+            assert data == next(r["data_count"] for r in vol["bra_groups"] if r["bra_group"] == g and r["year"] == y)
+
+
+# ----------------------------------------------------------------------------- planted patterns
+def test_ground_truth_documents_every_field_and_pattern(truth):
+    assert truth["synthetic"] is True
+    assert set(truth["fields"]) == set(truth) - {"fields"}
+    assert truth["generator"]["years"] == list(YEARS), "the committed files must come from the default run"
+    kinds = {h["kind"]: h for h in truth["hotspots"]}
+    assert set(kinds) == {"persistent", "emerging", "fading"}
+    for h in truth["hotspots"]:
+        assert {"x", "y", "radius_m", "category", "years", "extra_per_year", "district_id"} <= set(h)
+        assert h["radius_m"] <= 200 and all(n >= 40 for y, n in h["extra_per_year"].items() if int(y) in h["years"][:3])
+    assert kinds["persistent"]["years"] == list(YEARS)
+    assert kinds["emerging"]["years"] == [2024, 2025]
+    assert kinds["fading"]["years"][:3] == [2019, 2020, 2021]
+    assert all(kinds["fading"]["extra_per_year"][str(y)] == 0 for y in (2023, 2024, 2025))
+    trends = {t["district_name"]: t for t in truth["area_trends"]}
+    assert trends["Norrby"]["multipliers"]["2025"] == pytest.approx(1.12**6, rel=1e-3)
+    assert trends["Hässleholmen väst"]["multipliers"]["2025"] == pytest.approx(0.9**6, rel=1e-3)
+    assert trends["Hässleholmen öst norr"]["multipliers"]["2025"] == 1.0
+    assert truth["uniform"]
+
+
+def test_hotspots_are_visible_in_the_data(truth, tables):
+    police = tables["polisen"]
+    x = pd.to_numeric(police["x_sweref99tm"], errors="coerce")
+    y = pd.to_numeric(police["y_sweref99tm"], errors="coerce")
+    year = police["tid_fran"].str[:4]
+    for h in truth["hotspots"]:
+        if h["category"] == "skadegorelse":
+            continue  # split between police and municipality
+        codes = {"misshandel": {"0375", "0376", "0391"}, "narkotikabrott": {"5010", "5011"}}[h["category"]]
+        near = police["brottskod"].isin(codes) & (np.hypot(x - h["x"], y - h["y"]) <= h["radius_m"])
+        for yr, extra in h["extra_per_year"].items():
+            assert (near & (year == yr)).sum() >= extra
+
+
+def test_near_repeat_chains_are_close_in_space_and_time(truth, tables, dirt):
+    nr = truth["near_repeat"]
+    assert 0.1 < nr["share_in_chains"] < 0.4 and nr["chains"]
+    police = tables["polisen"]
+    for chain in nr["chains"]:
+        rows = police.iloc[[r - 1 for r in chain["rows"]]]
+        assert list(rows["anmalan_id"]) == chain["ids"]
+        if any(("polisen", r) in dirt for r in chain["rows"]):
+            continue  # a fixable coordinate problem in the chain
+        x, y = rows["x_sweref99tm"].astype(float), rows["y_sweref99tm"].astype(float)
+        t0, t1 = pd.to_datetime(rows["tid_fran"]), pd.to_datetime(rows["tid_till"])
+        mid = t0 + (t1 - t0) / 2
+        assert np.hypot(x - x.iloc[0], y - y.iloc[0]).max() <= nr["max_distance_m"] + 1
+        assert (mid - mid.iloc[0]).dt.total_seconds().abs().max() <= nr["max_days"] * 86400 + 3 * 3600
+
+
+# ----------------------------------------------------------------------------- dirt
+def test_dirt_share_and_every_kind_present(truth):
+    d = truth["dirt"]
+    assert 0.02 <= d["share_dirty"] <= 0.04
+    reasons = {r["reason"] for r in d["rows"]}
+    assert REJECT_CODES | FIX_CODES | {"personnummer_in_text"} <= reasons
+    for r in d["rows"]:
+        assert r["action"] == ("fix" if r["reason"] in FIX_CODES else "accept_masked"
+                               if r["reason"] == "personnummer_in_text" else "reject")
+        if r["reason"].startswith("duplicate"):
+            dup_of = r["duplicate_of"]
+            assert dup_of["source"] != r["source"] or dup_of["row"] < r["row"]
+
+
+def test_dirty_rows_show_their_problem(truth, tables, cfg):
+    kommun = shapely.union_all(gpd.read_file(cfg.study_area.path, layer=cfg.study_area.layer).geometry.values)
+    police_codes = set({s.name: s for s in cfg.sources}["polisen"].categories)
+    for r in truth["dirt"]["rows"]:
+        row = _row(tables, r["source"], r["row"])
+        reason, src = r["reason"], r["source"]
+        if src == "polisen":
+            x, y = row["x_sweref99tm"], row["y_sweref99tm"]
+            if reason == "missing_coordinates":
+                assert x == "" and y == ""
+            elif reason == "zero_coordinates":
+                assert float(x) == 0 and float(y) == 0
+            elif reason == "latlon_in_xy":
+                assert 12 < float(x) < 14 and 57 < float(y) < 58.5
+            elif reason == "swapped_axes":
+                assert float(x) > 6e6 and float(y) < 1e6
+            elif reason == "outside_study_area":
+                assert not kommun.contains(shapely.Point(float(x), float(y)))
+            elif reason == "invalid_date":
+                assert not ISO_MINUTE.match(row["tid_fran"]) or int(row["tid_fran"][5:7]) > 12
+            elif reason == "future_date":
+                assert row["tid_fran"][:10] > "2026-06-30"
+            elif reason == "time_window_reversed":
+                assert row["tid_fran"] > row["tid_till"]
+            elif reason == "unknown_category":
+                assert row["brottskod"] not in police_codes
+            elif reason == "personnummer_in_text":
+                m = re.search(r"(?<!\d)(\d{2})?(\d{6})-?(\d{4})(?!\d)", row["fritext"])
+                assert m and _luhn_ok(m.group(2) + m.group(3))
+                assert ISO_MINUTE.match(row["tid_fran"]) and row["x_sweref99tm"] != ""
+        if src == "kommunen" and reason == "swapped_latlon":
+            assert 12 < float(row["lat"]) < 14 and 57 < float(row["lon"]) < 58.5
+        if reason == "duplicate_exact":
+            orig = _row(tables, r["duplicate_of"]["source"], r["duplicate_of"]["row"])
+            id_col = tables[src].columns[0]
+            assert orig.drop(id_col).equals(row.drop(id_col))
+
+
+def test_validation_rejects_and_fixes_exactly_the_planted_rows(cfg, truth):
+    validate = pytest.importorskip("geolage.validate")
+    io = pytest.importorskip("geolage.io")
+    districts, _ = io.read_districts(cfg.districts, crs=cfg.project.crs)
+    area = io.read_overlay(cfg.study_area, crs=cfg.project.crs).union_all()
+    out = validate.validate_incidents(cfg, districts, area)
+    got = {(r.source, int(r.source_row)): r.reason for r in out.rejects.itertuples()}
+    want = {(r["source"], r["row"]): r["reason"] for r in truth["dirt"]["rows"] if r["action"] == "reject"}
+    assert got == want
+    fixes = {(r.source, int(r.source_row)): r.fixes for r in out.incidents.itertuples() if r.fixes}
+    assert fixes == {(r["source"], r["row"]): r["reason"] for r in truth["dirt"]["rows"] if r["action"] == "fix"}
+    assert not out.incidents["text"].str.contains(r"\d{6}-\d{4}", regex=True).any()
+
+
+# ----------------------------------------------------------------------------- reproducibility
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("make_demo_data", REPO / "scripts" / "make_demo_data.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_demo_data"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_generator_is_byte_reproducible(tmp_path):
+    gen = _load_generator()
+    gen.generate(gen.DEFAULT_SEED, (2025,), tmp_path / "a")
+    gen.generate(gen.DEFAULT_SEED, (2025,), tmp_path / "b")
+    a, b = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
+    assert set(a) == {"polisen_anmalningar.csv", "kommun_skadegorelse_klotter.xlsx",
+                      "raddningstjansten_bilbrander.gpkg", "ground_truth.json"}
+    assert a == b
