@@ -278,6 +278,8 @@ class EmergingConfig:
     alpha: float = 0.10
     #: Level of the Mann–Kendall trend test (intensifying / diminishing / persistent).
     trend_alpha: float = 0.05
+    #: Time step of the cube; default ``periods.unit``. ArcGIS wants at least 10 steps.
+    unit: Literal["year", "quarter", "month"] | None = None
 
 
 @dataclass(frozen=True)
