@@ -20,6 +20,7 @@ from scipy import stats
 
 from .hotspots import _values, fdr_bh, permutation_pvalues
 from .neighbours import MIN_NEIGHBOURS, SpatialWeights, make_weights
+from .rates import eb_standardised_rates
 
 __all__ = ["GLOBAL_MORAN_COLUMNS", "LISA_COLUMNS", "eb_standardise", "global_moran", "local_moran"]
 
@@ -78,13 +79,7 @@ def eb_standardise(events: np.ndarray, population: np.ndarray) -> np.ndarray:
             f"population needs to be positive for every area; {int(bad.sum())} of {len(p)} are missing or 0, "
             f"first at position {int(np.flatnonzero(bad)[0])}; leave those areas out or give their population"
         )
-    r = e / p
-    b = e.sum() / p.sum()
-    s2 = (p * (r - b) ** 2).sum() / p.sum()
-    a = s2 - b / (p.sum() / len(e))
-    v = a + b / p
-    v = np.where(v < 0, b / p, v)
-    return (r - b) / np.sqrt(v)
+    return eb_standardised_rates(e, p)
 
 
 def _variable(

@@ -2,7 +2,7 @@
 
 Public functions: :func:`emerging_hotspots` (the whole analysis), :func:`space_time_cube`
 (incident counts per cell and period, zeros included), :func:`space_time_gistar`
-(Gi* per bin with space-time neighbours), :func:`mann_kendall` (trend test per
+(Gi* per bin with space-time neighbours), :func:`geolage.trends.mann_kendall_rows` (trend test per
 location) and :func:`classify_emerging` (the 17 ArcGIS categories).
 """
 
@@ -21,12 +21,12 @@ from .errors import GeolageWarning
 from .hotspots import count_incidents_in, fdr_bh
 from .neighbours import MIN_NEIGHBOURS, SpatialWeights, make_weights
 from .periods import period_labels, period_range
+from .trends import mann_kendall_rows
 
 __all__ = [
     "EMERGING_COLUMNS",
     "space_time_cube",
     "space_time_gistar",
-    "mann_kendall",
     "classify_emerging",
     "emerging_hotspots",
 ]
@@ -155,48 +155,6 @@ def space_time_gistar(
     z[~(den2 > 0)] = np.nan
     p = 2.0 * stats.norm.sf(np.abs(z))
     return z, p
-
-
-def mann_kendall(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mann–Kendall trend test of each row of ``x`` (vectorised).
-
-    Parameters
-    ----------
-    x : array (n_series, n_times)
-
-    Returns
-    -------
-    s, z, p : ndarray (n_series,)
-        ``S = sum_{i<j} sign(x_j - x_i)``; ``Var(S) = [T(T-1)(2T+5) - sum_t t(t-1)(2t+5)]/18``
-        (ties corrected, t the sizes of groups of equal values); ``z = (S - sign(S)) /
-        sqrt(Var S)`` (continuity correction), two-sided normal p. Rows with fewer than
-        3 times or zero variance get z = 0, p = 1.
-
-    Notes
-    -----
-    Mann, H.B. (1945) Econometrica 13; Kendall, M.G. (1975) Rank correlation methods.
-    """
-    x = np.asarray(x, dtype=float)
-    n, T = x.shape
-    s = np.zeros(n)
-    for i in range(T - 1):
-        s += np.sign(x[:, i + 1 :] - x[:, [i]]).sum(axis=1)
-    xs = np.sort(x, axis=1)
-    # sizes of groups of equal values, per row
-    new_group = np.ones_like(xs, dtype=bool)
-    new_group[:, 1:] = xs[:, 1:] != xs[:, :-1]
-    gid = np.cumsum(new_group.ravel()) - 1
-    sizes = np.bincount(gid).astype(float)
-    row_of_group = np.repeat(np.arange(n), new_group.sum(axis=1))
-    tie = np.bincount(row_of_group, weights=sizes * (sizes - 1) * (2 * sizes + 5), minlength=n)
-    var = (T * (T - 1) * (2 * T + 5) - tie) / 18.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(var > 0, (s - np.sign(s)) / np.sqrt(var), 0.0)
-    p = 2.0 * stats.norm.sf(np.abs(z))
-    if T < 3:
-        z[:] = 0.0
-        p[:] = 1.0
-    return s, z, p
 
 
 def _final_run(flags: np.ndarray) -> np.ndarray:
@@ -357,7 +315,7 @@ def emerging_hotspots(
        cube; neighbours = the spatial band (self included) in the same and the previous
        ``time_window`` time steps. 2. Benjamini–Hochberg over all bins; a bin is hot
        (cold) when adjusted p < ``alpha`` and z > 0 (< 0). 3. Mann–Kendall test on each
-       location's z series (:func:`mann_kendall`), leaving out the first ``time_window``
+       location's z series (:func:`geolage.trends.mann_kendall_rows`), leaving out the first ``time_window``
        bins (recorded as ``trend_periods``): their time neighbourhood is truncated, so a
        constant hot spot has a smaller z there and would otherwise look intensifying (a
        geolage choice; at least 3 bins are always kept). 4. Categories: see
@@ -404,7 +362,7 @@ def emerging_hotspots(
     # the first `time_window` bins have truncated time neighbourhoods (fewer neighbours give a
     # smaller |z| for the same intensity): leave them out of the trend test, keep >= 3 bins
     trend_from = min(time_window, max(T - 3, 0))
-    mk_s, mk_z, mk_p = mann_kendall(zz[:, trend_from:])
+    mk_s, _, mk_z, mk_p = mann_kendall_rows(zz[:, trend_from:])
     cat = classify_emerging(z, sig, mk_z, mk_p, trend_alpha=trend_alpha)
     out = pd.DataFrame(
         {

@@ -22,6 +22,7 @@ __all__ = [
     "TREND_COLUMNS",
     "YEAR_TO_DATE_COLUMNS",
     "mann_kendall",
+    "mann_kendall_rows",
     "poisson_trend",
     "rate_change",
     "trend",
@@ -80,6 +81,48 @@ YEAR_TO_DATE_COLUMNS = (
 
 
 # --------------------------------------------------------------------------- single series
+def mann_kendall_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mann–Kendall trend test of each row of ``x`` (vectorised).
+
+    Parameters
+    ----------
+    x : array (n_series, n_times)
+
+    Returns
+    -------
+    s, var_s, z, p : ndarray (n_series,)
+        ``S = sum_{i<j} sign(x_j - x_i)``; ``Var(S) = [T(T-1)(2T+5) - sum_t t(t-1)(2t+5)]/18``
+        (ties corrected, t the sizes of groups of equal values); ``z = (S - sign(S)) /
+        sqrt(Var S)`` (continuity correction), two-sided normal p. Rows with fewer than
+        3 times or zero variance get z = 0, p = 1.
+
+    Notes
+    -----
+    Mann, H.B. (1945) Econometrica 13; Kendall, M.G. (1975) Rank correlation methods.
+    """
+    x = np.asarray(x, dtype=float)
+    n, T = x.shape
+    s = np.zeros(n)
+    for i in range(T - 1):
+        s += np.sign(x[:, i + 1 :] - x[:, [i]]).sum(axis=1)
+    xs = np.sort(x, axis=1)
+    # sizes of groups of equal values, per row
+    new_group = np.ones_like(xs, dtype=bool)
+    new_group[:, 1:] = xs[:, 1:] != xs[:, :-1]
+    gid = np.cumsum(new_group.ravel()) - 1
+    sizes = np.bincount(gid).astype(float)
+    row_of_group = np.repeat(np.arange(n), new_group.sum(axis=1))
+    tie = np.bincount(row_of_group, weights=sizes * (sizes - 1) * (2 * sizes + 5), minlength=n)
+    var = (T * (T - 1) * (2 * T + 5) - tie) / 18.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(var > 0, (s - np.sign(s)) / np.sqrt(var), 0.0)
+    p = 2.0 * stats.norm.sf(np.abs(z))
+    if T < 3:
+        z[:] = 0.0
+        p[:] = 1.0
+    return s, var, z, p
+
+
 def mann_kendall(values: Any) -> dict[str, float]:
     """Mann–Kendall trend test of a series (ties corrected, normal approximation).
 
@@ -112,14 +155,8 @@ def mann_kendall(values: Any) -> dict[str, float]:
     n = y.size
     if n < 3:
         return {"mk_s": np.nan, "mk_var_s": np.nan, "mk_z": np.nan, "mk_p": np.nan}
-    d = np.sign(y[None, :] - y[:, None])
-    s = float(np.triu(d, 1).sum())
-    _, t = np.unique(y, return_counts=True)
-    var = (n * (n - 1) * (2 * n + 5) - np.sum(t * (t - 1) * (2 * t + 5))) / 18.0
-    if var <= 0:
-        return {"mk_s": s, "mk_var_s": float(var), "mk_z": 0.0, "mk_p": 1.0}
-    z = (s - np.sign(s)) / np.sqrt(var)
-    return {"mk_s": s, "mk_var_s": float(var), "mk_z": float(z), "mk_p": float(2 * stats.norm.sf(abs(z)))}
+    s, var, z, p = mann_kendall_rows(y[None, :])
+    return {"mk_s": float(s[0]), "mk_var_s": float(var[0]), "mk_z": float(z[0]), "mk_p": float(p[0])}
 
 
 def _poisson_fit(y: np.ndarray, x: np.ndarray, offset: np.ndarray,
