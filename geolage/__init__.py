@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 from .autocorrelation import eb_standardise, global_moran, local_moran
 from .categories import CATEGORIES, category_label
 from .compare import compare_areas, coverage, funnel_limits, location_quotients, rate_ratio
-from .concentration import gini, generalised_gini, lorenz_curve, top_overlap, top_share
+from .concentration import generalised_gini, gini, lorenz_curve, top_overlap, top_share
 from .config import Config, read_config
 from .density import kde, kde_at, kde_bandwidth, kde_ratio
 from .emerging import emerging_hotspots, space_time_cube
