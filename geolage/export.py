@@ -69,6 +69,7 @@ __all__ = [
     "write_geotiff",
     "write_qgis_project",
     "write_spatial_outputs",
+    "informative_cells",
     "default_filter",
 ]
 
@@ -368,6 +369,39 @@ def _group_for(table: Table) -> str:
     return "areas"
 
 
+#: Class codes that mean "no result" in per-cell tables.
+_EMPTY_CLASSES = {"gistar_class": "not_significant", "lisa_cluster": "not_significant",
+                  "emerging_category": "no_pattern"}
+
+
+def informative_cells(data: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a per-grid-cell result table that carry a result.
+
+    A grid covers the whole study area, so most cells of most categories hold no incident
+    and no significant class; writing each of them as a polygon per category makes the
+    GeoPackage hundreds of megabytes for a municipality. Rows are kept when the cell has
+    incidents (a suppressed count counts as having incidents) or a class other than "not
+    significant" / "no pattern"; forecast rows are kept within the top 10 % of the area.
+    Tables without ``cell_id`` are returned unchanged, and the CSV tables keep every row.
+    """
+    if "cell_id" not in data.columns or not isinstance(data, gpd.GeoDataFrame):
+        return data
+    keep = pd.Series(False, index=data.index)
+    informative = False
+    if "count" in data.columns:
+        count = pd.to_numeric(data["count"], errors="coerce")
+        keep |= count.isna() | (count > 0)
+        informative = True
+    for column, empty in _EMPTY_CLASSES.items():
+        if column in data.columns:
+            keep |= data[column].astype(str) != empty
+            informative = True
+    if "in_top_10" in data.columns:
+        keep = data["in_top_10"].fillna(False).astype(bool)
+        informative = True
+    return data[keep] if informative else data
+
+
 def _collect_layers(results: RunResults, mode: str, language: str) -> list[_Layer]:
     layers: dict[str, _Layer] = {}
 
@@ -411,7 +445,7 @@ def _collect_layers(results: RunResults, mode: str, language: str) -> list[_Laye
         add(
             _Layer(
                 _layer_name(name),
-                table.data,
+                informative_cells(table.data),
                 _text(table.title, language, name),
                 _text(table.description, language),
                 style=table.style,

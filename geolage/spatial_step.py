@@ -23,6 +23,7 @@ from .emerging import emerging_hotspots, space_time_cube
 from .errors import GeolageWarning
 from .hotspots import gistar
 from .neighbours import make_weights
+from .periods import period_range
 from .results import RunResults, Table
 
 __all__ = ["add_hotspots", "add_emerging", "derived_seed"]
@@ -226,11 +227,29 @@ def add_hotspots(results: RunResults) -> None:
         description=desc_lisa, count_columns=("count",), style="lisa", style_column="lisa_cluster"))
 
 
+def _emerging_unit(configured: str | None, period_unit: str, start: Any, end: Any) -> tuple[str, str]:
+    """Time step of the space-time cube.
+
+    The configured one; else the coarsest of ``periods.unit``, quarter and month that gives
+    at least 10 time steps (ArcGIS Pro's minimum for a meaningful Mann–Kendall trend: 7
+    yearly steps cannot confirm a change in the last two).
+    """
+    if configured:
+        return configured, "emerging.unit"
+    order = ["year", "quarter", "month"]
+    for unit in order[order.index(period_unit):]:
+        if len(period_range(start, end, unit)) >= 10:
+            src = "periods.unit" if unit == period_unit else f"{unit}: periods.unit gave fewer than 10 time steps"
+            return unit, src
+    return "month", "month: the finest step"
+
+
 def add_emerging(results: RunResults) -> None:
     """Add the emerging hot spot analysis of the grid (``emerging_grid``) to ``results``.
 
-    The space-time cube is every grid cell × every period (``emerging.unit``, default
-    ``periods.unit``) from ``periods.start`` to ``periods.end``, zeros included. Reads
+    The space-time cube is every grid cell × every period (``emerging.unit``; by default
+    ``periods.unit``, refined to quarters or months when that gives fewer than 10 time
+    steps) from ``periods.start`` to ``periods.end``, zeros included. Reads
     ``config.emerging`` (unit, time_window, distance, alpha, trend_alpha), ``hotspots.correction``,
     ``hotspots.min_neighbours`` and ``hotspots.min_incidents``.
 
@@ -252,7 +271,7 @@ def add_emerging(results: RunResults) -> None:
     inc = _span_incidents(results)
     cats, skipped = _categories(inc, hcfg.min_incidents)
     grid = results.grid
-    unit = cfg.unit or per.unit
+    unit, unit_source = _emerging_unit(cfg.unit, per.unit, per.start, per.end)
     weights = make_weights(grid, distance=cfg.distance, include_self=True, min_neighbours=hcfg.min_neighbours)
     parts = []
     summary: dict[str, Any] = {}
@@ -283,7 +302,7 @@ def add_emerging(results: RunResults) -> None:
         categories=cats,
         categories_skipped=skipped,
         unit=unit,
-        unit_source="emerging.unit" if cfg.unit else "periods.unit",
+        unit_source=unit_source,
         periods=periods,
         neighbourhood=weights.description,
         time_window=cfg.time_window,
