@@ -380,8 +380,9 @@ def informative_cells(data: pd.DataFrame) -> pd.DataFrame:
     A grid covers the whole study area, so most cells of most categories hold no incident
     and no significant class; writing each of them as a polygon per category makes the
     GeoPackage hundreds of megabytes for a municipality. Rows are kept when the cell has
-    incidents (a suppressed count counts as having incidents) or a class other than "not
-    significant" / "no pattern"; forecast rows are kept within the top 10 % of the area.
+    incidents (in public outputs: at least ``output.min_count``, since counts 0–4 are
+    withheld alike) or a class other than "not significant" / "no pattern"; forecast rows
+    are kept within the top 10 % of the area.
     Tables without ``cell_id`` are returned unchanged, and the CSV tables keep every row.
     """
     if "cell_id" not in data.columns or not isinstance(data, gpd.GeoDataFrame):
@@ -390,7 +391,7 @@ def informative_cells(data: pd.DataFrame) -> pd.DataFrame:
     informative = False
     if "count" in data.columns:
         count = pd.to_numeric(data["count"], errors="coerce")
-        keep |= count.isna() | (count > 0)
+        keep |= count.fillna(0) > 0
         informative = True
     for column, empty in _EMPTY_CLASSES.items():
         if column in data.columns:

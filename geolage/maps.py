@@ -728,7 +728,8 @@ def map_data(
     ui = _ui(language)
     spatial = [t for t in results.tables.values() if _drawn(t)]
     rasters = {name: r for name, r in results.rasters.items() if name.startswith("kde_")}
-    if mode == "public":
+    already_public = (results.record or {}).get("disclosure", {}).get("mode") == "public"
+    if mode == "public" and not already_public:
         spatial, rasters = _public_layers(results, spatial, rasters, language)
     spatial.sort(key=lambda t: MAP_STYLES.index(t.style or ""))
 

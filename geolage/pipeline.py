@@ -405,8 +405,9 @@ def write_tables_csv(results: RunResults, folder: Path, *, mode: str) -> list[Pa
     """Write every result table as UTF-8 CSV (public mode: after disclosure control)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    already_public = results.record.get("disclosure", {}).get("mode") == "public"
     for table in results.tables.values():
-        t = table if mode == "internal" else _public(table, results)
+        t = table if mode == "internal" or already_public else _public(table, results)
         if t is None:
             continue
         df = pd.DataFrame(t.data.drop(columns="geometry", errors="ignore"))
@@ -469,6 +470,12 @@ def write_outputs(
     if out_dir.exists() and not overwrite:
         raise OutputExistsError(f"{out_dir}: already exists; choose another --out or add --overwrite")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    if mode == "public":
+        # Disclosure control once, for every exporter (each would otherwise apply it again).
+        from .disclosure import public_results
+
+        progress("disclosure control")
+        results = public_results(results, results.config.output.min_count, language)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
         written = _write_all(results, tmp, mode=mode, language=language, pdf=pdf, progress=progress)

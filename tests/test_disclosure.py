@@ -1,0 +1,195 @@
+"""Tests of geolage.disclosure: public-mode rules and the output scan."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from affine import Affine
+from fixtures_report import CRS, make_results
+from shapely.geometry import Point, box
+
+from geolage.disclosure import (
+    DEFAULT_COUNT_COLUMNS,
+    drop_text_columns,
+    public_raster,
+    public_results,
+    public_table,
+    scan_public_outputs,
+    suppressed_label,
+)
+from geolage.results import Raster, Table
+
+
+def _rates(counts=(3, 5, 0, 12)) -> Table:
+    """One district per count, category misshandel, rate per 1000 of 1000 residents."""
+    df = pd.DataFrame({"district_id": [f"D{i}" for i in range(len(counts))], "category": "misshandel",
+                       "period": "hela", "count": list(counts), "population": 1000.0,
+                       "rate": [float(c) for c in counts], "rate_ci_low": 0.1, "eb_rate": [c * 0.9 for c in counts],
+                       "is_focus": False})
+    return Table("rates_district", df, {"sv": "Takt", "en": "Rate"}, count_columns=("count",))
+
+
+# --------------------------------------------------------------------------- inputs
+def test_min_count_below_one_raises():
+    with pytest.raises(ValueError, match="min_count needs to be at least 1; got 0"):
+        public_table(_rates(), 0)
+
+
+# --------------------------------------------------------------------------- outputs
+def test_count_of_three_suppressed_five_and_zero_kept():
+    out = public_table(_rates(), 5).data
+    assert np.isnan(out.loc[0, "count"])
+    assert out["count"].tolist()[1:] == [5, 0, 12]
+    assert out["count_suppressed"].tolist() == [True, False, False, False]
+
+
+def test_rates_of_a_suppressed_count_are_suppressed():
+    out = public_table(_rates(), 5).data
+    for col in ("rate", "rate_ci_low", "eb_rate"):
+        assert pd.isna(out.loc[0, col]), col
+        assert out.loc[1, col] == pytest.approx(_rates().data.loc[1, col])
+    assert out.loc[0, "population"] == 1000.0  # not derived from the count
+
+
+def test_internal_only_table_is_left_out():
+    t = Table("incident_points", pd.DataFrame({"x": [1.0]}), {"sv": "p"}, internal_only=True)
+    assert public_table(t, 5) is None
+
+
+def test_text_columns_dropped():
+    df = pd.DataFrame({"district_id": ["D1"], "text": ["fritext"], "raw": ["{}"], "count": [9], "text_2": ["x"]})
+    assert list(drop_text_columns(df).columns) == ["district_id", "count"]
+    t = public_table(Table("x", df, {"sv": "x"}, count_columns=("count",)), 5)
+    assert "text" not in t.data.columns and "raw" not in t.data.columns
+
+
+def test_input_not_changed():
+    t = _rates()
+    before = t.data.copy()
+    public_table(t, 5)
+    pd.testing.assert_frame_equal(t.data, before)
+
+
+def test_fractional_weights_under_threshold_suppressed():
+    df = pd.DataFrame({"category": "alla", "weekday": [0, 1, 2], "hour": 3, "weight": [0.5, 4.99, 5.0]})
+    out = public_table(Table("time_weekday_hour", df, {"sv": "t"}), 5).data
+    assert out["weight_suppressed"].tolist() == [True, True, False]
+
+
+def test_complementary_suppression_protects_the_total():
+    df = pd.DataFrame({"district_id": "D1", "period": "hela", "category": ["alla", "a", "b", "c"],
+                       "count": [40, 2, 30, 8], "rate": [40.0, 2.0, 30.0, 8.0]})
+    out = public_table(Table("rates_district", df, {"sv": "t"}, count_columns=("count",)), 5).data
+    # 2 is suppressed; 8 (the smallest other) as well, so 40 - 30 does not give 2
+    assert out["count_suppressed"].tolist() == [False, True, False, True]
+    assert pd.isna(out.loc[3, "rate"])
+
+
+def test_no_complementary_suppression_without_total():
+    df = pd.DataFrame({"district_id": "D1", "category": ["a", "b"], "count": [2, 30]})
+    out = public_table(Table("t", df, {"sv": "t"}), 5).data
+    assert out["count_suppressed"].tolist() == [True, False]
+
+
+def test_grid_table_hides_zero_and_cell_statistics():
+    df = gpd.GeoDataFrame({"cell_id": ["a", "b", "c"], "category": "alla", "count": [0, 3, 9],
+                           "gistar_z": [1.0, 2.0, 3.0], "gistar_p": 0.1, "gistar_class": "hot_95"},
+                          geometry=[box(0, 0, 1, 1)] * 3, crs=CRS)
+    out = public_table(Table("gistar_grid", df, {"sv": "g"}, count_columns=("count",)), 5).data
+    assert isinstance(out, gpd.GeoDataFrame) and out.crs == CRS
+    assert out["count_suppressed"].tolist() == [True, True, False]
+    assert "gistar_z" not in out.columns and "gistar_p" not in out.columns
+    assert out["gistar_class"].tolist() == ["hot_95"] * 3
+    assert len(out) == 3  # geometry kept
+
+
+def test_change_pct_suppressed_with_baseline():
+    df = pd.DataFrame({"area": ["A", "B"], "category": "x", "change_baseline": [3, 30], "change_current": [40, 22],
+                       "change_pct": [1233.0, -26.7], "trend_pct_per_year": [5.0, 1.0]})
+    out = public_table(Table("trend", df, {"sv": "t"}), 5).data
+    assert pd.isna(out.loc[0, "change_pct"]) and out.loc[1, "change_pct"] == -26.7
+    assert out.loc[0, "trend_pct_per_year"] == 5.0
+
+
+def test_public_twice_keeps_suppression():
+    once = public_table(_rates(), 5)
+    twice = public_table(once, 5).data
+    assert twice["count_suppressed"].tolist() == [True, False, False, False]
+
+
+def test_raster_masked_below_min_count_kernels():
+    peak = 3 / np.pi / 0.4**2  # one incident, quartic, bandwidth 400 m, per km²
+    arr = np.array([[peak * 4.9, peak * 5.1]])
+    r = Raster("kde_alla", arr, Affine(100, 0, 0, 0, -100, 100), CRS, "incidents per km²", {"sv": "k"},
+               parameters={"kernel": "quartic", "bandwidth": 400})
+    out = public_raster(r, 5)
+    assert np.isnan(out.array[0, 0]) and out.array[0, 1] == pytest.approx(peak * 5.1)
+    assert r.array[0, 0] == pytest.approx(peak * 4.9)  # input unchanged
+
+
+def test_raster_without_parameters_left_out():
+    r = Raster("kde_alla", np.ones((1, 1)), Affine.identity(), CRS, "incidents per km²", {"sv": "k"})
+    assert public_raster(r, 5) is None
+
+
+def test_public_results_whole_run():
+    res = make_results(hostile=True)
+    pub = public_results(res)
+    assert "incident_points" not in pub.tables
+    assert len(pub.incidents) == 0 and "text" not in pub.incidents.columns
+    assert len(pub.rejects) == 0
+    assert "examples" not in pub.quality and pub.quality["per_source"]["polis"]["read"] == 61
+    assert pub.record["disclosure"] == {"mode": "public", "min_count": 5, "tables_left_out": ["incident_points"],
+                                        "rasters_left_out": []}
+    assert set(pub.tables["lorenz"].data["category"]) == {"alla"}  # inbrott_bostad has n_incidents 3
+    assert len(res.incidents) == 60 and "incident_points" in res.tables  # input unchanged
+    for name, table in pub.tables.items():
+        for col in set(table.count_columns) | DEFAULT_COUNT_COLUMNS:
+            if col in table.data.columns:
+                v = pd.to_numeric(table.data[col], errors="coerce")
+                assert not ((v > 0) & (v < 5)).any(), (name, col)
+
+
+def test_suppressed_label():
+    assert suppressed_label(5, "sv") == "<5 (dolt)"
+    assert suppressed_label(3, "en") == "<3 (suppressed)"
+
+
+# --------------------------------------------------------------------------- scan
+def _incidents() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"text": ["Gärningsmannen sprang mot stationen efter rånet", ""]},
+                            geometry=[Point(375123.4, 6398456.7), Point(376001.2, 6399002.9)], crs=CRS)
+
+
+def test_scan_finds_coordinates_counts_and_text(tmp_path):
+    inc = _incidents()
+    (tmp_path / "a.csv").write_text("id,x,y,count\n1,375123.4,6398456.7,9\n2,1,2,3\n", encoding="utf-8")
+    ll = inc.to_crs("EPSG:4326").geometry.iloc[1]
+    (tmp_path / "b.html").write_text(f'<p>[{ll.x:.6f},{ll.y:.6f}]</p><p>gärningsmannen sprang mot '
+                                     f'stationen efter rånet</p>', encoding="utf-8")
+    (tmp_path / "c.json").write_text('{"features": [{"properties": {"count": 2}}]}', encoding="utf-8")
+    kinds = {(f.path.name, f.kind) for f in scan_public_outputs(tmp_path, inc, 5)}
+    assert kinds >= {("a.csv", "coordinate"), ("a.csv", "count"), ("b.html", "coordinate"), ("b.html", "text"),
+                     ("c.json", "count")}
+
+
+def test_scan_gpkg_points_and_counts(tmp_path):
+    inc = _incidents()
+    pts = gpd.GeoDataFrame({"count": [7]}, geometry=[inc.geometry.iloc[0]], crs=CRS)
+    pts.to_file(tmp_path / "x.gpkg", layer="punkter", driver="GPKG")
+    small = gpd.GeoDataFrame({"count": [2]}, geometry=[box(0, 0, 1, 1)], crs=CRS)
+    small.to_file(tmp_path / "x.gpkg", layer="rutor", driver="GPKG")
+    found = {(f.where, f.kind) for f in scan_public_outputs(tmp_path, inc, 5)}
+    assert ("punkter", "coordinate") in found
+    assert ("rutor.count", "count") in found
+
+
+def test_scan_clean_folder_and_boundary_coincidence(tmp_path):
+    inc = gpd.GeoDataFrame({"text": ["x"]}, geometry=[Point(375500, 6398500)], crs=CRS)  # on a grid corner
+    grid = gpd.GeoDataFrame(geometry=[box(375000, 6398000, 375500, 6398500)], crs=CRS)
+    grid.assign(count=[0]).to_file(tmp_path / "g.gpkg", layer="grid", driver="GPKG")
+    (tmp_path / "ok.csv").write_text("category,count\nalla,12\n", encoding="utf-8")
+    assert scan_public_outputs(tmp_path, inc, 5, boundaries=[grid]) == []
+    assert scan_public_outputs(tmp_path, inc, 5) != []  # without the boundary, the vertex is suspicious

@@ -1,0 +1,235 @@
+"""Tests of geolage.report: the lägesbild HTML (self-contained, escaped, Brå's sections) and PDF."""
+
+from __future__ import annotations
+
+import os
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from fixtures_report import HOSTILE_CATEGORY, SCRIPT, SQL, make_results
+
+import geolage.report as report_module
+from geolage.report import TEXTS, find_chromium, format_number, format_percent, render_report_html, write_report
+
+SECTIONS = ("sec_summary", "sec_data", "sec_time", "sec_compare", "sec_where", "sec_patterns", "sec_deep",
+            "sec_forecast", "sec_limits")
+
+
+class _Tags(HTMLParser):
+    """Collect every start tag with its attributes, and the text of h2 headings."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.h2: list[str] = []
+        self._in_h2 = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_h2 = tag == "h2"
+        if tag == "h2":
+            self.h2.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "h2":
+            self._in_h2 = False
+
+    def handle_data(self, data):
+        if self._in_h2:
+            self.h2[-1] += data
+
+
+def _parse(text: str) -> _Tags:
+    p = _Tags()
+    p.feed(text)
+    return p
+
+
+@pytest.fixture
+def no_figures():
+    """Leave charts and maps out of write_report (they are slow and tested once, in hostile_html)."""
+    token = report_module._FIGURES.set(False)
+    yield
+    report_module._FIGURES.reset(token)
+
+
+@pytest.fixture(scope="module")
+def hostile_html() -> str:
+    return render_report_html(make_results(hostile=True), figures=True)
+
+
+# --------------------------------------------------------------------------- inputs
+def test_unknown_mode_raises():
+    with pytest.raises(ValueError, match="mode needs to be 'public' or 'internal'; got 'open'"):
+        render_report_html(make_results(), mode="open")
+
+
+def test_unknown_language_raises():
+    with pytest.raises(ValueError, match="language needs to be one of sv, en; got 'de'"):
+        render_report_html(make_results(), language="de")
+
+
+# --------------------------------------------------------------------------- numbers
+def test_format_number_swedish():
+    assert format_number(1234567.25, "sv", 1) == "1\u00a0234\u00a0567,2"
+    assert format_number(-3.26, "sv", 1) == "\u22123,3"
+    assert format_number(12, "sv") == "12"
+    assert format_number(2.1, "sv") == "2,1"
+    assert format_number(float("nan"), "sv") == "–"
+    assert format_number(None, "sv") == "–"
+    assert format_number(-0.01, "sv", 1) == "0,0"
+
+
+def test_format_number_english():
+    assert format_number(1234567.25, "en", 1) == "1,234,567.2"
+    assert format_number(-3.26, "en", 1) == "-3.3"
+
+
+def test_format_percent():
+    assert format_percent(12.3, "sv", sign=True) == "+12\u00a0%"
+    assert format_percent(0.451, "sv", share=True) == "45\u00a0%"
+    assert format_percent(-8.1, "en", 1) == "-8.1%"
+
+
+# --------------------------------------------------------------------------- html
+def test_self_contained(hostile_html):
+    p = _parse(hostile_html)
+    for tag, attrs in p.tags:
+        assert tag not in ("script", "link", "iframe", "object", "embed"), tag
+        src = attrs.get("src")
+        if src is not None:
+            assert src.startswith("data:image/png;base64,"), (tag, src[:40])
+        href = attrs.get("href")
+        assert href is None or not re.match(r"(?i)\s*(https?:)?//", href)
+    assert not re.search(r"(?i)url\(\s*['\"]?(https?:)?//", hostile_html)
+    assert "@import" not in hostile_html
+
+
+def test_sections_in_order_sv(hostile_html):
+    h2 = _parse(hostile_html).h2
+    assert [h.split(". ", 1)[1] for h in h2] == [TEXTS["sv"][k] for k in SECTIONS]
+
+
+def test_sections_english():
+    h2 = _parse(render_report_html(make_results(language="en"), figures=False)).h2
+    assert [h.split(". ", 1)[1] for h in h2] == [TEXTS["en"][k] for k in SECTIONS]
+    assert h2[0] == "1. Summary"
+
+
+def test_hostile_text_escaped(hostile_html):
+    p = _parse(hostile_html)
+    assert not [t for t, _ in p.tags if t == "script"]
+    assert SCRIPT not in hostile_html and HOSTILE_CATEGORY not in hostile_html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in hostile_html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in hostile_html
+    assert not any("onerror" in attrs for _, attrs in p.tags)
+    assert "Robert&#39;); DROP TABLE districts;--" in hostile_html
+    assert SQL not in hostile_html  # the quote is escaped too
+    assert "\x1b" not in hostile_html and "\u202e" not in hostile_html and "\x00" not in hostile_html
+
+
+def test_long_and_broken_text_written_as_utf8(tmp_path, no_figures):
+    paths = write_report(make_results(hostile=True), tmp_path, pdf=False)
+    text = paths["html"].read_bytes().decode("utf-8")  # strict: valid UTF-8
+    assert "Långnamnsområdet " * 5 in text
+    assert "Långnamnsområdet " * 40 not in text  # shortened to a readable length
+
+
+def test_summary_in_plain_swedish(hostile_html):
+    assert "Misshandel ökar i Norrby &lt;script&gt;" in hostile_html
+    assert "(+12\u00a0% per år, säker förändring)" in hostile_html
+    assert "har 2,1 gånger så hög nivå av brott totalt som övriga kommunen" in hostile_html
+    assert "Skadegörelse minskar i Hässleholmen väst (\u22128\u00a0% per år, säker förändring)" in hostile_html
+
+
+def test_synthetic_banner():
+    assert TEXTS["sv"]["synthetic"] in render_report_html(make_results(synthetic=True), figures=False)
+    html = render_report_html(make_results(synthetic=False), figures=False)
+    assert TEXTS["sv"]["synthetic"] not in html
+    assert "@top-center" not in html
+
+
+def test_public_mode_suppresses_small_counts(hostile_html):
+    assert "&lt;5 (dolt)" in hostile_html
+    counts = [float(v) for v in re.findall(r'data-count="([^"]+)"', hostile_html)]
+    assert counts and all(v == 0 or v >= 5 for v in counts)
+    assert "Målsäganden" not in hostile_html  # no free text
+
+
+def test_internal_mode_shows_small_counts():
+    html = render_report_html(make_results(), mode="internal", figures=False)
+    assert 'data-count="3"' in html
+    assert TEXTS["sv"]["internal"] in html
+
+
+def test_forecast_never_claims_without_the_table():
+    res = make_results()
+    html = render_report_html(res, figures=False)
+    assert "träffade bättre än basmetoden" not in html
+    assert TEXTS["sv"]["forecast_not"] in html
+    res.tables["forecast_summary"].data.loc[0, "beats_baseline"] = True
+    expected = TEXTS["sv"]["forecast_beats"].format(method="kde (5\u00a0%)")
+    assert expected in render_report_html(res, figures=False)
+    del res.tables["forecast_summary"]
+    html = render_report_html(res, figures=False)
+    assert TEXTS["sv"]["forecast_no_baseline"] in html
+    assert "träffade bättre än basmetoden" not in html
+
+
+def test_missing_tables_said_plainly():
+    res = make_results()
+    for name in ("funnel", "time_weekday_hour", "forecast_backtest"):
+        del res.tables[name]
+    html = render_report_html(res, figures=False)
+    for name in ("funnel", "time_weekday_hour", "forecast_backtest"):
+        assert TEXTS["sv"]["not_computed"].format(what=TEXTS["sv"]["what_table"].format(name=name)) in html
+
+
+def test_empty_results_still_give_a_report():
+    res = make_results()
+    res.tables.clear()
+    res.quality = {}
+    html = render_report_html(res, figures=False)
+    assert [h.split(". ", 1)[1] for h in _parse(html).h2] == [TEXTS["sv"][k] for k in SECTIONS]
+
+
+def test_method_section_has_run_record_and_parameters(hostile_html):
+    for text in ("sha256:ab12cd", "sha256:ffee00", "cell_size_rule", "auto: 500 m", "permutations", "bad_date",
+                 "Personnummer maskerade i fritext: 3", "Slumpfrö"):
+        assert text in hostile_html, text
+
+
+def test_results_not_changed():
+    res = make_results()
+    before = res.tables["rates_district"].data.copy()
+    render_report_html(res, figures=False)
+    pd.testing.assert_frame_equal(res.tables["rates_district"].data, before)
+    assert len(res.incidents) == 60
+
+
+def test_write_report_without_pdf(tmp_path, no_figures):
+    paths = write_report(make_results(), tmp_path / "ut", pdf=False)
+    assert set(paths) == {"html"}
+    assert paths["html"] == tmp_path / "ut" / "rapport.html"
+    assert not list((tmp_path / "ut").glob(".*part"))
+
+
+def test_pdf_missing_browser_warns(tmp_path, monkeypatch, no_figures):
+    monkeypatch.setenv("GEOLAGE_CHROMIUM", str(tmp_path / "no-such-browser"))
+    with pytest.warns(UserWarning, match="PDF not written: Chromium not found"):
+        paths = write_report(make_results(), tmp_path, pdf=True)
+    assert set(paths) == {"html"}
+
+
+@pytest.mark.browser
+def test_pdf_written(tmp_path):
+    if find_chromium() is None:
+        pytest.skip("chromium not installed")
+    paths = write_report(make_results(hostile=True), tmp_path, pdf=True)
+    data = paths["pdf"].read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 9 or len(data) > 50_000
+    if os.environ.get("GEOLAGE_KEEP_PDF"):
+        (tmp_path / "keep").write_bytes(data)
