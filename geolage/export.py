@@ -313,6 +313,22 @@ class _Layer:
     from_table: bool = False
 
 
+SYNTHETIC_NOTE = {"sv": "Syntetiska demodata – inte verkliga brott.", "en": "Synthetic demo data – not real crimes."}
+
+
+def _mark_synthetic(results: RunResults) -> RunResults:
+    """Put the synthetic-data note first in every layer and raster description (QGIS shows it)."""
+    if not results.config.project.synthetic:
+        return results
+
+    def note(desc: Mapping[str, str]) -> dict[str, str]:
+        return {lang: f"{SYNTHETIC_NOTE[lang]} {desc.get(lang, '')}".strip() for lang in ("sv", "en")}
+
+    tables = {n: dataclasses.replace(t, description=note(t.description)) for n, t in results.tables.items()}
+    rasters = {n: dataclasses.replace(r, description=note(r.description)) for n, r in results.rasters.items()}
+    return dataclasses.replace(results, tables=tables, rasters=rasters)
+
+
 def _public(results: RunResults, language: str) -> RunResults:
     """Return the public version of ``results`` (through :mod:`geolage.disclosure` when present)."""
     if results.record.get("disclosure", {}).get("mode") == "public":
@@ -695,7 +711,7 @@ def write_geopackage(
     _check_language(language)
     if mode == "public":
         results = _public(results, language)
-    return _write_gpkg(results, Path(path), mode, language)
+    return _write_gpkg(_mark_synthetic(results), Path(path), mode, language)
 
 
 # --------------------------------------------------------------------------- rasters
@@ -1146,6 +1162,7 @@ def write_spatial_outputs(
     out.mkdir(parents=True, exist_ok=True)
     if mode == "public":
         results = _public(results, language)
+    results = _mark_synthetic(results)
     gpkg = out / GPKG_NAME
     layers = _write_gpkg(results, gpkg, mode, language)
     written: dict[str, Path] = {"gpkg": gpkg}

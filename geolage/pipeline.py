@@ -414,7 +414,31 @@ def write_tables_csv(results: RunResults, folder: Path, *, mode: str) -> list[Pa
         path = folder / f"{t.name}.csv"
         df.to_csv(path, index=False, encoding="utf-8")
         written.append(path)
+    written.append(_write_tables_readme(results, folder, [p.stem for p in written], mode))
     return written
+
+
+def _write_tables_readme(results: RunResults, folder: Path, names: list[str], mode: str) -> Path:
+    """A README beside the CSV tables: what each is, whether data are synthetic, disclosure mode."""
+    lang = results.config.project.language
+    lines = []
+    if results.config.project.synthetic:
+        lines.append("Syntetiska demodata – inte verkliga brott." if lang == "sv" else "Synthetic demo data – not real crimes.")
+    if mode == "public":
+        k = results.config.output.min_count
+        lines.append(f"Publik version: antal under {k} visas inte (tomma celler, kolumnen <kolumn>_suppressed = True)."
+                     if lang == "sv" else
+                     f"Public version: counts under {k} are withheld (empty cells, column <column>_suppressed = True).")
+    else:
+        lines.append("INTERN version: innehåller uppgifter om enskilda brott." if lang == "sv"
+                     else "INTERNAL version: holds incident-level data.")
+    lines.append("")
+    for name in names:
+        t = results.tables[name]
+        lines.append(f"{name}.csv: {t.title.get(lang, name)}")
+    path = folder / "README.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def write_outputs(
