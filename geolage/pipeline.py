@@ -423,7 +423,9 @@ def _write_tables_readme(results: RunResults, folder: Path, names: list[str], mo
     lang = results.config.project.language
     lines = []
     if results.config.project.synthetic:
-        lines.append("Syntetiska demodata – inte verkliga brott." if lang == "sv" else "Synthetic demo data – not real crimes.")
+        from .export import SYNTHETIC_NOTE
+
+        lines.append(SYNTHETIC_NOTE[lang])
     if mode == "public":
         k = results.config.output.min_count
         lines.append(f"Publik version: antal under {k} visas inte (tomma celler, kolumnen <kolumn>_suppressed = True)."

@@ -97,13 +97,28 @@ HOTSPOTS = [
     {"id": "persistent_misshandel_centrum", "kind": "persistent", "category": "misshandel",
      "x": 377290.0, "y": 6399510.0, "radius_m": 150.0, "regso": "Stadskärnan-Druvefors",
      "profile": "nightlife", "extra": {y: 55 for y in ALL_YEARS}},
-    {"id": "emerging_narkotika_hulta_syd", "kind": "emerging", "category": "narkotikabrott",
-     "x": 379625.0, "y": 6397625.0, "radius_m": 150.0, "regso": "Hulta syd-Trandared norr-Brotorp",
-     "profile": "narkotikabrott", "extra": {2024: 60, 2025: 75}},
+    # Emerging: open land at the south-eastern edge of Hulta (200 m from the focus area Hulta
+    # syd-Trandared norr-Brotorp; think of a new commercial or transport area), chosen by the
+    # EMERGING_BACKGROUND rule below: its neighbourhood had (almost) no narkotikabrott before.
+    {"id": "emerging_narkotika_hulta_sydost", "kind": "emerging", "category": "narkotikabrott",
+     "x": 380625.0, "y": 6396625.0, "radius_m": 150.0, "regso": "Viskafors östra omland",
+     "next_to": "Hulta syd-Trandared norr-Brotorp", "profile": "narkotikabrott", "extra": {2024: 60, 2025: 75}},
     {"id": "fading_skadegorelse_sjobo", "kind": "fading", "category": "skadegorelse",
      "x": 377420.0, "y": 6402380.0, "radius_m": 150.0, "regso": "Sjöbo centrum",
      "profile": "youth", "extra": {2019: 70, 2020: 55, 2021: 40, 2022: 20}},
 ]
+#: Rule for the place of an *emerging* hotspot: before its first planted year its neighbourhood
+#: must not have been a hotspot of the category, or an emerging hot spot analysis rightly calls
+#: it sporadic. The expected background of the category (DeSO background + attractors, from
+#: the generator's own process: each DeSO's expected count spread over its address points,
+#: attractors as their Gaussians) within ``radius_m`` of the centre must be at most
+#: ``max_per_quarter`` in every earlier year (yearly expectation / 4). 625 m covers the 500 m
+#: distance band of the centre's 250 m cell (cells whose centres are within 500 m reach
+#: 625 m). Why 0.1: the Borås cube is mostly empty cells, so a bin (two quarters × that
+#: neighbourhood) is significant with about 3 incidents; with 0.1 per quarter (0.2 per bin)
+#: the chance that any of the 20 bins of 2019–2023 reaches 3 is about 2 %, with 0.5 per
+#: quarter it would be about 70 %. ``check_emerging_background`` raises when the rule fails.
+EMERGING_BACKGROUND = {"radius_m": 625.0, "max_per_quarter": 0.1}
 #: Absolute trends of the expected misshandel + hot background per focus area (0 = flat in
 #: absolute numbers); the rest of the municipality takes up the change of Brå's total.
 TREND_AREAS = [
@@ -337,6 +352,64 @@ def check_places(inp: Inputs) -> None:
             problems.append(f"{name} ({x:.0f}, {y:.0f}) needs to be in RegSO {regso}")
     if problems:
         raise ValueError("; ".join(problems))
+
+
+def expected_background_near(inp: Inputs, addresses: list[np.ndarray], cat: str, year: int, x: float, y: float,
+                             radius: float) -> float:
+    """Expected number of non-hotspot incidents of ``cat`` in ``year`` within ``radius`` m of (x, y).
+
+    From the generator's own process: each DeSO's expected background count
+    (:func:`deso_probabilities`) times the share of its address points within the radius
+    (the ~40 m spread of an incident around its address is left out), plus each attractor's
+    expected count times the mass of its Gaussian within the radius (clipping to land left
+    out).
+    """
+    from scipy.stats import ncx2
+
+    n_year = expected_counts(inp.bra, (year,))[(cat, year)]
+    n_2019 = expected_counts(inp.bra, (2019,))[(cat, 2019)]
+    n_bg = _expected_background(cat, year, n_year, n_2019)
+    p = deso_probabilities(inp, cat, year, n_bg, _expected_background(cat, 2019, n_2019, n_2019))
+    near = np.array([np.mean(np.hypot(a[:, 0] - x, a[:, 1] - y) <= radius) for a in addresses])
+    total = float(n_bg * (p * near).sum())
+    shares = attractor_shares(cat, year, n_year, n_2019)
+    for (name, _share, sigma, _profile), share in zip(ATTRACTORS.get(cat, []), shares, strict=True):
+        centres = inp.schools if name == "schools" else np.array([TOWN_CENTRE if name == "town_centre" else KNALLELAND])
+        d = np.hypot(centres[:, 0] - x, centres[:, 1] - y)
+        mass = float(np.mean(ncx2.cdf((radius / sigma) ** 2, 2, (d / sigma) ** 2)))
+        total += (n_year - _hotspot_extra(cat, year)) * share * mass
+    return total
+
+
+def check_emerging_background(inp: Inputs, addresses: list[np.ndarray]) -> dict[str, dict[str, Any]]:
+    """Check the ``EMERGING_BACKGROUND`` rule for every emerging hotspot; raise when it fails.
+
+    The rule is a property of the place, so it is checked for every year of ``ALL_YEARS``
+    before the hotspot's first planted year, whatever years are generated. Returns, per
+    hotspot id, the rule and the expected background per quarter and year (for the ground truth).
+    """
+    radius, limit = EMERGING_BACKGROUND["radius_m"], EMERGING_BACKGROUND["max_per_quarter"]
+    out, problems = {}, []
+    for h in HOTSPOTS:
+        if h["kind"] != "emerging":
+            continue
+        first = min(yr for yr, k in h["extra"].items() if k > 0)
+        expected = {yr: expected_background_near(inp, addresses, h["category"], yr, h["x"], h["y"], radius) / 4
+                    for yr in ALL_YEARS if yr < first}
+        bad = {yr: round(v, 3) for yr, v in expected.items() if v > limit}
+        if bad:
+            problems.append(f"{h['id']}: expected background {h['category']} within {radius:.0f} m per quarter "
+                            f"{bad} exceeds {limit}")
+        out[h["id"]] = {
+            "rule": f"expected background {h['category']} (DeSO background + attractors, the generator's own "
+                    f"process) within {radius:.0f} m of the centre <= {limit} per quarter in every year before "
+                    f"{first}; {radius:.0f} m covers the 500 m distance band of the centre's 250 m cell",
+            "radius_m": radius, "max_per_quarter": limit,
+            "expected_per_quarter": {str(yr): round(v, 4) for yr, v in expected.items()},
+        }
+    if problems:
+        raise ValueError("; ".join(problems))
+    return out
 
 
 # ============================================================================= volumes
@@ -675,13 +748,16 @@ def separate_accidental_duplicates(df: pd.DataFrame, distance: float = 30.0, min
     raise RuntimeError("could not separate accidental duplicates")
 
 
-def make_clean_incidents(rng: np.random.Generator, inp: Inputs, years: tuple[int, ...]) -> pd.DataFrame:
+def make_clean_incidents(rng: np.random.Generator, inp: Inputs, addresses: list[np.ndarray],
+                         years: tuple[int, ...]) -> pd.DataFrame:
     """Every clean (valid, non-duplicate) incident of the demo, with source and pattern labels.
 
     Parameters
     ----------
     rng : numpy.random.Generator
     inp : Inputs
+    addresses : list of ndarray
+        Address points per DeSO (:func:`make_address_points`).
     years : tuple of int
 
     Returns
@@ -692,7 +768,6 @@ def make_clean_incidents(rng: np.random.Generator, inp: Inputs, years: tuple[int
         ``time_to``, ``origin`` (hotspot id, ``attractor:<name>`` or ``background``),
         ``chain_id`` (near-repeat chain, -1 outside chains) and ``source``.
     """
-    addresses = make_address_points(rng, inp)
     counts = expected_counts(inp.bra, years)
     counts_2019 = expected_counts(inp.bra, (2019,))
     parts = [make_category_year(rng, inp, addresses, cat, year, n, counts_2019[(cat, 2019)])
@@ -1197,8 +1272,11 @@ def dirt_records(source: str, rows: pd.DataFrame, key_to_row: dict[str, dict[flo
 
 
 def ground_truth(seed: int, inp: Inputs, clean: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                 years: tuple[int, ...]) -> dict[str, Any]:
-    """Everything planted, as a JSON-ready dict (see ``FIELDS`` for the meaning of each key)."""
+                 years: tuple[int, ...], background: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Everything planted, as a JSON-ready dict (see ``FIELDS`` for the meaning of each key).
+
+    ``background`` is :func:`check_emerging_background`'s record per emerging hotspot.
+    """
     key_to_row = {src: {k: i + 1 for i, k in enumerate(t["_key"])} for src, t in tables.items()}
     dirt = [rec for src, t in tables.items() for rec in dirt_records(src, t, key_to_row)]
     n_rows = sum(len(t) for t in tables.values())
@@ -1212,7 +1290,7 @@ def ground_truth(seed: int, inp: Inputs, clean: pd.DataFrame, tables: dict[str, 
                           "rows_rejected": sum(1 for d in dirt if d["source"] == src and d["action"] == "reject")}
                     for src, t in tables.items()},
         "volumes": volumes_truth(inp, counts, years),
-        "hotspots": hotspots_truth(inp, clean, years),
+        "hotspots": hotspots_truth(inp, clean, years, background),
         "attractors": attractors_truth(),
         "area_trends": trends_truth(inp, years),
         "near_repeat": near_repeat_truth(clean, tables["polisen"], key_to_row),
@@ -1243,20 +1321,46 @@ def volumes_truth(inp: Inputs, counts: dict[tuple[str, int], int], years: tuple[
     }
 
 
-def hotspots_truth(inp: Inputs, clean: pd.DataFrame, years: tuple[int, ...]) -> list[dict[str, Any]]:
-    """The planted hotspots with their district and the incidents planted per year."""
+def hotspots_truth(inp: Inputs, clean: pd.DataFrame, years: tuple[int, ...],
+                   background: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The planted hotspots with their district and the incidents planted per year.
+
+    An emerging hotspot also gets ``next_to`` (the focus area it lies next to, with the
+    distance) and ``background`` (the ``EMERGING_BACKGROUND`` rule, the expected and the
+    generated background per quarter within the rule's radius before its first year).
+    """
     out = []
     for h in HOTSPOTS:
-        regso = inp.regso[inp.regso.contains(shapely.Point(h["x"], h["y"]))].iloc[0]
-        out.append({"id": h["id"], "kind": h["kind"], "category": h["category"], "x": h["x"], "y": h["y"],
-                    "radius_m": h["radius_m"], "district_id": regso["regso_2025"], "district_name": regso["regso_name"],
-                    "cell_250m": f"{int(h['x'] // 250 * 250):06d}{int(h['y'] // 250 * 250):07d}",
-                    "years": [y for y in years if h["extra"].get(y, 0) > 0],
-                    "extra_per_year": {str(y): int(h["extra"].get(y, 0)) for y in years},
-                    "time_profile": h["profile"],
-                    "generated_per_year": {str(y): int(((clean["origin"] == h["id"]) & (clean["year"] == y)).sum())
-                                           for y in years}})
+        centre = shapely.Point(h["x"], h["y"])
+        regso = inp.regso[inp.regso.contains(centre)].iloc[0]
+        rec = {"id": h["id"], "kind": h["kind"], "category": h["category"], "x": h["x"], "y": h["y"],
+               "radius_m": h["radius_m"], "district_id": regso["regso_2025"], "district_name": regso["regso_name"],
+               "cell_250m": f"{int(h['x'] // 250 * 250):06d}{int(h['y'] // 250 * 250):07d}",
+               "years": [y for y in years if h["extra"].get(y, 0) > 0],
+               "extra_per_year": {str(y): int(h["extra"].get(y, 0)) for y in years},
+               "time_profile": h["profile"],
+               "generated_per_year": {str(y): int(((clean["origin"] == h["id"]) & (clean["year"] == y)).sum())
+                                      for y in years}}
+        if "next_to" in h:
+            area = inp.regso[inp.regso["regso_name"] == h["next_to"]].iloc[0]
+            rec["next_to"] = {"district_id": area["regso_2025"], "district_name": h["next_to"],
+                              "distance_m": round(float(area.geometry.distance(centre)))}
+        if h["id"] in background:
+            rec["background"] = {**background[h["id"]],
+                                 "generated_per_quarter": _background_per_quarter(clean, h, years)}
+        out.append(rec)
     return out
+
+
+def _background_per_quarter(clean: pd.DataFrame, h: dict[str, Any], years: tuple[int, ...]) -> dict[str, int]:
+    """Generated incidents of the hotspot's category (not its own) within the rule's radius, per
+    quarter (``"2023K4"``) of the generated years before its first planted year."""
+    first = min(yr for yr, k in h["extra"].items() if k > 0)
+    sel = clean[(clean["category"] == h["category"]) & (clean["origin"] != h["id"]) & (clean["year"] < first)
+                & (np.hypot(clean["x"] - h["x"], clean["y"] - h["y"]) <= EMERGING_BACKGROUND["radius_m"])]
+    quarter = pd.to_datetime(sel["time"]).dt.quarter
+    got = (sel["year"].astype(str) + "K" + quarter.astype(str)).value_counts()
+    return {f"{y}K{q}": int(got.get(f"{y}K{q}", 0)) for y in years if y < first for q in range(1, 5)}
 
 
 def attractors_truth() -> list[dict[str, Any]]:
@@ -1332,7 +1436,11 @@ FIELDS = {
     "hotspots": "planted hotspots: id, kind (persistent/emerging/fading), category, centre x/y (EPSG:3006), "
                 "radius_m (points uniform in the disc), district_id/_name (RegSO), cell_250m (SCB-style id of "
                 "the 250 m grid cell holding the centre), years with extra incidents, "
-                "extra_per_year (planted), generated_per_year (in the clean data), time_profile",
+                "extra_per_year (planted), generated_per_year (in the clean data), time_profile; an emerging "
+                "hotspot also has next_to (focus area beside it and the distance in m) and background (the rule "
+                "its place was chosen by: expected background of its category within radius_m <= "
+                "max_per_quarter per quarter before its first year; expected_per_quarter per year, "
+                "generated_per_quarter in the data)",
     "attractors": "background places that draw a share of a category (Gaussian spread sigma_m); not hotspots "
                   "to find, but they are real concentrations in the data",
     "area_trends": "per focus area (RegSO): planted yearly multiplier of the expected misshandel and hot "
@@ -1382,7 +1490,9 @@ def generate(seed: int, years: tuple[int, ...], out: Path) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     inp = read_inputs()
     check_places(inp)
-    clean = make_clean_incidents(rng, inp, years)
+    addresses = make_address_points(rng, inp)
+    background = check_emerging_background(inp, addresses)
+    clean = make_clean_incidents(rng, inp, addresses, years)
     police = plant_dirt(rng, "polisen", _tag(police_rows(rng, clean)), years, inp)
     municipal = plant_dirt(rng, "kommunen", _tag(municipal_rows(rng, clean)), years, inp)
     fire = plant_dirt(rng, "raddningstjansten", _tag(fire_rows(rng, clean)), years, inp)
@@ -1390,7 +1500,7 @@ def generate(seed: int, years: tuple[int, ...], out: Path) -> dict[str, Any]:
         CROSS_SOURCE_DUPLICATES * len(years) / len(ALL_YEARS))))
     tables = {"polisen": assign_ids(rng, "polisen", police), "kommunen": assign_ids(rng, "kommunen", municipal),
               "raddningstjansten": assign_ids(rng, "raddningstjansten", fire)}
-    truth = ground_truth(seed, inp, clean, tables, years)
+    truth = ground_truth(seed, inp, clean, tables, years, background)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(_published(tables["polisen"]), out / POLICE_FILE)
     write_excel(_published(tables["kommunen"]), out / MUNICIPAL_FILE, sheet="arenden")
