@@ -276,6 +276,25 @@ def _hashes(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+def test_emerging_hotspot_is_placed_where_its_background_is_low():
+    gen = _load_generator()
+    inp = gen.read_inputs()
+    rule = gen.EMERGING_BACKGROUND
+    for seed, moved in ((gen.DEFAULT_SEED, False), (7, True)):  # seed 7: the given place fails the rule
+        addresses = gen.make_address_points(np.random.default_rng(seed), inp)
+        hotspots, background = gen.place_hotspots(inp, addresses)
+        h = next(h for h in hotspots if h["kind"] == "emerging")
+        given = next(g for g in gen.HOTSPOTS if g["id"] == h["id"])
+        assert ((h["x"], h["y"]) != (given["x"], given["y"])) is moved
+        assert background[h["id"]]["place"].startswith("moved" if moved else "given")
+        assert math.hypot(h["x"] - given["x"], h["y"] - given["y"]) <= rule["search_m"]
+        for year in range(2019, min(y for y, k in h["extra"].items() if k)):
+            n = gen.expected_background_near(inp, addresses, h["category"], year, h["x"], h["y"], rule["radius_m"])
+            assert n / 4 <= rule["max_per_quarter"]
+        others = [(g["x"], g["y"]) for g in hotspots if g["kind"] != "emerging"]
+        assert others == [(g["x"], g["y"]) for g in gen.HOTSPOTS if g["kind"] != "emerging"]
+
+
 def test_generator_is_byte_reproducible(tmp_path):
     gen = _load_generator()
     gen.generate(gen.DEFAULT_SEED, (2025,), tmp_path / "a")
