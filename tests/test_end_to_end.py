@@ -1,0 +1,85 @@
+"""`geolage demo` end to end: every output is written, reopens, says it is synthetic, and is safe to publish."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pyogrio
+import pytest
+import rasterio
+
+from geolage.cli import demo_config_path, main
+from geolage.config import read_config
+from geolage.disclosure import DEFAULT_COUNT_COLUMNS, scan_public_outputs
+from geolage.pipeline import prepare
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "lagesbild"
+    assert main(["demo", "--out", str(out), "-q"]) == 0
+    return out
+
+
+def test_all_outputs_written(demo_out):
+    names = {p.name for p in demo_out.iterdir()}
+    assert {"lagesbild.gpkg", "lagesbild.qgs", "karta.html", "rapport.html", "run.json", "tabeller"} <= names
+    assert "kde_alla.tif" in names and "kde_alla.qml" in names
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        assert (demo_out / "rapport.pdf").read_bytes().startswith(b"%PDF")
+    assert (demo_out / "tabeller" / "rates_district.csv").is_file()
+    assert not [p for p in demo_out.parent.iterdir() if ".partial-" in p.name]
+
+
+def test_geopackage_reopens(demo_out):
+    layers = dict(pyogrio.list_layers(demo_out / "lagesbild.gpkg"))
+    for name in ("districts", "grid", "rates_district", "gistar_grid", "lisa_district", "emerging_grid",
+                 "near_repeat", "forecast_backtest", "run_metadata", "layer_styles"):
+        assert name in layers, name
+    assert "incidents" not in layers and "rejects" not in layers  # public mode
+    info = pyogrio.read_info(demo_out / "lagesbild.gpkg", layer="gistar_grid")
+    assert info["crs"] == "EPSG:3006"
+
+
+def test_geotiff_reopens(demo_out):
+    with rasterio.open(demo_out / "kde_alla.tif") as src:
+        assert src.crs.to_epsg() == 3006
+        assert src.profile["tiled"] and src.overviews(1)
+        assert "km" in (src.tags().get("UNITS", "") + src.tags().get("units", "") + str(src.units))
+
+
+def test_everything_says_synthetic(demo_out):
+    assert "Syntetiska demodata" in (demo_out / "rapport.html").read_text(encoding="utf-8")
+    assert "Syntetiska demodata" in (demo_out / "karta.html").read_text(encoding="utf-8")
+    assert "Syntetiska demodata" in (demo_out / "tabeller" / "README.txt").read_text(encoding="utf-8")
+    assert json.loads((demo_out / "run.json").read_text(encoding="utf-8"))["record"]["synthetic_data"] is True
+    with rasterio.open(demo_out / "kde_alla.tif") as src:
+        assert "Syntetiska demodata" in json.dumps(src.tags(), ensure_ascii=False)
+
+
+def test_run_record(demo_out):
+    doc = json.loads((demo_out / "run.json").read_text(encoding="utf-8"))
+    rec = doc["record"]
+    assert rec["seed"] == read_config(demo_config_path()).project.seed
+    assert any(k.endswith("polisen_anmalningar.csv") for k in rec["input_sha256"])
+    for step in ("grid", "statistics", "density", "hotspots", "emerging", "near_repeat", "forecast"):
+        assert step in doc["parameters"], step
+    assert doc["quality"]["accepted"] + doc["quality"]["rejected"] == doc["quality"]["read"]
+
+
+def test_public_scan_finds_nothing(demo_out):
+    results = prepare(read_config(demo_config_path()))
+    counts = set(DEFAULT_COUNT_COLUMNS) | {"count_last_period", "n_hits", "n_eval"}
+    boundaries = [results.districts, results.grid, results.study_area, *results.overlays.values()]
+    findings = scan_public_outputs(demo_out, results.incidents, results.config.output.min_count,
+                                   count_columns=counts, boundaries=boundaries)
+    assert findings == [], findings[:5]
+
+
+def test_csv_tables_have_no_small_counts(demo_out):
+    rates = pd.read_csv(demo_out / "tabeller" / "rates_district.csv")
+    shown = rates["count"].dropna()
+    assert ((shown == 0) | (shown >= 5)).all()
+    assert rates.loc[rates["count_suppressed"], "rate"].isna().all()
