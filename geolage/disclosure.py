@@ -474,8 +474,23 @@ class _Scanner:
                 ll = lay.to_crs("EPSG:4326").geometry.get_coordinates().to_numpy()
                 self.allowed_ll |= set(map(tuple, np.round(ll * 1e5).astype(np.int64)))
         texts = [] if "text" not in incidents.columns else incidents["text"].dropna().astype(str)
-        self.snippets = [t.strip() for t in texts if len(t.strip()) >= 12]
-        self.snippet_ngrams = [_ngrams(_words(t)) for t in self.snippets]
+        self.snippets = list(dict.fromkeys(t.strip() for t in texts if len(t.strip()) >= 12))
+        # Inverted index of word 4-grams -> snippets, so a text is compared with all snippets at once.
+        self.gram_index: dict[tuple[str, ...], list[int]] = {}
+        self.snippet_sizes = np.zeros(len(self.snippets), dtype=np.int64)
+        self.short_snippets: list[str] = []
+        for i, snippet in enumerate(self.snippets):
+            grams = _ngrams(_words(snippet))
+            self.snippet_sizes[i] = len(grams)
+            if not grams:
+                self.short_snippets.append(snippet)
+            for g in grams:
+                self.gram_index.setdefault(g, []).append(i)
+        # The coordinate sets as sorted int64 keys, for vectorised look-ups (see _match_many).
+        self.xy_keys = _key_array(self.xy)
+        self.ll_keys = _key_array(self.ll)
+        self.allowed_xy_keys = _key_array(self.allowed_xy)
+        self.allowed_ll_keys = _key_array(self.allowed_ll)
 
     def add(self, path: Path, kind: str, where: str, detail: str) -> None:
         self.findings.append(Finding(path, kind, where, detail))
@@ -497,19 +512,43 @@ class _Scanner:
                 return f"x/y {x:.0f} {y:.0f}"
         return None
 
+    def _match_many(self, a: np.ndarray, b: np.ndarray, lonlat: np.ndarray | bool = True) -> np.ndarray:
+        """:meth:`_match` for arrays of number pairs: True where a pair places an incident."""
+        a = np.asarray(a, dtype=float)
+        b = np.asarray(b, dtype=float)
+        fin = np.isfinite(a) & np.isfinite(b) & (np.abs(a) < 1e9) & (np.abs(b) < 1e9)
+        a = np.where(fin, a, 0.0)
+        b = np.where(fin, b, 0.0)
+        lonlat = np.broadcast_to(np.asarray(lonlat, dtype=bool), a.shape)
+        own_allowed = (
+            _in_sorted(_keys(a, b), self.allowed_xy_keys) | _in_sorted(_keys(b, a), self.allowed_xy_keys)
+            | _in_sorted(_keys(a * 1e5, b * 1e5), self.allowed_ll_keys)
+            | _in_sorted(_keys(b * 1e5, a * 1e5), self.allowed_ll_keys)
+        )
+        hit = np.zeros(a.shape, dtype=bool)
+        for x, y in ((a, b), (b, a)):
+            is_ll = (np.abs(x) <= 180) & (np.abs(y) <= 90)
+            hit |= is_ll & lonlat & _near_many(x * 1e5, y * 1e5, self.ll_keys, self.allowed_ll_keys)
+            hit |= ~is_ll & _near_many(x, y, self.xy_keys, self.allowed_xy_keys)
+        return hit & fin & ~own_allowed
+
     def scan_coords(self, path: Path, where: str, coords: np.ndarray, points: bool) -> None:
-        empty: set[tuple[int, int]] = set()
-        for a, b in coords[:, :2]:
-            if not points and ((int(round(a)), int(round(b))) in self.allowed_xy
-                               or (int(round(a * 1e5)), int(round(b * 1e5))) in self.allowed_ll):
-                continue  # a vertex of a public boundary layer
-            if abs(a) <= 180 and abs(b) <= 90:
-                hit = _near((a * 1e5, b * 1e5), self.ll, empty if points else self.allowed_ll)
-            else:
-                hit = _near((a, b), self.xy, empty if points else self.allowed_xy)
-            if hit:
-                self.add(path, "coordinate", where, f"{'point' if points else 'vertex'} at {a:.5f} {b:.5f}")
-                return
+        if not len(coords):
+            return
+        a = coords[:, 0].astype(float)
+        b = coords[:, 1].astype(float)
+        empty = np.zeros(0, dtype=np.int64)
+        skip = np.zeros(len(a), dtype=bool)
+        if not points:  # a vertex of a public boundary layer is a coincidence, not a leak
+            skip = _in_sorted(_keys(a, b), self.allowed_xy_keys)
+            skip |= _in_sorted(_keys(a * 1e5, b * 1e5), self.allowed_ll_keys)
+        is_ll = (np.abs(a) <= 180) & (np.abs(b) <= 90)
+        hit = is_ll & _near_many(a * 1e5, b * 1e5, self.ll_keys, empty if points else self.allowed_ll_keys)
+        hit |= ~is_ll & _near_many(a, b, self.xy_keys, empty if points else self.allowed_xy_keys)
+        hit &= ~skip
+        if hit.any():
+            i = int(np.flatnonzero(hit)[0])
+            self.add(path, "coordinate", where, f"{'point' if points else 'vertex'} at {a[i]:.5f} {b[i]:.5f}")
 
     def scan_text(self, path: Path, where: str, text: str) -> None:
         text = _DATA_URI.sub(" ", text)
@@ -531,13 +570,16 @@ class _Scanner:
         if not self.snippets:
             return
         plain = html.unescape(text)
-        grams = _ngrams(_words(plain))
-        for snippet, sgrams in zip(self.snippets, self.snippet_ngrams, strict=False):
-            if sgrams:
-                hit = len(sgrams & grams) * 2 >= len(sgrams)
-            else:
-                hit = snippet in plain or json.dumps(snippet)[1:-1] in text
-            if hit:
+        shared = np.zeros(len(self.snippets), dtype=np.int64)
+        for g in _ngrams(_words(plain)):
+            for i in self.gram_index.get(g, ()):
+                shared[i] += 1
+        hits = np.flatnonzero((self.snippet_sizes > 0) & (shared * 2 >= self.snippet_sizes))
+        if len(hits):
+            self.add(path, "text", where, f"incident free text: {self.snippets[hits[0]][:40]!r}")
+            return
+        for snippet in self.short_snippets:
+            if snippet in plain or json.dumps(snippet)[1:-1] in text:
                 self.add(path, "text", where, f"incident free text: {snippet[:40]!r}")
                 return
 
@@ -558,21 +600,17 @@ class _Scanner:
         ]
         if len(numeric) >= 2 and (self.xy or self.ll):
             arr = df[numeric].to_numpy(dtype="float64", na_value=np.nan)
+            found = False
             for i in range(len(numeric)):
-                for j in range(len(numeric)):
-                    if i == j:
-                        continue
-                    for a, b in zip(arr[:, i], arr[:, j], strict=False):
-                        if self._match(a, b):
-                            self.add(
-                                path,
-                                "coordinate",
-                                f"{where}.{numeric[i]}/{numeric[j]}",
-                                f"incident position in columns: {a} {b}",
-                            )
-                            break
-                    else:
-                        continue
+                for j in range(i + 1, len(numeric)):  # _match_many tries both orders
+                    hit = self._match_many(arr[:, i], arr[:, j])
+                    if hit.any():
+                        k = int(np.flatnonzero(hit)[0])
+                        self.add(path, "coordinate", f"{where}.{numeric[i]}/{numeric[j]}",
+                                 f"incident position in columns: {arr[k, i]} {arr[k, j]}")
+                        found = True
+                        break
+                if found:
                     break
         text_cols = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
         if text_cols:
@@ -586,11 +624,17 @@ class _Scanner:
         for m in _NUMBER.finditer(text):
             word = m.group()
             nums.append((float(word), len(word.partition(".")[2]), m.start(), m.end()))
-        for (a, da, _, end_a), (b, db, start_b, _) in zip(nums, nums[1:], strict=False):
-            if _BRACKETS.search(text, end_a, start_b):
+        if len(nums) < 2:
+            return
+        vals = np.array([n[0] for n in nums])
+        decimals = np.array([n[1] for n in nums])
+        # lon/lat written with fewer than 5 decimals (≥ ~1 m grid) cannot place an incident to 1 m
+        lonlat = np.minimum(decimals[:-1], decimals[1:]) >= 5
+        candidates = np.flatnonzero(self._match_many(vals[:-1], vals[1:], lonlat))
+        for k in candidates:
+            if _BRACKETS.search(text, nums[k][3], nums[k + 1][2]):
                 continue  # numbers of two different vertices ("...],[..."), not one position
-            # lon/lat written with fewer than 5 decimals (≥ ~1 m grid) cannot place an incident to 1 m
-            hit = self._match(a, b, lonlat=min(da, db) >= 5)
+            hit = self._match(vals[k], vals[k + 1], lonlat=bool(lonlat[k]))
             if hit:
                 self.add(path, "coordinate", where, f"incident position as text: {hit}")
                 return
@@ -700,6 +744,50 @@ class _Scanner:
             return
         out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, timeout=120, check=False)
         self.scan_text(path, "pdf text", out.stdout.decode("utf-8", errors="replace"))
+
+
+_KEY_OFFSET = 2**30
+_KEY_SPAN = 2**31
+
+
+def _keys(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """One int64 key per rounded integer pair (|values| < 1e9)."""
+    xi = np.round(np.clip(x, -1e9, 1e9)).astype(np.int64) + _KEY_OFFSET
+    yi = np.round(np.clip(y, -1e9, 1e9)).astype(np.int64) + _KEY_OFFSET
+    return xi * _KEY_SPAN + yi
+
+
+def _key_array(pairs: set[tuple[int, int]]) -> np.ndarray:
+    if not pairs:
+        return np.zeros(0, dtype=np.int64)
+    arr = np.array(sorted(pairs), dtype=np.int64)
+    return np.unique(_keys(arr[:, 0], arr[:, 1]))
+
+
+def _in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a sorted unique array, without re-sorting it on every call."""
+    if not len(sorted_keys):
+        return np.zeros(np.shape(keys), dtype=bool)
+    idx = np.searchsorted(sorted_keys, keys)
+    idx = np.minimum(idx, len(sorted_keys) - 1)
+    return sorted_keys[idx] == keys
+
+
+def _near_many(x: np.ndarray, y: np.ndarray, targets: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """:func:`_near` for arrays (in rounding units): within one unit of a target that is not allowed."""
+    hit = np.zeros(np.shape(x), dtype=bool)
+    if not len(targets):
+        return hit
+    xi = np.round(np.clip(x, -1e9, 1e9))
+    yi = np.round(np.clip(y, -1e9, 1e9))
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            k = _keys(xi + dx, yi + dy)
+            inside = _in_sorted(k, targets)
+            if inside.any() and len(allowed):
+                inside &= ~_in_sorted(k, allowed)
+            hit |= inside
+    return hit
 
 
 def _near(xy: tuple[float, float], targets: set[tuple[int, int]], allowed: set[tuple[int, int]]) -> bool:
