@@ -435,9 +435,14 @@ def _write_tables_readme(results: RunResults, folder: Path, names: list[str], mo
         lines.append("INTERN version: innehåller uppgifter om enskilda brott." if lang == "sv"
                      else "INTERNAL version: holds incident-level data.")
     lines.append("")
+    from .qgis_styles import field_label
+
+    heading = "Kolumner" if lang == "sv" else "Columns"
     for name in names:
         t = results.tables[name]
         lines.append(f"{name}.csv: {t.title.get(lang, name)}")
+        cols = [c for c in t.data.columns if c != "geometry"]
+        lines.append(f"  {heading}: " + "; ".join(f"{c} = {field_label(c, lang)}" for c in cols))
     path = folder / "README.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -46,6 +46,7 @@ __all__ = [
     "GRADUATED_STYLES",
     "RAMPS",
     "FIELD_ALIASES",
+    "field_label",
     "N_CLASSES",
     "GraduatedClass",
     "xml_text",
@@ -530,11 +531,24 @@ def vector_style(
         _sub(root, "legend", type="default-vector", showLabelLegend="0")
     aliases = _sub(root, "aliases")
     for i, name in enumerate(fields):
-        alias = FIELD_ALIASES.get(name)
-        text = "" if alias is None else (alias[1] if language == "en" else alias[0])
+        text = field_label(name, language) or ""
+        text = "" if text == name else text
         _sub(aliases, "alias", field=name, index=str(i), name=text)
     _sub(root, "layerGeometryType", str(_geometry_code(symbol_type)))
     return root, info
+
+
+def field_label(name: str, language: str = "sv") -> str:
+    """Readable label of a result column: :data:`FIELD_ALIASES`, else the statistics' labels, else the name."""
+    alias = FIELD_ALIASES.get(name)
+    if alias is not None:
+        return alias[1] if language == "en" else alias[0]
+    from .statistics import COLUMN_LABELS
+
+    label = COLUMN_LABELS.get(name)
+    if label is not None:
+        return label.get(language, name)
+    return name
 
 
 def raster_style(
