@@ -1137,17 +1137,25 @@ def outside_point(rng: np.random.Generator, inp: Inputs) -> tuple[float, float]:
 
 
 def make_personnummer(rng: np.random.Generator, *, long_form: bool) -> str:
-    """A random Swedish personal identity number with a valid Luhn check digit.
+    """A number that looks like a Swedish personal identity number but belongs to nobody.
 
-    ``YYMMDD-NNNC`` or, with ``long_form``, ``YYYYMMDDNNNC``.
+    ``YYMMDD-NNNC`` or, with ``long_form``, ``YYYYMMDDNNNC``, with a valid Luhn check digit
+    (so masking is tested as it works on real data), but with a birth date that does not
+    exist in the calendar (30 or 31 February, 31 April/June/September/November): such a
+    number is never issued, so the synthetic data cannot hold a real person's number.
     """
     birth = dt.date(1950, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 * 55)))
     serial = f"{int(rng.integers(0, 1000)):03d}"
-    nine = birth.strftime("%y%m%d") + serial
+    month_day = IMPOSSIBLE_DATES[birth.toordinal() % len(IMPOSSIBLE_DATES)]
+    nine = birth.strftime("%y") + month_day + serial
     check = luhn_check_digit(nine)
     if long_form:
-        return birth.strftime("%Y%m%d") + serial + str(check)
-    return birth.strftime("%y%m%d") + "-" + serial + str(check)
+        return birth.strftime("%Y") + month_day + serial + str(check)
+    return birth.strftime("%y") + month_day + "-" + serial + str(check)
+
+
+#: Month and day of dates that do not exist: no personal identity number has them.
+IMPOSSIBLE_DATES = ("0230", "0231", "0431", "0631", "0931", "1131")
 
 
 def luhn_check_digit(nine: str) -> int:
