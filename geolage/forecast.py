@@ -1245,6 +1245,25 @@ def _fmt(x: float, language: str, digits: int = 1) -> str:
     return text.replace(".", ",").replace("-", "−") if language == "sv" else text
 
 
+#: Sentence parts of :func:`forecast_summary_text`, per language.
+_SUMMARY_PHRASES = {
+    "sv": {
+        "captured": "{label}, {pct} % av ytan: {name} fångade i genomsnitt {hit} % av brotten (PAI {pai})",
+        "naive": ", mot {hit} % (PAI {pai}) för den naiva prognosen",
+        "difference": "; skillnad i PAI {diff} (95 % KI {low} till {high}, {n} prognostillfällen)",
+        "better": ". Modellen är bättre än den naiva prognosen.",
+        "not_better": ". Modellen är inte säkert bättre än den naiva prognosen.",
+    },
+    "en": {
+        "captured": "{label}, {pct} % of the area: {name} captured on average {hit} % of crime (PAI {pai})",
+        "naive": ", against {hit} % (PAI {pai}) for the naive forecast",
+        "difference": "; PAI difference {diff} (95 % CI {low} to {high}, {n} origins)",
+        "better": ". The model is better than the naive forecast.",
+        "not_better": ". The model is not reliably better than the naive forecast.",
+    },
+}
+
+
 def forecast_summary_text(summary: pd.DataFrame, language: str = "sv", *, category: str | None = "alla") -> str:
     """Plain-language sentences on whether the forecasts beat the naive baseline.
 
@@ -1277,50 +1296,20 @@ def forecast_summary_text(summary: pd.DataFrame, language: str = "sv", *, catego
             name = names.get(r["method"], r["method"])
             if pd.isna(r["pai"]):
                 continue
-            if language == "sv":
-                text = (
-                    f"{label.capitalize()}, {pct} % av ytan: {name} fångade i genomsnitt "
-                    f"{_fmt(100 * r['hit_rate'], language, 0)} % av brotten (PAI {_fmt(r['pai'], language)})"
+            ph = _SUMMARY_PHRASES[language]
+            text = ph["captured"].format(
+                label=label.capitalize(), pct=pct, name=name,
+                hit=_fmt(100 * r["hit_rate"], language, 0), pai=_fmt(r["pai"], language),
+            )
+            if not base.empty:
+                b = base.iloc[0]
+                text += ph["naive"].format(hit=_fmt(100 * b["hit_rate"], language, 0), pai=_fmt(b["pai"], language))
+            if pd.notna(r["pai_diff_ci_low"]):
+                text += ph["difference"].format(
+                    diff=_fmt(r["pai_diff"], language), low=_fmt(r["pai_diff_ci_low"], language),
+                    high=_fmt(r["pai_diff_ci_high"], language), n=r["n_origins"],
                 )
-                if not base.empty:
-                    b = base.iloc[0]
-                    text += (
-                        f", mot {_fmt(100 * b['hit_rate'], language, 0)} % (PAI {_fmt(b['pai'], language)}) "
-                        f"för den naiva prognosen"
-                    )
-                if pd.notna(r["pai_diff_ci_low"]):
-                    text += (
-                        f"; skillnad i PAI {_fmt(r['pai_diff'], language)} (95 % KI "
-                        f"{_fmt(r['pai_diff_ci_low'], language)} till {_fmt(r['pai_diff_ci_high'], language)}, "
-                        f"{r['n_origins']} prognostillfällen)"
-                    )
-                text += (
-                    ". Modellen är bättre än den naiva prognosen."
-                    if r["beats_baseline"]
-                    else ". Modellen är inte säkert bättre än den naiva prognosen."
-                )
-            else:
-                text = (
-                    f"{label.capitalize()}, {pct} % of the area: {name} captured on average "
-                    f"{_fmt(100 * r['hit_rate'], language, 0)} % of crime (PAI {_fmt(r['pai'], language)})"
-                )
-                if not base.empty:
-                    b = base.iloc[0]
-                    text += (
-                        f", against {_fmt(100 * b['hit_rate'], language, 0)} % (PAI {_fmt(b['pai'], language)}) "
-                        f"for the naive forecast"
-                    )
-                if pd.notna(r["pai_diff_ci_low"]):
-                    text += (
-                        f"; PAI difference {_fmt(r['pai_diff'], language)} (95 % CI "
-                        f"{_fmt(r['pai_diff_ci_low'], language)} to {_fmt(r['pai_diff_ci_high'], language)}, "
-                        f"{r['n_origins']} origins)"
-                    )
-                text += (
-                    ". The model is better than the naive forecast."
-                    if r["beats_baseline"]
-                    else ". The model is not reliably better than the naive forecast."
-                )
+            text += ph["better"] if r["beats_baseline"] else ph["not_better"]
             lines.append(text)
     if not lines:
         return "Ingen prognosutvärdering kunde göras." if language == "sv" else "No forecast evaluation could be made."
