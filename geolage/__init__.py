@@ -9,31 +9,31 @@ plain tables, GeoDataFrames or arrays, so they serve any municipality's data::
     geolage.knox(burglaries)                 # near-repeat test
 
 The workflow (config → validate → grid → analyses → outputs) is in
-:mod:`geolage.pipeline` and the ``geolage`` command. Submodules hold the building
-blocks; note that ``geolage.rates`` is the *function* :func:`rates`; import the module's
-other names with ``from geolage.rates import ...``.
+:mod:`geolage.run.pipeline` and the ``geolage`` command. Submodules hold the building
+blocks; note that ``geolage.stats.rates`` is the *function* :func:`rates`; import the module's
+other names with ``from geolage.stats.rates import ...``.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .autocorrelation import eb_standardise, global_moran, local_moran
 from .categories import CATEGORIES, category_label
-from .compare import compare_areas, coverage, funnel_limits, location_quotients, rate_ratio
-from .concentration import generalised_gini, gini, lorenz_curve, top_overlap, top_share
 from .config import Config, read_config
-from .density import kde, kde_at, kde_bandwidth, kde_ratio
-from .emerging import emerging_hotspots, space_time_cube
 from .errors import ConfigError, CRSMismatchError, GeolageError, InputFileError, OutputExistsError
-from .forecast import backtest_forecast, forecast_district_counts, forecast_scores, hotspot_metrics
 from .grid import assign_cells, choose_cell_size, make_grid
-from .hotspots import fdr_bh, gistar
-from .nearrepeat import knox
 from .neighbours import SpatialWeights, district_weights, grid_weights, make_weights, read_weights
-from .rates import district_rates, eb_rates, eb_standardised_rates, poisson_ci, rates
-from .timepatterns import aoristic_weights, month_of_year, weekday_hour
-from .trends import mann_kendall, poisson_trend, trend
+from .stats.autocorrelation import eb_standardise, global_moran, local_moran
+from .stats.compare import compare_areas, coverage, funnel_limits, location_quotients, rate_ratio
+from .stats.concentration import generalised_gini, gini, lorenz_curve, top_overlap, top_share
+from .stats.density import kde, kde_at, kde_bandwidth, kde_ratio
+from .stats.emerging import emerging_hotspots, space_time_cube
+from .stats.forecast import backtest_forecast, forecast_district_counts, forecast_scores, hotspot_metrics
+from .stats.hotspots import fdr_bh, gistar
+from .stats.nearrepeat import knox
+from .stats.rates import district_rates, eb_rates, eb_standardised_rates, poisson_ci, rates
+from .stats.timepatterns import aoristic_weights, month_of_year, weekday_hour
+from .stats.trends import mann_kendall, poisson_trend, trend
 from .validate import mask_personal_numbers
 
 __all__ = [

@@ -1,10 +1,15 @@
-"""The geolage crime categories, their labels and their Brå statistics groups."""
+"""The geolage crime category codes and their Brå statistics groups (labels: :mod:`geolage.text.labels`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Category", "CATEGORIES", "category_label", "BRA_GROUPS"]
+from .text.labels import CATEGORY_LABELS, category_label
+
+__all__ = ["Category", "CATEGORIES", "ALL_CATEGORIES", "category_label", "BRA_GROUPS"]
+
+#: Category code of all categories together, in every table's ``category`` column.
+ALL_CATEGORIES = "alla"
 
 
 @dataclass(frozen=True)
@@ -28,19 +33,21 @@ class Category:
     bra_group: str
 
 
+_BRA_GROUP_OF = {
+    "misshandel": "person",
+    "hot": "person",
+    "ran": "theft",
+    "stold": "theft",
+    "inbrott_bostad": "burglary",
+    "skadegorelse": "vandalism",
+    "klotter": "vandalism",
+    "brand_fordon": "vandalism",
+    "narkotikabrott": "drugs_weapons",
+}
+
 CATEGORIES: dict[str, Category] = {
-    c.code: c
-    for c in (
-        Category("misshandel", "Misshandel", "Assault", "person"),
-        Category("hot", "Olaga hot", "Unlawful threat", "person"),
-        Category("ran", "Rån", "Robbery", "theft"),
-        Category("stold", "Stöld", "Theft", "theft"),
-        Category("inbrott_bostad", "Inbrott (bostad)", "Residential burglary", "burglary"),
-        Category("skadegorelse", "Skadegörelse", "Criminal damage", "vandalism"),
-        Category("klotter", "Klotter", "Graffiti", "vandalism"),
-        Category("brand_fordon", "Brand i fordon", "Vehicle fire", "vandalism"),
-        Category("narkotikabrott", "Narkotikabrott", "Drug offence", "drugs_weapons"),
-    )
+    code: Category(code, CATEGORY_LABELS[code]["sv"], CATEGORY_LABELS[code]["en"], group)
+    for code, group in _BRA_GROUP_OF.items()
 }
 
 #: Brå groups (``category`` in the Brå CSV) and the geolage categories counted in each.
@@ -52,14 +59,3 @@ BRA_GROUPS: dict[str, tuple[str, ...]] = {
     "vandalism": ("skadegorelse", "klotter", "brand_fordon"),
     "drugs_weapons": ("narkotikabrott",),
 }
-
-
-def category_label(code: str, language: str = "sv") -> str:
-    """Return the label of a category code in ``language`` (``"sv"`` or ``"en"``).
-
-    Unknown codes (a user's own category) are returned unchanged.
-    """
-    cat = CATEGORIES.get(code)
-    if cat is None:
-        return code
-    return cat.en if language == "en" else cat.sv

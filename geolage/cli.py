@@ -123,7 +123,7 @@ def _print_quality(quality: dict, language: str) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .pipeline import prepare
+    from .run.pipeline import prepare
 
     config = _load(args)
     language = config.project.language
@@ -158,13 +158,15 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import ANALYSIS_STEPS, analyse, prepare, write_outputs
+    from .outputs import write_outputs
+    from .run.pipeline import analyse, prepare
+    from .run.steps import DEFAULT_STEPS
 
     config = _load(args)
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise OutputExistsError(f"{out}: already exists; choose another --out or add --overwrite")
-    n_steps = len(config.sources) + 2 + len(ANALYSIS_STEPS) + 6
+    n_steps = len(config.sources) + 2 + len(DEFAULT_STEPS) + 6
     progress = _Progress(n_steps, enabled=not args.quiet and sys.stderr.isatty())
     try:
         results = prepare(config, progress=progress)

@@ -307,7 +307,7 @@ class ForecastConfig:
     #: Categories with fewer incidents in the analysed span are not forecast (listed in the run parameters).
     min_incidents: int = 200
     #: Half-life in days of the recency weight of the prospective hotspot map, or ``"auto"`` (chosen per origin
-    #: from the training data, see :func:`geolage.forecast.forecast_scores`).
+    #: from the training data, see :func:`geolage.stats.forecast.forecast_scores`).
     half_life_days: float | Literal["auto"] = "auto"
     #: Bandwidth in metres of the quartic kernel of the prospective map, or ``"auto"`` (chosen like the half-life).
     bandwidth: float | Literal["auto"] = "auto"

@@ -21,6 +21,9 @@ __all__ = [
     "read_districts",
     "read_overlay",
     "read_source_table",
+    "read_population_table",
+    "read_reference_rates",
+    "read_bra_totals",
     "file_sha256",
     "GEOMETRY_X",
     "GEOMETRY_Y",
@@ -112,7 +115,7 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
         ``population`` (float, NaN when no population field), the other source fields
         and the geometry.
     report : dict
-        ``{"districts": n, "repaired": n_invalid_geometries_repaired, "empty": n_empty}``.
+        ``{"n_districts": n, "repaired": n_invalid_geometries_repaired, "empty": n_empty}``.
 
     Raises
     ------
@@ -185,7 +188,7 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
         if col not in (cfg.id_field, cfg.name_field, cfg.population_field, "geometry") and col not in out.columns:
             out[col] = gdf[col].to_numpy()
     out.index = pd.Index(out["district_id"], name=None)
-    return out, {"districts": len(out), "repaired": n_invalid}
+    return out, {"n_districts": len(out), "repaired": n_invalid}
 
 
 def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
@@ -325,3 +328,108 @@ def _points_to_columns(gdf: gpd.GeoDataFrame, src: SourceConfig) -> pd.DataFrame
     df[GEOMETRY_X] = [None if np.isnan(v) else repr(float(v)) for v in xs]
     df[GEOMETRY_Y] = [None if np.isnan(v) else repr(float(v)) for v in ys]
     return df
+
+
+# --------------------------------------------------------------------------- tables beside the data
+def _read_csv(path: Path, what: str, **kwargs: object) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig", **kwargs)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot read the {what} ({exc}); give a UTF-8 CSV file") from None
+
+
+def read_population_table(
+    path: str | Path, *, id_field: str, population_field: str | None = None
+) -> pd.DataFrame:
+    """Read a population table: residents per district (and optionally per year).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (comma or semicolon) with the district id column ``id_field``, the population
+        column ``population_field`` (default ``"population"``) and optionally ``year``.
+    id_field, population_field : str
+        Column names, as in ``[districts]``.
+
+    Returns
+    -------
+    DataFrame
+        ``district_id`` (str, stripped), ``year`` (int, or None when the table has no
+        ``year`` column) and ``population`` (float), in file order.
+
+    Raises
+    ------
+    InputFileError
+        A column is missing, or a population or year is not a number (the rows are named).
+    """
+    path = Path(path)
+    pop_field = population_field or "population"
+    table = _read_csv(path, "population table", dtype={id_field: str})
+    missing = [c for c in (id_field, pop_field) if c not in table.columns]
+    if missing:
+        raise InputFileError(
+            f"{path}: column(s) {', '.join(missing)} not found; the population table needs the district id column "
+            f"'{id_field}' and the population column '{pop_field}' (and optionally 'year'); it has: "
+            f"{', '.join(map(str, table.columns))}"
+        )
+    pop = pd.to_numeric(table[pop_field], errors="coerce")
+    if pop.isna().any():
+        rows = list(pop[pop.isna()].index[:10] + 1)
+        raise InputFileError(f"{path}: column '{pop_field}' is not a number in data row(s) {rows}")
+    if "year" in table.columns:
+        years = pd.to_numeric(table["year"], errors="coerce")
+        if years.isna().any():
+            rows = list(years[years.isna()].index[:10] + 1)
+            raise InputFileError(f"{path}: column 'year' is not a year in data row(s) {rows}")
+        years = years.astype(int)
+    else:
+        years = pd.Series(None, index=table.index, dtype=object)
+    return pd.DataFrame(
+        {"district_id": table[id_field].astype(str).str.strip(), "year": years, "population": pop.astype(float)}
+    )
+
+
+def read_reference_rates(path: str | Path) -> pd.DataFrame:
+    """Read reference rates (e.g. national): columns ``category``, ``rate_per_100k`` and optionally ``year``.
+
+    Raises
+    ------
+    InputFileError
+        A required column is missing.
+    """
+    path = Path(path)
+    table = _read_csv(path, "reference rates")
+    if not {"category", "rate_per_100k"} <= set(table.columns):
+        raise InputFileError(
+            f"{path}: reference rates need the columns category, rate_per_100k (optionally year); "
+            f"got {list(table.columns)}"
+        )
+    return table
+
+
+def read_bra_totals(path: str | Path, *, municipality_code: str | None = None) -> pd.DataFrame:
+    """Read Brå's reported offences: columns ``period``, ``category``, ``reported_offences``.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV as in ``data/reference/bra_reported_offences_boras_1996_2025.csv``.
+    municipality_code : str, optional
+        Keep only the rows of this municipality when the table has a ``kommun_kod`` column.
+
+    Raises
+    ------
+    InputFileError
+        A required column is missing.
+    """
+    path = Path(path)
+    table = _read_csv(path, "Brå totals")
+    need = {"period", "category", "reported_offences"}
+    if not need <= set(table.columns):
+        raise InputFileError(
+            f"{path}: Brå totals need the columns period, category, reported_offences; got {list(table.columns)}"
+        )
+    if municipality_code is not None and "kommun_kod" in table.columns:
+        code = str(municipality_code).zfill(4)
+        table = table[table["kommun_kod"].astype(str).str.zfill(4) == code]
+    return table

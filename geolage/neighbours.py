@@ -1,6 +1,6 @@
 """Spatial weights (neighbourhoods) for grid cells and districts, and user-supplied weights.
 
-Every statistic in :mod:`geolage.hotspots` and :mod:`geolage.autocorrelation` takes its
+Every statistic in :mod:`geolage.stats.hotspots` and :mod:`geolage.stats.autocorrelation` takes its
 neighbourhood from :func:`make_weights`, which returns a :class:`SpatialWeights`: the ids,
 a ``scipy.sparse`` CSR matrix in the order of the ids, and a description of how it was
 built (recorded in every output). Defaults:

@@ -49,6 +49,7 @@ from scipy.spatial import cKDTree
 
 from .config import Config, SourceConfig
 from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
+from .text.labels import REJECT_MESSAGES
 
 __all__ = [
     "REASONS",
@@ -64,72 +65,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Reject reason codes with their messages (``{value}``, ``{column}`` and ``{detail}`` are filled in).
-REASONS: dict[str, dict[str, str]] = {
-    "missing_category": {
-        "sv": "Brottskategori saknas i kolumnen {column}.",
-        "en": "The category is missing in column {column}.",
-    },
-    "unknown_category": {
-        "sv": "Okänd brottskod {value!r} i kolumnen {column}; lägg till den i källans [sources.categories].",
-        "en": "Unknown category code {value!r} in column {column}; add it to the source's [sources.categories].",
-    },
-    "missing_coordinates": {
-        "sv": "Koordinater saknas ({column}).",
-        "en": "Coordinates are missing ({column}).",
-    },
-    "invalid_coordinates": {
-        "sv": "Koordinaterna {value} går inte att använda: {detail}.",
-        "en": "The coordinates {value} cannot be used: {detail}.",
-    },
-    "zero_coordinates": {
-        "sv": "Koordinaterna är 0,0 (saknad geokodning).",
-        "en": "The coordinates are 0,0 (not geocoded).",
-    },
-    "missing_date": {
-        "sv": "Datum saknas i kolumnen {column}.",
-        "en": "The date is missing in column {column}.",
-    },
-    "invalid_date": {
-        "sv": "Datumet {value!r} i kolumnen {column} kan inte läsas: {detail}.",
-        "en": "The date {value!r} in column {column} cannot be read: {detail}.",
-    },
-    "ambiguous_date": {
-        "sv": (
-            "Datumet {value!r} i kolumnen {column} är tvetydigt (dag/månad eller månad/dag); "
-            "ange sources.date_format."
-        ),
-        "en": "The date {value!r} in column {column} is ambiguous (day/month or month/day); set sources.date_format.",
-    },
-    "time_window_reversed": {
-        "sv": "Starttiden {value} ligger efter sluttiden.",
-        "en": "The start time {value} is after the end time.",
-    },
-    "future_date": {
-        "sv": "Tiden {value} ligger i framtiden (efter {detail}).",
-        "en": "The time {value} is in the future (after {detail}).",
-    },
-    "outside_period": {
-        "sv": "Tiden {value} ligger utanför analysperioden {detail}.",
-        "en": "The time {value} is outside the analysis period {detail}.",
-    },
-    "outside_study_area": {
-        "sv": "Punkten {value} ligger utanför undersökningsområdet.",
-        "en": "The point {value} is outside the study area.",
-    },
-    "duplicate_exact": {
-        "sv": "Dubblett: samma kategori, tid och plats som {detail}.",
-        "en": "Duplicate: same category, time and place as {detail}.",
-    },
-    "duplicate_near": {
-        "sv": "Trolig dubblett: samma kategori inom {detail}.",
-        "en": "Probable duplicate: same category within {detail}.",
-    },
-    "outside_districts": {
-        "sv": "Punkten {value} ligger utanför alla områden.",
-        "en": "The point {value} is outside every district.",
-    },
-}
+#: Reject reason codes with their messages (in :mod:`geolage.text.labels`).
+REASONS = REJECT_MESSAGES
 
 #: Fix codes recorded in the ``fixes`` column of accepted incidents.
 FIXES: dict[str, dict[str, str]] = {

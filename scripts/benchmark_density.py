@@ -1,4 +1,4 @@
-"""Benchmark geolage.density.kde (binning + FFT) against the exact kernel sum (scipy cKDTree).
+"""Benchmark geolage.stats.density.kde (binning + FFT) against the exact kernel sum (scipy cKDTree).
 
 Usage::
 
@@ -7,7 +7,7 @@ Usage::
 
 Prints the time of ``kde`` for N points onto a size × size raster, beside a baseline
 measured in the same run: the exact quartic kernel sum at cell centres with
-``scipy.spatial.cKDTree.query_ball_point`` (``geolage.density.kde_at``) on a random
+``scipy.spatial.cKDTree.query_ball_point`` (``geolage.stats.density.kde_at``) on a random
 sample of cells, scaled to the whole raster; and the largest difference between the
 two, relative to the peak density (documented tolerance: 0.5 × (cell / bandwidth)²).
 Exit code 1 if the difference exceeds the tolerance or the mass is not conserved.
@@ -23,7 +23,7 @@ import time
 import numpy as np
 from scipy.spatial import cKDTree
 
-from geolage.density import kde, kde_at
+from geolage.stats.density import kde, kde_at
 
 
 def make_points(n: int, extent: float, rng: np.random.Generator) -> np.ndarray:
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     scaled = build + query * n_cells / k
     check = kde_at(xy, at[:100], bandwidth=h, kernel="quartic")  # the library's exact sum agrees
     if not np.allclose(check, exact[:100], rtol=1e-9, atol=1e-9):
-        print("FAILED: baseline and geolage.density.kde_at differ")
+        print("FAILED: baseline and geolage.stats.density.kde_at differ")
         return 1
     print(f"baseline (exact kernel sum, scipy cKDTree.query_ball_point): tree {build:.3f} s + {query:.3f} s "
           f"for {k:,} cells -> {scaled:.1f} s for all {n_cells:,} cells"

@@ -35,10 +35,10 @@ import shapely
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from geolage.autocorrelation import global_moran, local_moran  # noqa: E402
-from geolage.emerging import emerging_hotspots  # noqa: E402
-from geolage.hotspots import gistar  # noqa: E402
 from geolage.neighbours import grid_weights  # noqa: E402
+from geolage.stats.autocorrelation import global_moran, local_moran  # noqa: E402
+from geolage.stats.emerging import emerging_hotspots  # noqa: E402
+from geolage.stats.hotspots import gistar  # noqa: E402
 
 ROWS: list[dict] = []
 FAILED: list[str] = []
@@ -171,8 +171,9 @@ def bench_grid(g: gpd.GeoDataFrame, y: np.ndarray, label: str, *, baseline: bool
 
 def bench_demo(permutations: int, baseline: bool) -> None:
     from geolage.config import read_config
-    from geolage.pipeline import prepare
-    from geolage.spatial_step import add_emerging, add_hotspots
+    from geolage.run.pipeline import prepare
+    from geolage.run.steps.emerging import add_emerging
+    from geolage.run.steps.hotspots import add_hotspots
 
     cfg_path = REPO / "data" / "boras_demo.toml"
     try:

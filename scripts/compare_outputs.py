@@ -29,11 +29,19 @@ import pandas as pd
 VOLATILE_RECORD_KEYS = {"started_utc", "finished_utc", "packages", "input_sha256", "config_sha256"}
 
 
+def _sort_key(col: pd.Series) -> pd.Series:
+    """Text that sorts rows the same way in both folders (floats rounded to 8 significant digits)."""
+    num = pd.to_numeric(col, errors="coerce")
+    if num.notna().sum() == col.notna().sum() and col.notna().any():
+        col = num.map(lambda v: f"{v:.8g}" if v == v else "")
+    return col.astype(object).where(col.notna(), "").astype(str)
+
+
 def _normalise(df: pd.DataFrame) -> pd.DataFrame:
     df = df.reindex(sorted(df.columns), axis=1)
     keys = [c for c in df.columns if c != "geometry"]
     if keys:
-        order = df[keys].astype(str).agg("\x1f".join, axis=1).sort_values(kind="stable").index
+        order = pd.DataFrame({k: _sort_key(df[k]) for k in keys}).sort_values(keys, kind="stable").index
         df = df.loc[order]
     return df.reset_index(drop=True)
 
@@ -66,7 +74,8 @@ def compare_frames(name: str, a: pd.DataFrame, b: pd.DataFrame, rtol: float) -> 
             xa, ya = xn.to_numpy(float), yn.to_numpy(float)
             bad = ~np.isclose(xa, ya, rtol=rtol, atol=1e-12, equal_nan=True)
         else:
-            bad = (x.astype(str) != y.astype(str)).to_numpy()
+            both_missing = (x.isna() & y.isna()).to_numpy()
+            bad = (x.astype(object).astype(str) != y.astype(object).astype(str)).to_numpy() & ~both_missing
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             out.append(f"{name}.{col}: {int(bad.sum())} values differ (first: {x.iloc[i]!r} vs {y.iloc[i]!r})")
@@ -148,6 +157,7 @@ def _diff_json(path: str, a: object, b: object, out: list[str], rtol: float) -> 
 
 def _visible_words(html: str) -> list[str]:
     html = re.sub(r"(?s)<(script|style)[^>]*>.*?</\1>", " ", html)
+    html = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+00:00)?", "<time>", html)  # run timestamps
     html = re.sub(r"data:[^\"')]+", " ", html)
     text = re.sub(r"<[^>]+>", " ", html)
     return text.split()

@@ -14,7 +14,7 @@ from affine import Affine
 from shapely.geometry import Point, box
 
 from geolage.config import config_from_dict
-from geolage.results import Raster, RunResults, Table
+from geolage.run.results import Raster, RunResults, Table
 
 CRS = "EPSG:3006"
 X0, Y0 = 375000.0, 6398000.0

@@ -18,7 +18,7 @@ from affine import Affine
 from shapely.geometry import Polygon, box
 
 from geolage.config import config_from_dict
-from geolage.results import Raster, RunResults, Table
+from geolage.run.results import Raster, RunResults, Table
 
 __all__ = ["make_results", "HOSTILE_NAMES", "X0", "Y0"]
 

@@ -13,6 +13,6 @@ def test_statistics_at_top_level():
 
 
 def test_rates_function_and_module_both_usable():
-    from geolage.rates import poisson_ci
+    from geolage.stats.rates import poisson_ci
 
     assert callable(geolage.rates) and callable(poisson_ci)

@@ -1,4 +1,4 @@
-"""Tests of geolage.autocorrelation: global Moran's I, LISA and EB rate standardisation."""
+"""Tests of geolage.stats.autocorrelation: global Moran's I, LISA and EB rate standardisation."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.graph import Graph
 
-from geolage.autocorrelation import LISA_COLUMNS, eb_standardise, global_moran, local_moran
 from geolage.classes import LISA_CLUSTERS
+from geolage.stats.autocorrelation import LISA_COLUMNS, eb_standardise, global_moran, local_moran
 
 CRS = "EPSG:3006"
 X0, Y0 = 370_000, 6_400_000

@@ -1,4 +1,4 @@
-"""Tests of geolage.compare: rate ratios, LQC, funnel limits, coverage, area comparison."""
+"""Tests of geolage.stats.compare: rate ratios, LQC, funnel limits, coverage, area comparison."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from geolage.compare import (
+from geolage.stats.compare import (
     ALL_FOCUS_AREAS,
     COMPARISON_COLUMNS,
     COVERAGE_COLUMNS,

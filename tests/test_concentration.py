@@ -1,4 +1,4 @@
-"""Tests of geolage.concentration: Gini, generalised Gini, Lorenz curve, top shares, stability."""
+"""Tests of geolage.stats.concentration: Gini, generalised Gini, Lorenz curve, top shares, stability."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geolage.concentration import (
+from geolage.stats.concentration import (
     CONCENTRATION_COLUMNS,
     LORENZ_COLUMNS,
     STABILITY_COLUMNS,

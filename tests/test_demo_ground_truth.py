@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geolage import pipeline
 from geolage.config import read_config
-from geolage.nearrepeat import knox
+from geolage.run import pipeline
+from geolage.stats.nearrepeat import knox
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ CONFIG = REPO / "data" / "boras_demo.toml"
 TRUTH = REPO / "data" / "demo" / "ground_truth.json"
 
 #: Accepted emerging hot spot categories per planted kind (ArcGIS Pro definitions,
-#: geolage.emerging.classify_emerging). Emerging: hot only from 2024, so new or consecutive
+#: geolage.stats.emerging.classify_emerging). Emerging: hot only from 2024, so new or consecutive
 #: (or intensifying if the cube had so few bins that 90 % of them were hot); fading: hot
 #: with a falling trend (diminishing), or no longer hot at the end (historical).
 EMERGING_OK = {

@@ -1,4 +1,4 @@
-"""Tests of geolage.density (kde, kde_at, kde_bandwidth, kde_cell_size, kde_ratio, kde_to_grid) and add_density."""
+"""Tests of geolage.stats.density (kde, kde_at, kde_bandwidth, kde_cell_size, kde_ratio, kde_to_grid), add_density."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from geolage.config import config_from_dict
-from geolage.density import (
+from geolage.errors import CRSMismatchError, GeolageWarning
+from geolage.run.results import Raster, RunResults
+from geolage.run.steps.density import add_density
+from geolage.stats.density import (
     KERNELS,
     KDEResult,
     kde,
@@ -24,9 +27,6 @@ from geolage.density import (
     kde_ratio,
     kde_to_grid,
 )
-from geolage.density_step import add_density
-from geolage.errors import CRSMismatchError, GeolageWarning
-from geolage.results import Raster, RunResults
 
 CRS = "EPSG:3006"
 X0, Y0 = 370_000.0, 6_400_000.0
@@ -229,7 +229,7 @@ def test_empty_points_with_extent_give_zeros():
 
 
 def test_auto_parameters_are_recorded_and_announced(caplog):
-    with caplog.at_level(logging.INFO, logger="geolage.density"):
+    with caplog.at_level(logging.INFO, logger="geolage.stats.density"):
         res = kde(cluster(2000, sd=2500), crs=CRS)
     p = res.parameters
     assert p["bandwidth_auto"] and p["cell_size_auto"]

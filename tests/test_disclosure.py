@@ -1,4 +1,4 @@
-"""Tests of geolage.disclosure: public-mode rules and the output scan."""
+"""Tests of geolage.run.disclosure: public-mode rules and the output scan."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from affine import Affine
 from fixtures_report import CRS, make_results
 from shapely.geometry import Point, box
 
-from geolage.disclosure import (
+from geolage.run.disclosure import (
     DEFAULT_COUNT_COLUMNS,
     drop_text_columns,
     public_raster,
@@ -19,7 +19,7 @@ from geolage.disclosure import (
     scan_public_outputs,
     suppressed_label,
 )
-from geolage.results import Raster, Table
+from geolage.run.results import Raster, Table
 
 
 def _rates(counts=(3, 5, 0, 12)) -> Table:

@@ -1,4 +1,4 @@
-"""Tests of geolage.emerging: space-time Gi*, Mann–Kendall, ArcGIS categories, add_emerging."""
+"""Tests of geolage.stats.emerging: space-time Gi*, Mann–Kendall, ArcGIS categories, add_emerging."""
 
 from __future__ import annotations
 
@@ -15,19 +15,19 @@ from scipy import sparse
 
 from geolage.classes import EMERGING_CATEGORIES
 from geolage.config import config_from_dict
-from geolage.emerging import (
+from geolage.errors import GeolageWarning
+from geolage.neighbours import grid_weights
+from geolage.run.results import RunResults
+from geolage.run.steps.emerging import add_emerging
+from geolage.stats.emerging import (
     EMERGING_COLUMNS,
     classify_emerging,
     emerging_hotspots,
     space_time_cube,
     space_time_gistar,
 )
-from geolage.errors import GeolageWarning
-from geolage.hotspots import gistar_z
-from geolage.neighbours import grid_weights
-from geolage.results import RunResults
-from geolage.spatial_step import add_emerging
-from geolage.trends import mann_kendall_rows
+from geolage.stats.hotspots import gistar_z
+from geolage.stats.trends import mann_kendall_rows
 
 CRS = "EPSG:3006"
 X0, Y0 = 370_000, 6_400_000

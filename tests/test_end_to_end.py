@@ -12,8 +12,8 @@ import rasterio
 
 from geolage.cli import demo_config_path, main
 from geolage.config import read_config
-from geolage.disclosure import DEFAULT_COUNT_COLUMNS, scan_public_outputs
-from geolage.pipeline import prepare
+from geolage.run.disclosure import DEFAULT_COUNT_COLUMNS, scan_public_outputs
+from geolage.run.pipeline import prepare
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of geolage.export: GeoPackage layers and stored QGIS styles, GeoTIFFs, QGIS project."""
+"""Tests of geolage.outputs.gpkg: GeoPackage layers and stored QGIS styles, GeoTIFFs, QGIS project."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ import rasterio
 import shapely
 from affine import Affine
 
-from geolage import export
 from geolage.classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
 from geolage.config import Config, DistrictsConfig, PeriodsConfig, ProjectConfig
 from geolage.errors import CRSMismatchError
-from geolage.export import (
+from geolage.outputs import gpkg as export
+from geolage.outputs.gpkg import (
     GPKG_NAME,
     LAYER_STYLES_COLUMNS,
     NODATA,
@@ -32,8 +32,9 @@ from geolage.export import (
     write_qgis_project,
     write_spatial_outputs,
 )
-from geolage.qgis_styles import FIELD_ALIASES, graduated_classes
-from geolage.results import Raster, RunResults, Table
+from geolage.outputs.qgis.styles import graduated_classes
+from geolage.run.results import Raster, RunResults, Table
+from geolage.text.labels import COLUMN_LABELS
 
 CRS = "EPSG:3006"
 X0, Y0, CELL = 372000.0, 6398000.0, 250.0
@@ -488,7 +489,7 @@ def test_field_aliases_in_style(internal_out):
     out, _, _ = internal_out
     root = ET.fromstring(read_styles(out / GPKG_NAME)["gistar_grid"]["styleQML"])
     aliases = {a.get("field"): a.get("name") for a in root.find("aliases")}
-    assert aliases["gistar_z"] == FIELD_ALIASES["gistar_z"][0] == "Gi* z-värde"
+    assert aliases["gistar_z"] == COLUMN_LABELS["gistar_z"]["sv"] == "Gi* z-värde"
     assert aliases["fid"] == ""
 
 
@@ -512,7 +513,7 @@ def test_english_labels(tmp_path):
 
 
 def test_public_mode_leaves_out_internal_layers(tmp_path):
-    pytest.importorskip("geolage.disclosure")
+    pytest.importorskip("geolage.run.disclosure")
     layers = write_geopackage(make_results(), tmp_path / "p.gpkg", mode="public")
     assert "incidents" not in layers and "rejects" not in layers and "incident_points" not in layers
     gi = pyogrio.read_dataframe(tmp_path / "p.gpkg", layer="gistar_grid")

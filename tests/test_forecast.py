@@ -1,4 +1,4 @@
-"""Tests of geolage.forecast: accuracy measures by hand, planted ground truth, honesty, leakage."""
+"""Tests of geolage.stats.forecast: accuracy measures by hand, planted ground truth, honesty, leakage."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geolage import forecast as fc
 from geolage.config import Config, DistrictsConfig, ForecastConfig, PeriodsConfig, ProjectConfig
 from geolage.grid import make_grid
-from geolage.results import RunResults
+from geolage.run.results import RunResults
+from geolage.stats import forecast as fc
 
 CRS = "EPSG:3006"
 X0, Y0 = 370_000, 6_400_000

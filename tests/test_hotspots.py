@@ -1,4 +1,4 @@
-"""Tests of geolage.hotspots (Gi*, FDR, permutation inference) and the add_hotspots step."""
+"""Tests of geolage.stats.hotspots (Gi*, FDR, permutation inference) and the add_hotspots step."""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ from statsmodels.stats.multitest import multipletests
 
 from geolage.classes import GISTAR_CLASSES, LISA_CLUSTERS
 from geolage.config import config_from_dict
-from geolage.hotspots import (
+from geolage.neighbours import grid_weights
+from geolage.run.results import RunResults
+from geolage.run.steps.hotspots import add_hotspots
+from geolage.stats.hotspots import (
     classify_gistar,
     count_incidents_in,
     fdr_bh,
@@ -27,9 +30,6 @@ from geolage.hotspots import (
     gistar_z,
     permutation_pvalues,
 )
-from geolage.neighbours import grid_weights
-from geolage.results import RunResults
-from geolage.spatial_step import add_hotspots
 
 CRS = "EPSG:3006"
 X0, Y0 = 370_000, 6_400_000

@@ -1,4 +1,4 @@
-"""Tests of geolage.maps: the self-contained interactive map (karta.html)."""
+"""Tests of geolage.outputs.map.page: the self-contained interactive map (karta.html)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from fixtures_results import HOSTILE_NAMES, X0, Y0, make_results
 from PIL import Image
 from pyproj import Transformer
 
-from geolage import maps
 from geolage.classes import GISTAR_CLASSES
-from geolage.maps import make_map, map_data, write_map
+from geolage.outputs.map import page as maps
+from geolage.outputs.map.page import make_map, map_data, write_map
 
 
 class _Tags(HTMLParser):
@@ -185,7 +185,7 @@ def test_public_map_has_no_incidents_and_suppresses_small_counts(tmp_path):
 
 
 def test_public_map_passes_the_disclosure_scan(tmp_path):
-    disclosure = pytest.importorskip("geolage.disclosure")
+    disclosure = pytest.importorskip("geolage.run.disclosure")
     results = make_results()
     write_map(results, tmp_path / "karta.html", mode="public")
     findings = disclosure.scan_public_outputs(
@@ -351,7 +351,7 @@ def test_small_p_values_are_shown_as_below_a_limit():
 
 
 def test_counts_per_grid_cell_are_not_drawn():
-    from geolage.results import Table
+    from geolage.run.results import Table
 
     results = make_results()
     grid = results.grid.assign(category="alla", count=1)
@@ -387,7 +387,7 @@ def test_written_page_allows_only_its_own_scripts(tmp_path):
 def test_public_map_suppresses_counts_even_without_the_disclosure_module(monkeypatch, caplog):
     import sys
 
-    monkeypatch.setitem(sys.modules, "geolage.disclosure", None)  # import fails
+    monkeypatch.setitem(sys.modules, "geolage.run.disclosure", None)  # import fails
     data = map_data(make_results(), mode="public")
     assert "applies its own small-count suppression" in caplog.text
     rows = data["layers"][0]["slices"]["0|0"]["rows"]

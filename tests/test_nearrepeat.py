@@ -1,4 +1,4 @@
-"""Tests of geolage.nearrepeat (knox, knox_summary) and add_near_repeat."""
+"""Tests of geolage.stats.nearrepeat (knox, knox_summary) and add_near_repeat."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pytest
 from shapely.geometry import box
 
 from geolage.config import config_from_dict
-from geolage.density_step import add_near_repeat
-from geolage.nearrepeat import KNOX_COLUMNS, KnoxResult, knox, knox_summary
-from geolage.results import RunResults
+from geolage.run.results import RunResults
+from geolage.run.steps.near_repeat import add_near_repeat
+from geolage.stats.nearrepeat import KNOX_COLUMNS, KnoxResult, knox
+from geolage.text.nearrepeat import knox_summary
 
 CRS = "EPSG:3006"
 X0, Y0 = 370_000.0, 6_400_000.0
@@ -197,10 +198,11 @@ def test_finds_planted_near_repeats():
     assert near["ratio"] > 1.5 and near["p_value"] < 0.01
     far = res.table[res.table["distance_from"] >= 400]
     assert (far["p_value"] > 0.01).all()  # nothing planted beyond 150 m
-    sv = res.summary["sv"]
+    summary = knox_summary(res, category="inbrott_bostad")
+    sv = summary["sv"]
     assert sv.startswith("Inom ") and "efter ett inbrott är risken för ett nytt inbrott" in sv
     assert "gånger högre än väntat" in sv and "," in sv.split("risken")[1]  # decimal comma
-    assert res.summary["en"].startswith("Within ") and "times higher than expected" in res.summary["en"]
+    assert summary["en"].startswith("Within ") and "times higher than expected" in summary["en"]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -211,7 +213,7 @@ def test_no_near_repeats_when_times_are_shuffled(seed):
     assert (res.table["p_value"] < 0.01).sum() <= 1  # 16 band pairs: at most chance
     assert res.table.iloc[0]["ratio"] < 1.5
     if res.table.iloc[0]["p_value"] >= 0.05:
-        assert res.summary["sv"].startswith("Knox-testet visar ingen förhöjd risk")
+        assert knox_summary(res, category="inbrott_bostad")["sv"].startswith("Knox-testet visar ingen förhöjd risk")
 
 
 # --------------------------------------------------------------------------- step

@@ -8,7 +8,8 @@ import pytest
 
 from geolage.config import read_config
 from geolage.errors import OutputExistsError
-from geolage.pipeline import prepare, write_outputs
+from geolage.outputs import write_outputs
+from geolage.run.pipeline import prepare
 
 
 def _fail_after_writing(results, folder, **kwargs):
@@ -17,7 +18,7 @@ def _fail_after_writing(results, folder, **kwargs):
 
 
 def test_failed_run_leaves_no_output(tmp_path, tiny_project, monkeypatch):
-    import geolage.pipeline as pl
+    import geolage.outputs.write as pl
 
     results = prepare(read_config(tiny_project))
     monkeypatch.setattr(pl, "_write_all", _fail_after_writing)
@@ -29,7 +30,7 @@ def test_failed_run_leaves_no_output(tmp_path, tiny_project, monkeypatch):
 
 
 def test_failed_overwrite_keeps_the_old_output(tmp_path, tiny_project, monkeypatch):
-    import geolage.pipeline as pl
+    import geolage.outputs.write as pl
 
     results = prepare(read_config(tiny_project))
     out = tmp_path / "ut"
@@ -49,7 +50,7 @@ def test_existing_output_needs_overwrite(tmp_path, tiny_project):
 
 
 def test_run_json_records_hashes_seed_and_parameters(tmp_path, tiny_project, monkeypatch):
-    import geolage.pipeline as pl
+    import geolage.outputs.write as pl
 
     results = prepare(read_config(tiny_project))
     monkeypatch.setattr(pl, "_write_all", lambda results, folder, **kw: {})

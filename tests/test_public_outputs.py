@@ -3,7 +3,7 @@
 The run is the hand-built, hostile fixture of ``fixtures_report`` (script tags, an SQL-like
 string, a very long name and broken text in names and categories; small counts in every
 table; 60 incidents with free text). Each exporter that exists is run in public mode
-into one folder, which :func:`geolage.disclosure.scan_public_outputs` then scans. An
+into one folder, which :func:`geolage.run.disclosure.scan_public_outputs` then scans. An
 exporter module that is not there yet is skipped (noted in the test output); a
 negative test proves the scan does find leaks in internal outputs.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from fixtures_report import make_results
 
-import geolage.report as report_module
-from geolage.disclosure import DEFAULT_COUNT_COLUMNS, scan_public_outputs
-from geolage.report import find_chromium, write_report
+import geolage.outputs.report.document as report_module
+from geolage.outputs.report.document import find_chromium, write_report
+from geolage.run.disclosure import DEFAULT_COUNT_COLUMNS, scan_public_outputs
 
 MIN_COUNT = 5
 
@@ -36,14 +36,14 @@ def _exporter(module: str, name: str):
 def _write_all(results, out: Path, mode: str, *, pdf: bool = False) -> list[str]:
     """Run every available exporter into ``out``; return the names of those that were missing."""
     missing = []
-    spatial = _exporter("geolage.export", "write_spatial_outputs")
+    spatial = _exporter("geolage.outputs.gpkg", "write_spatial_outputs")
     if spatial is None:
-        missing.append("geolage.export.write_spatial_outputs")
+        missing.append("geolage.outputs.gpkg.write_spatial_outputs")
     else:
         spatial(results, out, mode=mode, language="sv")
-    write_map = _exporter("geolage.maps", "write_map")
+    write_map = _exporter("geolage.outputs.map.page", "write_map")
     if write_map is None:
-        missing.append("geolage.maps.write_map")
+        missing.append("geolage.outputs.map.page.write_map")
     else:
         write_map(results, out / "karta.html", mode=mode, language="sv", background="none")
     with warnings.catch_warnings():

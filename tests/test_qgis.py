@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from geolage.classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
-from geolage.export import GPKG_NAME, NODATA, write_spatial_outputs
+from geolage.outputs.gpkg import GPKG_NAME, NODATA, write_spatial_outputs
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_export import make_results, with_layers  # noqa: E402
@@ -76,7 +76,7 @@ def qgis(request, tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp(f"qgis-{mode}")
     _require_qgis(tmp)
     if mode == "public":
-        pytest.importorskip("geolage.disclosure")
+        pytest.importorskip("geolage.run.disclosure")
     art = _artifacts() / mode
     if art.exists():
         shutil.rmtree(art)

@@ -1,4 +1,4 @@
-"""Tests of geolage.rates: counts, exact Poisson CIs, EB rates, exposure, the district table."""
+"""Tests of geolage.stats.rates: counts, exact Poisson CIs, EB rates, exposure, the district table."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from libpysal.weights import lat2W
 from scipy import stats
 from shapely.geometry import box
 
-from geolage.rates import (
+from geolage.stats.rates import (
     RATES_DISTRICT_COLUMNS,
     count_incidents,
     district_rates,

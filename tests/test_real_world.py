@@ -13,7 +13,7 @@ import shapely
 
 import geolage
 from geolage.config import read_config
-from geolage.pipeline import prepare
+from geolage.run.pipeline import prepare
 
 REAL = Path(__file__).resolve().parent.parent / "data" / "real_world"
 

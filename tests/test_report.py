@@ -1,4 +1,4 @@
-"""Tests of geolage.report: the lägesbild HTML (self-contained, escaped, Brå's sections) and PDF."""
+"""Tests of geolage.outputs.report.document: the lägesbild HTML (self-contained, escaped, Brå's sections) and PDF."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ import pandas as pd
 import pytest
 from fixtures_report import HOSTILE_CATEGORY, SCRIPT, SQL, make_results
 
-import geolage.report as report_module
-from geolage.report import TEXTS, find_chromium, format_number, format_percent, render_report_html, write_report
+import geolage.outputs.report.document as report_module
+from geolage.outputs.report.document import (
+    TEXTS,
+    find_chromium,
+    format_number,
+    format_percent,
+    render_report_html,
+    write_report,
+)
 
 SECTIONS = ("sec_summary", "sec_data", "sec_time", "sec_compare", "sec_where", "sec_patterns", "sec_deep",
             "sec_forecast", "sec_limits")

@@ -1,4 +1,4 @@
-"""Tests of geolage.statistics.add_statistics on a tiny hand-built run."""
+"""Tests of geolage.run.steps.statistics.add_statistics on a tiny hand-built run."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import pytest
 from shapely.geometry import Point, box
 
 from geolage.config import config_from_dict
-from geolage.results import RunResults
-from geolage.statistics import COLUMN_LABELS, TABLE_NAMES, add_statistics
+from geolage.run.prepare import read_input_tables
+from geolage.run.results import RunResults
+from geolage.run.steps.statistics import TABLE_NAMES, add_statistics
+from geolage.text.labels import COLUMN_LABELS
 
 #: Key columns per table from docs/DEVELOPING.md.
 CONTRACT = {
@@ -93,7 +95,8 @@ def make_run(tmp_path, *, n=400, seed=5, bra=True, reference="rest", shuffle=Non
         **({"hotspots": {"district_weights": str(gal)}} if gal else {}),
     }, base_dir=tmp_path, check_files=False)
     return RunResults(config=cfg, incidents=inc, rejects=pd.DataFrame(), districts=districts, grid=grid,
-                      study_area=gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000)], crs="EPSG:3006"))
+                      study_area=gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000)], crs="EPSG:3006"),
+                      inputs=read_input_tables(cfg))
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +113,7 @@ def test_bad_brå_file_is_a_clear_error(tmp_path):
     res = make_run(tmp_path)
     pd.DataFrame({"year": [2021], "n": [3]}).to_csv(tmp_path / "bra.csv", index=False)
     with pytest.raises(InputFileError, match="Brå totals need the columns period, category, reported_offences"):
-        add_statistics(res)
+        read_input_tables(res.config)
 
 
 # --------------------------------------------------------------------------- outputs

@@ -1,4 +1,4 @@
-"""Tests of geolage.timepatterns: aoristic weights, weekday × hour and month tables."""
+"""Tests of geolage.stats.timepatterns: aoristic weights, weekday × hour and month tables."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geolage.timepatterns import (
+from geolage.stats.timepatterns import (
     MONTH_COLUMNS,
     WEEKDAY_HOUR_COLUMNS,
     aoristic_month_weights,

@@ -1,4 +1,4 @@
-"""Tests of geolage.trends: Mann–Kendall, Poisson/NB trends, period change, series and planted trends."""
+"""Tests of geolage.stats.trends: Mann–Kendall, Poisson/NB trends, period change, series and planted trends."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from geolage.trends import (
+from geolage.stats.trends import (
     SERIES_COLUMNS,
     TREND_COLUMNS,
     WHOLE_AREA,

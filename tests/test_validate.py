@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from geolage.config import read_config
 from geolage.errors import CRSMismatchError, InputFileError
-from geolage.pipeline import prepare
+from geolage.run.pipeline import prepare
 from geolage.validate import mask_personal_numbers
 
 # One row per kind of dirt: (row text, expected reason or fix).

@@ -1,0 +1,280 @@
+"""Load → validate → index: read and check every input of a run once and build the analysis grid.
+
+:func:`prepare` reads the districts (with the population table), the study area,
+overlays, the tables beside the data (reference rates, Brå totals) and every incident
+source, validates the incidents (nothing lost: accepted + rejected = read), marks the
+focus and reference districts, builds the grid and adds the base tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import logging
+import platform
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from .. import __version__
+from ..config import Config
+from ..errors import ConfigError
+from ..grid import assign_cells, choose_cell_size, make_grid
+from ..io import (
+    file_sha256,
+    read_bra_totals,
+    read_districts,
+    read_overlay,
+    read_population_table,
+    read_reference_rates,
+)
+from ..validate import validate_incidents
+from . import schemas
+from .results import InputTables, RunResults
+
+__all__ = ["prepare", "read_input_tables", "input_files", "Progress"]
+
+log = logging.getLogger(__name__)
+
+#: Called with a short text before each step (the CLI shows a progress bar).
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+_RECORDED_PACKAGES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "shapely",
+    "pyproj",
+    "pyogrio",
+    "geopandas",
+    "libpysal",
+    "esda",
+    "mapclassify",
+    "statsmodels",
+    "rasterio",
+    "folium",
+    "matplotlib",
+)
+
+def _resolve_areas(districts: gpd.GeoDataFrame, config: Config) -> gpd.GeoDataFrame:
+    """Mark focus and reference districts from ``[areas]`` (names or ids)."""
+    d = districts.copy()
+    by_name = {str(n).casefold(): i for i, n in zip(d["district_id"], d["district_name"])}
+    ids = set(d["district_id"])
+
+    def lookup(items: tuple[str, ...], key: str) -> list[str]:
+        found, missing = [], []
+        for item in items:
+            if item in ids:
+                found.append(item)
+            elif item.casefold() in by_name:
+                found.append(by_name[item.casefold()])
+            else:
+                missing.append(item)
+        if missing:
+            raise ConfigError(
+                f"'{key}': no district with name or id {', '.join(repr(m) for m in missing)}; "
+                f"district names are e.g. {', '.join(list(d['district_name'].astype(str))[:5])}"
+            )
+        return found
+
+    focus = lookup(config.areas.focus, "areas.focus")
+    d["is_focus"] = d["district_id"].isin(focus)
+    ref = config.areas.reference
+    if ref == "rest":
+        d["is_reference"] = ~d["is_focus"]
+    elif ref == "all":
+        d["is_reference"] = True
+    else:
+        items = (ref,) if isinstance(ref, str) else tuple(ref)
+        d["is_reference"] = d["district_id"].isin(lookup(items, "areas.reference"))
+    return d
+
+def input_files(config: Config) -> list[Path]:
+    """Every input file of a run (config file first), each once: their hashes go into the run record."""
+    files = [config.districts.path] + [s.path for s in config.sources] + [o.path for o in config.overlays]
+    for p in (
+        config.study_area.path if config.study_area else None,
+        config.districts.population_table,
+        config.areas.reference_rates,
+        config.project.bra_totals,
+        config.hotspots.district_weights,
+    ):
+        if p is not None:
+            files.append(p)
+    if config.source_file is not None:
+        files.insert(0, config.source_file)
+    seen: list[Path] = []
+    for f in files:
+        if f not in seen:
+            seen.append(f)
+    return seen
+
+def _package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "geolage": __version__}
+    for name in _RECORDED_PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+def read_input_tables(config: Config) -> InputTables:
+    """Read the population table, reference rates and Brå totals of a run (those configured)."""
+    d = config.districts
+    population = None
+    if d.population_table is not None:
+        population = read_population_table(d.population_table, id_field=d.id_field,
+                                           population_field=d.population_field)
+        population["year"] = population["year"].fillna(config.periods.end.year).astype(int)
+    reference = read_reference_rates(config.areas.reference_rates) if config.areas.reference_rates else None
+    bra = None
+    if config.project.bra_totals is not None:
+        bra = read_bra_totals(config.project.bra_totals, municipality_code=config.project.municipality_code)
+    return InputTables(population=population, reference_rates=reference, bra_totals=bra)
+
+
+def _apply_population(districts: gpd.GeoDataFrame, table: pd.DataFrame, config: Config) -> gpd.GeoDataFrame:
+    """Population per district from the population table.
+
+    With years, the latest year at or before ``periods.end`` gives the district's
+    population (the table keeps every year for yearly rates).
+    """
+    unknown = sorted(set(table["district_id"]) - set(districts["district_id"]))
+    if unknown:
+        log.warning("%s: %d district id(s) not in the districts layer, ignored: %s",
+                    config.districts.population_table, len(unknown), unknown[:5])
+    table = table[table["year"] <= config.periods.end.year].sort_values("year", kind="stable")
+    latest = table.groupby("district_id")["population"].last()
+    d = districts.copy()
+    d["population"] = d["district_id"].map(latest).astype(float)
+    return d
+
+def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
+    """Load and validate the data of a run and build the analysis grid.
+
+    Parameters
+    ----------
+    config : Config
+    progress : callable, optional
+        Called with a short text before each step (the CLI shows a progress bar).
+
+    Returns
+    -------
+    RunResults
+        With incidents (districts and cells assigned), rejects, districts (focus and
+        reference marked), study area, overlays, grid, quality summary and run record;
+        no analysis tables yet.
+
+    Raises
+    ------
+    ConfigError, InputFileError, CRSMismatchError
+        Problems with the configuration or the input files.
+    """
+    started = dt.datetime.now(dt.UTC)
+    crs = config.project.crs
+    progress(schemas.DISTRICTS.name)
+    districts, district_report = read_districts(config.districts, crs=crs)
+    inputs = read_input_tables(config)
+    if inputs.population is not None:
+        districts = _apply_population(districts, inputs.population, config)
+    districts = _resolve_areas(districts, config)
+    if config.study_area is not None:
+        area_layer = read_overlay(config.study_area, crs=crs)
+        area_geom = shapely.union_all(shapely.make_valid(area_layer.geometry.values))
+    else:
+        area_geom = shapely.union_all(districts.geometry.values)
+    study_area = gpd.GeoDataFrame({"name": [config.project.name]}, geometry=[area_geom], crs=crs)
+    overlays = {ov.name: read_overlay(ov, crs=crs) for ov in config.overlays}
+
+    outcome = validate_incidents(config, districts, area_geom, progress=lambda name: progress(f"source {name}"))
+    incidents, rejects, quality = outcome.incidents, outcome.rejects, outcome.quality
+    quality[schemas.DISTRICTS.name] = district_report
+
+    progress(schemas.GRID.name)
+    if config.grid.cell_size == "auto":
+        size, reason = choose_cell_size(incidents["x"].to_numpy(), incidents["y"].to_numpy())
+    else:
+        size, reason = int(config.grid.cell_size), "set in the configuration"
+    grid = make_grid(area_geom, size, crs=crs)
+    incidents["cell_id"] = assign_cells(incidents["x"].to_numpy(), incidents["y"].to_numpy(), grid)
+    quality["outside_grid"] = int(incidents["cell_id"].isna().sum())
+
+    results = RunResults(
+        config=config,
+        incidents=incidents,
+        rejects=rejects,
+        districts=districts,
+        grid=grid,
+        study_area=study_area,
+        overlays=overlays,
+        inputs=inputs,
+        quality=quality,
+    )
+    _add_base_tables(results)
+    results.record_parameters(schemas.GRID.name, cell_size_m=size, cell_size_rule=reason, n_cells=len(grid))
+    results.record_parameters(
+        "validation",
+        duplicate_distance_m=config.validation.duplicate_distance,
+        duplicate_minutes=config.validation.duplicate_minutes,
+        as_of=str(config.project.as_of or dt.date.today()),
+        outside_districts=config.validation.outside_districts,
+        announce=False,
+    )
+    config_json = json.dumps(config.to_dict(), sort_keys=True, ensure_ascii=False)
+    results.record = {
+        "geolage_version": __version__,
+        "synthetic_data": config.project.synthetic,
+        "seed": config.project.seed,
+        "config_sha256": hashlib.sha256(config_json.encode()).hexdigest(),
+        "input_sha256": {str(p): file_sha256(p) for p in input_files(config)},
+        "packages": _package_versions(),
+        "started_utc": started.isoformat(timespec="seconds"),
+    }
+    return results
+
+def _add_base_tables(results: RunResults) -> None:
+    """The validated data as tables: incidents and rejects (internal only), districts, grid, data quality."""
+    inc = results.incidents
+    results.add_table(schemas.INCIDENTS.table(inc))
+    results.add_table(schemas.REJECTS.table(results.rejects))
+    d = results.districts
+    districts = gpd.GeoDataFrame(
+        d[[*schemas.DISTRICTS.columns, "geometry"]].reset_index(
+            drop=True
+        ),
+        crs=d.crs,
+    )
+    results.add_table(schemas.DISTRICTS.table(districts))
+    g = results.grid
+    counts = inc["cell_id"].value_counts()
+    grid_table = gpd.GeoDataFrame(
+        g[["cell_id", "x0", "y0", "area_share", "geometry"]].reset_index(drop=True), crs=g.crs
+    )
+    grid_table["count"] = grid_table["cell_id"].map(counts).fillna(0).astype(int)
+    results.add_table(schemas.GRID.table(grid_table))
+    rows = []
+    for name, s in results.quality["per_source"].items():
+        base = {
+            "source": name,
+            "read": s["read"],
+            "accepted": s["accepted"],
+            "rejected": s["rejected"],
+            "geocoded_share": s["geocoded_share"],
+            "personnummer_masked": s["personnummer_masked"],
+        }
+        for reason, n in s["rejected_by_reason"].items():
+            base[f"rejected_{reason}"] = n
+        for fix, n in s["fixes"].items():
+            base[f"fixed_{fix}"] = n
+        rows.append(base)
+    results.add_table(schemas.DATA_QUALITY.table(pd.DataFrame(rows).fillna(0)))

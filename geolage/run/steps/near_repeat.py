@@ -1,0 +1,69 @@
+"""The near-repeat step: the Knox test for ``[near_repeat].category``."""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import pandas as pd
+
+from ...stats.nearrepeat import knox
+from ...text import tables as T
+from ...text.labels import category_label
+from ...text.nearrepeat import knox_summary
+from .. import schemas
+from ..results import RunResults
+
+__all__ = ["add_near_repeat"]
+
+log = logging.getLogger(__name__)
+
+
+def add_near_repeat(results: RunResults) -> None:
+    """Add the table ``near_repeat``: the Knox test for ``[near_repeat].category``.
+
+    Columns: ``category`` and those of :data:`geolage.stats.nearrepeat.KNOX_COLUMNS`
+    (``distance_band``, ``time_band``, interval bounds and closure, ``observed``,
+    ``expected``, ``ratio``, ``p_value``). The summary sentence is the table's
+    description and is recorded in the parameters. The permutations use
+    ``project.seed``.
+
+    Parameters
+    ----------
+    results : RunResults
+        Reads ``config.near_repeat``, ``config.project.seed`` and ``incidents``.
+    """
+    cfg = results.config.near_repeat
+    seed = results.config.project.seed
+    inc = results.incidents
+    cat = cfg.category
+    sub = inc[inc["category"] == cat] if len(inc) else inc
+    label = {lang: category_label(cat, lang) for lang in ("sv", "en")}
+    title = T.NEAR_REPEAT_TITLE.format(label=label)
+    if len(sub) < 2:
+        msg = T.NEAR_REPEAT_TOO_FEW.format(n=len(sub), label=label)
+        log.warning("near_repeat: %s", msg["en"])
+        results.add_table(
+            schemas.NEAR_REPEAT.table(pd.DataFrame(columns=list(schemas.NEAR_REPEAT.columns)), title=title,
+                                      description=msg)
+        )
+        results.record_parameters(schemas.NEAR_REPEAT.step, category=cat, n_events=int(len(sub)), summary=msg["en"])
+        return
+    frame = gpd.GeoDataFrame(sub) if not isinstance(sub, gpd.GeoDataFrame) else sub
+    res = knox(
+        frame[["x", "y", "time"]],
+        distance_bands=cfg.distance_bands,
+        time_bands=cfg.time_bands,
+        permutations=cfg.permutations,
+        seed=seed,
+        same_location=cfg.same_location,
+        category=cat,
+    )
+    table = res.table.copy()
+    table.insert(0, "category", cat)
+    summary = knox_summary(res, category=cat)
+    results.add_table(schemas.NEAR_REPEAT.table(table, title=title, description=summary))
+    params = dict(res.parameters)
+    params["summary_sv"] = summary["sv"]
+    params["summary_en"] = summary["en"]
+    results.record_parameters(schemas.NEAR_REPEAT.step, **params)

@@ -1,0 +1,491 @@
+"""Getis–Ord Gi* hot and cold spots, with analytical and permutation inference and FDR control.
+
+Public functions: :func:`gistar` (Gi* of a column or of incident counts on grid cells
+or districts), :func:`gistar_z` (the analytical kernel on arrays), :func:`fdr_bh`
+(Benjamini–Hochberg adjusted p-values), :func:`classify_gistar` (hot/cold classes) and
+:func:`permutation_pvalues` (fast conditional randomisation shared with
+:mod:`geolage.stats.autocorrelation`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from ..neighbours import MIN_NEIGHBOURS, SpatialWeights, make_weights
+
+__all__ = [
+    "GISTAR_COLUMNS",
+    "gistar",
+    "gistar_z",
+    "fdr_bh",
+    "classify_gistar",
+    "permutation_pvalues",
+    "count_incidents_in",
+]
+
+log = logging.getLogger(__name__)
+
+#: Columns :func:`gistar` always returns, in order.
+GISTAR_COLUMNS = ("gistar_z", "gistar_p", "gistar_q", "gistar_class", "gistar_n_neighbours")
+#: Confidence levels of the classes (two-sided): class ``hot_99`` needs q (or p) < 0.01 and z > 0.
+_LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
+
+
+# --------------------------------------------------------------------------- inference helpers
+def fdr_bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg false-discovery-rate adjusted p-values (q-values).
+
+    Parameters
+    ----------
+    p : array of float
+        p-values of one family of tests (NaN are ignored and stay NaN).
+
+    Returns
+    -------
+    ndarray
+        ``q_(i) = min_{j >= i} min(1, p_(j) * m / j)`` over the sorted p-values, where
+        ``m`` is the number of non-missing p-values. Rejecting ``q < alpha`` controls
+        the FDR at ``alpha`` (Benjamini & Hochberg 1995). Equal to
+        ``statsmodels.stats.multitest.multipletests(p, method="fdr_bh")[1]``.
+
+    Notes
+    -----
+    Benjamini, Y. & Hochberg, Y. (1995) Controlling the false discovery rate: a practical
+    and powerful approach to multiple testing. JRSS B 57(1), 289–300.
+    """
+    p = np.asarray(p, dtype=float)
+    q = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    pv = p[ok]
+    m = len(pv)
+    if m == 0:
+        return q
+    order = np.argsort(pv, kind="stable")
+    ranked = pv[order] * m / np.arange(1, m + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(ranked, 1.0)
+    q[ok] = out
+    return q
+
+
+def classify_gistar(z: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Gi* classes (``geolage.classes.GISTAR_CLASSES`` codes) from z and (adjusted) p.
+
+    ``hot_99`` when p < 0.01 and z > 0, ``hot_95`` when p < 0.05, ``hot_90`` when
+    p < 0.10; ``cold_*`` likewise with z < 0; otherwise ``not_significant`` (also
+    when z or p is missing).
+    """
+    z = np.asarray(z, dtype=float)
+    p = np.asarray(p, dtype=float)
+    out = np.full(z.shape, "not_significant", dtype=object)
+    for level, tag in reversed(_LEVELS):
+        sig = p < level
+        out[sig & (z > 0)] = f"hot_{tag}"
+        out[sig & (z < 0)] = f"cold_{tag}"
+    return out
+
+
+def _draw_ids(rng: np.random.Generator, n: int, m: int, permutations: int) -> np.ndarray:
+    """(permutations, m) positions drawn without replacement from range(n), one row per permutation.
+
+    Large n: uniform integers, rows with a repeated position drawn again (rare). Small n:
+    the first m of a random ordering of range(n) (argsort of uniforms), in chunks.
+    """
+    if n <= 4096:
+        out = np.empty((permutations, m), dtype=np.int64)
+        step = max(1, 4_000_000 // n)
+        for a in range(0, permutations, step):
+            b = min(permutations, a + step)
+            out[a:b] = np.argsort(rng.random((b - a, n)), axis=1)[:, :m]
+        return out
+    out = rng.integers(0, n, size=(permutations, m), dtype=np.int64)
+    while True:
+        srt = np.sort(out, axis=1)
+        bad = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
+        if not len(bad):
+            return out
+        out[bad] = rng.integers(0, n, size=(len(bad), m), dtype=np.int64)
+
+
+def permutation_pvalues(
+    y: np.ndarray,
+    weights: sparse.csr_matrix,
+    observed: np.ndarray,
+    permutations: int,
+    rng: np.random.Generator,
+    *,
+    chunk_size: int = 20_000_000,
+) -> np.ndarray:
+    """Folded pseudo p-values of the spatial lag under conditional randomisation.
+
+    For each observation ``i`` the value ``y_i`` is held fixed and its ``k_i``
+    neighbours are given ``k_i`` values drawn without replacement from the other
+    ``n - 1`` values; the statistic of interest (Gi*, local Moran) is a monotone
+    function of the lag ``L_i = sum_j w_ij y_j`` (self excluded), so the p-value is
+    computed on the lag. ``p = (1 + min(#{L* >= L}, #{L* <= L})) / (permutations + 1)``:
+    esda's folded one-sided pseudo p-value (Anselin 1995), identical to esda's when no
+    permuted lag ties with the observed one (ties count in both tails, so many equal
+    values, e.g. zero counts, do not give spurious significance).
+
+    Parameters
+    ----------
+    y : array (n,)
+        Values.
+    weights : csr_matrix
+        Weights with zero diagonal (self is not permuted).
+    observed : array (n,)
+        Observed lag ``weights @ y``.
+    permutations : int
+        Number of random draws.
+    rng : numpy.random.Generator
+        Source of randomness (seeded by the caller).
+    chunk_size : int
+        Largest number of (observation, permutation) pairs held in memory at once.
+
+    Returns
+    -------
+    ndarray (n,)
+        Pseudo p-values in ``[1 / (permutations + 1), 0.5]`` (1 for observations without
+        neighbours).
+
+    Notes
+    -----
+    Like esda's ``crand``, one matrix of random draws is shared by all observations
+    (row ``p`` holds ``kmax + 1`` distinct positions). Observation ``i`` uses the first
+    ``k_i`` positions of each row; when ``i`` itself is among them it is replaced by
+    the position ``k_i``, which keeps each draw a uniform sample of ``k_i`` of the other
+    ``n - 1`` values. Rows whose neighbours all have the same weight (binary or
+    row-standardised binary weights) share one sorted null distribution per ``k``, and
+    counting is a binary search: O(permutations·kmax + n·log(permutations)) instead of
+    O(n·permutations·k). Other rows are done by a chunked matrix product.
+    """
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    w = weights.tocsr()
+    k = np.diff(w.indptr)
+    observed = np.asarray(observed, dtype=float)
+    pvals = np.ones(n)
+    kmax = int(k.max()) if n else 0
+    if kmax == 0 or permutations <= 0:
+        return pvals
+    m = min(kmax + 1, n)
+    R = _draw_ids(rng, n, m, permutations)
+    Z = y[R]  # (P, m)
+    P = permutations
+    scale = float(np.abs(y).max()) * max(1.0, float(np.abs(w.data).max())) * kmax
+    tol = 1e-9 * max(scale, 1.0)
+    upper = np.zeros(n, dtype=np.int64)
+    lower = np.zeros(n, dtype=np.int64)
+
+    has = k > 0
+    starts = w.indptr[:-1]
+    rmax = np.zeros(n)
+    rmin = np.zeros(n)
+    if has.any():
+        rmax[has] = np.maximum.reduceat(w.data, starts[has])
+        rmin[has] = np.minimum.reduceat(w.data, starts[has])
+    equal = has & (rmax - rmin <= 1e-12 * np.abs(rmax)) & (rmax != 0)
+    cs = np.cumsum(Z, axis=1)
+    for kk in np.unique(k[has]):
+        rows = np.flatnonzero((k == kk) & has)
+        eq_rows = rows[equal[rows]]
+        if len(eq_rows):
+            s = np.sort(cs[:, kk - 1])
+            wv = rmax[eq_rows]
+            t = observed[eq_rows] / wv
+            tt = tol / np.abs(wv)
+            upper[eq_rows] = P - np.searchsorted(s, t - tt, side="left")
+            lower[eq_rows] = np.searchsorted(s, t + tt, side="right")
+        gen_rows = rows[~equal[rows]]
+        if len(gen_rows):
+            idx = w.indptr[gen_rows][:, None] + np.arange(kk)[None, :]
+            Wg = w.data[idx]  # (ng, kk)
+            Zk = Z[:, :kk].T  # (kk, P)
+            step = max(1, chunk_size // P)
+            for a in range(0, len(gen_rows), step):
+                V = Wg[a : a + step] @ Zk
+                obs = observed[gen_rows[a : a + step]][:, None]
+                upper[gen_rows[a : a + step]] = (V >= obs - tol).sum(axis=1)
+                lower[gen_rows[a : a + step]] = (V <= obs + tol).sum(axis=1)
+
+    # corrections: observation c drawn for itself in permutation p (position pos < k_c)
+    pp, pos = np.nonzero(np.ones_like(R, dtype=bool))
+    cc = R[pp, pos]
+    sel = pos < k[cc]
+    pp, pos, cc = pp[sel], pos[sel], cc[sel]
+    if len(cc):
+        kc = k[cc]
+        idx = w.indptr[cc][:, None] + np.arange(kmax)[None, :]
+        valid = np.arange(kmax)[None, :] < kc[:, None]
+        Wpad = np.where(valid, w.data[np.minimum(idx, len(w.data) - 1)], 0.0)
+        old = (Wpad * Z[pp, :kmax]).sum(axis=1)
+        wpos = Wpad[np.arange(len(cc)), pos]
+        new = old + wpos * (Z[pp, kc] - Z[pp, pos])
+        obs = observed[cc]
+        np.add.at(upper, cc, (new >= obs - tol).astype(np.int64) - (old >= obs - tol))
+        np.add.at(lower, cc, (new <= obs + tol).astype(np.int64) - (old <= obs + tol))
+    pvals[has] = (np.minimum(upper, lower)[has] + 1.0) / (P + 1.0)
+    return pvals
+
+
+# --------------------------------------------------------------------------- Gi*
+def gistar_z(y: np.ndarray, weights: sparse.csr_matrix | SpatialWeights) -> tuple[np.ndarray, np.ndarray]:
+    """Analytical Getis–Ord Gi* z-scores and two-sided p-values (arrays in, arrays out).
+
+    Parameters
+    ----------
+    y : array (n,)
+        Values (e.g. incident counts per cell, zeros included).
+    weights : csr_matrix or SpatialWeights
+        Weights *with* self-weights on the diagonal.
+
+    Returns
+    -------
+    z, p : ndarray
+        ``z_i = (sum_j w_ij y_j - ybar W_i) / (s sqrt((n S1_i - W_i²) / (n - 1)))`` with
+        ``W_i = sum_j w_ij``, ``S1_i = sum_j w_ij²``, ``ybar`` the mean and ``s`` the
+        standard deviation (divisor n) of all n values; ``p = 2 (1 - Phi(|z|))``.
+        NaN where the neighbourhood is the whole study area (no variance).
+
+    Raises
+    ------
+    ValueError
+        All values equal (zero variance): Gi* is undefined.
+
+    Notes
+    -----
+    Ord & Getis (1995), eq. 14 (Gi* with self included). With binary weights this is
+    exactly ``esda.G_Local(y, w, transform="B", star=True).Zs``.
+    """
+    W = weights.sparse if isinstance(weights, SpatialWeights) else weights
+    W = W.tocsr()
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    if n < 3:
+        raise ValueError(f"Gi* needs at least 3 observations; got {n}")
+    ybar = y.mean()
+    s = np.sqrt(max((y * y).mean() - ybar**2, 0.0))
+    if not s > 1e-12 * max(1.0, abs(ybar)):
+        raise ValueError(f"Gi* needs values that vary; all {n} values equal {ybar:g}")
+    wi = np.asarray(W.sum(axis=1)).ravel()
+    s1 = wi if np.all(W.data == 1.0) else np.asarray(W.multiply(W).sum(axis=1)).ravel()
+    lag = W @ y
+    den2 = (n * s1 - wi**2) / (n - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (lag - ybar * wi) / (s * np.sqrt(den2))
+    z[~(den2 > 1e-12)] = np.nan
+    p = 2.0 * stats.norm.sf(np.abs(z))
+    return z, p
+
+
+def count_incidents_in(gdf: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> pd.Series:
+    """Number of incidents in each row of ``gdf`` (zeros included), indexed like ``gdf``.
+
+    Uses the incidents' column named like ``gdf.index`` (``cell_id``, ``district_id``)
+    when there is one, otherwise a spatial join (a point on a shared edge counts once,
+    in the first polygon).
+    """
+    key = gdf.index.name
+    if key is not None and key in incidents.columns:
+        counts = incidents[key].dropna().value_counts()
+    else:
+        if incidents.crs != gdf.crs:
+            raise ValueError(f"incidents and areas need the same CRS; got {incidents.crs} and {gdf.crs}")
+        areas = gpd.GeoDataFrame({"_pos": np.arange(len(gdf))}, geometry=gdf.geometry.values, crs=gdf.crs)
+        j = gpd.sjoin(incidents[[incidents.geometry.name]], areas, predicate="intersects", how="inner")
+        j = j[~j.index.duplicated()]
+        counts = pd.Series(np.asarray(gdf.index)[j["_pos"].to_numpy()]).value_counts()
+    return counts.reindex(gdf.index, fill_value=0).astype(float).rename("count")
+
+
+def _values(gdf: pd.DataFrame, column: Any, incidents: gpd.GeoDataFrame | None) -> tuple[np.ndarray, str]:
+    if incidents is not None:
+        return count_incidents_in(gdf, incidents).to_numpy(), "count"
+    if column is None:
+        raise ValueError("give the column to analyse (a column name or values aligned with the rows) or incidents=")
+    if isinstance(column, str):
+        if column not in gdf.columns:
+            raise KeyError(f"column {column!r} not in the data; columns are: {', '.join(map(str, gdf.columns))}")
+        vals = pd.to_numeric(gdf[column], errors="coerce")
+        name = column
+    else:
+        vals = pd.Series(column, index=gdf.index) if not isinstance(column, pd.Series) else column.reindex(gdf.index)
+        vals = pd.to_numeric(vals, errors="coerce")
+        name = str(getattr(column, "name", None) or "value")
+    bad = ~np.isfinite(vals.to_numpy(dtype=float))
+    if bad.any():
+        first = gdf.index[bad][0]
+        raise ValueError(
+            f"{name}: {int(bad.sum())} of {len(vals)} values are missing or not numbers, first at id {first!r}; "
+            "fill them (e.g. 0 for no incidents) or drop those rows"
+        )
+    return vals.to_numpy(dtype=float), name
+
+
+def gistar(
+    gdf: gpd.GeoDataFrame,
+    column: str | pd.Series | np.ndarray | None = None,
+    *,
+    incidents: gpd.GeoDataFrame | None = None,
+    weights: Any = None,
+    distance: float | Literal["auto"] = "auto",
+    min_neighbours: int = MIN_NEIGHBOURS,
+    permutations: int = 0,
+    seed: int | None = None,
+    inference: Literal["analytical", "permutation"] = "analytical",
+    correction: Literal["fdr", "none"] = "fdr",
+) -> pd.DataFrame:
+    """Getis–Ord Gi* hot and cold spots of a column (or of incident counts).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Grid cells (integer ``col``/``row``, see ``docs/DEVELOPING.md``) or district
+        polygons, indexed by id. Analyse *all* cells of the study area: cells without
+        incidents must be present with 0.
+    column : str, Series or array, optional
+        The values: a column name, or values aligned with ``gdf``.
+    incidents : GeoDataFrame, optional
+        Instead of ``column``: incident points, counted per row of ``gdf`` (by the
+        ``cell_id``/``district_id`` column when present, else spatially); rows without
+        incidents get 0.
+    weights : libpysal Graph or W, SpatialWeights, or path of a GAL/GWT file, optional
+        The neighbourhood, matched to ``gdf.index`` by id. A self-weight of 1 is added
+        where the weights have none (Gi* includes self). Default: grid cells, binary
+        distance band of ``distance`` metres between cell centres with self included;
+        districts, queen contiguity plus self.
+    distance : float or "auto"
+        Grid band radius in metres (default rule in :func:`geolage.neighbours.auto_distance`:
+        the smallest band of at least 2 cell sizes giving on average at least
+        ``min_neighbours`` neighbours).
+    min_neighbours : int
+        For the automatic band.
+    permutations : int
+        Number of conditional permutations (0: none). Adds ``gistar_p_sim``.
+    seed : int, optional
+        Seed of ``numpy.random.default_rng`` for the permutations.
+    inference : {"analytical", "permutation"}
+        Which p-value the classes (and ``gistar_q``) are based on: ``gistar_p``
+        (normal approximation) or ``gistar_p_sim`` (needs ``permutations > 0``).
+    correction : {"fdr", "none"}
+        ``"fdr"``: Benjamini–Hochberg over all rows of this one call (applied once);
+        classes from ``gistar_q``. ``"none"``: ``gistar_q`` is NaN and classes come
+        from the unadjusted p.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``gdf``, columns ``gistar_z`` (z-score), ``gistar_p`` (two-sided
+        analytical p), ``gistar_q`` (BH-adjusted p of the p used for classes),
+        ``gistar_class`` (:data:`geolage.classes.GISTAR_CLASSES` code),
+        ``gistar_n_neighbours`` (neighbours, self not counted) and, with permutations,
+        ``gistar_p_sim`` (two-sided pseudo p: twice the folded one-sided value, at
+        most 1). ``attrs["parameters"]`` records every parameter used, incl. the
+        neighbourhood (automatic distance, mean/min/max neighbours).
+
+    Raises
+    ------
+    ValueError
+        Missing values, fewer than 3 rows, all values equal, weights that do not match
+        the ids, ``inference="permutation"`` without permutations.
+
+    Notes
+    -----
+    Gi* (Getis & Ord 1992; Ord & Getis 1995) with self included:
+    ``z_i = (sum_j w_ij x_j - xbar sum_j w_ij) / (S sqrt((n sum_j w_ij² - (sum_j w_ij)²)/(n-1)))``
+    over all ``n`` rows (the mean and S, the standard deviation with divisor n, are
+    those of the whole study area, zeros included), ``p = 2(1 - Phi(|z|))``. With
+    binary weights this equals ``esda.G_Local(x, w, transform="B", star=True).Zs``
+    and ArcGIS *Hot Spot Analysis (Getis-Ord Gi-star)*. Permutation inference:
+    :func:`permutation_pvalues`. Classes at 99/95/90 % confidence: see
+    :func:`classify_gistar`; multiple testing: :func:`fdr_bh` (Benjamini & Hochberg
+    1995) once over all rows.
+
+    References: Getis, A. & Ord, J.K. (1992) The analysis of spatial association by use
+    of distance statistics. Geographical Analysis 24(3); Ord, J.K. & Getis, A. (1995)
+    Local spatial autocorrelation statistics: distributional issues and an application.
+    Geographical Analysis 27(4).
+
+    Examples
+    --------
+    >>> res = gistar(grid, incidents=incidents, seed=1)  # doctest: +SKIP
+    >>> res["gistar_class"].value_counts()  # doctest: +SKIP
+    """
+    problems = []
+    if inference not in ("analytical", "permutation"):
+        problems.append(f"inference needs to be 'analytical' or 'permutation'; got {inference!r}")
+    if correction not in ("fdr", "none"):
+        problems.append(f"correction needs to be 'fdr' or 'none'; got {correction!r}")
+    if permutations < 0:
+        problems.append(f"permutations needs to be 0 or more; got {permutations}")
+    if inference == "permutation" and permutations <= 0:
+        problems.append("inference='permutation' needs permutations > 0; got 0")
+    if problems:
+        raise ValueError("; ".join(problems))
+    y, name = _values(gdf, column, incidents)
+    sw = make_weights(gdf, weights, distance=distance, include_self=True, min_neighbours=min_neighbours)
+    z, p = gistar_z(y, sw.sparse)
+    out = pd.DataFrame(index=gdf.index.copy())
+    out["gistar_z"] = z
+    out["gistar_p"] = p
+    p_used = p
+    if permutations > 0:
+        rng = np.random.default_rng(seed)
+        off = sw.without_self().sparse
+        p_sim = np.minimum(1.0, 2.0 * permutation_pvalues(y, off, off @ y, permutations, rng))
+        out["gistar_p_sim"] = p_sim
+        if inference == "permutation":
+            p_used = p_sim
+    q = fdr_bh(p_used) if correction == "fdr" else np.full(len(y), np.nan)
+    out["gistar_q"] = q
+    out["gistar_class"] = classify_gistar(z, q if correction == "fdr" else p_used)
+    out["gistar_n_neighbours"] = np.diff(sw.sparse.indptr) - (sw.sparse.diagonal() != 0)
+    cols = [
+        c
+        for c in ("gistar_z", "gistar_p", "gistar_q", "gistar_class", "gistar_n_neighbours", "gistar_p_sim")
+        if c in out.columns
+    ]
+    out = out[cols]
+    n_sig = int((out["gistar_class"] != "not_significant").sum())
+    params = {
+        "method": "Getis-Ord Gi* (self included), Ord & Getis 1995",
+        "variable": name,
+        "n": len(y),
+        "n_zero": int((y == 0).sum()),
+        "weights": sw.description,
+        "inference": inference,
+        "permutations": permutations,
+        "seed": seed,
+        "correction": "Benjamini-Hochberg FDR over all rows" if correction == "fdr" else "none",
+        "n_significant_90": n_sig,
+    }
+    out.attrs["parameters"] = params
+    log.info(
+        "Gi* on %s: %d rows (%d with value 0, all analysed), neighbourhood %s, %s inference, correction %s; "
+        "%d significant at 90 %%",
+        name,
+        len(y),
+        params["n_zero"],
+        _describe_weights(sw.description),
+        inference,
+        correction,
+        n_sig,
+    )
+    return out
+
+
+def _describe_weights(desc: dict[str, Any]) -> str:
+    kind = desc.get("kind", "weights")
+    if kind == "distance_band":
+        return (
+            f"distance band {desc['distance']:g} m ({desc.get('distance_rule')}), "
+            f"{desc.get('neighbours_mean')} neighbours on average"
+        )
+    return str(kind)

@@ -1,0 +1,305 @@
+"""Labels of columns, crime categories, classes and reject reasons, in Swedish and English.
+
+Tables hold codes (``inbrott_bostad``, ``hot_95``, ``duplicate_near``) and snake_case
+column names; people see these labels (QGIS aliases, CSV README, spreadsheet headings,
+map legends, report). A label missing here falls back to the code, so a user's own
+category or column still shows.
+"""
+
+from __future__ import annotations
+
+from .format import Text, check_language
+
+__all__ = [
+    "COLUMN_LABELS",
+    "CATEGORY_LABELS",
+    "GISTAR_CLASS_LABELS",
+    "LISA_CLUSTER_LABELS",
+    "EMERGING_CATEGORY_LABELS",
+    "SUPPRESSED_LABEL",
+    "ALL_CATEGORIES_LABEL",
+    "REJECT_MESSAGES",
+    "column_label",
+    "category_label",
+]
+
+#: Readable label of every result column (QGIS aliases, CSV README, spreadsheet headings).
+COLUMN_LABELS: dict[str, Text] = {
+    "district_id": Text("Områdes-id", "District id"),
+    "district_name": Text("Område", "District"),
+    "area": Text("Område-id", "Area id"),
+    "area_name": Text("Område", "Area"),
+    "category": Text("Brottskategori", "Crime category"),
+    "period": Text("Period", "Period"),
+    "unit": Text("Enhet", "Unit"),
+    "count": Text("Antal brott", "Incidents"),
+    "source": Text("Källa", "Source"),
+    "population": Text("Befolkning", "Population"),
+    "exposure": Text("Personår", "Person-years"),
+    "years": Text("År i perioden", "Years in the period"),
+    "rate": Text("Brott per 1 000 inv.", "Incidents per 1,000 pop."),
+    "rate_ci_low": Text("Takt, 95 % KI nedre", "Rate, 95% CI lower"),
+    "rate_ci_high": Text("Takt, 95 % KI övre", "Rate, 95% CI upper"),
+    "eb_rate": Text("Utjämnad takt (EB)", "Smoothed rate (EB)"),
+    "eb_rate_spatial": Text("Rumsligt utjämnad takt (EB)", "Spatially smoothed rate (EB)"),
+    "eb_z": Text("Standardiserad takt (Assunção–Reis)", "Standardised rate (Assunção–Reis)"),
+    "is_focus": Text("Fokusområde", "Focus district"),
+    "ref_count": Text("Antal brott, jämförelse", "Number of offences, reference"),
+    "ref_exposure": Text("Personår, jämförelse", "Person-years, reference"),
+    "ref_rate": Text("Takt, jämförelse", "Rate, reference"),
+    "rate_ratio": Text("Kvot mot jämförelse", "Rate ratio"),
+    "rr_ci_low": Text("Nedre 95 %-gräns (kvot)", "Lower 95% limit (ratio)"),
+    "rr_ci_high": Text("Övre 95 %-gräns (kvot)", "Upper 95% limit (ratio)"),
+    "rr_p": Text("p-värde (kvot)", "p-value (ratio)"),
+    "lqc": Text("Lokaliseringskvot (LQC)", "Location quotient (LQC)"),
+    "reference": Text("Jämförs med", "Compared with"),
+    "lim95_low": Text("Nedre 95 %-gräns (tratt)", "Lower 95% limit (funnel)"),
+    "lim95_high": Text("Övre 95 %-gräns (tratt)", "Upper 95% limit (funnel)"),
+    "lim998_low": Text("Nedre 99,8 %-gräns (tratt)", "Lower 99.8% limit (funnel)"),
+    "lim998_high": Text("Övre 99,8 %-gräns (tratt)", "Upper 99.8% limit (funnel)"),
+    "funnel_position": Text("Läge i trattdiagram", "Funnel position"),
+    "year": Text("År", "Year"),
+    "bra_group": Text("Brås brottsgrupp", "Brå offence group"),
+    "bra_count": Text("Anmälda brott enligt Brå", "Reported offences (Brå)"),
+    "data_count": Text("Brott i underlaget", "Offences in the data"),
+    "coverage": Text("Täckning", "Coverage"),
+    "preliminary": Text("Preliminär", "Preliminary"),
+    "n_years": Text("Antal år", "Number of years"),
+    "mk_s": Text("Mann–Kendall S", "Mann–Kendall S"),
+    "mk_var_s": Text("Varians av S", "Variance of S"),
+    "mk_z": Text("Mann–Kendall z", "Mann–Kendall z"),
+    "mk_p": Text("p-värde (Mann–Kendall)", "p-value (Mann–Kendall)"),
+    "trend_pct_per_year": Text("Förändring per år (%)", "Change per year (%)"),
+    "trend_ci_low": Text("Nedre 95 %-gräns (% per år)", "Lower 95% limit (% per year)"),
+    "trend_ci_high": Text("Övre 95 %-gräns (% per år)", "Upper 95% limit (% per year)"),
+    "trend_p": Text("p-värde (trend)", "p-value (trend)"),
+    "trend_model": Text("Trendmodell", "Trend model"),
+    "trend_dispersion": Text("Överspridning (Pearson χ²/fg)", "Dispersion (Pearson χ²/df)"),
+    "change_baseline": Text("Antal, jämförelseperiod", "Count, baseline period"),
+    "change_current": Text("Antal, aktuell period", "Count, current period"),
+    "change_pct": Text("Förändring (%)", "Change (%)"),
+    "change_p": Text("p-värde (förändring)", "p-value (change)"),
+    "direction": Text("Utveckling", "Direction"),
+    "ytd_end": Text("Till och med (månad-dag)", "Up to (month-day)"),
+    "ytd_mean_earlier": Text("Medel tidigare år", "Mean of earlier years"),
+    "ytd_change_pct": Text("Förändring mot tidigare år (%)", "Change against earlier years (%)"),
+    "ytd_p": Text("p-värde (hittills i år)", "p-value (year to date)"),
+    "weekday": Text("Veckodag (0 = måndag)", "Weekday (0 = Monday)"),
+    "hour": Text("Timme", "Hour"),
+    "month": Text("Månad", "Month"),
+    "weight": Text("Antal (aoristiskt viktat)", "Count (aoristic weight)"),
+    "share": Text("Andel", "Share"),
+    "months_observed": Text("Antal observerade månader", "Months observed"),
+    "weight_per_month": Text("Antal per observerad månad", "Count per observed month"),
+    "n_incidents": Text("Antal brott", "Number of offences"),
+    "n_units": Text("Antal platser", "Number of places"),
+    "n_units_with_incidents": Text("Platser med brott", "Places with offences"),
+    "top1_share": Text("Andel brott i topp 1 % av platserna", "Share of offences in the top 1% of places"),
+    "top5_share": Text("Andel brott i topp 5 % av platserna", "Share of offences in the top 5% of places"),
+    "top10_share": Text("Andel brott i topp 10 % av platserna", "Share of offences in the top 10% of places"),
+    "gini": Text("Gini-koefficient", "Gini coefficient"),
+    "gini_generalised": Text("Generaliserad Gini (Bernasco & Steenbeek)", "Generalised Gini (Bernasco & Steenbeek)"),
+    "place_share": Text("Andel platser", "Share of places"),
+    "incident_share": Text("Andel brott", "Share of offences"),
+    "period_from": Text("Från period", "From period"),
+    "period_to": Text("Till period", "To period"),
+    "top_level": Text("Toppnivå (%)", "Top level (%)"),
+    "n_top": Text("Antal toppplatser", "Number of top places"),
+    "overlap_share": Text("Andel kvar i toppen", "Share still at the top"),
+    "is_reference": Text("Jämförelseområde", "Reference district"),
+    "cell_id": Text("Rut-id", "Cell id"),
+    "x0": Text("Ruthörn öst (m)", "Cell corner east (m)"),
+    "y0": Text("Ruthörn nord (m)", "Cell corner north (m)"),
+    "col": Text("Kolumn", "Column"),
+    "row": Text("Rad", "Row"),
+    "area_share": Text("Andel inom området", "Share inside study area"),
+    "gistar_z": Text("Gi* z-värde", "Gi* z-score"),
+    "gistar_p": Text("Gi* p-värde", "Gi* p-value"),
+    "gistar_q": Text("Gi* q-värde (FDR)", "Gi* q-value (FDR)"),
+    "gistar_class": Text("Gi* klass", "Gi* class"),
+    "lisa_i": Text("Lokalt Moran I", "Local Moran's I"),
+    "lisa_p": Text("LISA p-värde", "LISA p-value"),
+    "lisa_q": Text("LISA q-värde (FDR)", "LISA q-value (FDR)"),
+    "lisa_cluster": Text("LISA-kluster", "LISA cluster"),
+    "moran_x": Text("Standardiserat värde", "Standardised value"),
+    "moran_lag": Text("Rumslig lagg", "Spatial lag"),
+    "emerging_category": Text("Mönster över tid", "Emerging hot spot category"),
+    "emerging_mk_z": Text("Trend, Mann–Kendall z", "Trend, Mann–Kendall z"),
+    "emerging_mk_p": Text("Trend, p-värde", "Trend, p-value"),
+    "n_hot_bins": Text("Antal perioder som hot spot", "Periods as hot spot"),
+    "n_cold_bins": Text("Antal perioder som cold spot", "Periods as cold spot"),
+    "method": Text("Metod", "Method"),
+    "score": Text("Prognospoäng", "Forecast score"),
+    "rank": Text("Rang", "Rank"),
+    "in_top_1": Text("Bland topp 1 %", "In top 1%"),
+    "in_top_5": Text("Bland topp 5 %", "In top 5%"),
+    "in_top_10": Text("Bland topp 10 %", "In top 10%"),
+    "distance_band": Text("Avståndsintervall (m)", "Distance band (m)"),
+    "time_band": Text("Tidsintervall (dagar)", "Time band (days)"),
+    "observed": Text("Observerat", "Observed"),
+    "expected": Text("Förväntat", "Expected"),
+    "ratio": Text("Kvot", "Ratio"),
+    "p_value": Text("p-värde", "p-value"),
+    "incident_id": Text("Händelse-id", "Incident id"),
+    "source_row": Text("Rad i källan", "Source row"),
+    "source_category": Text("Kategori i källan", "Source category"),
+    "time": Text("Tidpunkt", "Time"),
+    "time_from": Text("Från", "From"),
+    "time_to": Text("Till", "To"),
+    "has_clock_time": Text("Klockslag känt", "Clock time known"),
+    "fixes": Text("Rättelser", "Fixes applied"),
+    "text": Text("Fritext", "Free text"),
+    "reason": Text("Orsak", "Reason"),
+    "column": Text("Kolumn", "Column"),
+    "value": Text("Värde", "Value"),
+    "message": Text("Meddelande", "Message"),
+    "raw": Text("Ursprunglig rad", "Raw row"),
+    "section": Text("Avsnitt", "Section"),
+    "key": Text("Nyckel", "Key"),
+    "value_type": Text("Värdetyp", "Value type"),
+    "name": Text("Namn", "Name"),
+}
+
+#: The geolage crime categories (codes in :data:`geolage.categories.CATEGORIES`).
+CATEGORY_LABELS: dict[str, Text] = {
+    "misshandel": Text("Misshandel", "Assault"),
+    "hot": Text("Olaga hot", "Unlawful threat"),
+    "ran": Text("Rån", "Robbery"),
+    "stold": Text("Stöld", "Theft"),
+    "inbrott_bostad": Text("Inbrott (bostad)", "Residential burglary"),
+    "skadegorelse": Text("Skadegörelse", "Criminal damage"),
+    "klotter": Text("Klotter", "Graffiti"),
+    "brand_fordon": Text("Brand i fordon", "Vehicle fire"),
+    "narkotikabrott": Text("Narkotikabrott", "Drug offence"),
+}
+
+#: All categories together (the category code :data:`geolage.categories.ALL_CATEGORIES`).
+ALL_CATEGORIES_LABEL = Text("Alla brott", "All incidents")
+
+#: Getis–Ord Gi* classes (``gistar_class``).
+GISTAR_CLASS_LABELS: dict[str, Text] = {
+    "hot_99": Text("Hot spot, 99 % säkerhet", "Hot spot, 99% confidence"),
+    "hot_95": Text("Hot spot, 95 % säkerhet", "Hot spot, 95% confidence"),
+    "hot_90": Text("Hot spot, 90 % säkerhet", "Hot spot, 90% confidence"),
+    "not_significant": Text("Inte signifikant", "Not significant"),
+    "cold_90": Text("Cold spot, 90 % säkerhet", "Cold spot, 90% confidence"),
+    "cold_95": Text("Cold spot, 95 % säkerhet", "Cold spot, 95% confidence"),
+    "cold_99": Text("Cold spot, 99 % säkerhet", "Cold spot, 99% confidence"),
+}
+
+#: Local Moran (LISA) clusters (``lisa_cluster``).
+LISA_CLUSTER_LABELS: dict[str, Text] = {
+    "HH": Text("Högt omgivet av högt (HH)", "High-high (HH)"),
+    "HL": Text("Högt omgivet av lågt (HL)", "High-low (HL)"),
+    "LH": Text("Lågt omgivet av högt (LH)", "Low-high (LH)"),
+    "LL": Text("Lågt omgivet av lågt (LL)", "Low-low (LL)"),
+    "not_significant": Text("Inte signifikant", "Not significant"),
+}
+
+#: Emerging hot spot categories (``emerging_category``), as in ArcGIS Pro.
+EMERGING_CATEGORY_LABELS: dict[str, Text] = {
+    "new_hot": Text("Ny hot spot", "New hot spot"),
+    "consecutive_hot": Text("Sammanhängande hot spot", "Consecutive hot spot"),
+    "intensifying_hot": Text("Intensifierande hot spot", "Intensifying hot spot"),
+    "persistent_hot": Text("Ihållande hot spot", "Persistent hot spot"),
+    "diminishing_hot": Text("Avtagande hot spot", "Diminishing hot spot"),
+    "sporadic_hot": Text("Sporadisk hot spot", "Sporadic hot spot"),
+    "oscillating_hot": Text("Oscillerande hot spot", "Oscillating hot spot"),
+    "historical_hot": Text("Historisk hot spot", "Historical hot spot"),
+    "new_cold": Text("Ny cold spot", "New cold spot"),
+    "consecutive_cold": Text("Sammanhängande cold spot", "Consecutive cold spot"),
+    "intensifying_cold": Text("Intensifierande cold spot", "Intensifying cold spot"),
+    "persistent_cold": Text("Ihållande cold spot", "Persistent cold spot"),
+    "diminishing_cold": Text("Avtagande cold spot", "Diminishing cold spot"),
+    "sporadic_cold": Text("Sporadisk cold spot", "Sporadic cold spot"),
+    "oscillating_cold": Text("Oscillerande cold spot", "Oscillating cold spot"),
+    "historical_cold": Text("Historisk cold spot", "Historical cold spot"),
+    "no_pattern": Text("Inget mönster", "No pattern detected"),
+}
+
+#: Shown instead of a count that public outputs suppress.
+SUPPRESSED_LABEL = Text("<5 (dolt)", "<5 (suppressed)")
+
+#: Reject reason codes with their messages (``{value}``, ``{column}`` and ``{detail}`` are filled in).
+REJECT_MESSAGES: dict[str, dict[str, str]] = {
+    "missing_category": {
+        "sv": "Brottskategori saknas i kolumnen {column}.",
+        "en": "The category is missing in column {column}.",
+    },
+    "unknown_category": {
+        "sv": "Okänd brottskod {value!r} i kolumnen {column}; lägg till den i källans [sources.categories].",
+        "en": "Unknown category code {value!r} in column {column}; add it to the source's [sources.categories].",
+    },
+    "missing_coordinates": {
+        "sv": "Koordinater saknas ({column}).",
+        "en": "Coordinates are missing ({column}).",
+    },
+    "invalid_coordinates": {
+        "sv": "Koordinaterna {value} går inte att använda: {detail}.",
+        "en": "The coordinates {value} cannot be used: {detail}.",
+    },
+    "zero_coordinates": {
+        "sv": "Koordinaterna är 0,0 (saknad geokodning).",
+        "en": "The coordinates are 0,0 (not geocoded).",
+    },
+    "missing_date": {
+        "sv": "Datum saknas i kolumnen {column}.",
+        "en": "The date is missing in column {column}.",
+    },
+    "invalid_date": {
+        "sv": "Datumet {value!r} i kolumnen {column} kan inte läsas: {detail}.",
+        "en": "The date {value!r} in column {column} cannot be read: {detail}.",
+    },
+    "ambiguous_date": {
+        "sv": (
+            "Datumet {value!r} i kolumnen {column} är tvetydigt (dag/månad eller månad/dag); "
+            "ange sources.date_format."
+        ),
+        "en": "The date {value!r} in column {column} is ambiguous (day/month or month/day); set sources.date_format.",
+    },
+    "time_window_reversed": {
+        "sv": "Starttiden {value} ligger efter sluttiden.",
+        "en": "The start time {value} is after the end time.",
+    },
+    "future_date": {
+        "sv": "Tiden {value} ligger i framtiden (efter {detail}).",
+        "en": "The time {value} is in the future (after {detail}).",
+    },
+    "outside_period": {
+        "sv": "Tiden {value} ligger utanför analysperioden {detail}.",
+        "en": "The time {value} is outside the analysis period {detail}.",
+    },
+    "outside_study_area": {
+        "sv": "Punkten {value} ligger utanför undersökningsområdet.",
+        "en": "The point {value} is outside the study area.",
+    },
+    "duplicate_exact": {
+        "sv": "Dubblett: samma kategori, tid och plats som {detail}.",
+        "en": "Duplicate: same category, time and place as {detail}.",
+    },
+    "duplicate_near": {
+        "sv": "Trolig dubblett: samma kategori inom {detail}.",
+        "en": "Probable duplicate: same category within {detail}.",
+    },
+    "outside_districts": {
+        "sv": "Punkten {value} ligger utanför alla områden.",
+        "en": "The point {value} is outside every district.",
+    },
+}
+
+
+def column_label(name: str, language: str = "sv") -> str:
+    """Readable label of a result column in ``language``; the name itself when it has none."""
+    label = COLUMN_LABELS.get(name)
+    return label[check_language(language)] if label is not None else name
+
+
+def category_label(code: str, language: str = "sv") -> str:
+    """Return the label of a category code in ``language`` (``"sv"`` or ``"en"``).
+
+    Unknown codes (a user's own category) are returned unchanged.
+    """
+    label = CATEGORY_LABELS.get(code)
+    if label is None:
+        return code
+    return label["en"] if language == "en" else label["sv"]

@@ -1,0 +1,154 @@
+"""Titles and descriptions of the result tables and rasters (GeoPackage layers, CSV README, report).
+
+The table *names* and columns are in :mod:`geolage.run.schemas`, which links each
+table to its title and description here. ``{placeholders}`` are filled by the step
+that makes the table (:meth:`geolage.text.format.Text.format`).
+"""
+
+from __future__ import annotations
+
+from .format import Text
+
+# --------------------------------------------------------------------------- validated data
+INCIDENTS_TITLE = Text("Brott (godkända rader)", "Incidents (accepted rows)")
+INCIDENTS_DESCRIPTION = Text(
+    "Varje godkänd händelse som punkt. Endast intern användning.",
+    "Every accepted incident as a point. Internal use only.",
+)
+REJECTS_TITLE = Text("Avvisade rader", "Rejected rows")
+REJECTS_DESCRIPTION = Text(
+    "Rader som inte kom med i analysen, med orsak. Endast intern användning.",
+    "Rows left out of the analysis, with the reason. Internal use only.",
+)
+DISTRICTS_TITLE = Text("Områden", "Districts")
+GRID_TITLE = Text("Analysrutnät med antal brott", "Analysis grid with incident counts")
+DATA_QUALITY_TITLE = Text("Datakvalitet per källa", "Data quality per source")
+
+# --------------------------------------------------------------------------- statistics
+RATES_DISTRICT_TITLE = Text("Brott och brottstakt per område", "Offences and rates per district")
+RATES_DISTRICT_DESCRIPTION = Text(
+    "Antal anmälda brott, brott per {rate_per} invånare och år med exakt 95 %-konfidensintervall "
+    "(Poisson) och empiriskt Bayes-utjämnad takt (Marshall; rumslig: grannområden).",
+    "Reported offences, offences per {rate_per} residents and year with exact 95% confidence "
+    "interval (Poisson) and empirical-Bayes smoothed rate (Marshall; spatial: neighbouring districts).",
+)
+COUNTS_SOURCE_TITLE = Text("Brott per område och källa", "Offences per district and source")
+COUNTS_SOURCE_DESCRIPTION = Text(
+    "Antal brott per område, källa, brottskategori och period (källa 'alla' = alla källor).",
+    "Offences per district, source, category and period (source 'alla' = every source).",
+)
+COMPARISON_TITLE = Text("Fokusområden jämförda med referens", "Focus areas compared with the reference")
+COMPARISON_DESCRIPTION = Text(
+    "Kvot mellan områdets brottstakt och referensens med exakt 95 %-intervall och p-värde, "
+    "samt lokaliseringskvot (LQC).",
+    "Ratio of the area's rate to the reference rate with exact 95% interval and p-value, "
+    "and location quotient (LQC).",
+)
+FUNNEL_TITLE = Text("Trattdiagram: områdens brottstakt", "Funnel plot: district rates")
+FUNNEL_DESCRIPTION = Text(
+    "Kontrollgränser 95 % och 99,8 % (exakt Poisson, Spiegelhalter 2005) kring hela områdets takt.",
+    "Control limits 95% and 99.8% (exact Poisson, Spiegelhalter 2005) around the whole area's rate.",
+)
+COVERAGE_TITLE = Text("Underlagets täckning jämfört med Brå", "Coverage of the data against Brå")
+COVERAGE_DESCRIPTION = Text(
+    "Andel av Brås anmälda brott för kommunen som finns i underlaget, per år och brottsgrupp.",
+    "Share of Brå's reported offences for the municipality that the data hold, per year and offence group.",
+)
+SERIES_TITLE = Text("Tidsserier per område", "Time series per area")
+SERIES_DESCRIPTION = Text("Antal brott per år, kvartal och månad.", "Offences per year, quarter and month.")
+TREND_TITLE = Text("Utveckling över tid", "Development over time")
+TREND_DESCRIPTION = Text(
+    "Mann–Kendall-test och Poisson-/negativ binomial-regression (förändring per år), samt "
+    "förändring mellan två perioder (exakt Poisson-test).",
+    "Mann–Kendall test and Poisson / negative binomial regression (change per year), and "
+    "change between two periods (exact Poisson test).",
+)
+YEAR_TO_DATE_TITLE = Text("Hittills i år jämfört med tidigare år", "Year to date against earlier years")
+YEAR_TO_DATE_DESCRIPTION = Text("Antal brott 1 januari–{end_sv} varje år.", "Offences 1 January–{end_en} each year.")
+TIME_WEEKDAY_HOUR_TITLE = Text("Brott per veckodag och timme", "Offences by weekday and hour")
+TIME_WEEKDAY_HOUR_DESCRIPTION = Text(
+    "Aoristiskt viktat: ett brott med ett tidsfönster fördelas över fönstrets timmar.",
+    "Aoristic weights: an offence with a time window is spread over the window's hours.",
+)
+TIME_MONTH_TITLE = Text("Brott per månad (säsong)", "Offences by month (season)")
+TIME_MONTH_DESCRIPTION = Text("Aoristiskt viktat antal per kalendermånad.", "Aoristic count per calendar month.")
+CONCENTRATION_TITLE = Text("Brottskoncentration", "Crime concentration")
+CONCENTRATION_DESCRIPTION = Text(
+    "Andel brott på de 1, 5 och 10 % platser med flest brott; Gini och generaliserad Gini "
+    "(Bernasco & Steenbeek 2017).",
+    "Share of offences in the 1, 5 and 10% of places with most offences; Gini and generalised Gini "
+    "(Bernasco & Steenbeek 2017).",
+)
+LORENZ_TITLE = Text("Lorenzkurvor", "Lorenz curves")
+LORENZ_DESCRIPTION = Text(
+    "Andel brott mot andel platser, platser ordnade efter antal brott.",
+    "Share of offences against share of places, places ranked by offences.",
+)
+CONCENTRATION_STABILITY_TITLE = Text("Stabilitet i toppen", "Stability of the top places")
+CONCENTRATION_STABILITY_DESCRIPTION = Text(
+    "Andel av ett års toppplatser som är toppplatser även året därpå.",
+    "Share of one year's top places that are top places the next year too.",
+)
+
+# --------------------------------------------------------------------------- hot spots
+GISTAR_DESCRIPTION = Text(
+    "Getis–Ord Gi* (egen cell inräknad), binära grannskap, BH-FDR; alla celler i studieområdet "
+    "analyseras, även de utan händelser.",
+    "Getis–Ord Gi* (self included), binary neighbourhoods, BH FDR; every cell of the study area is "
+    "analysed, including cells without incidents.",
+)
+GISTAR_GRID_TITLE = Text("Hot spots (Gi*) per rutcell", "Hot spots (Gi*) per grid cell")
+GISTAR_DISTRICT_TITLE = Text("Hot spots (Gi*) per område", "Hot spots (Gi*) per district")
+MORAN_GLOBAL_TITLE = Text("Global rumslig autokorrelation (Morans I)", "Global spatial autocorrelation (Moran's I)")
+MORAN_GLOBAL_DESCRIPTION = Text(
+    "Morans I med radstandardiserade vikter; p från normalfördelning och permutationer.",
+    "Moran's I, row-standardised weights; p from the normal approximation and permutations.",
+)
+LISA_DESCRIPTION = Text(
+    "Lokal Moran (LISA), villkorade permutationer; områden: EB-standardiserad takt (Assunção–Reis).",
+    "Local Moran (LISA), conditional permutations; districts: EB-standardised rate (Assunção–Reis).",
+)
+LISA_DISTRICT_TITLE = Text("Lokala kluster (LISA) per område", "Local clusters (LISA) per district")
+LISA_GRID_TITLE = Text("Lokala kluster (LISA) per rutcell", "Local clusters (LISA) per grid cell")
+EMERGING_GRID_TITLE = Text("Framväxande hot spots per rutcell", "Emerging hot spots per grid cell")
+EMERGING_GRID_DESCRIPTION = Text(
+    "Gi* per ruta och period (rum-tid-grannskap), Mann–Kendall-trend, ArcGIS Pro:s kategorier.",
+    "Gi* per cell and period (space-time neighbourhood), Mann–Kendall trend, ArcGIS Pro categories.",
+)
+
+# --------------------------------------------------------------------------- density and near repeats
+KDE_TITLE = Text("Kärntäthet: {label}", "Kernel density: {label}")
+KDE_DESCRIPTION = Text(
+    "Brott per km², {kernel}-kärna (kvartisk = biweight) med bandbredd {bandwidth} m, "
+    "cellstorlek {cell_size} m; tomt utanför studieområdet.",
+    "Incidents per km², {kernel} kernel with bandwidth {bandwidth} m, cell size {cell_size} m; "
+    "empty outside the study area.",
+)
+KDE_UNIT = Text("brott per km²", "incidents per km²")
+NEAR_REPEAT_TITLE = Text(
+    "Upprepning nära i tid och rum (Knox-test): {label}", "Near repeats (Knox test): {label}"
+)
+NEAR_REPEAT_TOO_FEW = Text(
+    "För få händelser ({n}) av kategorin {label} för ett Knox-test.",
+    "Too few incidents ({n}) of category {label} for a Knox test.",
+)
+
+# --------------------------------------------------------------------------- forecasts
+FORECAST_GRID_TITLE = Text("Prognos per ruta för nästa period", "Forecast per grid cell for the next period")
+FORECAST_GRID_DESCRIPTION = Text(
+    "Förväntat antal brott per ruta {start}–{end} enligt prospektiv hotspotkarta och regressionsmodell; "
+    "rank 1 = högst.",
+    "Expected incidents per cell {start}–{end} from the prospective hotspot map and the regression model; "
+    "rank 1 = highest.",
+)
+FORECAST_BACKTEST_TITLE = Text("Utvärdering av prognoserna bakåt i tiden", "Backtest of the forecasts")
+FORECAST_BACKTEST_DESCRIPTION = Text(
+    "Träffandel, PAI, PEI och RRI per metod, prognostillfälle och andel av ytan.",
+    "Hit rate, PAI, PEI and RRI per method, origin and share of the area.",
+)
+FORECAST_SUMMARY_TITLE = Text("Slår prognoserna den naiva prognosen?", "Do the forecasts beat the naive forecast?")
+FORECAST_DISTRICT_TITLE = Text("Prognos per område för nästa år", "Forecast per district for next year")
+FORECAST_DISTRICT_DESCRIPTION = Text(
+    "Förväntat antal brott med 80 % och 95 % prediktionsintervall.",
+    "Expected number of incidents with 80 % and 95 % prediction intervals.",
+)
