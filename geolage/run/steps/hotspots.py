@@ -9,13 +9,16 @@ categories together, and every parameter used is recorded.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ...neighbours import make_weights
-from ...stats.autocorrelation import GLOBAL_MORAN_COLUMNS, global_moran, local_moran
+from ...config import HotspotsConfig
+from ...neighbours import SpatialWeights, make_weights
+from ...stats.autocorrelation import global_moran, local_moran
 from ...stats.hotspots import gistar
 from .. import schemas
 from ..results import RunResults
@@ -30,8 +33,61 @@ log = logging.getLogger(__name__)
 LISA_FDR_PERMUTATIONS = 9999
 
 
+@dataclass(frozen=True)
+class _Unit:
+    """A spatial unit analysed: the grid or the districts, with their neighbourhoods."""
+
+    name: str
+    frame: gpd.GeoDataFrame
+    key: str
+    gistar_weights: SpatialWeights
+    moran_weights: SpatialWeights
+    population: pd.Series | None  # EB rates for Moran/LISA when given, else counts
+
+    @property
+    def variable(self) -> str:
+        return "eb_rate" if self.population is not None else "count"
+
+
 def _counts(inc: pd.DataFrame, key: str, index: pd.Index) -> pd.Series:
     return inc[key].dropna().value_counts().reindex(index, fill_value=0).astype(float)
+
+
+def _lisa_permutations(cfg: HotspotsConfig) -> tuple[int, str]:
+    """LISA permutations and the rule that chose them (enough for FDR to reach significance)."""
+    if cfg.lisa_permutations != "auto":
+        return max(int(cfg.lisa_permutations), 1), "given"
+    perms = max(cfg.permutations, LISA_FDR_PERMUTATIONS) if cfg.correction == "fdr" else cfg.permutations
+    return max(int(perms), 1), "auto: at least 9999 with FDR, else hotspots.permutations"
+
+
+def _district_population(districts: gpd.GeoDataFrame) -> tuple[pd.Series, bool]:
+    """District populations, and whether every district has one (then Moran/LISA use EB rates)."""
+    pop = districts["population"] if "population" in districts.columns else pd.Series(np.nan, index=districts.index)
+    values = pop.to_numpy(dtype=float)
+    use_rate = bool(len(pop) and np.all(np.isfinite(values) & (values > 0)))
+    if not use_rate:
+        log.info("districts: population missing or 0 for some districts; Moran/LISA on counts, not EB rates")
+    return pop, use_rate
+
+
+def _gistar_frame(unit: _Unit, category: str, counts: pd.Series, cfg: HotspotsConfig, seed: int) -> pd.DataFrame:
+    """Gi* of one category on one unit, as rows of ``gistar_grid`` / ``gistar_district``."""
+    res = gistar(unit.frame, counts.rename("count"), weights=unit.gistar_weights, permutations=cfg.permutations,
+                 seed=seed, inference=cfg.inference, correction=cfg.correction)
+    frame = pd.DataFrame({unit.key: unit.frame.index.astype(str), "category": category, "count": counts.to_numpy()})
+    return as_spatial(pd.concat([frame, res.reset_index(drop=True)], axis=1), unit.frame.geometry)
+
+
+def _lisa_frame(
+    unit: _Unit, category: str, counts: pd.Series, cfg: HotspotsConfig, permutations: int, seed: int
+) -> pd.DataFrame:
+    """Local Moran of one category on one unit, as rows of ``lisa_grid`` / ``lisa_district``."""
+    lm = local_moran(unit.frame, counts.rename("count"), population=unit.population, weights=unit.moran_weights,
+                     permutations=permutations, seed=seed, correction=cfg.correction, alpha=cfg.lisa_alpha)
+    frame = pd.DataFrame({unit.key: unit.frame.index.astype(str), "category": category, "variable": unit.variable,
+                          "count": counts.to_numpy()})
+    return as_spatial(pd.concat([frame, lm.reset_index(drop=True)], axis=1), unit.frame.geometry)
 
 
 def add_hotspots(results: RunResults) -> None:
@@ -71,9 +127,12 @@ def add_hotspots(results: RunResults) -> None:
     g_weights = make_weights(grid, distance=cfg.distance, include_self=True, min_neighbours=cfg.min_neighbours)
     d_source: Any = cfg.district_weights
     d_weights = make_weights(districts, d_source, include_self=True)
-    # Moran / LISA: the same neighbourhoods without self, row-standardised (built once)
-    g_moran = g_weights.without_self().row_standardised()
-    d_moran = d_weights.without_self().row_standardised()
+    population, use_rate = _district_population(districts)
+    units = (  # Moran / LISA: the same neighbourhoods without self, row-standardised (built once)
+        _Unit(schemas.UNIT_GRID, grid, "cell_id", g_weights, g_weights.without_self().row_standardised(), None),
+        _Unit(schemas.UNIT_DISTRICT, districts, "district_id", d_weights,
+              d_weights.without_self().row_standardised(), population if use_rate else None),
+    )
     results.record_parameters(
         "hotspots",
         categories=cats,
@@ -90,69 +149,33 @@ def add_hotspots(results: RunResults) -> None:
         lisa_alpha=cfg.lisa_alpha,
         seed=seed,
     )
-    lisa_perms = cfg.lisa_permutations
-    lisa_rule = "given"
-    if lisa_perms == "auto":
-        lisa_perms = max(cfg.permutations, LISA_FDR_PERMUTATIONS) if cfg.correction == "fdr" else cfg.permutations
-        lisa_rule = "auto: at least 9999 with FDR, else hotspots.permutations"
-    lisa_perms = max(int(lisa_perms), 1)
+    lisa_perms, lisa_rule = _lisa_permutations(cfg)
     results.record_parameters("hotspots", lisa_permutations=lisa_perms, lisa_permutations_rule=lisa_rule)
-    pop = districts["population"] if "population" in districts.columns else pd.Series(np.nan, index=districts.index)
-    use_rate = bool(len(pop) and np.all(np.isfinite(pop.to_numpy(dtype=float)) & (pop.to_numpy(dtype=float) > 0)))
-    if not use_rate:
-        log.info("districts: population missing or 0 for some districts; Moran/LISA on counts, not EB rates")
-
-    gi_grid, gi_dist, moran_rows, lisa_d, lisa_g = [], [], [], [], []
+    gi: dict[str, list[pd.DataFrame]] = {u.name: [] for u in units}
+    lisa: dict[str, list[pd.DataFrame]] = {u.name: [] for u in units}
+    moran_rows: list[dict[str, Any]] = []
     seeds: dict[str, int] = {}
     for cat in cats:
         sub = subset(inc, cat)
-        gc = _counts(sub, "cell_id", grid.index)
-        dc = _counts(sub, "district_id", districts.index)
-        for unit, gdf, counts, weights, key, sink in (
-            (schemas.UNIT_GRID, grid, gc, g_weights, "cell_id", gi_grid),
-            (schemas.UNIT_DISTRICT, districts, dc, d_weights, "district_id", gi_dist),
-        ):
+        for unit in units:
+            counts = _counts(sub, unit.key, unit.frame.index)
             if counts.nunique() < 2:
-                log.info("Gi* %s %s: all counts equal (%g); skipped", unit, cat, counts.iloc[0] if len(counts) else 0)
+                log.info("Gi* %s %s: all counts equal (%g); skipped", unit.name, cat,
+                         counts.iloc[0] if len(counts) else 0)
                 continue
-            s = derived_seed(seed, "gistar", unit, cat)
-            seeds[f"gistar_{unit}:{cat}"] = s
-            res = gistar(gdf, counts.rename("count"), weights=weights, permutations=cfg.permutations, seed=s,
-                         inference=cfg.inference, correction=cfg.correction)
-            frame = pd.DataFrame({key: gdf.index.astype(str), "category": cat, "count": counts.to_numpy()})
-            frame = pd.concat([frame, res.reset_index(drop=True)], axis=1)
-            sink.append(as_spatial(frame, gdf.geometry))
-
-        # Moran's I and LISA: grid counts; district EB rates (or counts)
-        for unit, gdf, counts, key, sink in (
-            (schemas.UNIT_GRID, grid, gc, "cell_id", lisa_g),
-            (schemas.UNIT_DISTRICT, districts, dc, "district_id", lisa_d),
-        ):
-            if counts.nunique() < 2:
-                continue
-            population = pop if (unit == schemas.UNIT_DISTRICT and use_rate) else None
-            weights = g_moran if unit == schemas.UNIT_GRID else d_moran
-            s = derived_seed(seed, "moran", unit, cat)
-            seeds[f"moran_{unit}:{cat}"] = s
-            gm = global_moran(gdf, counts.rename("count"), population=population, weights=weights,
-                              permutations=cfg.permutations, seed=s)
-            variable = "eb_rate" if population is not None else "count"
-            moran_rows.append({"unit": unit, "category": cat, "variable": variable, **gm.to_dict()})
-            s = derived_seed(seed, "lisa", unit, cat)
-            seeds[f"lisa_{unit}:{cat}"] = s
-            lm = local_moran(gdf, counts.rename("count"), population=population, weights=weights,
-                             permutations=lisa_perms, seed=s, correction=cfg.correction,
-                             alpha=cfg.lisa_alpha)
-            frame = pd.DataFrame({key: gdf.index.astype(str), "category": cat, "variable": variable,
-                                  "count": counts.to_numpy()})
-            frame = pd.concat([frame, lm.reset_index(drop=True)], axis=1)
-            sink.append(as_spatial(frame, gdf.geometry))
+            s = seeds[f"gistar_{unit.name}:{cat}"] = derived_seed(seed, "gistar", unit.name, cat)
+            gi[unit.name].append(_gistar_frame(unit, cat, counts, cfg, s))
+            s = seeds[f"moran_{unit.name}:{cat}"] = derived_seed(seed, "moran", unit.name, cat)
+            gm = global_moran(unit.frame, counts.rename("count"), population=unit.population,
+                              weights=unit.moran_weights, permutations=cfg.permutations, seed=s)
+            moran_rows.append({"unit": unit.name, "category": cat, "variable": unit.variable, **gm.to_dict()})
+            s = seeds[f"lisa_{unit.name}:{cat}"] = derived_seed(seed, "lisa", unit.name, cat)
+            lisa[unit.name].append(_lisa_frame(unit, cat, counts, cfg, lisa_perms, s))
     results.record_parameters("hotspots", announce=False, seeds=seeds,
                               district_variable="eb_rate (Assunção-Reis)" if use_rate else "count")
-
-    results.add_table(schemas.GISTAR_GRID.table(stack(gi_grid, schemas.GISTAR_GRID.columns)))
-    results.add_table(schemas.GISTAR_DISTRICT.table(stack(gi_dist, schemas.GISTAR_DISTRICT.columns)))
-    results.add_table(schemas.MORAN_GLOBAL.table(
-        pd.DataFrame(moran_rows, columns=["unit", "category", "variable", *GLOBAL_MORAN_COLUMNS])))
-    results.add_table(schemas.LISA_DISTRICT.table(stack(lisa_d, schemas.LISA_DISTRICT.columns)))
-    results.add_table(schemas.LISA_GRID.table(stack(lisa_g, schemas.LISA_GRID.columns)))
+    grid_name, district_name = schemas.UNIT_GRID, schemas.UNIT_DISTRICT
+    results.add_table(schemas.GISTAR_GRID.table(stack(gi[grid_name], schemas.GISTAR_GRID.columns)))
+    results.add_table(schemas.GISTAR_DISTRICT.table(stack(gi[district_name], schemas.GISTAR_DISTRICT.columns)))
+    results.add_table(schemas.MORAN_GLOBAL.table(pd.DataFrame(moran_rows, columns=list(schemas.MORAN_GLOBAL.columns))))
+    results.add_table(schemas.LISA_DISTRICT.table(stack(lisa[district_name], schemas.LISA_DISTRICT.columns)))
+    results.add_table(schemas.LISA_GRID.table(stack(lisa[grid_name], schemas.LISA_GRID.columns)))

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
+from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
+from ...config import Config
+from ...neighbours import read_weights
 from ...stats.compare import compare_areas, coverage, funnel_table
 from ...stats.concentration import concentration_table, lorenz_table, stability_table
 from ...stats.rates import count_incidents, district_rates
@@ -24,7 +29,143 @@ log = logging.getLogger(__name__)
 TABLE_NAMES = tuple(s.name for s in schemas.TABLES.values() if s.step == "statistics")
 
 
+@dataclass
+class _Span:
+    """The data every part of the step reads: the run's config, districts and the analysed span."""
 
+    config: Config
+    incidents: gpd.GeoDataFrame
+    in_span: pd.Series
+    districts: gpd.GeoDataFrame
+    categories: list[str]
+    population: pd.DataFrame | None
+
+    @property
+    def span_incidents(self) -> gpd.GeoDataFrame:
+        return self.incidents.loc[self.in_span]
+
+    @property
+    def periods(self) -> Any:
+        return self.config.periods
+
+
+def _span(results: RunResults) -> _Span:
+    per = results.config.periods
+    inc = results.incidents
+    districts = results.districts.copy()
+    districts.index = districts.index.astype(str)
+    for col in ("is_focus", "is_reference"):
+        if col not in districts:
+            districts[col] = False
+    t = pd.to_datetime(inc["time"])
+    in_span = (t >= pd.Timestamp(per.start)) & (t < pd.Timestamp(per.end) + pd.Timedelta(days=1))
+    categories = sorted(inc.loc[in_span, "category"].dropna().unique())
+    return _Span(results.config, inc, in_span, districts, categories, results.inputs.population)
+
+
+def _add_rates(results: RunResults, s: _Span) -> tuple[pd.DataFrame, str]:
+    """Counts and rates per district (``rates_district``, ``counts_source``); the EB neighbourhood used."""
+    st, per = s.config.statistics, s.periods
+    weights, eb_weights = None, "Queen contiguity"
+    if s.config.hotspots.district_weights is not None:  # the user's district neighbours (GAL/GWT), as for hotspots
+        weights = read_weights(s.config.hotspots.district_weights, ids=s.districts.index)
+        eb_weights = f"file {s.config.hotspots.district_weights.name}"
+    rd = district_rates(s.incidents, s.districts, unit=per.unit, start=per.start, end=per.end,
+                        categories=s.categories, population_table=s.population, weights=weights,
+                        rate_per=st.rate_per, confidence=st.confidence)
+    rate_per = {"sv": f"{st.rate_per:,}".replace(",", " "), "en": f"{st.rate_per:,}"}
+    results.add_table(schemas.RATES_DISTRICT.table(rd, description=T.RATES_DISTRICT_DESCRIPTION.format(
+        rate_per=rate_per)))
+    cs = count_incidents(s.incidents, by="district_id", keys=list(s.districts.index), unit=per.unit,
+                         start=per.start, end=per.end, categories=s.categories, by_source=True)
+    cs.insert(1, "district_name", cs["district_id"].map(s.districts["district_name"]))
+    results.add_table(schemas.COUNTS_SOURCE.table(cs))
+    return pd.DataFrame(rd.drop(columns="geometry")), eb_weights
+
+
+def _add_comparisons(results: RunResults, s: _Span, rates: pd.DataFrame) -> dict[str, Any]:
+    """Focus areas against the reference (``comparison``) and the funnel plot (``funnel``)."""
+    st, d = s.config.statistics, s.districts
+    focus = list(d.index[d["is_focus"].fillna(False).astype(bool)])
+    ref_cfg = s.config.areas.reference
+    if isinstance(ref_cfg, str) and ref_cfg in ("rest", "all"):
+        reference: str | list[str] = ref_cfg
+    else:
+        reference = list(d.index[d["is_reference"].fillna(False).astype(bool)])
+    ref_rates = results.inputs.reference_rates
+    names = dict(zip(d.index, d["district_name"].astype(str), strict=True))
+    comp = compare_areas(rates, focus=focus, reference=reference, reference_rates=ref_rates, names=names,
+                         rate_per=st.rate_per, confidence=st.confidence)
+    results.add_table(schemas.COMPARISON.table(comp))
+    results.add_table(schemas.FUNNEL.table(funnel_table(rates, rate_per=st.rate_per)))
+    return {
+        "reference": reference if isinstance(reference, str) else f"{len(reference)} reference districts",
+        "reference_rates": str(s.config.areas.reference_rates) if ref_rates is not None else None,
+        "focus_areas": len(focus),
+    }
+
+
+def _add_coverage(results: RunResults, s: _Span) -> list[int]:
+    """The data's coverage of Brå's reported offences per full year (``coverage``); the years covered."""
+    bra = results.inputs.bra_totals
+    if bra is None:
+        log.info("statistics: no Brå totals configured (project.bra_totals); the coverage table is left out")
+        return []
+    start, end = pd.Timestamp(s.periods.start), pd.Timestamp(s.periods.end)
+    full_years = [y for y in range(start.year, end.year + 1)
+                  if pd.Timestamp(year=y, month=1, day=1) >= start and pd.Timestamp(year=y, month=12, day=31) <= end]
+    inc = s.span_incidents
+    dc = pd.DataFrame({"year": pd.to_datetime(inc["time"]).dt.year.to_numpy(), "category": inc["category"].to_numpy()})
+    dc = dc.groupby(["year", "category"]).size().rename("count").reset_index()
+    cov = coverage(dc, bra, years=full_years)
+    results.add_table(schemas.COVERAGE.table(cov))
+    return sorted(cov["year"].unique().tolist())
+
+
+def _add_development(results: RunResults, s: _Span) -> None:
+    """Time series, trends and the year to date per area (``series``, ``trend``, ``year_to_date``)."""
+    per, st = s.periods, s.config.statistics
+    areas = analysis_areas(s.districts)
+    units = ["year"] + [u for u in ("quarter", "month") if u != "year"]
+    series = make_series(s.incidents, s.districts, units=units, start=per.start, end=per.end,
+                         categories=s.categories, population_table=s.population, areas=areas)
+    results.add_table(schemas.SERIES.table(series))
+    tr = trend_table(series, s.incidents, s.districts, start=per.start, end=per.end, baseline=per.baseline,
+                     current=per.current, areas=areas, confidence=st.confidence,
+                     language=s.config.project.language)
+    results.add_table(schemas.TREND.table(tr))
+    ytd = year_to_date(s.span_incidents, s.districts, as_of=per.end, start=per.start, categories=s.categories,
+                       areas=areas)
+    results.add_table(schemas.YEAR_TO_DATE.table(ytd, description=T.YEAR_TO_DATE_DESCRIPTION.format(
+        end_sv=f"{per.end:%d/%m}", end_en=f"{per.end:%d %b}")))
+
+
+def _add_time_patterns(results: RunResults, s: _Span) -> None:
+    """Aoristic weekday × hour and month-of-year patterns (``time_weekday_hour``, ``time_month``)."""
+    inc = s.span_incidents
+    results.add_table(schemas.TIME_WEEKDAY_HOUR.table(weekday_hour(inc, categories=s.categories)))
+    results.add_table(schemas.TIME_MONTH.table(
+        month_of_year(inc, categories=s.categories, start=s.periods.start, end=s.periods.end)))
+
+
+def _add_concentration(results: RunResults, s: _Span) -> list[str]:
+    """Concentration over grid cells and districts (``concentration``, ``lorenz``, ``concentration_stability``)."""
+    conc, lor, stab = [], [], []
+    grid, inc = results.grid, s.incidents
+    unit_counts = []
+    if grid is not None and len(grid) and "cell_id" in inc:
+        unit_counts.append((schemas.UNIT_GRID, "cell_id", list(grid.index.astype(str))))
+    unit_counts.append((schemas.UNIT_DISTRICT, "district_id", list(s.districts.index)))
+    for uname, by, keys in unit_counts:
+        c = count_incidents(inc, by=by, keys=keys, unit="year", start=s.periods.start, end=s.periods.end,
+                            categories=s.categories)
+        conc.append(concentration_table(c, by=by, unit=uname))
+        lor.append(lorenz_table(c, unit=uname))
+        stab.append(stability_table(c, by=by, unit=uname))
+    results.add_table(schemas.CONCENTRATION.table(pd.concat(conc, ignore_index=True)))
+    results.add_table(schemas.LORENZ.table(pd.concat(lor, ignore_index=True)))
+    results.add_table(schemas.CONCENTRATION_STABILITY.table(pd.concat(stab, ignore_index=True)))
+    return [u for u, _, _ in unit_counts]
 
 
 def add_statistics(results: RunResults) -> None:
@@ -38,7 +179,7 @@ def add_statistics(results: RunResults) -> None:
     Parameters
     ----------
     results : RunResults
-        A run with ``config``, ``incidents``, ``districts`` and ``grid``.
+        A run with ``config``, ``incidents``, ``districts``, ``grid`` and ``inputs``.
 
     Notes
     -----
@@ -48,129 +189,34 @@ def add_statistics(results: RunResults) -> None:
     (aoristic weights), :mod:`geolage.stats.concentration` (Bernasco & Steenbeek generalised Gini).
     """
     t_start = time.perf_counter()
-    cfg = results.config
-    st = cfg.statistics
-    lang = cfg.project.language
-    start, end, unit = cfg.periods.start, cfg.periods.end, cfg.periods.unit
-    inc = results.incidents
-    districts = results.districts.copy()
-    districts.index = districts.index.astype(str)
-    for col in ("is_focus", "is_reference"):
-        if col not in districts:
-            districts[col] = False
-    t = pd.to_datetime(inc["time"])
-    in_span = (t >= pd.Timestamp(start)) & (t < pd.Timestamp(end) + pd.Timedelta(days=1))
-    inc_span = inc.loc[in_span]
-    categories = sorted(inc_span["category"].dropna().unique())
-    pop_table = results.inputs.population
-    pop_known = int(districts["population"].notna().sum())
-
-    # 1. counts and rates per district
-    weights, eb_weights = None, "Queen contiguity"
-    if cfg.hotspots.district_weights is not None:  # the user's district neighbours (GAL/GWT), as for hotspots
-        from ...neighbours import read_weights
-
-        weights = read_weights(cfg.hotspots.district_weights, ids=districts.index)
-        eb_weights = f"file {cfg.hotspots.district_weights.name}"
-    rd = district_rates(inc, districts, unit=unit, start=start, end=end, categories=categories,
-                        population_table=pop_table, weights=weights, rate_per=st.rate_per,
-                        confidence=st.confidence)
-    rate_per = {"sv": f"{st.rate_per:,}".replace(",", " "), "en": f"{st.rate_per:,}"}
-    results.add_table(schemas.RATES_DISTRICT.table(rd, description=T.RATES_DISTRICT_DESCRIPTION.format(
-        rate_per=rate_per)))
-
-    cs = count_incidents(inc, by="district_id", keys=list(districts.index), unit=unit, start=start, end=end,
-                         categories=categories, by_source=True)
-    cs.insert(1, "district_name", cs["district_id"].map(districts["district_name"]))
-    results.add_table(schemas.COUNTS_SOURCE.table(cs))
-
-    # 2. comparison with the reference
-    focus = list(districts.index[districts["is_focus"].fillna(False).astype(bool)])
-    ref_cfg = cfg.areas.reference
-    if isinstance(ref_cfg, str) and ref_cfg in ("rest", "all"):
-        reference: str | list[str] = ref_cfg
-    else:
-        reference = list(districts.index[districts["is_reference"].fillna(False).astype(bool)])
-    ref_rates = results.inputs.reference_rates
-    rd_plain = pd.DataFrame(rd.drop(columns="geometry"))
-    names = dict(zip(districts.index, districts["district_name"].astype(str), strict=True))
-    comp = compare_areas(rd_plain, focus=focus, reference=reference, reference_rates=ref_rates, names=names,
-                         rate_per=st.rate_per, confidence=st.confidence)
-    results.add_table(schemas.COMPARISON.table(comp))
-    fun = funnel_table(rd_plain, rate_per=st.rate_per)
-    results.add_table(schemas.FUNNEL.table(fun))
-    bra = results.inputs.bra_totals
-    cov_years: list[int] = []
-    if bra is not None:
-        full_years = [y for y in range(start.year, end.year + 1)
-                      if pd.Timestamp(year=y, month=1, day=1) >= pd.Timestamp(start)
-                      and pd.Timestamp(year=y, month=12, day=31) <= pd.Timestamp(end)]
-        dc = pd.DataFrame({"year": t[in_span].dt.year.to_numpy(), "category": inc_span["category"].to_numpy()})
-        dc = dc.groupby(["year", "category"]).size().rename("count").reset_index()
-        cov = coverage(dc, bra, years=full_years)
-        cov_years = sorted(cov["year"].unique().tolist())
-        results.add_table(schemas.COVERAGE.table(cov))
-    else:
-        log.info("statistics: no Brå totals configured (project.bra_totals); the coverage table is left out")
-
-    # 3. development over time
-    areas = analysis_areas(districts)
-    units = ["year"] + [u for u in ("quarter", "month") if u != "year"]
-    series = make_series(inc, districts, units=units, start=start, end=end, categories=categories,
-                         population_table=pop_table, areas=areas)
-    results.add_table(schemas.SERIES.table(series))
-    tr = trend_table(series, inc, districts, start=start, end=end, baseline=cfg.periods.baseline,
-                     current=cfg.periods.current, areas=areas, confidence=st.confidence, language=lang)
-    results.add_table(schemas.TREND.table(tr))
-    ytd = year_to_date(inc_span, districts, as_of=end, start=start, categories=categories, areas=areas)
-    results.add_table(schemas.YEAR_TO_DATE.table(ytd, description=T.YEAR_TO_DATE_DESCRIPTION.format(
-        end_sv=f"{end:%d/%m}", end_en=f"{end:%d %b}")))
-
-    # 4. time patterns
-    wh = weekday_hour(inc_span, categories=categories)
-    results.add_table(schemas.TIME_WEEKDAY_HOUR.table(wh))
-    mo = month_of_year(inc_span, categories=categories, start=start, end=end)
-    results.add_table(schemas.TIME_MONTH.table(mo))
-
-    # 5. concentration
-    conc, lor, stab = [], [], []
-    grid = results.grid
-    unit_counts = []
-    if grid is not None and len(grid) and "cell_id" in inc:
-        unit_counts.append((schemas.UNIT_GRID, "cell_id", list(grid.index.astype(str))))
-    unit_counts.append((schemas.UNIT_DISTRICT, "district_id", list(districts.index)))
-    for uname, by, keys in unit_counts:
-        c = count_incidents(inc, by=by, keys=keys, unit="year", start=start, end=end, categories=categories)
-        conc.append(concentration_table(c, by=by, unit=uname))
-        lor.append(lorenz_table(c, unit=uname))
-        stab.append(stability_table(c, by=by, unit=uname))
-    results.add_table(schemas.CONCENTRATION.table(pd.concat(conc, ignore_index=True)))
-    results.add_table(schemas.LORENZ.table(pd.concat(lor, ignore_index=True)))
-    results.add_table(schemas.CONCENTRATION_STABILITY.table(pd.concat(stab, ignore_index=True)))
-
+    s = _span(results)
+    st, per = s.config.statistics, s.periods
+    rates, eb_weights = _add_rates(results, s)
+    compared = _add_comparisons(results, s, rates)
+    cov_years = _add_coverage(results, s)
+    _add_development(results, s)
+    _add_time_patterns(results, s)
+    units = _add_concentration(results, s)
     results.record_parameters(
         "statistics",
         rate_per=st.rate_per,
         confidence=st.confidence,
-        period_unit=unit,
-        span=f"{start} – {end}",
-        population="per year from population_table" if pop_table is not None else "districts.population",
-        districts_with_population=f"{pop_known} of {len(districts)}",
+        period_unit=per.unit,
+        span=f"{per.start} – {per.end}",
+        population="per year from population_table" if s.population is not None else "districts.population",
+        districts_with_population=f"{int(s.districts['population'].notna().sum())} of {len(s.districts)}",
         rate_ci="exact Poisson (Garwood)",
         eb=f"Marshall global EB; spatial EB with {eb_weights}",
-        reference=reference if isinstance(reference, str) else f"{len(reference)} reference districts",
-        reference_rates=str(cfg.areas.reference_rates) if ref_rates is not None else None,
-        focus_areas=len(focus),
+        **compared,
         rate_ratio_test="exact conditional (binomial)",
         funnel_limits="exact Poisson, 95% and 99.8% (Spiegelhalter 2005)",
         coverage_years=cov_years,
         trend_test="Poisson GLM (NB2 if Pearson chi2 overdispersion p < 0.05) on yearly counts, offset "
                    "person-years; direction from the CI of the yearly change; Mann-Kendall beside it",
-        trend_baseline=[str(d) for d in cfg.periods.baseline] if cfg.periods.baseline else "12 months before current",
-        trend_current=[str(d) for d in cfg.periods.current] if cfg.periods.current else "last 12 months of the span",
+        trend_baseline=[str(d) for d in per.baseline] if per.baseline else "12 months before current",
+        trend_current=[str(d) for d in per.current] if per.current else "last 12 months of the span",
         aoristic="window spread over hours by overlap (minutes); date-only over the whole day",
-        concentration_units=[u for u, _, _ in unit_counts],
+        concentration_units=units,
     )
     log.info("statistics: %d tables in %.1f s", sum(n in results.tables for n in TABLE_NAMES),
              time.perf_counter() - t_start)
-
