@@ -135,3 +135,8 @@ def test_analyses_take_no_language():
                 if "language" in args:
                     offenders.append(f"{_rel(path)}:{node.lineno} {node.name}")
     assert offenders == []
+
+
+def test_developing_md_lists_the_schemas():
+    doc = (PACKAGE.parent / "docs" / "DEVELOPING.md").read_text(encoding="utf-8")
+    assert schemas.registry_markdown() in doc

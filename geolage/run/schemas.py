@@ -268,3 +268,16 @@ KDE_PREFIX = "kde_"
 def kde_raster_name(category: str) -> str:
     """Name of the kernel density raster of ``category`` (also the GeoTIFF file stem)."""
     return f"{KDE_PREFIX}{category}"
+
+
+def registry_markdown(tables: Mapping[str, TableSchema] | None = None) -> str:
+    """The table registry as a Markdown table (``docs/DEVELOPING.md`` holds this text; a test compares)."""
+    rows = ["| table | step | spatial | columns | counts | style |", "|---|---|---|---|---|---|"]
+    for s in (tables or TABLES).values():
+        style = f"{s.style} / `{s.style_column}`" if s.style_column else (s.style or "")
+        internal = " (internal only)" if s.internal_only else ""
+        rows.append(
+            f"| `{s.name}`{internal} | {s.step} | {'yes' if s.spatial else 'no'} | {', '.join(s.columns)} | "
+            f"{', '.join(s.count_columns)} | {style} |"
+        )
+    return "\n".join(rows)
