@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..categories import BRA_GROUPS
-from .rates import ALL_CATEGORIES, WHOLE_PERIOD, poisson_ci
+from ..categories import ALL_CATEGORIES, BRA_GROUPS
+from .rates import WHOLE_PERIOD, poisson_ci
 
 __all__ = [
     "ALL_FOCUS_AREAS",

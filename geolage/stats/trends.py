@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..categories import ALL_CATEGORIES
 from .compare import ALL_FOCUS_AREAS, rate_ratio
-from .rates import ALL_CATEGORIES, WHOLE_PERIOD, _span, count_incidents, exposure_table
+from .rates import WHOLE_PERIOD, _span, count_incidents, exposure_table
 
 __all__ = [
     "WHOLE_AREA",
