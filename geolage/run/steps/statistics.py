@@ -13,6 +13,7 @@ from ...stats.rates import count_incidents, district_rates
 from ...stats.timepatterns import month_of_year, weekday_hour
 from ...stats.trends import analysis_areas, make_series, trend_table, year_to_date
 from ...text import tables as T
+from ...text.trends import direction_words
 from .. import schemas
 from ..results import RunResults
 
@@ -119,8 +120,8 @@ def add_statistics(results: RunResults) -> None:
     series = make_series(inc, districts, units=units, start=start, end=end, categories=categories,
                          population_table=pop_table, areas=areas)
     results.add_table(schemas.SERIES.table(series))
-    tr = trend_table(series, inc, districts, start=start, end=end, baseline=cfg.periods.baseline,
-                     current=cfg.periods.current, areas=areas, confidence=st.confidence, language=lang)
+    tr = direction_words(trend_table(series, inc, districts, start=start, end=end, baseline=cfg.periods.baseline,
+                                     current=cfg.periods.current, areas=areas, confidence=st.confidence), lang)
     results.add_table(schemas.TREND.table(tr))
     ytd = year_to_date(inc_span, districts, as_of=end, start=start, categories=categories, areas=areas)
     results.add_table(schemas.YEAR_TO_DATE.table(ytd, description=T.YEAR_TO_DATE_DESCRIPTION.format(
