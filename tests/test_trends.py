@@ -1,4 +1,5 @@
-"""Tests of geolage.stats.trends: Mann–Kendall, Poisson/NB trends, period change, series and planted trends."""
+"""Tests of geolage.stats.trends (Mann–Kendall, Poisson/NB trends, period change, series, planted trends)
+and geolage.text.trends (directions in words)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from scipy import stats
 
 from geolage.stats.trends import (
+    DIRECTIONS,
     SERIES_COLUMNS,
     TREND_COLUMNS,
     WHOLE_AREA,
@@ -24,6 +26,7 @@ from geolage.stats.trends import (
     trend_table,
     year_to_date,
 )
+from geolage.text.trends import DIRECTION_LABELS, direction_label, direction_words
 
 
 def districts(n=3, pop=10000.0, focus=("d0", "d1")):
@@ -47,9 +50,11 @@ def planted_incidents(means_by_district: dict[str, list[float]], *, seed=1, cate
 
 
 # --------------------------------------------------------------------------- inputs
-def test_direction_rejects_unknown_language():
+def test_direction_label_rejects_unknown_language_and_code():
     with pytest.raises(ValueError, match="language needs to be 'sv' or 'en'"):
-        direction(1.0, 2.0, language="de")
+        direction_label("up", language="de")
+    with pytest.raises(ValueError, match="code needs to be one of up, down, none; got 'ökar'"):
+        direction_label("ökar")
 
 
 # --------------------------------------------------------------------------- Mann-Kendall
@@ -120,17 +125,25 @@ def test_poisson_trend_degenerate_series():
     assert np.isnan(sep["trend_pct_per_year"])
 
 
+def test_direction_codes():
+    assert direction(1.0, 5.0) == "up"
+    assert direction(-5.0, -1.0) == "down"
+    assert direction(-5.0, 1.0) == "none"
+    assert direction(float("nan"), float("nan")) == "none"
+
+
 def test_direction_words():
-    assert direction(1.0, 5.0) == "ökar"
-    assert direction(-5.0, -1.0) == "minskar"
-    assert direction(-5.0, 1.0) == "ingen säker förändring"
-    assert direction(float("nan"), float("nan"), language="en") == "no certain change"
-    assert direction(-5.0, -1.0, language="en") == "decreasing"
+    assert set(DIRECTION_LABELS) == set(DIRECTIONS)  # every code has words
+    assert direction_label(direction(1.0, 5.0)) == "ökar"
+    assert direction_label(direction(-5.0, -1.0)) == "minskar"
+    assert direction_label(direction(-5.0, 1.0)) == "ingen säker förändring"
+    assert direction_label(direction(float("nan"), float("nan")), "en") == "no certain change"
+    assert direction_label(direction(-5.0, -1.0), "en") == "decreasing"
 
 
 def test_trend_planted_increase_and_english():
-    r = trend([20, 26, 33, 43, 56, 72, 94], time=range(2018, 2025), language="en")
-    assert r["direction"] == "increasing"
+    r = trend([20, 26, 33, 43, 56, 72, 94], time=range(2018, 2025))
+    assert r["direction"] == "up" and direction_label(r["direction"], "en") == "increasing"
     assert r["trend_pct_per_year"] == pytest.approx(30, abs=5)
     assert r["mk_p"] < 0.01
 
@@ -150,7 +163,7 @@ def test_flat_poisson_series_flagged_at_about_alpha():
     flagged = 0
     for _ in range(n_series):
         y = rng.poisson(25, 7)
-        flagged += trend(y, time=range(2018, 2025))["direction"] != "ingen säker förändring"
+        flagged += trend(y, time=range(2018, 2025))["direction"] != "none"
     share = flagged / n_series
     # expected about 0.05 (binomial sd ~0.011); NB switching only makes it more conservative
     assert 0.015 <= share <= 0.09
@@ -188,9 +201,12 @@ def test_trend_table_planted_trend_difference_between_areas():
     tt = trend_table(s, inc, d, start=dt.date(2018, 1, 1), end=dt.date(2024, 12, 31))
     assert list(tt.columns) == list(TREND_COLUMNS)
     got = tt[tt["category"] == "hot"].set_index("area")
-    assert got.loc["d0", "direction"] == "ökar" and got.loc["d0", "trend_ci_low"] > 0
-    assert got.loc["d1", "direction"] == "minskar" and got.loc["d1", "trend_ci_high"] < 0
-    assert got.loc["d2", "direction"] == "ingen säker förändring"
+    assert got.loc["d0", "direction"] == "up" and got.loc["d0", "trend_ci_low"] > 0
+    assert got.loc["d1", "direction"] == "down" and got.loc["d1", "trend_ci_high"] < 0
+    assert got.loc["d2", "direction"] == "none"
+    words = direction_words(tt).loc[tt["category"] == "hot"].set_index("area")["direction"]
+    assert list(words[["d0", "d1", "d2"]]) == ["ökar", "minskar", "ingen säker förändring"]
+    assert set(tt["direction"]) <= set(DIRECTIONS)  # the input is not changed
     assert got.loc["d0", "trend_pct_per_year"] == pytest.approx(25, abs=8)
     assert got.loc["d0", "mk_s"] > 0 and got.loc["d1", "mk_s"] < 0
     # default change: the last 12 months (2024) against 2023
@@ -204,11 +220,14 @@ def test_trend_table_explicit_periods():
     d = districts()
     s = make_series(inc, d, units=("year",), start=dt.date(2018, 1, 1), end=dt.date(2020, 12, 31))
     tt = trend_table(s, inc, d, baseline=(dt.date(2018, 1, 1), dt.date(2018, 12, 31)),
-                     current=(dt.date(2020, 1, 1), dt.date(2020, 12, 31)), language="en")
+                     current=(dt.date(2020, 1, 1), dt.date(2020, 12, 31)))
     row = tt[(tt["area"] == "d0") & (tt["category"] == "alla")].iloc[0]
     n18 = ((inc["district_id"] == "d0") & (inc["time"].dt.year == 2018)).sum()
     assert row["change_baseline"] == n18
-    assert row["direction"] in ("increasing", "decreasing", "no certain change")
+    assert row["direction"] in DIRECTIONS
+    english = direction_words(tt, "en")
+    assert set(english["direction"]) <= {"increasing", "decreasing", "no certain change"}
+    assert english.drop(columns="direction").equals(tt.drop(columns="direction"))
 
 
 def test_year_to_date_hand_worked():

@@ -101,13 +101,9 @@ def global_moran(
     gdf: gpd.GeoDataFrame,
     column: str | pd.Series | np.ndarray | None = None,
     *,
-    population: str | pd.Series | np.ndarray | None = None,
-    incidents: gpd.GeoDataFrame | None = None,
-    weights: Any = None,
-    distance: float | Literal["auto"] = "auto",
-    min_neighbours: int = MIN_NEIGHBOURS,
-    permutations: int = 999,
-    seed: int | None = None,
+    population: str | pd.Series | np.ndarray | None = None, incidents: gpd.GeoDataFrame | None = None,
+    weights: Any = None, distance: float | Literal["auto"] = "auto", min_neighbours: int = MIN_NEIGHBOURS,
+    permutations: int = 999, seed: int | None = None,
 ) -> pd.Series:
     """Global Moran's I with analytical and permutation inference.
 
@@ -161,33 +157,8 @@ def global_moran(
         raise ValueError(f"Moran's I needs values that vary; all {n} values are equal")
     s0 = float(W.sum())
     I_obs = n / s0 * float(z @ (W @ z)) / z2
-    ei = -1.0 / (n - 1)
-    wt = W + W.T
-    s1 = 0.5 * float(wt.multiply(wt).sum())
-    rs = np.asarray(W.sum(axis=1)).ravel() + np.asarray(W.sum(axis=0)).ravel()
-    s2 = float((rs**2).sum())
-    vi = (n * n * s1 - n * s2 + 3 * s0**2) / ((n - 1) * (n + 1) * s0**2) - ei**2
-    z_norm = (I_obs - ei) / np.sqrt(vi)
-    k = ((z**4).sum() / n) / ((z**2).sum() / n) ** 2
-    A = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0**2)
-    B = k * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0**2)
-    vr = (A - B) / ((n - 1) * (n - 2) * (n - 3) * s0**2) - ei**2
-    z_rand = (I_obs - ei) / np.sqrt(vr) if vr > 0 else np.nan
-    p_sim = np.nan
-    if permutations > 0:
-        rng = np.random.default_rng(seed)
-        batch = max(1, min(permutations, 20_000_000 // max(n, 1)))
-        sims = np.empty(permutations)
-        done = 0
-        while done < permutations:
-            b = min(batch, permutations - done)
-            Zp = rng.permuted(np.repeat(z[:, None], b, axis=1), axis=0)
-            sims[done : done + b] = n / s0 * (Zp * (W @ Zp)).sum(axis=0) / z2
-            done += b
-        tol = 1e-12 * max(1.0, abs(I_obs))
-        upper = int((sims >= I_obs - tol).sum())
-        lower = int((sims <= I_obs + tol).sum())
-        p_sim = (min(upper, lower) + 1.0) / (permutations + 1.0)
+    ei, z_norm, z_rand = _moran_moments(W, z, I_obs, s0)
+    p_sim = _moran_p_sim(W, z, I_obs, s0, permutations, seed) if permutations > 0 else np.nan
     res = pd.Series(
         {
             "moran_i": I_obs,
@@ -212,30 +183,55 @@ def global_moran(
     }
     log.info(
         "Moran's I of %s: I = %.4f, z = %.2f (n = %d, %s, %d permutations, seed %s)",
-        name,
-        I_obs,
-        z_norm,
-        n,
-        sw.description.get("kind"),
-        permutations,
-        seed,
+        name, I_obs, z_norm, n, sw.description.get("kind"), permutations, seed,
     )
     return res
+
+
+def _moran_moments(W: Any, z: np.ndarray, I_obs: float, s0: float) -> tuple[float, float, float]:
+    """E[I] and the z-scores of I under normality and under randomisation (Cliff & Ord 1981)."""
+    n = len(z)
+    ei = -1.0 / (n - 1)
+    wt = W + W.T
+    s1 = 0.5 * float(wt.multiply(wt).sum())
+    rs = np.asarray(W.sum(axis=1)).ravel() + np.asarray(W.sum(axis=0)).ravel()
+    s2 = float((rs**2).sum())
+    vi = (n * n * s1 - n * s2 + 3 * s0**2) / ((n - 1) * (n + 1) * s0**2) - ei**2
+    z_norm = (I_obs - ei) / np.sqrt(vi)
+    k = ((z**4).sum() / n) / ((z**2).sum() / n) ** 2
+    A = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0**2)
+    B = k * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0**2)
+    vr = (A - B) / ((n - 1) * (n - 2) * (n - 3) * s0**2) - ei**2
+    z_rand = (I_obs - ei) / np.sqrt(vr) if vr > 0 else np.nan
+    return ei, z_norm, z_rand
+
+
+def _moran_p_sim(W: Any, z: np.ndarray, I_obs: float, s0: float, permutations: int, seed: int | None) -> float:
+    """Folded pseudo p-value of I over random permutations of the whole variable (as esda), in batches."""
+    n = len(z)
+    z2 = float((z * z).sum())
+    rng = np.random.default_rng(seed)
+    batch = max(1, min(permutations, 20_000_000 // max(n, 1)))
+    sims = np.empty(permutations)
+    done = 0
+    while done < permutations:
+        b = min(batch, permutations - done)
+        Zp = rng.permuted(np.repeat(z[:, None], b, axis=1), axis=0)
+        sims[done : done + b] = n / s0 * (Zp * (W @ Zp)).sum(axis=0) / z2
+        done += b
+    tol = 1e-12 * max(1.0, abs(I_obs))
+    upper = int((sims >= I_obs - tol).sum())
+    lower = int((sims <= I_obs + tol).sum())
+    return (min(upper, lower) + 1.0) / (permutations + 1.0)
 
 
 def local_moran(
     gdf: gpd.GeoDataFrame,
     column: str | pd.Series | np.ndarray | None = None,
     *,
-    population: str | pd.Series | np.ndarray | None = None,
-    incidents: gpd.GeoDataFrame | None = None,
-    weights: Any = None,
-    distance: float | Literal["auto"] = "auto",
-    min_neighbours: int = MIN_NEIGHBOURS,
-    permutations: int = 999,
-    seed: int | None = None,
-    correction: Literal["fdr", "none"] = "fdr",
-    alpha: float = 0.05,
+    population: str | pd.Series | np.ndarray | None = None, incidents: gpd.GeoDataFrame | None = None,
+    weights: Any = None, distance: float | Literal["auto"] = "auto", min_neighbours: int = MIN_NEIGHBOURS,
+    permutations: int = 999, seed: int | None = None, correction: Literal["fdr", "none"] = "fdr", alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Local Moran's I (LISA) with conditional permutation inference and HH/LL/HL/LH labels.
 
@@ -280,12 +276,7 @@ def local_moran(
     Local indicators of spatial association — LISA. Geographical Analysis 27(2), 93–115;
     Benjamini & Hochberg (1995); Assunção & Reis (1999) for rates.
     """
-    if permutations < 1:
-        raise ValueError(f"local_moran needs permutations >= 1 (inference is by permutation); got {permutations}")
-    if correction not in ("fdr", "none"):
-        raise ValueError(f"correction needs to be 'fdr' or 'none'; got {correction!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha needs to be between 0 and 1; got {alpha}")
+    _check_local_options(permutations, correction, alpha)
     y, name = _variable(gdf, column, population, incidents)
     n = len(y)
     if n < 4:
@@ -302,13 +293,7 @@ def local_moran(
     p = permutation_pvalues(z, W, lag, permutations, rng)
     p[z == 0] = 1.0
     q = fdr_bh(p) if correction == "fdr" else np.full(n, np.nan)
-    sig = (q if correction == "fdr" else p) < alpha
-    cluster = np.full(n, "not_significant", dtype=object)
-    hi, lhi = z > 0, lag > 0
-    cluster[sig & hi & lhi] = "HH"
-    cluster[sig & ~hi & lhi] = "LH"
-    cluster[sig & ~hi & ~lhi] = "LL"
-    cluster[sig & hi & ~lhi] = "HL"
+    cluster = _lisa_clusters(z, lag, (q if correction == "fdr" else p) < alpha)
     out = pd.DataFrame(
         {
             "lisa_i": li,
@@ -335,13 +320,31 @@ def local_moran(
     }
     log.info(
         "LISA of %s: n = %d, %s, %d permutations (seed %s), correction %s at %.2f: %s",
-        name,
-        n,
-        sw.description.get("kind"),
-        permutations,
-        seed,
-        correction,
-        alpha,
-        counts,
+        name, n, sw.description.get("kind"), permutations, seed, correction, alpha, counts,
     )
     return out
+
+
+def _check_local_options(permutations: int, correction: str, alpha: float) -> None:
+    """Raise on options :func:`local_moran` cannot use."""
+    if permutations < 1:
+        raise ValueError(f"local_moran needs permutations >= 1 (inference is by permutation); got {permutations}")
+    if correction not in ("fdr", "none"):
+        raise ValueError(f"correction needs to be 'fdr' or 'none'; got {correction!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha needs to be between 0 and 1; got {alpha}")
+
+
+def _lisa_clusters(z: np.ndarray, lag: np.ndarray, significant: np.ndarray) -> np.ndarray:
+    """Moran scatter-plot quadrant of the significant rows: ``HH``, ``LH``, ``LL``, ``HL``, else ``not_significant``.
+
+    HH ``z > 0`` and lag ``> 0``; LH ``z <= 0``, lag ``> 0``; LL both ``<= 0``; HL ``z > 0``,
+    lag ``<= 0`` (esda's ``q`` 1/2/3/4).
+    """
+    cluster = np.full(len(z), "not_significant", dtype=object)
+    hi, lhi = z > 0, lag > 0
+    cluster[significant & hi & lhi] = "HH"
+    cluster[significant & ~hi & lhi] = "LH"
+    cluster[significant & ~hi & ~lhi] = "LL"
+    cluster[significant & hi & ~lhi] = "HL"
+    return cluster

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..categories import BRA_GROUPS
-from .rates import ALL_CATEGORIES, WHOLE_PERIOD, poisson_ci
+from ..categories import ALL_CATEGORIES, BRA_GROUPS
+from .rates import WHOLE_PERIOD, poisson_ci
 
 __all__ = [
     "ALL_FOCUS_AREAS",
@@ -343,9 +343,7 @@ def compare_areas(
     -----
     Rate ratio and test: :func:`rate_ratio`; LQC: :func:`location_quotients`.
     """
-    t = rates_table[["district_id", "category", "period", "count", "exposure"]].copy()
-    t["district_id"] = t["district_id"].astype(str)
-    all_ids = list(dict.fromkeys(t["district_id"]))
+    all_ids = list(dict.fromkeys(rates_table["district_id"].astype(str)))
     focus = [str(f) for f in focus]
     if not focus:
         return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
@@ -362,15 +360,7 @@ def compare_areas(
     if reference_rates is not None and len(reference_rates):
         ext = reference_rates.copy()
         ext["rate"] = ext["rate_per_100k"].astype(float) / 100_000
-    # sum of counts / exposures per district set, per category x period
-    t["exposure"] = t["exposure"].where(np.isfinite(t["exposure"]), np.nan)
-    dup = t.duplicated(["category", "period", "district_id"])
-    if dup.any():
-        raise ValueError(f"rates_table needs one row per district, category and period; {int(dup.sum())} "
-                         f"duplicates, first {t.loc[dup].iloc[0][['district_id', 'category', 'period']].tolist()}")
-    keyed = t.set_index(["category", "period", "district_id"])
-    piv_c = keyed["count"].unstack("district_id").fillna(0)
-    piv_e = keyed["exposure"].unstack("district_id")  # NaN stays NaN (unknown population)
+    piv_c, piv_e = _district_pivots(rates_table)
     frames = []
     for area, area_name, members in areas:
         if ref_list is not None:
@@ -392,25 +382,8 @@ def compare_areas(
         with np.errstate(divide="ignore", invalid="ignore"):
             df["ref_rate"] = df["ref_count"] / df["ref_exposure"] * rate_per
         if ext is not None:
-            ext_rate = _external_rate(ext, df["category"], df["period"])
-            use = ext_rate.notna().to_numpy()
-            if use.any():
-                rx = rate_ratio(
-                    df.loc[use, "count"], df.loc[use, "exposure"], ref_rate=ext_rate[use], confidence=confidence
-                )
-                df.loc[use, rx.columns] = rx.to_numpy()
-                df.loc[use, "ref_rate"] = ext_rate[use].to_numpy() * rate_per
-                df.loc[use, ["ref_count", "ref_exposure"]] = np.nan
-                df.loc[use, "reference"] = "external rate"
-        # LQC per period against the district reference
-        cats = [k for k in df["category"].unique() if k != ALL_CATEGORIES]
-        area_wide = c.unstack("category").reindex(columns=cats)
-        ref_wide = piv_c[ref_ids].sum(axis=1).unstack("category").reindex(columns=cats)
-        with np.errstate(divide="ignore", invalid="ignore"):  # location_quotients, for every period at once
-            lq = (area_wide.div(area_wide.sum(axis=1).replace(0, np.nan), axis=0)
-                  / ref_wide.div(ref_wide.sum(axis=1).replace(0, np.nan), axis=0).replace(0, np.nan))
-        lq_long = lq.stack(future_stack=True)
-        df["lqc"] = lq_long.reindex(pd.MultiIndex.from_arrays([df["period"], df["category"]])).to_numpy()
+            _against_external_rate(df, ext, rate_per=rate_per, confidence=confidence)
+        df["lqc"] = _lqc_by_period(df, c, piv_c[ref_ids].sum(axis=1))
         with np.errstate(divide="ignore", invalid="ignore"):
             df["rate"] = df["count"] / df["exposure"] * rate_per
         df["area"], df["area_name"] = area, area_name
@@ -418,6 +391,52 @@ def compare_areas(
     out = pd.concat(frames, ignore_index=True)
     out["count"] = out["count"].astype("int64")
     return out[list(COMPARISON_COLUMNS)]
+
+
+def _district_pivots(rates_table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts and exposures with one column per district, one row per (category, period).
+
+    Missing counts are 0; a missing exposure (unknown population) stays NaN.
+    """
+    t = rates_table[["district_id", "category", "period", "count", "exposure"]].copy()
+    t["district_id"] = t["district_id"].astype(str)
+    t["exposure"] = t["exposure"].where(np.isfinite(t["exposure"]), np.nan)
+    dup = t.duplicated(["category", "period", "district_id"])
+    if dup.any():
+        raise ValueError(f"rates_table needs one row per district, category and period; {int(dup.sum())} "
+                         f"duplicates, first {t.loc[dup].iloc[0][['district_id', 'category', 'period']].tolist()}")
+    keyed = t.set_index(["category", "period", "district_id"])
+    piv_c = keyed["count"].unstack("district_id").fillna(0)
+    piv_e = keyed["exposure"].unstack("district_id")  # NaN stays NaN (unknown population)
+    return piv_c, piv_e
+
+
+def _against_external_rate(df: pd.DataFrame, ext: pd.DataFrame, *, rate_per: float, confidence: float) -> None:
+    """Where ``ext`` has a rate for the row's category and period, compare against it (taken as exact), in place."""
+    ext_rate = _external_rate(ext, df["category"], df["period"])
+    use = ext_rate.notna().to_numpy()
+    if use.any():
+        rx = rate_ratio(df.loc[use, "count"], df.loc[use, "exposure"], ref_rate=ext_rate[use], confidence=confidence)
+        df.loc[use, rx.columns] = rx.to_numpy()
+        df.loc[use, "ref_rate"] = ext_rate[use].to_numpy() * rate_per
+        df.loc[use, ["ref_count", "ref_exposure"]] = np.nan
+        df.loc[use, "reference"] = "external rate"
+
+
+def _lqc_by_period(df: pd.DataFrame, area_counts: pd.Series, ref_counts: pd.Series) -> np.ndarray:
+    """Location quotient of each row's category against the district reference, per period (NaN for all categories).
+
+    ``area_counts`` and ``ref_counts`` are indexed by (category, period); this is
+    :func:`location_quotients` for every period at once.
+    """
+    cats = [k for k in df["category"].unique() if k != ALL_CATEGORIES]
+    area_wide = area_counts.unstack("category").reindex(columns=cats)
+    ref_wide = ref_counts.unstack("category").reindex(columns=cats)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lq = (area_wide.div(area_wide.sum(axis=1).replace(0, np.nan), axis=0)
+              / ref_wide.div(ref_wide.sum(axis=1).replace(0, np.nan), axis=0).replace(0, np.nan))
+    lq_long = lq.stack(future_stack=True)
+    return lq_long.reindex(pd.MultiIndex.from_arrays([df["period"], df["category"]])).to_numpy()
 
 
 def _external_rate(ext: pd.DataFrame, categories: pd.Series, periods: pd.Series) -> pd.Series:

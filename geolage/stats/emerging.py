@@ -257,16 +257,9 @@ def emerging_hotspots(
     gdf: gpd.GeoDataFrame,
     cube: pd.DataFrame | None = None,
     *,
-    incidents: gpd.GeoDataFrame | None = None,
-    unit: Literal["year", "quarter", "month"] = "year",
-    start: Any = None,
-    end: Any = None,
-    weights: Any = None,
-    distance: float | Literal["auto"] = "auto",
-    min_neighbours: int = MIN_NEIGHBOURS,
-    time_window: int = 1,
-    alpha: float = 0.10,
-    trend_alpha: float = 0.05,
+    incidents: gpd.GeoDataFrame | None = None, unit: Literal["year", "quarter", "month"] = "year",
+    start: Any = None, end: Any = None, weights: Any = None, distance: float | Literal["auto"] = "auto",
+    min_neighbours: int = MIN_NEIGHBOURS, time_window: int = 1, alpha: float = 0.10, trend_alpha: float = 0.05,
     correction: Literal["fdr", "none"] = "fdr",
 ) -> pd.DataFrame:
     """Emerging hot spot analysis (space-time Gi* + Mann–Kendall), ArcGIS Pro categories.
@@ -326,6 +319,43 @@ def emerging_hotspots(
     References: ArcGIS Pro, *How Emerging Hot Spot Analysis works* (Esri); Ord & Getis
     (1995); Mann (1945); Kendall (1975); Benjamini & Hochberg (1995).
     """
+    _check_options(cube, incidents, alpha, trend_alpha, correction)
+    cube, Y = _cube_values(gdf, cube, incidents, unit=unit, start=start, end=end)
+    n, T = Y.shape
+    sw = make_weights(gdf, weights, distance=distance, include_self=True, min_neighbours=min_neighbours)
+    z, p = space_time_gistar(Y, sw.sparse, time_window=time_window)
+    q = fdr_bh(p.ravel()).reshape(p.shape) if correction == "fdr" else p
+    sig = q < alpha
+    trend_from, mk_s, mk_z, mk_p = _z_trends(z, time_window)
+    cat = classify_emerging(z, sig, mk_z, mk_p, trend_alpha=trend_alpha)
+    out = pd.DataFrame(
+        {"emerging_category": cat, "emerging_mk_z": mk_z, "emerging_mk_p": mk_p, "emerging_mk_s": mk_s,
+         "n_hot_bins": (sig & (z > 0)).sum(axis=1), "n_cold_bins": (sig & (z < 0)).sum(axis=1), "n_bins": T,
+         "emerging_final_z": z[:, -1]},
+        index=gdf.index.copy(),
+    )
+    counts = pd.Series(cat).value_counts().to_dict()
+    out.attrs["parameters"] = {
+        "method": "emerging hot spot analysis: space-time Gi* + Mann-Kendall (ArcGIS Pro categories)",
+        "periods": [str(c) for c in cube.columns], "n_locations": n, "n_bins": T, "weights": sw.description,
+        "time_window": time_window, "global_window": "entire cube", "alpha": alpha, "trend_alpha": trend_alpha,
+        "trend_periods": [str(c) for c in cube.columns[trend_from:]],
+        "correction": "Benjamini-Hochberg FDR over all bins" if correction == "fdr" else "none",
+        "categories": {str(k): int(v) for k, v in counts.items()},
+    }
+    log.info(
+        "emerging hot spots: %d locations x %d %s periods, neighbourhood %s m + %d previous step(s), "
+        "global window entire cube, bins at %.2f (%s), trend at %.2f: %s",
+        n, T, unit, sw.description.get("distance", sw.description.get("kind")), time_window, alpha, correction,
+        trend_alpha, counts,
+    )
+    return out
+
+
+def _check_options(
+    cube: pd.DataFrame | None, incidents: gpd.GeoDataFrame | None, alpha: float, trend_alpha: float, correction: str
+) -> None:
+    """Raise on options :func:`emerging_hotspots` cannot use."""
     if (cube is None) == (incidents is None):
         raise ValueError(
             "give either cube (values per location and period) or incidents; got "
@@ -335,16 +365,26 @@ def emerging_hotspots(
         raise ValueError(f"alpha and trend_alpha need to be between 0 and 1; got {alpha}, {trend_alpha}")
     if correction not in ("fdr", "none"):
         raise ValueError(f"correction needs to be 'fdr' or 'none'; got {correction!r}")
+
+
+def _cube_values(
+    gdf: gpd.GeoDataFrame, cube: pd.DataFrame | None, incidents: gpd.GeoDataFrame | None, *, unit: str, start: Any,
+    end: Any,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The cube (given, or counted from ``incidents``) in the order of ``gdf``, and its values, checked.
+
+    No value may be missing; at least 2 time steps are needed (a warning under 10).
+    """
     if incidents is not None:
         cube = space_time_cube(gdf, incidents, unit=unit, start=start, end=end)
-    elif cube is None:  # unreachable: checked above (keeps type checkers informed)
+    elif cube is None:  # unreachable: checked by _check_options (keeps type checkers informed)
         raise ValueError("give either cube or incidents")
     cube = cube.reindex(gdf.index)
     Y = cube.to_numpy(dtype=float)
     if np.isnan(Y).any():
         bad = cube.index[np.isnan(Y).any(axis=1)]
         raise ValueError(f"cube: {len(bad)} locations have missing values, first {bad[0]!r}; fill with 0 or drop them")
-    n, T = Y.shape
+    T = Y.shape[1]
     if T < 2:
         raise ValueError(f"emerging hot spot analysis needs at least 2 time steps; got {T}")
     if T < 10:
@@ -352,57 +392,20 @@ def emerging_hotspots(
             f"the cube has {T} time steps; with fewer than 10 the '90 % of the time steps' rules need every "
             "step, so historical/persistent categories are strict",
             GeolageWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    sw = make_weights(gdf, weights, distance=distance, include_self=True, min_neighbours=min_neighbours)
-    z, p = space_time_gistar(Y, sw.sparse, time_window=time_window)
-    q = fdr_bh(p.ravel()).reshape(p.shape) if correction == "fdr" else p
-    sig = q < alpha
+    return cube, Y
+
+
+def _z_trends(z: np.ndarray, time_window: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Mann–Kendall trend of each location's Gi* z series: first bin used, S, z and p.
+
+    The first ``time_window`` bins have truncated time neighbourhoods (fewer neighbours give
+    a smaller |z| for the same intensity): they are left out of the trend test, keeping at
+    least 3 bins.
+    """
+    T = z.shape[1]
     zz = np.nan_to_num(z, nan=0.0)
-    # the first `time_window` bins have truncated time neighbourhoods (fewer neighbours give a
-    # smaller |z| for the same intensity): leave them out of the trend test, keep >= 3 bins
     trend_from = min(time_window, max(T - 3, 0))
     mk_s, _, mk_z, mk_p = mann_kendall_rows(zz[:, trend_from:])
-    cat = classify_emerging(z, sig, mk_z, mk_p, trend_alpha=trend_alpha)
-    out = pd.DataFrame(
-        {
-            "emerging_category": cat,
-            "emerging_mk_z": mk_z,
-            "emerging_mk_p": mk_p,
-            "emerging_mk_s": mk_s,
-            "n_hot_bins": (sig & (z > 0)).sum(axis=1),
-            "n_cold_bins": (sig & (z < 0)).sum(axis=1),
-            "n_bins": T,
-            "emerging_final_z": z[:, -1],
-        },
-        index=gdf.index.copy(),
-    )
-    counts = pd.Series(cat).value_counts().to_dict()
-    out.attrs["parameters"] = {
-        "method": "emerging hot spot analysis: space-time Gi* + Mann-Kendall (ArcGIS Pro categories)",
-        "periods": [str(c) for c in cube.columns],
-        "n_locations": n,
-        "n_bins": T,
-        "weights": sw.description,
-        "time_window": time_window,
-        "global_window": "entire cube",
-        "alpha": alpha,
-        "trend_alpha": trend_alpha,
-        "trend_periods": [str(c) for c in cube.columns[trend_from:]],
-        "correction": "Benjamini-Hochberg FDR over all bins" if correction == "fdr" else "none",
-        "categories": {str(k): int(v) for k, v in counts.items()},
-    }
-    log.info(
-        "emerging hot spots: %d locations x %d %s periods, neighbourhood %s m + %d previous step(s), "
-        "global window entire cube, bins at %.2f (%s), trend at %.2f: %s",
-        n,
-        T,
-        unit,
-        sw.description.get("distance", sw.description.get("kind")),
-        time_window,
-        alpha,
-        correction,
-        trend_alpha,
-        counts,
-    )
-    return out
+    return trend_from, mk_s, mk_z, mk_p

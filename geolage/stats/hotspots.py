@@ -5,6 +5,13 @@ or districts), :func:`gistar_z` (the analytical kernel on arrays), :func:`fdr_bh
 (Benjamini–Hochberg adjusted p-values), :func:`classify_gistar` (hot/cold classes) and
 :func:`permutation_pvalues` (fast conditional randomisation shared with
 :mod:`geolage.stats.autocorrelation`).
+
+References: Getis, A. & Ord, J.K. (1992) The analysis of spatial association by use
+of distance statistics. Geographical Analysis 24(3); Ord, J.K. & Getis, A. (1995)
+Local spatial autocorrelation statistics: distributional issues and an application.
+Geographical Analysis 27(4); Benjamini, Y. & Hochberg, Y. (1995) Controlling the false
+discovery rate. JRSS B 57(1); Anselin, L. (1995) Local indicators of spatial association
+— LISA. Geographical Analysis 27(2).
 """
 
 from __future__ import annotations
@@ -185,7 +192,32 @@ def permutation_pvalues(
     lower = np.zeros(n, dtype=np.int64)
 
     has = k > 0
+    _count_tails(w, k, has, Z, observed, tol, chunk_size, upper, lower)
+    _correct_self_draws(w, k, kmax, R, Z, observed, tol, upper, lower)
+    pvals[has] = (np.minimum(upper, lower)[has] + 1.0) / (P + 1.0)
+    return pvals
+
+
+def _count_tails(
+    w: sparse.csr_matrix,
+    k: np.ndarray,
+    has: np.ndarray,
+    Z: np.ndarray,
+    observed: np.ndarray,
+    tol: float,
+    chunk_size: int,
+    upper: np.ndarray,
+    lower: np.ndarray,
+) -> None:
+    """Add to ``upper``/``lower`` the permuted lags at or above / at or below the observed lag, per row.
+
+    Row ``i`` takes the first ``k_i`` drawn values of each permutation. Rows whose
+    neighbours share one weight use one sorted null distribution per ``k`` (binary
+    search); other rows a chunked matrix product of their weights with the draws.
+    """
+    P = Z.shape[0]
     starts = w.indptr[:-1]
+    n = len(k)
     rmax = np.zeros(n)
     rmin = np.zeros(n)
     if has.any():
@@ -215,24 +247,35 @@ def permutation_pvalues(
                 upper[gen_rows[a : a + step]] = (V >= obs - tol).sum(axis=1)
                 lower[gen_rows[a : a + step]] = (V <= obs + tol).sum(axis=1)
 
-    # corrections: observation c drawn for itself in permutation p (position pos < k_c)
+
+def _correct_self_draws(
+    w: sparse.csr_matrix,
+    k: np.ndarray,
+    kmax: int,
+    R: np.ndarray,
+    Z: np.ndarray,
+    observed: np.ndarray,
+    tol: float,
+    upper: np.ndarray,
+    lower: np.ndarray,
+) -> None:
+    """Correct the tail counts where an observation was drawn for itself (position < k_c): use position k_c instead."""
     pp, pos = np.nonzero(np.ones_like(R, dtype=bool))
     cc = R[pp, pos]
     sel = pos < k[cc]
     pp, pos, cc = pp[sel], pos[sel], cc[sel]
-    if len(cc):
-        kc = k[cc]
-        idx = w.indptr[cc][:, None] + np.arange(kmax)[None, :]
-        valid = np.arange(kmax)[None, :] < kc[:, None]
-        Wpad = np.where(valid, w.data[np.minimum(idx, len(w.data) - 1)], 0.0)
-        old = (Wpad * Z[pp, :kmax]).sum(axis=1)
-        wpos = Wpad[np.arange(len(cc)), pos]
-        new = old + wpos * (Z[pp, kc] - Z[pp, pos])
-        obs = observed[cc]
-        np.add.at(upper, cc, (new >= obs - tol).astype(np.int64) - (old >= obs - tol))
-        np.add.at(lower, cc, (new <= obs + tol).astype(np.int64) - (old <= obs + tol))
-    pvals[has] = (np.minimum(upper, lower)[has] + 1.0) / (P + 1.0)
-    return pvals
+    if not len(cc):
+        return
+    kc = k[cc]
+    idx = w.indptr[cc][:, None] + np.arange(kmax)[None, :]
+    valid = np.arange(kmax)[None, :] < kc[:, None]
+    Wpad = np.where(valid, w.data[np.minimum(idx, len(w.data) - 1)], 0.0)
+    old = (Wpad * Z[pp, :kmax]).sum(axis=1)
+    wpos = Wpad[np.arange(len(cc)), pos]
+    new = old + wpos * (Z[pp, kc] - Z[pp, pos])
+    obs = observed[cc]
+    np.add.at(upper, cc, (new >= obs - tol).astype(np.int64) - (old >= obs - tol))
+    np.add.at(lower, cc, (new <= obs + tol).astype(np.int64) - (old <= obs + tol))
 
 
 # --------------------------------------------------------------------------- Gi*
@@ -333,14 +376,9 @@ def gistar(
     gdf: gpd.GeoDataFrame,
     column: str | pd.Series | np.ndarray | None = None,
     *,
-    incidents: gpd.GeoDataFrame | None = None,
-    weights: Any = None,
-    distance: float | Literal["auto"] = "auto",
-    min_neighbours: int = MIN_NEIGHBOURS,
-    permutations: int = 0,
-    seed: int | None = None,
-    inference: Literal["analytical", "permutation"] = "analytical",
-    correction: Literal["fdr", "none"] = "fdr",
+    incidents: gpd.GeoDataFrame | None = None, weights: Any = None, distance: float | Literal["auto"] = "auto",
+    min_neighbours: int = MIN_NEIGHBOURS, permutations: int = 0, seed: int | None = None,
+    inference: Literal["analytical", "permutation"] = "analytical", correction: Literal["fdr", "none"] = "fdr",
 ) -> pd.DataFrame:
     """Getis–Ord Gi* hot and cold spots of a column (or of incident counts).
 
@@ -406,18 +444,36 @@ def gistar(
     and ArcGIS *Hot Spot Analysis (Getis-Ord Gi-star)*. Permutation inference:
     :func:`permutation_pvalues`. Classes at 99/95/90 % confidence: see
     :func:`classify_gistar`; multiple testing: :func:`fdr_bh` (Benjamini & Hochberg
-    1995) once over all rows.
-
-    References: Getis, A. & Ord, J.K. (1992) The analysis of spatial association by use
-    of distance statistics. Geographical Analysis 24(3); Ord, J.K. & Getis, A. (1995)
-    Local spatial autocorrelation statistics: distributional issues and an application.
-    Geographical Analysis 27(4).
+    1995) once over all rows. References: :mod:`geolage.stats.hotspots`.
 
     Examples
     --------
     >>> res = gistar(grid, incidents=incidents, seed=1)  # doctest: +SKIP
     >>> res["gistar_class"].value_counts()  # doctest: +SKIP
     """
+    _check_options(inference, correction, permutations)
+    y, name = _values(gdf, column, incidents)
+    sw = make_weights(gdf, weights, distance=distance, include_self=True, min_neighbours=min_neighbours)
+    out = _gistar_frame(y, sw, gdf.index.copy(), permutations=permutations, seed=seed, inference=inference,
+                        correction=correction)
+    out.attrs["parameters"] = params = {
+        "method": "Getis-Ord Gi* (self included), Ord & Getis 1995", "variable": name, "n": len(y),
+        "n_zero": int((y == 0).sum()), "weights": sw.description, "inference": inference,
+        "permutations": permutations, "seed": seed,
+        "correction": "Benjamini-Hochberg FDR over all rows" if correction == "fdr" else "none",
+        "n_significant_90": int((out["gistar_class"] != "not_significant").sum()),
+    }
+    log.info(
+        "Gi* on %s: %d rows (%d with value 0, all analysed), neighbourhood %s, %s inference, correction %s; "
+        "%d significant at 90 %%",
+        name, len(y), params["n_zero"], _describe_weights(sw.description), inference, correction,
+        params["n_significant_90"],
+    )
+    return out
+
+
+def _check_options(inference: str, correction: str, permutations: int) -> None:
+    """Raise one ValueError listing every bad option of :func:`gistar`."""
     problems = []
     if inference not in ("analytical", "permutation"):
         problems.append(f"inference needs to be 'analytical' or 'permutation'; got {inference!r}")
@@ -429,10 +485,15 @@ def gistar(
         problems.append("inference='permutation' needs permutations > 0; got 0")
     if problems:
         raise ValueError("; ".join(problems))
-    y, name = _values(gdf, column, incidents)
-    sw = make_weights(gdf, weights, distance=distance, include_self=True, min_neighbours=min_neighbours)
+
+
+def _gistar_frame(
+    y: np.ndarray, sw: SpatialWeights, index: pd.Index, *, permutations: int, seed: int | None, inference: str,
+    correction: str,
+) -> pd.DataFrame:
+    """The Gi* columns: z, analytical p, permutation p (when asked), q and class from the p chosen, neighbours."""
     z, p = gistar_z(y, sw.sparse)
-    out = pd.DataFrame(index=gdf.index.copy())
+    out = pd.DataFrame(index=index)
     out["gistar_z"] = z
     out["gistar_p"] = p
     p_used = p
@@ -452,33 +513,7 @@ def gistar(
         for c in ("gistar_z", "gistar_p", "gistar_q", "gistar_class", "gistar_n_neighbours", "gistar_p_sim")
         if c in out.columns
     ]
-    out = out[cols]
-    n_sig = int((out["gistar_class"] != "not_significant").sum())
-    params = {
-        "method": "Getis-Ord Gi* (self included), Ord & Getis 1995",
-        "variable": name,
-        "n": len(y),
-        "n_zero": int((y == 0).sum()),
-        "weights": sw.description,
-        "inference": inference,
-        "permutations": permutations,
-        "seed": seed,
-        "correction": "Benjamini-Hochberg FDR over all rows" if correction == "fdr" else "none",
-        "n_significant_90": n_sig,
-    }
-    out.attrs["parameters"] = params
-    log.info(
-        "Gi* on %s: %d rows (%d with value 0, all analysed), neighbourhood %s, %s inference, correction %s; "
-        "%d significant at 90 %%",
-        name,
-        len(y),
-        params["n_zero"],
-        _describe_weights(sw.description),
-        inference,
-        correction,
-        n_sig,
-    )
-    return out
+    return out[cols]
 
 
 def _describe_weights(desc: dict[str, Any]) -> str:

@@ -1,4 +1,36 @@
-"""Near-repeat analysis: the Knox test of space-time clustering with Monte Carlo p-values."""
+"""Near-repeat analysis: the Knox test of space-time clustering with Monte Carlo p-values.
+
+Method of :func:`knox`: every unordered pair of events (i, j) with distance :math:`d_{ij}` and time
+difference :math:`|t_i - t_j|` (days, from the representative times rounded to whole seconds) is counted in
+the band pair it falls in. Bands are half-open, closed at the lower end and open at
+the upper end: [0, 100) m, [0, 7) days, so a pair 100 m apart is in the second band,
+and for date-only data [0, 7) holds differences of 0–6 days (the same as the
+Near Repeat Calculator's "0 to 6 days"). Pairs at or beyond the last edge are not
+counted. Ratcliffe's Near Repeat Calculator (2009) labels bands "1 to 100 m, 101 to
+200 m" with integer metres and a separate same-location band; ``same_location=True``
+gives that band here.
+
+Significance: the times are permuted among the events (locations fixed), which
+keeps both the spatial and the temporal pattern and breaks only their interaction
+(Knox 1964; Mantel 1967; Johnson & Bowers 2004). The spatial pairs within the
+largest distance are found once with a k-d tree (``cKDTree.query_pairs``) and reused;
+each permutation recomputes only the time band of those pairs. The expected count is
+the mean over the permutations; p-values are Monte Carlo, with a floor of
+1 / (permutations + 1). Band pairs are tested one by one (no correction for the
+number of band pairs); :func:`near_repeat_zone` takes the contiguous block of significant band
+pairs starting at the nearest distance and shortest time, and its own p-value from
+the same permutations.
+
+References
+----------
+Knox, E. G. (1964). The detection of space-time interactions. *Applied Statistics* 13, 25–29.
+Johnson, S. D. & Bowers, K. J. (2004). The burglary as clue to the future: the beginnings of
+prospective hot-spotting. *European Journal of Criminology* 1(2), 237–255.
+Ratcliffe, J. H. (2009). *Near Repeat Calculator* (version 1.3). Temple University / National
+Institute of Justice.
+Mantel, N. (1967). The detection of disease clustering and a generalized regression approach.
+*Cancer Research* 27, 209–220.
+"""
 
 from __future__ import annotations
 
@@ -142,14 +174,9 @@ def knox(
     events: gpd.GeoDataFrame | pd.DataFrame | np.ndarray,
     times: Sequence[Any] | np.ndarray | pd.Series | None = None,
     *,
-    distance_bands: Sequence[float] = (0, 100, 200, 400, 800),
-    time_bands: Sequence[float] = (0, 7, 14, 21, 28),
-    permutations: int = 999,
-    seed: int | np.random.Generator | None = None,
-    same_location: bool = False,
-    alpha: float = 0.05,
-    category: str | None = None,
-    quiet: bool = False,
+    distance_bands: Sequence[float] = (0, 100, 200, 400, 800), time_bands: Sequence[float] = (0, 7, 14, 21, 28),
+    permutations: int = 999, seed: int | np.random.Generator | None = None, same_location: bool = False,
+    alpha: float = 0.05, category: str | None = None, quiet: bool = False,
 ) -> KnoxResult:
     """Knox test of near repeats: are events close in space also close in time more often than by chance.
 
@@ -203,36 +230,11 @@ def knox(
 
     Notes
     -----
-    Every unordered pair of events (i, j) with distance :math:`d_{ij}` and time
-    difference :math:`|t_i - t_j|` (days, from the representative times rounded to whole seconds) is counted in
-    the band pair it falls in. Bands are half-open, closed at the lower end and open at
-    the upper end: [0, 100) m, [0, 7) days, so a pair 100 m apart is in the second band,
-    and for date-only data [0, 7) holds differences of 0–6 days (the same as the
-    Near Repeat Calculator's "0 to 6 days"). Pairs at or beyond the last edge are not
-    counted. Ratcliffe's Near Repeat Calculator (2009) labels bands "1 to 100 m, 101 to
-    200 m" with integer metres and a separate same-location band; ``same_location=True``
-    gives that band here.
-
-    Significance: the times are permuted among the events (locations fixed), which
-    keeps both the spatial and the temporal pattern and breaks only their interaction
-    (Knox 1964; Mantel 1967; Johnson & Bowers 2004). The spatial pairs within the
-    largest distance are found once with a k-d tree (``cKDTree.query_pairs``) and reused;
-    each permutation recomputes only the time band of those pairs. The expected count is
-    the mean over the permutations; p-values are Monte Carlo, with a floor of
-    1 / (permutations + 1). Band pairs are tested one by one (no correction for the
-    number of band pairs); :func:`near_repeat_zone` takes the contiguous block of significant band
-    pairs starting at the nearest distance and shortest time, and its own p-value from
-    the same permutations.
-
-    References
-    ----------
-    Knox, E. G. (1964). The detection of space-time interactions. *Applied Statistics* 13, 25–29.
-    Johnson, S. D. & Bowers, K. J. (2004). The burglary as clue to the future: the beginnings of
-    prospective hot-spotting. *European Journal of Criminology* 1(2), 237–255.
-    Ratcliffe, J. H. (2009). *Near Repeat Calculator* (version 1.3). Temple University / National
-    Institute of Justice.
-    Mantel, N. (1967). The detection of disease clustering and a generalized regression approach.
-    *Cancer Research* 27, 209–220.
+    Every pair of events is counted in the band pair of its distance and time difference
+    (half-open bands: [0, 100) m, [0, 7) days); the times are permuted among the events
+    (locations fixed) for Monte Carlo p-values with a floor of 1 / (permutations + 1).
+    Method, band conventions (and how they match Ratcliffe's Near Repeat Calculator) and
+    references: :mod:`geolage.stats.nearrepeat`.
 
     Examples
     --------
@@ -244,6 +246,36 @@ def knox(
     >>> int(res.table["observed"].iloc[0])
     1
     """
+    d_edges, t_edges, same_zero = _check_options(distance_bands, time_bands, permutations, alpha, same_location)
+    xy, t, dates_only = _events(events, times)
+    n = len(xy)
+    if n < 2:
+        raise ValueError(f"knox needs at least 2 events; got {n}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    bands = _PairBands(xy, d_edges, t_edges, same_zero)
+    t_sec = _whole_seconds(t)
+    observed = bands.counts(t_sec[None, :])[0]
+    perm_counts = _permutation_counts(bands, t_sec, permutations, rng)
+    table = _knox_table(d_edges, t_edges, same_zero, observed, perm_counts)
+    convention = "[lower, upper): closed at the lower end, open at the upper end"
+    params: dict[str, Any] = {
+        "method": "Knox test, Monte Carlo permutation of times",
+        "distance_bands": [float(v) for v in d_edges], "time_bands": [float(v) for v in t_edges],
+        "interval_convention": convention + ("; same-location band [0, 0]" if same_zero else ""),
+        "same_location": same_zero, "permutations": int(permutations),
+        "seed": seed if not isinstance(seed, np.random.Generator) else "generator", "alpha": alpha,
+        "n_events": int(n), "n_pairs": int(bands.n_pairs), "times_are_dates": dates_only, "category": category,
+    }
+    result = KnoxResult(table=table, parameters=params, permutation_counts=perm_counts)
+    if not quiet:
+        _announce(result, alpha)
+    return result
+
+
+def _check_options(
+    distance_bands: Sequence[float], time_bands: Sequence[float], permutations: int, alpha: float, same_location: bool
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Band edges (metres, days) and whether band 0 is the same-location band [0, 0]; raise on bad options."""
     d_edges = _check_bands(distance_bands, "distance_bands", "metres")
     t_edges = _check_bands(time_bands, "time_bands", "days")
     if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) or permutations < 1:
@@ -253,67 +285,92 @@ def knox(
     same_zero = bool(same_location and d_edges[0] == 0)
     if same_location and not same_zero:
         raise ValueError(f"same_location needs distance_bands starting at 0; got {list(distance_bands)}")
-    xy, t, dates_only = _events(events, times)
-    n = len(xy)
-    if n < 2:
-        raise ValueError(f"knox needs at least 2 events; got {n}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    return d_edges, t_edges, same_zero
 
-    nd = len(d_edges) - 1 + (1 if same_zero else 0)
-    nt = len(t_edges) - 1
-    # Spatial pairs within the largest distance, once.
-    tree = cKDTree(xy)
-    pairs = tree.query_pairs(r=float(d_edges[-1]), output_type="ndarray")
-    if len(pairs):
-        d = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
-        sb = _band_index(d, d_edges, same_zero)
-        keep = sb >= 0
-        pi, pj, sb = pairs[keep, 0], pairs[keep, 1], sb[keep]
-    else:
-        pi = pj = sb = np.empty(0, dtype=np.int64)
-    n_pairs = len(pi)
-    stride = nd * (nt + 1)  # time index nt = "outside the time bands"
-    # Whole seconds in integers: exact band comparisons and a fast inner loop.
-    span = float(t.max() - t.min()) * 86_400 if n else 0.0
+
+def _whole_seconds(t: np.ndarray) -> np.ndarray:
+    """Times in whole seconds from the first event (int32 when they fit): exact band comparisons, a fast loop."""
+    span = float(t.max() - t.min()) * 86_400 if len(t) else 0.0
     itype = np.int32 if span < 2**31 - 1 else np.int64
-    t_sec = np.round((t - t.min()) * 86_400).astype(itype)
-    e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)  # dt < e  <=>  dt < ceil(e) for whole seconds
-    sb_code = (sb * (nt + 1)).astype(np.int64)
+    return np.round((t - t.min()) * 86_400).astype(itype)
 
-    def counts(tt: np.ndarray) -> np.ndarray:
+
+class _PairBands:
+    """The pairs of events within the largest distance band (found once), and their band counts for given times.
+
+    Each permutation recomputes only the time band of these pairs.
+    """
+
+    def __init__(self, xy: np.ndarray, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool) -> None:
+        self.nd = len(d_edges) - 1 + (1 if same_zero else 0)
+        self.nt = len(t_edges) - 1
+        tree = cKDTree(xy)
+        pairs = tree.query_pairs(r=float(d_edges[-1]), output_type="ndarray")
+        if len(pairs):
+            d = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
+            sb = _band_index(d, d_edges, same_zero)
+            keep = sb >= 0
+            self.pi, self.pj, sb = pairs[keep, 0], pairs[keep, 1], sb[keep]
+        else:
+            self.pi = self.pj = sb = np.empty(0, dtype=np.int64)
+        self.n_pairs = len(self.pi)
+        self.stride = self.nd * (self.nt + 1)  # time index nt = "outside the time bands"
+        self.e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)  # dt < e  <=>  dt < ceil(e), whole seconds
+        self.sb_code = (sb * (self.nt + 1)).astype(np.int64)
+
+    def counts(self, tt: np.ndarray) -> np.ndarray:
         """Band counts (k, nd, nt) for time vectors tt (whole seconds) of shape (k, n)."""
-        k = tt.shape[0]
-        if n_pairs == 0:
+        k, nd, nt = tt.shape[0], self.nd, self.nt
+        if self.n_pairs == 0:
             return np.zeros((k, nd, nt), dtype=np.int64)
-        dt = tt[:, pi]
-        dt -= tt[:, pj]
+        dt = tt[:, self.pi]
+        dt -= tt[:, self.pj]
         np.abs(dt, out=dt)
         band = np.zeros(dt.shape, dtype=np.int8 if nt < 127 else np.int32)
-        for e in e_sec[1:]:  # band = number of upper edges <= dt; nt = beyond the last
+        for e in self.e_sec[1:]:  # band = number of upper edges <= dt; nt = beyond the last
             band += dt >= e
-        if e_sec[0] > 0:
-            band[dt < e_sec[0]] = nt
+        if self.e_sec[0] > 0:
+            band[dt < self.e_sec[0]] = nt
         code = band.astype(np.int64)
-        code += sb_code
-        code += (np.arange(k, dtype=np.int64) * stride)[:, None]
-        c = np.bincount(code.ravel(), minlength=k * stride).reshape(k, nd, nt + 1)
+        code += self.sb_code
+        code += (np.arange(k, dtype=np.int64) * self.stride)[:, None]
+        c = np.bincount(code.ravel(), minlength=k * self.stride).reshape(k, nd, nt + 1)
         return c[:, :, :nt]
 
-    observed = counts(t_sec[None, :])[0]
-    chunk = max(1, min(permutations, _CHUNK_ELEMENTS // max(n_pairs, 1)))
-    perm_counts = np.empty((permutations, nd, nt), dtype=np.int64)
+
+def _permutation_counts(
+    bands: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Band counts (permutations, nd, nt) with the times permuted among the events, in memory-bounded chunks."""
+    n = len(t_sec)
+    chunk = max(1, min(permutations, _CHUNK_ELEMENTS // max(bands.n_pairs, 1)))
+    perm_counts = np.empty((permutations, bands.nd, bands.nt), dtype=np.int64)
     base = np.broadcast_to(t_sec, (chunk, n))
     for start in range(0, permutations, chunk):
         k = min(chunk, permutations - start)
         tt = rng.permuted(base[:k], axis=1)
-        perm_counts[start : start + k] = counts(tt)
+        perm_counts[start : start + k] = bands.counts(tt)
+    return perm_counts
+
+
+def _knox_table(
+    d_edges: np.ndarray,
+    t_edges: np.ndarray,
+    same_zero: bool,
+    observed: np.ndarray,
+    perm_counts: np.ndarray,
+) -> pd.DataFrame:
+    """One row per (distance band, time band): labels, intervals, observed and expected pairs, ratio and p-value.
+
+    Columns :data:`KNOX_COLUMNS`; expected = the mean over the permutations, p one-sided with a
+    floor of 1 / (permutations + 1).
+    """
+    permutations = len(perm_counts)
     expected = perm_counts.mean(axis=0)
     ge = (perm_counts >= observed[None]).sum(axis=0)
     p = (1 + ge) / (permutations + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(expected > 0, observed / expected, np.nan)
-
-    # Labels and intervals.
     d_rows: list[tuple[str, float, float, str]] = []
     if same_zero:
         d_rows.append(("0 m", 0.0, 0.0, "[0, 0]"))
@@ -327,56 +384,28 @@ def knox(
     rows = []
     for i, (dl, da, db, di) in enumerate(d_rows):
         for j, (tl, ta, tb_, ti) in enumerate(t_rows):
-            rows.append(
-                (
-                    dl,
-                    tl,
-                    da,
-                    db,
-                    di,
-                    ta,
-                    tb_,
-                    ti,
-                    int(observed[i, j]),
-                    float(expected[i, j]),
-                    float(ratio[i, j]),
-                    float(p[i, j]),
-                )
-            )
-    table = pd.DataFrame(rows, columns=list(KNOX_COLUMNS))
+            rows.append((dl, tl, da, db, di, ta, tb_, ti, int(observed[i, j]), float(expected[i, j]),
+                         float(ratio[i, j]), float(p[i, j])))
+    return pd.DataFrame(rows, columns=list(KNOX_COLUMNS))
 
-    params: dict[str, Any] = {
-        "method": "Knox test, Monte Carlo permutation of times",
-        "distance_bands": [float(v) for v in d_edges],
-        "time_bands": [float(v) for v in t_edges],
-        "interval_convention": "[lower, upper): closed at the lower end, open at the upper end"
-        + ("; same-location band [0, 0]" if same_zero else ""),
-        "same_location": same_zero,
-        "permutations": int(permutations),
-        "seed": seed if not isinstance(seed, np.random.Generator) else "generator",
-        "alpha": alpha,
-        "n_events": int(n),
-        "n_pairs": int(n_pairs),
-        "times_are_dates": dates_only,
-        "category": category,
-    }
-    result = KnoxResult(table=table, parameters=params, permutation_counts=perm_counts)
-    if not quiet:
-        log.info(
-            "knox: %d events, %d pairs within %g m, %d permutations (seed %s)",
-            n,
-            n_pairs,
-            d_edges[-1],
-            permutations,
-            params["seed"],
-        )
-        zone = near_repeat_zone(result, alpha=alpha)
-        log.info(
-            "knox: near-repeat zone %s (up to %g m and %g days: %d pairs against %.1f expected, p = %.3f)",
-            "found" if zone.significant else "not found", zone.distance_to, zone.time_to, zone.observed,
-            zone.expected, zone.p_value,
-        )
-    return result
+
+def _announce(result: KnoxResult, alpha: float) -> None:
+    """Log the test's size and its near-repeat zone."""
+    params = result.parameters
+    log.info(
+        "knox: %d events, %d pairs within %g m, %d permutations (seed %s)",
+        params["n_events"],
+        params["n_pairs"],
+        params["distance_bands"][-1],
+        params["permutations"],
+        params["seed"],
+    )
+    zone = near_repeat_zone(result, alpha=alpha)
+    log.info(
+        "knox: near-repeat zone %s (up to %g m and %g days: %d pairs against %.1f expected, p = %.3f)",
+        "found" if zone.significant else "not found", zone.distance_to, zone.time_to, zone.observed,
+        zone.expected, zone.p_value,
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from ..categories import ALL_CATEGORIES
 from ..periods import period_bounds, period_range
 
 __all__ = [
@@ -31,8 +32,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Category value meaning "all categories together".
-ALL_CATEGORIES = "alla"
 #: Period value meaning "the whole analysed span".
 WHOLE_PERIOD = "hela"
 
@@ -602,18 +601,7 @@ def district_rates(
     df = df.sort_values(["category", "period", "_pos"], kind="stable").reset_index(drop=True)
     if weights is None:
         weights = contiguity_weights(districts) if len(districts) > 1 else "none"
-    eb = np.full(len(df), np.nan)
-    ebs = np.full(len(df), np.nan)
-    ebz = np.full(len(df), np.nan)
-    n = len(districts)
-    for start_row in range(0, len(df), n):
-        sl = slice(start_row, start_row + n)
-        c, b = df["count"].to_numpy()[sl], df["exposure"].to_numpy()[sl]
-        eb[sl] = eb_rates(c, b) * rate_per
-        ebz[sl] = eb_standardised_rates(c, b)
-        if not (isinstance(weights, str) and weights == "none"):
-            ebs[sl] = eb_rates(c, b, weights=weights) * rate_per
-    df["eb_rate"], df["eb_rate_spatial"], df["eb_z"] = eb, ebs, ebz
+    df["eb_rate"], df["eb_rate_spatial"], df["eb_z"] = _eb_columns(df, len(districts), weights, rate_per)
     dist = districts.copy()
     dist.index = dist.index.astype(str)
     df["district_name"] = df["district_id"].map(dist["district_name"])
@@ -626,3 +614,22 @@ def district_rates(
         crs=districts.crs,
     )
     return out
+
+
+def _eb_columns(df: pd.DataFrame, n: int, weights: Any, rate_per: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Global EB rate, spatial EB rate (NaN when ``weights`` is ``"none"``) and Assunção–Reis z of every row.
+
+    ``df`` is sorted by category and period, then district: each block of ``n`` rows is
+    one category × period over all districts, smoothed on its own.
+    """
+    eb = np.full(len(df), np.nan)
+    ebs = np.full(len(df), np.nan)
+    ebz = np.full(len(df), np.nan)
+    for start_row in range(0, len(df), n):
+        sl = slice(start_row, start_row + n)
+        c, b = df["count"].to_numpy()[sl], df["exposure"].to_numpy()[sl]
+        eb[sl] = eb_rates(c, b) * rate_per
+        ebz[sl] = eb_standardised_rates(c, b)
+        if not (isinstance(weights, str) and weights == "none"):
+            ebs[sl] = eb_rates(c, b, weights=weights) * rate_per
+    return eb, ebs, ebz

@@ -8,7 +8,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .rates import ALL_CATEGORIES
+from ..categories import ALL_CATEGORIES
 
 __all__ = [
     "WEEKDAY_HOUR_COLUMNS",

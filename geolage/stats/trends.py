@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..categories import ALL_CATEGORIES
 from .compare import ALL_FOCUS_AREAS, rate_ratio
-from .rates import ALL_CATEGORIES, WHOLE_PERIOD, _span, count_incidents, exposure_table
+from .rates import WHOLE_PERIOD, _span, count_incidents, exposure_table
 
 __all__ = [
     "WHOLE_AREA",
@@ -38,12 +39,9 @@ log = logging.getLogger(__name__)
 #: Area name of all districts together.
 WHOLE_AREA = "Hela kommunen"
 
-#: Plain-language directions: code -> {language: text}.
-DIRECTIONS = {
-    "up": {"sv": "ökar", "en": "increasing"},
-    "down": {"sv": "minskar", "en": "decreasing"},
-    "none": {"sv": "ingen säker förändring", "en": "no certain change"},
-}
+#: Direction codes of :func:`direction`: a sure increase, a sure decrease, no sure change. In
+#: words (sv/en): :data:`geolage.text.trends.DIRECTION_LABELS`.
+DIRECTIONS: tuple[str, ...] = ("up", "down", "none")
 
 SERIES_COLUMNS = ("area", "area_name", "category", "unit", "period", "count", "years", "exposure")
 TREND_COLUMNS = (
@@ -284,33 +282,31 @@ def poisson_trend(
     }
 
 
-def direction(ci_low: float, ci_high: float, *, language: str = "sv") -> str:
-    """Name a change in plain words from the CI of the change in per cent.
+def direction(ci_low: float, ci_high: float) -> str:
+    """Direction of a change, as a code, from the CI of the change in per cent.
 
     Parameters
     ----------
     ci_low, ci_high : float
         Interval of a change in per cent (or of any signed change).
-    language : {"sv", "en"}
 
     Returns
     -------
     str
-        ``"ökar"``/``"increasing"`` when the whole interval is above 0, ``"minskar"``/
-        ``"decreasing"`` when below, otherwise ``"ingen säker förändring"``/``"no certain change"``.
+        ``"up"`` when the whole interval is above 0, ``"down"`` when below, otherwise
+        ``"none"`` (no sure change; also when the interval is missing). Words for people:
+        :func:`geolage.text.trends.direction_label`.
 
     Examples
     --------
-    >>> direction(2.0, 9.0), direction(-3.0, 4.0, language="en")
-    ('ökar', 'no certain change')
+    >>> direction(2.0, 9.0), direction(-3.0, 4.0)
+    ('up', 'none')
     """
-    if language not in ("sv", "en"):
-        raise ValueError(f"language needs to be 'sv' or 'en'; got {language!r}")
     if np.isfinite(ci_low) and ci_low > 0:
-        return DIRECTIONS["up"][language]
+        return "up"
     if np.isfinite(ci_high) and ci_high < 0:
-        return DIRECTIONS["down"][language]
-    return DIRECTIONS["none"][language]
+        return "down"
+    return "none"
 
 
 def rate_change(
@@ -357,9 +353,8 @@ def trend(
     time: Any = None,
     *,
     confidence: float = 0.95,
-    language: str = "sv",
 ) -> dict[str, Any]:
-    """Trend of one yearly series: Mann–Kendall, Poisson/NB regression and a plain-words direction.
+    """Trend of one yearly series: Mann–Kendall, Poisson/NB regression and the direction of the change.
 
     Parameters
     ----------
@@ -372,26 +367,24 @@ def trend(
         Year of each value.
     confidence : float
         Level of the interval of the yearly change.
-    language : {"sv", "en"}
-        Language of ``direction``.
 
     Returns
     -------
     dict
         Keys of :func:`mann_kendall` and :func:`poisson_trend`, plus ``n_years`` and
-        ``direction``.
+        ``direction`` (a code of :data:`DIRECTIONS`, see :func:`direction`).
 
     Notes
     -----
-    The *regression* decides the direction: ``"ökar"`` only when the whole interval of the
-    yearly change is above 0, ``"minskar"`` when it is below 0 (so a flat series is flagged
+    The *regression* decides the direction: ``"up"`` only when the whole interval of the
+    yearly change is above 0, ``"down"`` when it is below 0 (so a flat series is flagged
     with probability about ``1 - confidence``). Mann–Kendall is reported beside it as a
     distribution-free check.
 
     Examples
     --------
     >>> trend([10, 14, 19, 27, 38, 52], time=range(2019, 2025))["direction"]
-    'ökar'
+    'up'
     """
     y = np.asarray(counts, dtype=float)
     e = np.ones(y.size) if exposure is None else np.asarray(exposure, dtype=float)
@@ -402,7 +395,7 @@ def trend(
         "n_years": int(np.isfinite(y).sum()),
         **mk,
         **pt,
-        "direction": direction(pt["trend_ci_low"], pt["trend_ci_high"], language=language),
+        "direction": direction(pt["trend_ci_low"], pt["trend_ci_high"]),
     }
 
 
@@ -552,7 +545,6 @@ def trend_table(
     current: tuple[dt.date, dt.date] | None = None,
     areas: list[tuple[str, str, list[str]]] | None = None,
     confidence: float = 0.95,
-    language: str = "sv",
 ) -> pd.DataFrame:
     """Trend and change between two periods for every area and category.
 
@@ -573,8 +565,6 @@ def trend_table(
         From :func:`analysis_areas`.
     confidence : float
         Level of the intervals.
-    language : {"sv", "en"}
-        Language of ``direction``.
 
     Returns
     -------
@@ -583,7 +573,8 @@ def trend_table(
         yearly change (``trend_*``, offset = person-years, or years covered when the population is
         unknown), the two periods' counts (``change_baseline``, ``change_current``), their
         change in per cent (rates, so unequal lengths are fair) and exact p (``change_p``), and
-        ``direction`` from the trend's interval (see :func:`trend`).
+        ``direction`` from the trend's interval (a code, see :func:`trend`; in words:
+        :func:`geolage.text.trends.direction_words`).
     """
     s, e = _span(incidents["time"], start, end)
     ids = [str(i) for i in districts.index]
@@ -617,7 +608,7 @@ def trend_table(
         expo = exp_[idx]
         if not np.all(np.isfinite(expo) & (expo > 0)):
             expo = yrs_[idx]
-        res = trend(cnt[idx], expo, per_[idx], confidence=confidence, language=language)
+        res = trend(cnt[idx], expo, per_[idx], confidence=confidence)
         ai = mm.index.get_loc(area)
         rows.append({"area": area, "area_name": names[area], "category": cat, **res,
                      "change_baseline": float(cb_v[ai, col[cat]]), "change_current": float(cc_v[ai, col[cat]])})

@@ -18,6 +18,7 @@ from ...stats.rates import count_incidents, district_rates
 from ...stats.timepatterns import month_of_year, weekday_hour
 from ...stats.trends import analysis_areas, make_series, trend_table, year_to_date
 from ...text import tables as T
+from ...text.trends import direction_words
 from .. import schemas
 from ..results import RunResults
 
@@ -130,9 +131,9 @@ def _add_development(results: RunResults, s: _Span) -> None:
     series = make_series(s.incidents, s.districts, units=units, start=per.start, end=per.end,
                          categories=s.categories, population_table=s.population, areas=areas)
     results.add_table(schemas.SERIES.table(series))
-    tr = trend_table(series, s.incidents, s.districts, start=per.start, end=per.end, baseline=per.baseline,
-                     current=per.current, areas=areas, confidence=st.confidence,
-                     language=s.config.project.language)
+    tr = direction_words(trend_table(series, s.incidents, s.districts, start=per.start, end=per.end,
+                                     baseline=per.baseline, current=per.current, areas=areas,
+                                     confidence=st.confidence), s.config.project.language)
     results.add_table(schemas.TREND.table(tr))
     ytd = year_to_date(s.span_incidents, s.districts, as_of=per.end, start=per.start, categories=s.categories,
                        areas=areas)
