@@ -115,7 +115,8 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
         ``population`` (float, NaN when no population field), the other source fields
         and the geometry.
     report : dict
-        ``{"n_districts": n, "repaired": n_invalid_geometries_repaired, "empty": n_empty}``.
+        ``{"n_districts": n, "repaired": n_invalid_geometries_repaired}`` (a district with no
+        area after repair is an error).
 
     Raises
     ------

@@ -28,7 +28,9 @@ The checks run in a fixed order and a row is rejected for the *first* problem fo
 
 Personal identity numbers (personnummer and samordningsnummer, with a valid check
 digit) in free-text columns are replaced by ``[personnummer]`` before anything is
-kept or written, in accepted rows and in the rejects table alike.
+kept or written, in accepted rows and in the rejects table alike
+(:func:`geolage.personal.mask_personal_numbers`). Dates and times are read by
+:mod:`geolage.dates`.
 """
 
 from __future__ import annotations
