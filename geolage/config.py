@@ -12,38 +12,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tomllib
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .categories import CATEGORIES
+from .categories import ALL_CATEGORIES, CATEGORIES
 from .errors import ConfigError
 
 __all__ = [
-    "Config",
-    "ProjectConfig",
-    "DistrictsConfig",
-    "LayerConfig",
-    "OverlayConfig",
-    "SourceConfig",
-    "ColumnsConfig",
-    "AreasConfig",
-    "PeriodsConfig",
-    "GridConfig",
-    "ValidationConfig",
-    "StatisticsConfig",
-    "DensityConfig",
-    "HotspotsConfig",
-    "EmergingConfig",
-    "NearRepeatConfig",
-    "ForecastConfig",
-    "OutputConfig",
-    "read_config",
-    "config_from_dict",
+    "Config", "ProjectConfig", "DistrictsConfig", "LayerConfig", "OverlayConfig", "SourceConfig",
+    "ColumnsConfig", "AreasConfig", "PeriodsConfig", "GridConfig", "ValidationConfig", "StatisticsConfig",
+    "DensityConfig", "HotspotsConfig", "EmergingConfig", "NearRepeatConfig", "ForecastConfig", "OutputConfig",
+    "read_config", "config_from_dict",
 ]
 
 FORMATS = ("csv", "excel", "gpkg", "geojson", "parquet")
+_POINT_FORMATS = ("gpkg", "geojson", "parquet")  # may give no coordinate columns: the geometry is used
+_POINT_SUFFIXES = (".gpkg", ".geojson", ".parquet")
 _EXTENSIONS = {
     ".csv": "csv",
     ".txt": "csv",
@@ -441,6 +428,10 @@ def _format_problems(source_file: Path | None, problems: list[str]) -> str:
     return f"{where}{len(problems)} problems in the configuration:\n  - " + "\n  - ".join(problems)
 
 
+# --------------------------------------------------------------------------- types
+# TOML values to the types of the fields: one builder per kind of type. A value that does not fit is
+# a problem (key, what is expected, what was given) and becomes None, so one pass finds every problem.
+
 _TYPE_NAMES = {
     str: "a string",
     int: "an integer",
@@ -449,140 +440,217 @@ _TYPE_NAMES = {
     Path: "a file path (string)",
     dt.date: "a date (YYYY-MM-DD)",
 }
+_UNION_ORIGINS = (typing.Union, types.UnionType)
+#: TOML keys that are Python keywords, by section: ``[sources.columns] from/to``.
+_ALIASES: dict[type, dict[str, str]] = {ColumnsConfig: {"from": "time_from", "to": "time_to"}}
 
 
 def _describe(tp: Any) -> str:
+    """What a value of type ``tp`` needs to be, in words ("an integer", "one of 'sv', 'en'")."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp in _TYPE_NAMES:
         return _TYPE_NAMES[tp]
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in args)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in _UNION_ORIGINS:
         return " or ".join(_describe(a) for a in args if a is not type(None))
     if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
+        if args[1:] == (Ellipsis,):  # tuple[X, ...]: a list of any length
             return f"a list of {_describe(args[0])}"
         return f"a list of {len(args)} values"
-    if origin is dict:
-        return "a table"
-    if dataclasses.is_dataclass(tp):
+    if origin is dict or dataclasses.is_dataclass(tp):
         return "a table"
     return str(tp)
 
 
+def _wrong(problems: list[str], key: str, tp: Any, given: Any) -> None:
+    problems.append(f"'{key}' needs to be {_describe(tp)}; got {given!r}")
+
+
 def _build(tp: Any, value: Any, key: str, problems: list[str], base: Path) -> Any:
-    """Convert ``value`` to type ``tp``; record a problem and return None when it cannot."""
+    """Convert ``value`` to type ``tp``; record a problem and return None when it cannot.
+
+    Dispatches on the kind of type: a section (dataclass), a choice (``Literal``), alternatives
+    (``X | Y``), a list or fixed-length pair (``tuple``), a table of values (``dict``), a file path,
+    a date, or a plain scalar.
+    """
     origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
     if dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            problems.append(f"{key or 'the file'} needs to be a table; got {type(value).__name__}")
-            return None
-        hints = typing.get_type_hints(tp)
-        fields = {f.name: f for f in dataclasses.fields(tp) if f.name != "source_file"}
-        aliases = {"from": "time_from", "to": "time_to"}
-        kwargs: dict[str, Any] = {}
-        for raw_name, raw_value in value.items():
-            name = aliases.get(raw_name, raw_name) if tp is ColumnsConfig else raw_name
-            sub = f"{key}.{raw_name}" if key else raw_name
-            if name not in fields:
-                known = ", ".join(sorted(fields))
-                problems.append(f"unknown key '{sub}'; expected one of: {known}")
-                continue
-            kwargs[name] = _build(hints[name], raw_value, sub, problems, base)
-        for name, f in fields.items():
-            if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                sub = f"{key}.{name}" if key else name
-                problems.append(f"missing key '{sub}'; it needs to be {_describe(hints[name])}")
-        if any(v is None and fields[k].default is dataclasses.MISSING for k, v in kwargs.items()):
-            return None
-        try:
-            return tp(**{k: v for k, v in kwargs.items()})
-        except TypeError:
-            return None
+        return _build_section(tp, value, key, problems, base)
     if origin is Literal:
-        if value in args:
-            return value
-        problems.append(f"'{key}' needs to be {_describe(tp)}; got {value!r}")
-        return None
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        non_none = [a for a in args if a is not type(None)]
-        # Try each alternative silently; report once if none fits.
-        for alt in sorted(non_none, key=lambda a: 0 if typing.get_origin(a) is Literal else 1):
-            trial: list[str] = []
-            result = _build(alt, value, key, trial, base)
-            if not trial:
-                return result
-        problems.append(f"'{key}' needs to be {_describe(tp)}; got {value!r}")
-        return None
+        return _build_choice(tp, value, key, problems)
+    if origin in _UNION_ORIGINS:
+        return _build_alternatives(tp, value, key, problems, base)
     if origin is tuple:
-        if isinstance(value, str) or not isinstance(value, list | tuple):
-            problems.append(f"'{key}' needs to be {_describe(tp)}; got {value!r}")
-            return None
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_build(args[0], v, f"{key}[{i}]", problems, base) for i, v in enumerate(value))
-        if len(value) != len(args):
-            problems.append(f"'{key}' needs to be {_describe(tp)}; got {len(value)} values")
-            return None
-        return tuple(_build(a, v, f"{key}[{i}]", problems, base) for i, (a, v) in enumerate(zip(args, value)))
+        return _build_sequence(tp, value, key, problems, base)
     if origin is dict:
-        if not isinstance(value, dict):
-            problems.append(f"'{key}' needs to be a table; got {value!r}")
-            return None
-        return {str(k): _build(args[1], v, f"{key}.{k}", problems, base) for k, v in value.items()}
+        return _build_mapping(tp, value, key, problems, base)
     if tp is Path:
-        if not isinstance(value, str) or not value:
-            problems.append(f"'{key}' needs to be a file path (string); got {value!r}")
-            return None
-        p = Path(value)
-        return p if p.is_absolute() else (base / p)
+        return _build_path(value, key, problems, base)
     if tp is dt.date:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        problems.append(f"'{key}' needs to be a date (YYYY-MM-DD); got {value!r}")
+        return _build_date(value, key, problems)
+    return _build_scalar(tp, value, key, problems)
+
+
+def _build_section(tp: Any, value: Any, key: str, problems: list[str], base: Path) -> Any:
+    """A TOML table as the dataclass ``tp``: unknown and missing keys are problems."""
+    if not isinstance(value, dict):
+        problems.append(f"{key or 'the file'} needs to be a table; got {type(value).__name__}")
         return None
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-    elif tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif tp is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    elif tp is str:
-        if isinstance(value, str):
-            return value
-    elif tp is Any:
+    hints = typing.get_type_hints(tp)
+    fields = {f.name: f for f in dataclasses.fields(tp) if f.name != "source_file"}
+    aliases = _ALIASES.get(tp, {})
+    kwargs: dict[str, Any] = {}
+    for raw_name, raw_value in value.items():
+        name = aliases.get(raw_name, raw_name)
+        sub = f"{key}.{raw_name}" if key else raw_name
+        if name not in fields:
+            problems.append(f"unknown key '{sub}'; expected one of: {', '.join(sorted(fields))}")
+            continue
+        kwargs[name] = _build(hints[name], raw_value, sub, problems, base)
+    for name, f in fields.items():
+        if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            sub = f"{key}.{name}" if key else name
+            problems.append(f"missing key '{sub}'; it needs to be {_describe(hints[name])}")
+    if any(v is None and fields[k].default is dataclasses.MISSING for k, v in kwargs.items()):
+        return None
+    try:
+        return tp(**kwargs)
+    except TypeError:  # a required key is missing (already recorded above)
+        return None
+
+
+def _build_choice(tp: Any, value: Any, key: str, problems: list[str]) -> Any:
+    """One of the values of a ``Literal``."""
+    if value in typing.get_args(tp):
         return value
-    problems.append(f"'{key}' needs to be {_describe(tp)}; got {value!r}")
+    _wrong(problems, key, tp, value)
     return None
 
 
-def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> None:
-    """Checks that span several keys (files exist, codes known, periods ordered)."""
+def _build_alternatives(tp: Any, value: Any, key: str, problems: list[str], base: Path) -> Any:
+    """The first alternative of ``X | Y`` that fits (choices first); one problem when none does."""
+    alternatives = [a for a in typing.get_args(tp) if a is not type(None)]
+    for alt in sorted(alternatives, key=lambda a: 0 if typing.get_origin(a) is Literal else 1):
+        trial: list[str] = []
+        result = _build(alt, value, key, trial, base)
+        if not trial:
+            return result
+    _wrong(problems, key, tp, value)
+    return None
 
-    def need_file(p: Path | None, key: str) -> None:
-        if check_files and p is not None and not p.is_file():
-            problems.append(f"'{key}': file not found: {p}; check the path (relative to the config file)")
 
-    need_file(cfg.districts.path, "districts.path")
-    need_file(cfg.districts.population_table, "districts.population_table")
+def _build_sequence(tp: Any, value: Any, key: str, problems: list[str], base: Path) -> Any:
+    """A TOML array as ``tuple[X, ...]`` (any length) or ``tuple[X, Y]`` (exactly that many)."""
+    args = typing.get_args(tp)
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        _wrong(problems, key, tp, value)
+        return None
+    if args[1:] == (Ellipsis,):  # tuple[X, ...]: a list of any length
+        return tuple(_build(args[0], v, f"{key}[{i}]", problems, base) for i, v in enumerate(value))
+    if len(value) != len(args):
+        problems.append(f"'{key}' needs to be {_describe(tp)}; got {len(value)} values")
+        return None
+    return tuple(_build(a, v, f"{key}[{i}]", problems, base) for i, (a, v) in enumerate(zip(args, value)))
+
+
+def _build_mapping(tp: Any, value: Any, key: str, problems: list[str], base: Path) -> Any:
+    """A TOML table of values (``dict[str, X]``); its keys are taken as text."""
+    if not isinstance(value, dict):
+        problems.append(f"'{key}' needs to be a table; got {value!r}")
+        return None
+    value_type = typing.get_args(tp)[1]
+    return {str(k): _build(value_type, v, f"{key}.{k}", problems, base) for k, v in value.items()}
+
+
+def _build_path(value: Any, key: str, problems: list[str], base: Path) -> Path | None:
+    """A non-empty string as a path; a relative one is taken relative to ``base``."""
+    if not isinstance(value, str) or not value:
+        _wrong(problems, key, Path, value)
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else (base / path)
+
+
+def _build_date(value: Any, key: str, problems: list[str]) -> dt.date | None:
+    """A TOML date (a datetime's date is taken) or an ISO date string."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    _wrong(problems, key, dt.date, value)
+    return None
+
+
+def _build_scalar(tp: Any, value: Any, key: str, problems: list[str]) -> Any:
+    """A string, whole number, number (an integer is taken as a float) or true/false; ``Any`` as given."""
+    is_bool = isinstance(value, bool)
+    if tp is Any or (tp is bool and is_bool) or (tp is str and isinstance(value, str)):
+        return value
+    if tp is int and isinstance(value, int) and not is_bool:
+        return value
+    if tp is float and isinstance(value, int | float) and not is_bool:
+        return float(value)
+    _wrong(problems, key, tp, value)
+    return None
+
+
+# --------------------------------------------------------------------------- rules
+# Rules that the types cannot say (files exist, codes known, periods in order): one checker per
+# section. The types say all there is to check of [validation], [statistics], [density], [emerging]
+# and [forecast], so they have no checker here; a rule for them goes into a new checker below.
+
+
+@dataclass
+class _Checks:
+    """What the section checkers share: the problems found so far and whether to look for files."""
+
+    problems: list[str]
+    check_files: bool
+    #: Category codes a source or analysis may name: the built-in ones and ``[custom_categories]``.
+    known_categories: set[str]
+
+    def need_file(self, path: Path | None, key: str) -> None:
+        """Record a problem when ``path`` is given but is no file (and files are checked)."""
+        if self.check_files and path is not None and not path.is_file():
+            self.problems.append(f"'{key}': file not found: {path}; check the path (relative to the config file)")
+
+
+def _check_districts(cfg: Config, checks: _Checks) -> None:
+    checks.need_file(cfg.districts.path, "districts.path")
+    checks.need_file(cfg.districts.population_table, "districts.population_table")
+
+
+def _check_study_area(cfg: Config, checks: _Checks) -> None:
     if cfg.study_area is not None:
-        need_file(cfg.study_area.path, "study_area.path")
-    for i, ov in enumerate(cfg.overlays):
-        need_file(ov.path, f"overlays[{i}].path")
-    need_file(cfg.areas.reference_rates, "areas.reference_rates")
-    need_file(cfg.project.bra_totals, "project.bra_totals")
-    need_file(cfg.hotspots.district_weights, "hotspots.district_weights")
+        checks.need_file(cfg.study_area.path, "study_area.path")
+
+
+def _check_overlays(cfg: Config, checks: _Checks) -> None:
+    for i, overlay in enumerate(cfg.overlays):
+        checks.need_file(overlay.path, f"overlays[{i}].path")
+
+
+def _check_areas(cfg: Config, checks: _Checks) -> None:
+    checks.need_file(cfg.areas.reference_rates, "areas.reference_rates")
+
+
+def _check_project(cfg: Config, checks: _Checks) -> None:
+    checks.need_file(cfg.project.bra_totals, "project.bra_totals")
+
+
+def _check_hotspots(cfg: Config, checks: _Checks) -> None:
+    checks.need_file(cfg.hotspots.district_weights, "hotspots.district_weights")
+
+
+def _check_sources(cfg: Config, checks: _Checks) -> None:
+    problems = checks.problems
     if not cfg.sources:
         problems.append("'sources' needs at least one [[sources]] table")
     names = [s.name for s in cfg.sources]
@@ -590,70 +658,121 @@ def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> Non
         problems.append(f"sources: the name '{dup}' is used twice; give each source its own name")
     for i, src in enumerate(cfg.sources):
         key = f"sources[{i}] ('{src.name}')"
-        need_file(src.path, f"{key}.path")
-        try:
-            src.resolved_format()
-        except ConfigError as exc:
-            problems.append(str(exc))
-        if src.format is not None and src.format not in FORMATS:
-            problems.append(f"'{key}.format' needs to be one of {', '.join(FORMATS)}; got {src.format!r}")
-        c = src.columns
-        has_xy = c.x is not None and c.y is not None
-        has_ll = c.lon is not None and c.lat is not None
-        spatial = src.format in ("gpkg", "geojson", "parquet") or src.path.suffix.lower() in (
-            ".gpkg",
-            ".geojson",
-            ".parquet",
+        checks.need_file(src.path, f"{key}.path")
+        _check_source_format(src, key, problems)
+        _check_source_columns(src, key, problems)
+        _check_source_categories(src, key, checks)
+
+
+def _check_source_format(src: SourceConfig, key: str, problems: list[str]) -> None:
+    try:
+        src.resolved_format()
+    except ConfigError as exc:
+        problems.append(str(exc))
+    if src.format is not None and src.format not in FORMATS:
+        problems.append(f"'{key}.format' needs to be one of {', '.join(FORMATS)}; got {src.format!r}")
+
+
+def _check_source_columns(src: SourceConfig, key: str, problems: list[str]) -> None:
+    """Exactly one way to give the place (x/y, lon/lat or a point layer) and one to give the time."""
+    c = src.columns
+    has_xy = c.x is not None and c.y is not None
+    has_ll = c.lon is not None and c.lat is not None
+    spatial = src.format in _POINT_FORMATS or src.path.suffix.lower() in _POINT_SUFFIXES
+    if has_xy and has_ll or not (has_xy or has_ll or spatial):
+        problems.append(
+            f"'{key}.columns' needs either x and y, or lon and lat (exactly one pair); "
+            "a point layer (GeoPackage, GeoJSON, GeoParquet) may give neither and use its geometry"
         )
-        if has_xy and has_ll or not (has_xy or has_ll or spatial):
-            problems.append(
-                f"'{key}.columns' needs either x and y, or lon and lat (exactly one pair); "
-                "a point layer (GeoPackage, GeoJSON, GeoParquet) may give neither and use its geometry"
+    has_window = c.time_from is not None
+    if (c.time_to is not None) and not has_window:
+        problems.append(f"'{key}.columns.to' needs 'from' as well")
+    has_parts = c.year is not None or c.month is not None or c.day is not None
+    if has_parts and (c.year is None or c.month is None or c.day is None):
+        problems.append(f"'{key}.columns' needs year, month and day together (hour and minute are optional)")
+    if sum([c.datetime is not None, c.date is not None, has_window, has_parts]) != 1:
+        problems.append(
+            f"'{key}.columns' needs exactly one of: datetime, date (with optional time), from/to, "
+            "or year/month/day (with optional hour/minute)"
+        )
+
+
+def _check_source_categories(src: SourceConfig, key: str, checks: _Checks) -> None:
+    known = checks.known_categories
+    for code, target in src.categories.items():
+        if target not in known:
+            checks.problems.append(
+                f"'{key}.categories.{code}' maps to unknown category '{target}'; "
+                f"expected one of {', '.join(sorted(known))} (or declare it in [custom_categories])"
             )
-        has_window = c.time_from is not None
-        if (c.time_to is not None) and not has_window:
-            problems.append(f"'{key}.columns.to' needs 'from' as well")
-        has_parts = c.year is not None or c.month is not None or c.day is not None
-        if has_parts and (c.year is None or c.month is None or c.day is None):
-            problems.append(f"'{key}.columns' needs year, month and day together (hour and minute are optional)")
-        if sum([c.datetime is not None, c.date is not None, has_window, has_parts]) != 1:
-            problems.append(
-                f"'{key}.columns' needs exactly one of: datetime, date (with optional time), from/to, "
-                "or year/month/day (with optional hour/minute)"
-            )
-        known = set(CATEGORIES) | set(cfg.custom_categories)
-        for code, target in src.categories.items():
-            if target not in known:
-                problems.append(
-                    f"'{key}.categories.{code}' maps to unknown category '{target}'; "
-                    f"expected one of {', '.join(sorted(known))} (or declare it in [custom_categories])"
-                )
-        if src.unknown_category != "reject" and src.unknown_category not in known:
-            problems.append(
-                f"'{key}.unknown_category' needs to be 'reject' or a category code; got {src.unknown_category!r}"
-            )
+    if src.unknown_category != "reject" and src.unknown_category not in known:
+        checks.problems.append(
+            f"'{key}.unknown_category' needs to be 'reject' or a category code; got {src.unknown_category!r}"
+        )
+
+
+def _check_periods(cfg: Config, checks: _Checks) -> None:
     p = cfg.periods
     if p.start > p.end:
-        problems.append(f"'periods.start' ({p.start}) is after 'periods.end' ({p.end})")
+        checks.problems.append(f"'periods.start' ({p.start}) is after 'periods.end' ({p.end})")
     for name in ("baseline", "current"):
         span = getattr(p, name)
         if span is not None and span[0] > span[1]:
-            problems.append(f"'periods.{name}' starts ({span[0]}) after it ends ({span[1]})")
+            checks.problems.append(f"'periods.{name}' starts ({span[0]}) after it ends ({span[1]})")
+
+
+def _check_grid(cfg: Config, checks: _Checks) -> None:
     if isinstance(cfg.grid.cell_size, int) and cfg.grid.cell_size <= 0:
-        problems.append(
+        checks.problems.append(
             f"'grid.cell_size' needs to be a positive whole number of metres or 'auto'; got {cfg.grid.cell_size}"
         )
+
+
+def _check_output(cfg: Config, checks: _Checks) -> None:
     if cfg.output.min_count < 1:
-        problems.append(f"'output.min_count' needs to be at least 1; got {cfg.output.min_count}")
+        checks.problems.append(f"'output.min_count' needs to be at least 1; got {cfg.output.min_count}")
+
+
+def _check_custom_categories(cfg: Config, checks: _Checks) -> None:
     for code in cfg.custom_categories:
-        if code in CATEGORIES or code == "alla" or not code.isidentifier():
-            problems.append(f"'custom_categories.{code}' needs a new snake_case code (not a built-in one or 'alla')")
-    if cfg.near_repeat.category not in set(CATEGORIES) | set(cfg.custom_categories):
-        problems.append(f"'near_repeat.category' needs to be a category code; got {cfg.near_repeat.category!r}")
+        if code in CATEGORIES or code == ALL_CATEGORIES or not code.isidentifier():
+            checks.problems.append(
+                f"'custom_categories.{code}' needs a new snake_case code (not a built-in one or '{ALL_CATEGORIES}')"
+            )
+
+
+def _check_near_repeat(cfg: Config, checks: _Checks) -> None:
+    nr = cfg.near_repeat
+    if nr.category not in checks.known_categories:
+        checks.problems.append(f"'near_repeat.category' needs to be a category code; got {nr.category!r}")
     for name in ("distance_bands", "time_bands"):
-        bands = getattr(cfg.near_repeat, name)
+        bands = getattr(nr, name)
         if len(bands) < 2 or list(bands) != sorted(set(bands)):
-            problems.append(f"'near_repeat.{name}' needs at least two increasing values; got {list(bands)}")
+            checks.problems.append(f"'near_repeat.{name}' needs at least two increasing values; got {list(bands)}")
+
+
+#: The section checkers, in the order their problems are listed.
+_SECTION_CHECKS = (
+    _check_districts,
+    _check_study_area,
+    _check_overlays,
+    _check_areas,
+    _check_project,
+    _check_hotspots,
+    _check_sources,
+    _check_periods,
+    _check_grid,
+    _check_output,
+    _check_custom_categories,
+    _check_near_repeat,
+)
+
+
+def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> None:
+    """Run every section checker on a config whose types are right; problems are appended."""
+    checks = _Checks(problems, check_files, set(CATEGORIES) | set(cfg.custom_categories))
+    for check in _SECTION_CHECKS:
+        check(cfg, checks)
 
 
 def _jsonable(obj: Any) -> Any:

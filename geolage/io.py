@@ -115,7 +115,8 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
         ``population`` (float, NaN when no population field), the other source fields
         and the geometry.
     report : dict
-        ``{"n_districts": n, "repaired": n_invalid_geometries_repaired, "empty": n_empty}``.
+        ``{"n_districts": n, "repaired": n_invalid_geometries_repaired}`` (a district with no
+        area after repair is an error).
 
     Raises
     ------
@@ -134,9 +135,29 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
             f"{cfg.path}: district field(s) {', '.join(missing)} not found; the layer has: "
             f"{', '.join(c for c in gdf.columns if c != 'geometry')}"
         )
-    ids = gdf[cfg.id_field]
-    if ids.isna().any() or (ids.astype(str).str.strip() == "").any():
-        rows = list(np.flatnonzero(ids.isna().to_numpy() | (ids.astype(str).str.strip() == "").to_numpy()) + 1)
+    ids = _district_ids(gdf[cfg.id_field], cfg)
+    geoms, n_invalid = _repaired_geometries(gdf.geometry.values, ids, cfg)
+    out = gpd.GeoDataFrame(
+        {
+            "district_id": ids.to_numpy(),
+            "district_name": gdf[cfg.name_field].astype(str).to_numpy(),
+        },
+        geometry=gpd.GeoSeries(geoms, crs=gdf.crs).to_numpy(),
+        crs=gdf.crs,
+    )
+    out["population"] = _layer_population(gdf, ids, cfg) if from_layer else np.nan
+    for col in gdf.columns:
+        if col not in (cfg.id_field, cfg.name_field, cfg.population_field, "geometry") and col not in out.columns:
+            out[col] = gdf[col].to_numpy()
+    out.index = pd.Index(out["district_id"], name=None)
+    return out, {"n_districts": len(out), "repaired": n_invalid}
+
+
+def _district_ids(ids: pd.Series, cfg: DistrictsConfig) -> pd.Series:
+    """The id field as stripped text; empty or repeated ids are an error."""
+    blank = ids.isna() | (ids.astype(str).str.strip() == "")
+    if blank.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(blank.to_numpy())]
         raise InputFileError(
             f"{cfg.path}: column '{cfg.id_field}' is empty in feature(s) {rows[:10]}; every district needs an id"
         )
@@ -147,7 +168,11 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
             f"{cfg.path}: column '{cfg.id_field}' has duplicate district ids: {', '.join(sorted(set(dup))[:10])}; "
             "ids must be unique (dissolve the duplicates or pick another id field)"
         )
-    geoms = gdf.geometry.values
+    return ids
+
+
+def _repaired_geometries(geoms: np.ndarray, ids: pd.Series, cfg: DistrictsConfig) -> tuple[np.ndarray, int]:
+    """Invalid polygons repaired with ``make_valid`` (their polygonal part), and how many; no area is an error."""
     invalid = ~shapely.is_valid(geoms)
     n_invalid = int(invalid.sum())
     if n_invalid:
@@ -162,33 +187,22 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
         raise InputFileError(
             f"{cfg.path}: district(s) {', '.join(ids[empty].tolist()[:10])} have no area after repair; fix the geometry"
         )
-    out = gpd.GeoDataFrame(
-        {
-            "district_id": ids.to_numpy(),
-            "district_name": gdf[cfg.name_field].astype(str).to_numpy(),
-        },
-        geometry=gpd.GeoSeries(geoms, crs=gdf.crs).to_numpy(),
-        crs=gdf.crs,
-    )
-    if from_layer:
-        assert cfg.population_field is not None
-        pop = pd.to_numeric(gdf[cfg.population_field], errors="coerce")
-        bad = pop.isna() & gdf[cfg.population_field].notna()
-        if bad.any():
-            raise InputFileError(
-                f"{cfg.path}: population field '{cfg.population_field}' is not a number for district(s) "
-                f"{', '.join(ids[bad].tolist()[:10])}"
-            )
-        if (pop < 0).any():
-            raise InputFileError(f"{cfg.path}: population field '{cfg.population_field}' has negative values")
-        out["population"] = pop.astype(float).to_numpy()
-    else:
-        out["population"] = np.nan
-    for col in gdf.columns:
-        if col not in (cfg.id_field, cfg.name_field, cfg.population_field, "geometry") and col not in out.columns:
-            out[col] = gdf[col].to_numpy()
-    out.index = pd.Index(out["district_id"], name=None)
-    return out, {"n_districts": len(out), "repaired": n_invalid}
+    return geoms, n_invalid
+
+
+def _layer_population(gdf: gpd.GeoDataFrame, ids: pd.Series, cfg: DistrictsConfig) -> np.ndarray:
+    """The population field as numbers; text that is no number, or a negative value, is an error."""
+    assert cfg.population_field is not None  # only called when the layer has the population
+    pop = pd.to_numeric(gdf[cfg.population_field], errors="coerce")
+    bad = pop.isna() & gdf[cfg.population_field].notna()
+    if bad.any():
+        raise InputFileError(
+            f"{cfg.path}: population field '{cfg.population_field}' is not a number for district(s) "
+            f"{', '.join(ids[bad].tolist()[:10])}"
+        )
+    if (pop < 0).any():
+        raise InputFileError(f"{cfg.path}: population field '{cfg.population_field}' has negative values")
+    return pop.astype(float).to_numpy()
 
 
 def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
@@ -230,9 +244,18 @@ def read_source_table(src: SourceConfig) -> pd.DataFrame:
     path = src.path
     if not path.exists():
         raise InputFileError(f"{path}: file not found (source '{src.name}'); check sources.path")
+    df = _read_source_file(src, fmt).reset_index(drop=True)
+    df.columns = [str(c).strip() for c in df.columns]
+    _check_source_columns(df, src)
+    return df
+
+
+def _read_source_file(src: SourceConfig, fmt: str) -> pd.DataFrame:
+    """The source file as a frame of text, by format; any failure to read is an :class:`InputFileError`."""
+    path = src.path
     try:
         if fmt == "csv":
-            df = pd.read_csv(
+            return pd.read_csv(
                 path,
                 dtype=str,
                 keep_default_na=False,
@@ -241,22 +264,17 @@ def read_source_table(src: SourceConfig) -> pd.DataFrame:
                 sep=src.delimiter,
                 encoding_errors="strict",
             )
-        elif fmt == "excel":
+        if fmt == "excel":
             sheet: str | int = src.sheet if src.sheet is not None else 0
-            df = pd.read_excel(path, sheet_name=sheet, dtype=object)
-            df = df.apply(lambda s: s.map(_excel_text))
-        elif fmt in ("gpkg", "geojson"):
-            gdf = read_layer(path, src.layer)
-            df = _points_to_columns(gdf, src)
-        elif fmt == "parquet":
+            return pd.read_excel(path, sheet_name=sheet, dtype=object).apply(lambda s: s.map(_excel_text))
+        if fmt in ("gpkg", "geojson"):
+            return _points_to_columns(read_layer(path, src.layer), src)
+        if fmt == "parquet":
             try:
-                gdf = gpd.read_parquet(path)
-                df = _points_to_columns(gdf, src)
+                return _points_to_columns(gpd.read_parquet(path), src)
             except (ValueError, KeyError):
-                df = pd.read_parquet(path)
-                df = df.apply(lambda s: s.map(_excel_text))
-        else:  # pragma: no cover - config validation rejects other formats
-            raise InputFileError(f"{path}: unsupported format {fmt}")
+                return pd.read_parquet(path).apply(lambda s: s.map(_excel_text))
+        raise InputFileError(f"{path}: unsupported format {fmt}")  # pragma: no cover - the config allows no other
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"{path}: not valid {src.encoding} text at byte {exc.start}; set sources.encoding "
@@ -266,8 +284,10 @@ def read_source_table(src: SourceConfig) -> pd.DataFrame:
         raise
     except Exception as exc:
         raise InputFileError(f"{path}: cannot be read as {fmt} ({type(exc).__name__}: {exc})") from None
-    df = df.reset_index(drop=True)
-    df.columns = [str(c).strip() for c in df.columns]
+
+
+def _check_source_columns(df: pd.DataFrame, src: SourceConfig) -> None:
+    """Every column the source's ``[sources.columns]`` names is in the file."""
     c = src.columns
     wanted = {
         "year": c.year,
@@ -292,10 +312,9 @@ def read_source_table(src: SourceConfig) -> pd.DataFrame:
     missing += [f"keep = '{col}'" for col in c.keep if col not in df.columns]
     if missing:
         raise InputFileError(
-            f"{path}: column(s) not found: {', '.join(missing)} (source '{src.name}'); the file has: "
+            f"{src.path}: column(s) not found: {', '.join(missing)} (source '{src.name}'); the file has: "
             f"{', '.join(df.columns[:30])}"
         )
-    return df
 
 
 def _excel_text(v: object) -> object:

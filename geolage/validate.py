@@ -28,7 +28,9 @@ The checks run in a fixed order and a row is rejected for the *first* problem fo
 
 Personal identity numbers (personnummer and samordningsnummer, with a valid check
 digit) in free-text columns are replaced by ``[personnummer]`` before anything is
-kept or written, in accepted rows and in the rejects table alike.
+kept or written, in accepted rows and in the rejects table alike
+(:func:`geolage.personal.mask_personal_numbers`). Dates and times are read by
+:mod:`geolage.dates`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,9 @@ from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
 from .config import Config, SourceConfig
+from .dates import DAY, END_OF_DAY, join_date_parts, parse_clock_times, parse_datetimes, span_end
 from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
+from .personal import mask_personal_numbers
 from .text.labels import REJECT_MESSAGES
 
 __all__ = [
@@ -95,71 +98,15 @@ INCIDENT_COLUMNS = [
 ]
 REJECT_COLUMNS = ["source", "source_row", "reason", "column", "value", "message", "raw"]
 
-# ---------------------------------------------------------------------------- personnummer
-_PNR = re.compile(r"(?<![\d])(\d{2})?(\d{2})(\d{2})(\d{2})\s?([-+])?\s?(\d{4})(?![\d])")
-PNR_MASK = "[personnummer]"
+
+#: Why coordinates outside the area of use of their CRS cannot be used (detail of ``invalid_coordinates``).
+_OUTSIDE_CRS_AREA = {
+    "sv": "utanför koordinatsystemets giltighetsområde",
+    "en": "outside the area where the coordinate system is valid",
+}
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
-def _is_personal_number(m: re.Match[str]) -> bool:
-    century, yy, mm, dd, _sep, tail = m.groups()
-    month, day = int(mm), int(dd)
-    if not 1 <= month <= 12:
-        return False
-    if not (1 <= day <= 31 or 61 <= day <= 91):  # 61–91: samordningsnummer
-        return False
-    if century is not None and century not in ("18", "19", "20"):
-        return False
-    return _luhn_ok(yy + mm + dd + tail)
-
-
-def mask_personal_numbers(text: str | None) -> tuple[str | None, int]:
-    """Replace Swedish personal identity numbers in ``text`` by ``[personnummer]``.
-
-    Parameters
-    ----------
-    text : str or None
-
-    Returns
-    -------
-    masked : str or None
-    count : int
-        How many numbers were masked.
-
-    Notes
-    -----
-    Recognises YYMMDD-NNNN, YYMMDD+NNNN, YYYYMMDDNNNN and YYYYMMDD-NNNN (also with a
-    space), including samordningsnummer (day + 60), when the Luhn check digit is valid.
-    Numbers that fail the check digit are left alone, so ordinary ten-digit numbers
-    (e.g. report ids) are rarely masked by mistake.
-
-    Examples
-    --------
-    >>> mask_personal_numbers("Anmälare 811218-9876 ringde")
-    ('Anmälare [personnummer] ringde', 1)
-    """
-    if text is None or not isinstance(text, str):
-        return text, 0
-    count = 0
-
-    def repl(m: re.Match[str]) -> str:
-        nonlocal count
-        if _is_personal_number(m):
-            count += 1
-            return PNR_MASK
-        return m.group(0)
-
-    return _PNR.sub(repl, text), count
-
-
-# ---------------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------------- rejections
 @dataclass
 class _Rejections:
     """First reason per row, filled in check order."""
@@ -212,6 +159,11 @@ def _blank(s: pd.Series) -> np.ndarray:
     return (s.isna() | (s.astype("string").str.strip() == "")).to_numpy(dtype=bool)
 
 
+def _text(s: pd.Series) -> np.ndarray:
+    """A column as text, empty for missing values."""
+    return s.astype("string").fillna("").to_numpy(dtype=object)
+
+
 def _to_float(s: pd.Series) -> np.ndarray:
     """Numbers as written in Swedish or English files: '376 000,5', '12.94', '6 400 000'."""
     t = s.astype("string").str.strip().str.replace(r"[\s\u00a0\u202f]", "", regex=True)
@@ -221,119 +173,13 @@ def _to_float(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(t, errors="coerce").to_numpy(dtype=float)
 
 
-_ISO = re.compile(
-    r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
-)
-_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
-_TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:\.\d+)?)?\s*$")
-
-
-def _valid_date(y: int, m: int, d: int) -> bool:
-    try:
-        dt.date(y, m, d)
-    except ValueError:
-        return False
-    return True
-
-
-def _parse_one(value: Any, fmt: str | None) -> tuple[str, pd.Timestamp | None, bool, str]:
-    """Parse one date/datetime text: (status, timestamp, has_clock_time, detail)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
-        return "missing", None, False, ""
-    text = str(value).strip()
-    if fmt is not None:
-        try:
-            ts = dt.datetime.strptime(text, fmt)
-        except ValueError as exc:
-            return "invalid", None, False, f"does not match date_format {fmt!r} ({exc})"
-        return "ok", pd.Timestamp(ts), any(c in fmt for c in ("%H", "%I", "%M")), ""
-    m = _ISO.match(text)
-    if m:
-        y, mo, d, hh, mi, ss, tz = m.groups()
-        if not _valid_date(int(y), int(mo), int(d)):
-            return "invalid", None, False, "no such day"
-        if hh is not None and (int(hh) > 23 or int(mi) > 59 or (ss is not None and int(ss) > 59)):
-            return "invalid", None, False, "no such time of day"
-        ts = pd.Timestamp(text.replace(" ", "T", 1) if hh is not None else text[:10])
-        if tz is not None:
-            ts = ts.tz_convert("Europe/Stockholm").tz_localize(None)
-        return "ok", ts, hh is not None, ""
-    m = _NUMERIC_DATE.match(text)
-    if m:
-        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if _valid_date(y, b, a) and _valid_date(y, a, b) and a != b:
-            return "ambiguous", None, False, ""
-    return (
-        "invalid",
-        None,
-        False,
-        "expected ISO 8601 (YYYY-MM-DD or YYYY-MM-DD HH:MM); set sources.date_format for other forms",
-    )
-
-
-def _parse_times(s: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    parsed = [_parse_one(v, fmt) for v in s.tolist()]
-    status = np.array([p[0] for p in parsed], dtype=object)
-    ts = pd.to_datetime(pd.Series([p[1] for p in parsed], dtype="object")).to_numpy(dtype="datetime64[ns]")
-    clock = np.array([p[2] for p in parsed], dtype=bool)
-    detail = np.array([p[3] for p in parsed], dtype=object)
-    return status, ts, clock, detail
-
-
-def _join_date_parts(
-    raw: pd.DataFrame, year: str, month: str | None, day: str | None, hour: str | None, minute: str | None
-) -> pd.Series:
-    """ISO text 'YYYY-MM-DD[ HH:MM]' from date parts in separate columns (empty when a part is missing)."""
-
-    def part(col: str | None, width: int) -> pd.Series:
-        if col is None:
-            return pd.Series(pd.NA, index=raw.index, dtype="string")
-        num = pd.to_numeric(raw[col], errors="coerce")
-        text = num.map(lambda v: pd.NA if pd.isna(v) or v != int(v) else str(int(v)).zfill(width))
-        return text.astype("string")
-
-    y, m, d = part(year, 4), part(month, 2), part(day, 2)
-    date = y + "-" + m + "-" + d
-    if hour is not None:
-        hh, mm = part(hour, 2), part(minute, 2).fillna("00")
-        date = date.where(hh.isna(), date + " " + hh + ":" + mm)
-    return date.astype(object).where(date.notna(), None)
-
-
-def _parse_clock(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Clock times 'HH:MM[:SS]' -> (status, timedelta64). Empty is 'missing'."""
-    status = np.full(len(s), "missing", dtype=object)
-    delta = np.zeros(len(s), dtype="timedelta64[ns]")
-    for i, v in enumerate(s.tolist()):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
-            continue
-        m = _TIME.match(str(v))
-        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            status[i] = "invalid"
-            continue
-        status[i] = "ok"
-        delta[i] = np.timedelta64(int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0), "s")
-    return status, delta
-
-
-_DAY = np.timedelta64(1, "D")
-_END_OF_DAY = np.timedelta64(86399, "s")
-
-
-def _span_end(t: np.ndarray, fmt: str | None) -> np.ndarray:
-    """Last second of the span a date without clock time stands for.
-
-    A plain date covers its day; a ``date_format`` without a day (``%Y-%m``, as police.uk
-    publishes) covers its month, one without a month its year.
-    """
-    if fmt is None or any(d in fmt for d in ("%d", "%j")):
-        return t + _END_OF_DAY
-    s = pd.Series(t)
-    if any(m in fmt for m in ("%m", "%b", "%B")):
-        nxt = s + pd.offsets.MonthBegin(1)
-    else:
-        nxt = s + pd.offsets.YearBegin(1)
-    return (nxt - pd.Timedelta(seconds=1)).to_numpy(dtype="datetime64[ns]")
+def _count_fixes(fixes: Any) -> dict[str, int]:
+    """How many rows got each fix code (``fixes`` holds ``;``-joined codes per row)."""
+    counts: dict[str, int] = {}
+    for f in fixes:
+        for code in filter(None, str(f).split(";")):
+            counts[code] = counts.get(code, 0) + 1
+    return counts
 
 
 # ---------------------------------------------------------------------------- one source
@@ -386,82 +232,25 @@ def validate_source(
         ``read``, ``fixes`` (code -> n), ``personnummer_masked``.
     """
     n = len(raw)
-    c = src.columns
     rej = _Rejections(n, language)
     rows = np.arange(1, n + 1)
-
     # Free text first: nothing unmasked may reach any output, rejects included.
-    masked_total = 0
-    text = np.full(n, "", dtype=object)
-    raw = raw.copy()
-    for col in raw.columns:
-        if raw[col].dtype == object or pd.api.types.is_string_dtype(raw[col].dtype):
-            out = [mask_personal_numbers(v) if isinstance(v, str) else (v, 0) for v in raw[col].tolist()]
-            raw[col] = [o[0] for o in out]
-            masked_total += sum(o[1] for o in out)
-    for col in c.text:
-        vals = raw[col].astype("string").fillna("").to_numpy(dtype=object)
-        text = np.where(text == "", vals, np.where(vals == "", text, text + " | " + vals))
-
-    # 1. category
-    cat_raw = raw[c.category].astype("string").str.strip()
-    rej.add(_blank(raw[c.category]), "missing_category", c.category)
-    mapping = {str(k).strip(): v for k, v in src.categories.items()}
-    category = cat_raw.map(mapping).to_numpy(dtype=object)
-    unknown = pd.isna(category)
-    if src.unknown_category != "reject":
-        category = np.where(unknown, src.unknown_category, category)
-    else:
-        rej.add(unknown, "unknown_category", c.category, cat_raw.to_numpy(dtype=object))
-
-    # 2. coordinates
-    x, y, fixes = _coordinates(raw, src, crs, rej)
-
-    # 3. time
-    time, t_from, t_to, clock = _times(raw, src, rej)
-    as_of_end = np.datetime64(dt.datetime.combine(as_of, dt.time())) + _END_OF_DAY
-    future = (t_from > as_of_end) | (t_to > as_of_end)
-    time_col = c.time_from or c.datetime or c.date or c.year
-    assert time_col is not None  # config validation guarantees one of them
-    time_text = raw[time_col].astype("string").fillna("").to_numpy(dtype=object)
-    if c.time_to is not None:
-        to_text = raw[c.time_to].astype("string").fillna("").to_numpy(dtype=object)
-        time_text = np.where(to_text != "", time_text + " – " + to_text, time_text)
-    elif c.time is not None:
-        time_text = time_text + " " + raw[c.time].astype("string").fillna("").to_numpy(dtype=object)
-    rej.add(future, "future_date", time_col, time_text, str(as_of))
-
-    # 4. period
-    p0 = np.datetime64(dt.datetime.combine(start, dt.time()))
-    p1 = np.datetime64(dt.datetime.combine(end, dt.time())) + _DAY
-    outside = (time < p0) | (time >= p1)
-    rej.add(outside, "outside_period", time_col, time_text, f"{start}–{end}")
-
-    # 5. study area
-    if study_area is not None:
-        ok = rej.open & np.isfinite(x) & np.isfinite(y)
-        inside = np.zeros(n, dtype=bool)
-        inside[ok] = shapely.contains_xy(study_area, x[ok], y[ok])
-        coords = np.array([f"({a:.0f}, {b:.0f})" for a, b in zip(x, y)], dtype=object)
-        rej.add(ok & ~inside, "outside_study_area", "x/y", coords)
-
-    if c.id is not None:
-        ids = raw[c.id].astype("string").str.strip().fillna("").to_numpy(dtype=object)
-        ids = np.where(ids == "", [f"rad{r}" for r in rows], ids)
-    else:
-        ids = np.array([f"rad{r}" for r in rows], dtype=object)
-    incident_id = np.array([f"{src.name}:{i}" for i in ids], dtype=object)
-    dup_id = pd.Series(incident_id).duplicated(keep=False).to_numpy()
-    incident_id = np.where(dup_id, [f"{i}#rad{r}" for i, r in zip(incident_id, rows)], incident_id)
+    raw, masked = _mask_text_columns(raw)
+    category, source_category = _categories(raw, src, rej)  # 1
+    x, y, fixes = _coordinates(raw, src, crs, rej)  # 2
+    time, t_from, t_to, clock = _times(raw, src, rej)  # 3
+    _check_time_range(raw, src, rej, t_from, t_to, time, start=start, end=end, as_of=as_of)  # 3 (future), 4
+    if study_area is not None:  # 5
+        _check_study_area(x, y, study_area, rej)
 
     acc = rej.open
     accepted = pd.DataFrame(
         {
-            "incident_id": incident_id[acc],
+            "incident_id": _incident_ids(raw, src, rows)[acc],
             "source": src.name,
             "source_row": rows[acc],
             "category": category[acc].astype(object),
-            "source_category": cat_raw.to_numpy(dtype=object)[acc],
+            "source_category": source_category[acc],
             "time": time[acc],
             "time_from": t_from[acc],
             "time_to": t_to[acc],
@@ -469,18 +258,62 @@ def validate_source(
             "x": x[acc],
             "y": y[acc],
             "fixes": fixes[acc],
-            "text": text[acc],
+            "text": _free_text(raw, src.columns.text)[acc],
         }
     )
-    for col in c.keep:
+    for col in src.columns.keep:
         accepted[col] = raw[col].to_numpy(dtype=object)[acc]
     rejects = _rejects_frame(raw, src.name, rows, rej, ~acc)
-    fix_counts: dict[str, int] = {}
-    for f in fixes[acc]:
-        for code in filter(None, str(f).split(";")):
-            fix_counts[code] = fix_counts.get(code, 0) + 1
-    stats = {"read": n, "fixes": fix_counts, "personnummer_masked": int(masked_total)}
+    stats = {"read": n, "fixes": _count_fixes(fixes[acc]), "personnummer_masked": int(masked)}
     return accepted, rejects, stats
+
+
+def _mask_text_columns(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """A copy of ``raw`` with personal identity numbers masked in every text column, and their number."""
+    raw = raw.copy()
+    masked = 0
+    for col in raw.columns:
+        if raw[col].dtype == object or pd.api.types.is_string_dtype(raw[col].dtype):
+            out = [mask_personal_numbers(v) if isinstance(v, str) else (v, 0) for v in raw[col].tolist()]
+            raw[col] = [o[0] for o in out]
+            masked += sum(o[1] for o in out)
+    return raw, masked
+
+
+def _free_text(raw: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    """The free-text columns joined with `` | `` (empty ones left out)."""
+    text = np.full(len(raw), "", dtype=object)
+    for col in columns:
+        vals = _text(raw[col])
+        text = np.where(text == "", vals, np.where(vals == "", text, text + " | " + vals))
+    return text
+
+
+def _categories(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.ndarray, np.ndarray]:
+    """(geolage category, source code as written) per row; rejects missing and unmapped codes."""
+    column = src.columns.category
+    written = raw[column].astype("string").str.strip()
+    rej.add(_blank(raw[column]), "missing_category", column)
+    mapping = {str(k).strip(): v for k, v in src.categories.items()}
+    category = written.map(mapping).to_numpy(dtype=object)
+    unknown = pd.isna(category)
+    if src.unknown_category != "reject":
+        category = np.where(unknown, src.unknown_category, category)
+    else:
+        rej.add(unknown, "unknown_category", column, written.to_numpy(dtype=object))
+    return category, written.to_numpy(dtype=object)
+
+
+def _incident_ids(raw: pd.DataFrame, src: SourceConfig, rows: np.ndarray) -> np.ndarray:
+    """``"{source}:{id}"``: the id column, or ``rad{row}`` where there is none; a repeated id gets ``#rad{row}``."""
+    if src.columns.id is not None:
+        ids = raw[src.columns.id].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+        ids = np.where(ids == "", [f"rad{r}" for r in rows], ids)
+    else:
+        ids = np.array([f"rad{r}" for r in rows], dtype=object)
+    incident_id = np.array([f"{src.name}:{i}" for i in ids], dtype=object)
+    repeated = pd.Series(incident_id).duplicated(keep=False).to_numpy()
+    return np.where(repeated, [f"{i}#rad{r}" for i, r in zip(incident_id, rows)], incident_id)
 
 
 def _rejects_frame(raw: pd.DataFrame, name: str, rows: np.ndarray, rej: _Rejections, mask: np.ndarray) -> pd.DataFrame:
@@ -503,6 +336,7 @@ def _rejects_frame(raw: pd.DataFrame, name: str, rows: np.ndarray, rej: _Rejecti
     )
 
 
+# ---------------------------------------------------------------------------- coordinates
 def _crs_bounds(crs: CRS) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float]]:
     """(lon/lat bounds, projected bounds) of a CRS's area of use."""
     aou = crs.area_of_use
@@ -525,64 +359,66 @@ def _inside(x: np.ndarray, y: np.ndarray, b: tuple[float, float, float, float]) 
 def _coordinates(
     raw: pd.DataFrame, src: SourceConfig, run_crs: str, rej: _Rejections
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, fixes) in the run CRS; rejects missing, non-numeric, 0,0 and unusable coordinates."""
     c = src.columns
-    n = len(raw)
-    fixes = np.full(n, "", dtype=object)
-    target = CRS.from_user_input(run_crs)
-    target_ll, _ = _crs_bounds(target)
     if c.lon is not None:
-        cols = (c.lon, c.lat)
-        a, b = _to_float(raw[c.lon]), _to_float(raw[c.lat])
-        label = f"{c.lon}/{c.lat}"
+        cols, label = (c.lon, c.lat), f"{c.lon}/{c.lat}"
+    elif c.x is not None:
+        cols, label = (c.x, c.y), f"{c.x}/{c.y}"
     else:
-        cols = (c.x, c.y) if c.x is not None else (GEOMETRY_X, GEOMETRY_Y)
-        a, b = _to_float(raw[cols[0]]), _to_float(raw[cols[1]])
-        label = f"{c.x}/{c.y}" if c.x is not None else "geometry"
+        cols, label = (GEOMETRY_X, GEOMETRY_Y), "geometry"
+    a, b = _to_float(raw[cols[0]]), _to_float(raw[cols[1]])
     blank = _blank(raw[cols[0]]) | _blank(raw[cols[1]])
     rej.add(blank, "missing_coordinates", label)
-    coords_text = (
-        "(" + raw[cols[0]].astype("string").fillna("") + ", " + raw[cols[1]].astype("string").fillna("") + ")"
-    ).to_numpy(dtype=object)
+    written = ("(" + raw[cols[0]].astype("string").fillna("") + ", " + raw[cols[1]].astype("string").fillna("") + ")")
+    written = written.to_numpy(dtype=object)
     not_number = ~blank & (~np.isfinite(a) | ~np.isfinite(b))
-    rej.add(not_number, "invalid_coordinates", label, coords_text, "not a number")
-    rej.add((a == 0) & (b == 0), "zero_coordinates", label, coords_text)
-
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    to_run_from_ll = Transformer.from_crs("EPSG:4326", target, always_xy=True)
+    rej.add(not_number, "invalid_coordinates", label, written, "not a number")
+    rej.add((a == 0) & (b == 0), "zero_coordinates", label, written)
+    target = CRS.from_user_input(run_crs)
     if c.lon is not None:
-        ok_ll = _inside(a, b, target_ll)
-        swapped = ~ok_ll & _inside(b, a, target_ll)
-        lon = np.where(swapped, b, a)
-        lat = np.where(swapped, a, b)
-        good = rej.open & (ok_ll | swapped)
-        rej.add(
-            ~(ok_ll | swapped),
-            "invalid_coordinates",
-            label,
-            coords_text,
-            "outside the area where the coordinate system is valid"
-            if rej.language == "en"
-            else "utanför koordinatsystemets giltighetsområde",
-        )
-        fixes[good & swapped] = "swapped_latlon"
-        x[good], y[good] = to_run_from_ll.transform(lon[good], lat[good])
-        return x, y, fixes
+        return _from_lonlat(a, b, target, rej, label, written)
+    return _from_projected(a, b, CRS.from_user_input(src.crs), target, rej, label, written)
 
-    src_crs = CRS.from_user_input(src.crs)
+
+def _from_lonlat(
+    lon: np.ndarray, lat: np.ndarray, target: CRS, rej: _Rejections, label: str, written: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """WGS84 lon/lat to the run CRS; lat/lon written the other way round is swapped back (a fix)."""
+    n = len(lon)
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    fixes = np.full(n, "", dtype=object)
+    target_ll, _ = _crs_bounds(target)
+    ok = _inside(lon, lat, target_ll)
+    swapped = ~ok & _inside(lat, lon, target_ll)
+    lon, lat = np.where(swapped, lat, lon), np.where(swapped, lon, lat)
+    good = rej.open & (ok | swapped)
+    rej.add(~(ok | swapped), "invalid_coordinates", label, written, _OUTSIDE_CRS_AREA[rej.language])
+    fixes[good & swapped] = "swapped_latlon"
+    to_run = Transformer.from_crs("EPSG:4326", target, always_xy=True)
+    x[good], y[good] = to_run.transform(lon[good], lat[good])
+    return x, y, fixes
+
+
+def _from_projected(
+    a: np.ndarray, b: np.ndarray, src_crs: CRS, target: CRS, rej: _Rejections, label: str, written: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Projected x/y in the source CRS to the run CRS.
+
+    Coordinates are fixed when only one reading lands inside the source CRS's area of use:
+    x and y swapped (``swapped_axes``), or WGS84 lon/lat (possibly swapped) written in the
+    x/y columns (``latlon_in_xy``).
+    """
+    n = len(a)
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    fixes = np.full(n, "", dtype=object)
     ll_b, xy_b = _crs_bounds(src_crs)
     ok = _inside(a, b, xy_b)
     swap = ~ok & _inside(b, a, xy_b)
     ll = ~ok & ~swap & _inside(a, b, ll_b)
     ll_swap = ~ok & ~swap & _inside(b, a, ll_b)
-    ambiguous = ll & ll_swap
-    usable = (ok | swap | ll | ll_swap) & ~ambiguous
-    detail = (
-        "outside the area where the coordinate system is valid"
-        if rej.language == "en"
-        else "utanför koordinatsystemets giltighetsområde"
-    )
-    rej.add(~usable, "invalid_coordinates", label, coords_text, detail)
+    usable = (ok | swap | ll | ll_swap) & ~(ll & ll_swap)
+    rej.add(~usable, "invalid_coordinates", label, written, _OUTSIDE_CRS_AREA[rej.language])
     sx = np.where(swap, b, a)
     sy = np.where(swap, a, b)
     fixes[rej.open & swap] = "swapped_axes"
@@ -591,8 +427,6 @@ def _coordinates(
         lat = np.where(ll_swap, a, b)
         to_src = Transformer.from_crs("EPSG:4326", src_crs, always_xy=True)
         m = rej.open & (ll | ll_swap)
-        sx = sx.copy()
-        sy = sy.copy()
         sx[m], sy[m] = to_src.transform(lon[m], lat[m])
         fixes[rej.open & ll] = "latlon_in_xy"
         fixes[rej.open & ll_swap] = "latlon_in_xy;swapped_latlon"
@@ -605,63 +439,119 @@ def _coordinates(
     return x, y, fixes
 
 
+def _check_study_area(x: np.ndarray, y: np.ndarray, study_area: shapely.Geometry, rej: _Rejections) -> None:
+    """Reject points outside the study area."""
+    ok = rej.open & np.isfinite(x) & np.isfinite(y)
+    inside = np.zeros(len(x), dtype=bool)
+    inside[ok] = shapely.contains_xy(study_area, x[ok], y[ok])
+    coords = np.array([f"({a:.0f}, {b:.0f})" for a, b in zip(x, y)], dtype=object)
+    rej.add(ok & ~inside, "outside_study_area", "x/y", coords)
+
+
+# ---------------------------------------------------------------------------- times
 def _times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.ndarray, ...]:
-    c = src.columns
-    n = len(raw)
-    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    """(time, time_from, time_to, has_clock_time); rejects rows whose time cannot be read.
 
-    def check(status: np.ndarray, column: str, values: pd.Series, detail: np.ndarray) -> None:
-        rej.add(status == "missing", "missing_date", column)
-        rej.add(status == "ambiguous", "ambiguous_date", column, values.to_numpy(dtype=object))
-        rej.add(status == "invalid", "invalid_date", column, values.to_numpy(dtype=object), detail)
-
-    if c.time_from is not None:
-        s_from, t_from, clock_from, d_from = _parse_times(raw[c.time_from], src.date_format)
-        check(s_from, c.time_from, raw[c.time_from], d_from)
-        if c.time_to is not None:
-            s_to, t_to, clock_to, d_to = _parse_times(raw[c.time_to], src.date_format)
-            present = s_to != "missing"
-            check(np.where(present, s_to, "ok"), c.time_to, raw[c.time_to], d_to)
-            t_to = np.where(present, t_to, nat)
-        else:
-            t_to = nat.copy()
-            clock_to = np.zeros(n, dtype=bool)
-            present = np.zeros(n, dtype=bool)
-        clock = clock_from & (clock_to | ~present)
-        # Date-only ends cover their whole day.
-        fmt = src.date_format
-        t_to = np.where(
-            present,
-            np.where(clock_to, t_to, _span_end(t_to, fmt)),
-            np.where(clock_from, t_from, _span_end(t_from, fmt)),
-        )
-        reversed_ = rej.open & (t_from > t_to)
-        vals = np.array(
-            [f"{a} > {b}" for a, b in zip(pd.Series(t_from).astype(str), pd.Series(t_to).astype(str))], dtype=object
-        )
-        rej.add(reversed_, "time_window_reversed", f"{c.time_from}/{c.time_to}", vals)
+    ``time`` is the middle of the window (NaT for rejected rows); a date without clock
+    time covers its whole span (:func:`geolage.dates.span_end`).
+    """
+    if src.columns.time_from is not None:
+        t_from, t_to, clock = _window_times(raw, src, rej)
     else:
-        if c.year is not None:
-            raw = raw.copy()
-            raw["__datetime"] = _join_date_parts(raw, c.year, c.month, c.day, c.hour, c.minute)
-            column = "__datetime"
-        else:
-            column = c.datetime or c.date
-        assert column is not None  # config validation guarantees one of them
-        status, t, clock, detail = _parse_times(raw[column], src.date_format if c.year is None else None)
-        check(status, column, raw[column], detail)
-        if c.time is not None:
-            t_status, delta = _parse_clock(raw[c.time])
-            rej.add(t_status == "invalid", "invalid_date", c.time, raw[c.time].to_numpy(dtype=object), "expected HH:MM")
-            has = t_status == "ok"
-            t = np.where(has & ~clock, t + delta, t)
-            clock = clock | has
-        t_from = t
-        t_to = np.where(clock, t, _span_end(t, src.date_format))
+        t_from, t_to, clock = _point_times(raw, src, rej)
     with np.errstate(invalid="ignore"):
         mid = t_from + (t_to - t_from) // 2
-    time = np.where(rej.open, mid, nat)
+    time = np.where(rej.open, mid, np.datetime64("NaT", "ns"))
     return time, t_from, t_to, clock
+
+
+def _reject_unreadable(rej: _Rejections, status: np.ndarray, column: str, values: pd.Series, detail: Any) -> None:
+    """Reject missing, ambiguous and invalid dates (statuses of :func:`geolage.dates.parse_datetimes`)."""
+    rej.add(status == "missing", "missing_date", column)
+    rej.add(status == "ambiguous", "ambiguous_date", column, values.to_numpy(dtype=object))
+    rej.add(status == "invalid", "invalid_date", column, values.to_numpy(dtype=object), detail)
+
+
+def _window_times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.ndarray, ...]:
+    """A from–to window (police data); an empty 'to' means the window is the 'from' time (or date)."""
+    c, fmt = src.columns, src.date_format
+    assert c.time_from is not None  # only called for sources with a window
+    n = len(raw)
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    s_from, t_from, clock_from, d_from = parse_datetimes(raw[c.time_from], fmt)
+    _reject_unreadable(rej, s_from, c.time_from, raw[c.time_from], d_from)
+    if c.time_to is not None:
+        s_to, t_to, clock_to, d_to = parse_datetimes(raw[c.time_to], fmt)
+        present = s_to != "missing"
+        _reject_unreadable(rej, np.where(present, s_to, "ok"), c.time_to, raw[c.time_to], d_to)
+        t_to = np.where(present, t_to, nat)
+    else:
+        t_to = nat.copy()
+        clock_to = np.zeros(n, dtype=bool)
+        present = np.zeros(n, dtype=bool)
+    clock = clock_from & (clock_to | ~present)
+    # Date-only ends cover their whole day.
+    t_to = np.where(
+        present,
+        np.where(clock_to, t_to, span_end(t_to, fmt)),
+        np.where(clock_from, t_from, span_end(t_from, fmt)),
+    )
+    reversed_ = rej.open & (t_from > t_to)
+    vals = np.array(
+        [f"{a} > {b}" for a, b in zip(pd.Series(t_from).astype(str), pd.Series(t_to).astype(str))], dtype=object
+    )
+    rej.add(reversed_, "time_window_reversed", f"{c.time_from}/{c.time_to}", vals)
+    return t_from, t_to, clock
+
+
+def _point_times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.ndarray, ...]:
+    """A date-time, a date (with an optional clock-time column) or date parts in separate columns."""
+    c = src.columns
+    if c.year is not None:
+        raw = raw.copy()
+        raw["__datetime"] = join_date_parts(raw, c.year, c.month, c.day, c.hour, c.minute)
+        column = "__datetime"
+    else:
+        column = c.datetime or c.date
+    assert column is not None  # config validation guarantees one of them
+    status, t, clock, detail = parse_datetimes(raw[column], src.date_format if c.year is None else None)
+    _reject_unreadable(rej, status, column, raw[column], detail)
+    if c.time is not None:
+        t_status, delta = parse_clock_times(raw[c.time])
+        rej.add(t_status == "invalid", "invalid_date", c.time, raw[c.time].to_numpy(dtype=object), "expected HH:MM")
+        has = t_status == "ok"
+        t = np.where(has & ~clock, t + delta, t)
+        clock = clock | has
+    return t, np.where(clock, t, span_end(t, src.date_format)), clock
+
+
+def _check_time_range(
+    raw: pd.DataFrame,
+    src: SourceConfig,
+    rej: _Rejections,
+    t_from: np.ndarray,
+    t_to: np.ndarray,
+    time: np.ndarray,
+    *,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+) -> None:
+    """Reject times after the end of ``as_of`` (``future_date``), then times outside start–end."""
+    c = src.columns
+    time_col = c.time_from or c.datetime or c.date or c.year
+    assert time_col is not None  # config validation guarantees one of them
+    time_text = _text(raw[time_col])
+    if c.time_to is not None:
+        to_text = _text(raw[c.time_to])
+        time_text = np.where(to_text != "", time_text + " – " + to_text, time_text)
+    elif c.time is not None:
+        time_text = time_text + " " + _text(raw[c.time])
+    as_of_end = np.datetime64(dt.datetime.combine(as_of, dt.time())) + END_OF_DAY
+    rej.add((t_from > as_of_end) | (t_to > as_of_end), "future_date", time_col, time_text, str(as_of))
+    p0 = np.datetime64(dt.datetime.combine(start, dt.time()))
+    p1 = np.datetime64(dt.datetime.combine(end, dt.time())) + DAY
+    rej.add((time < p0) | (time >= p1), "outside_period", time_col, time_text, f"{start}–{end}")
 
 
 # ---------------------------------------------------------------------------- duplicates
@@ -805,51 +695,59 @@ def validate_incidents(
         cand, config.validation.duplicate_distance, config.validation.duplicate_minutes, language
     )
     district = assign_districts(cand["x"].to_numpy(float), cand["y"].to_numpy(float), districts)
-    outside = pd.isna(district)
     if config.validation.outside_districts == "reject":
-        reason = np.where(pd.isna(reason) & outside, "outside_districts", reason)
-    dup_mask = ~pd.isna(reason)
-    if dup_mask.any():
-        d = cand[dup_mask]
-        msgs = [
-            REASONS[r][language].format(value=f"({x:.0f}, {y:.0f})", column="", detail=det)
-            for r, det, x, y in zip(reason[dup_mask], detail[dup_mask], d["x"], d["y"])
-        ]
-        rejects.append(
-            pd.DataFrame(
-                {
-                    "source": d["source"].to_numpy(),
-                    "source_row": d["source_row"].to_numpy(),
-                    "reason": reason[dup_mask],
-                    "column": None,
-                    "value": [f"({x:.0f}, {y:.0f})" for x, y in zip(d["x"], d["y"])],
-                    "message": msgs,
-                    "raw": None,
-                },
-                columns=REJECT_COLUMNS,
-            )
-        )
-    keep = ~dup_mask
-    inc = cand[keep].reset_index(drop=True)
-    inc["district_id"] = district[keep]
-    names = districts["district_name"].to_dict()
-    inc["district_name"] = [names.get(d) if d is not None else None for d in inc["district_id"]]
-    inc["cell_id"] = None
-    inc = inc[INCIDENT_COLUMNS + [c for c in inc.columns if c not in INCIDENT_COLUMNS]]
-    inc = gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc["x"], inc["y"]), crs=config.project.crs)
+        reason = np.where(pd.isna(reason) & pd.isna(district), "outside_districts", reason)
+    rejected = ~pd.isna(reason)
+    if rejected.any():
+        rejects.append(_rejects_across_sources(cand[rejected], reason[rejected], detail[rejected], language))
+    inc = _incidents_frame(cand[~rejected], district[~rejected], districts, config.project.crs)
     rej_all = (
         pd.concat([r for r in rejects if len(r)], ignore_index=True)
         if any(len(r) for r in rejects)
         else pd.DataFrame(columns=REJECT_COLUMNS)
     )
     rej_all = rej_all.sort_values(["source", "source_row"], kind="stable").reset_index(drop=True)
-    quality = _quality(per_source, inc, rej_all, config)
+    quality = _quality(per_source, inc, rej_all)
     return ValidationOutcome(inc, rej_all, quality)
 
 
-def _quality(
-    per_source: dict[str, dict[str, Any]], inc: pd.DataFrame, rej: pd.DataFrame, config: Config
-) -> dict[str, Any]:
+def _rejects_across_sources(
+    rows: pd.DataFrame, reason: np.ndarray, detail: np.ndarray, language: str
+) -> pd.DataFrame:
+    """Rejects of the checks that compare rows of all sources: duplicates and points outside every district."""
+    places = [f"({x:.0f}, {y:.0f})" for x, y in zip(rows["x"], rows["y"])]
+    messages = [
+        REASONS[r][language].format(value=place, column="", detail=det) for r, det, place in zip(reason, detail, places)
+    ]
+    return pd.DataFrame(
+        {
+            "source": rows["source"].to_numpy(),
+            "source_row": rows["source_row"].to_numpy(),
+            "reason": reason,
+            "column": None,
+            "value": places,
+            "message": messages,
+            "raw": None,
+        },
+        columns=REJECT_COLUMNS,
+    )
+
+
+def _incidents_frame(
+    accepted: pd.DataFrame, district: np.ndarray, districts: gpd.GeoDataFrame, crs: str
+) -> gpd.GeoDataFrame:
+    """The accepted incidents with their district, columns in :data:`INCIDENT_COLUMNS` order, as points."""
+    inc = accepted.reset_index(drop=True)
+    inc["district_id"] = district
+    names = districts["district_name"].to_dict()
+    inc["district_name"] = [names.get(d) if d is not None else None for d in inc["district_id"]]
+    inc["cell_id"] = None
+    inc = inc[INCIDENT_COLUMNS + [c for c in inc.columns if c not in INCIDENT_COLUMNS]]
+    return gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc["x"], inc["y"]), crs=crs)
+
+
+def _quality(per_source: dict[str, dict[str, Any]], inc: pd.DataFrame, rej: pd.DataFrame) -> dict[str, Any]:
+    """The data-quality summary: counts per source and in all (``used + rejected == read`` is checked)."""
     for name, stats in per_source.items():
         accepted = int((inc["source"] == name).sum())
         r = rej[rej["source"] == name]
@@ -862,11 +760,7 @@ def _quality(
             raise RuntimeError(
                 f"bug: source '{name}' read {stats['read']} rows but accepted {accepted} and rejected {len(r)}"
             )
-        fixes = {}
-        for f in inc.loc[inc["source"] == name, "fixes"]:
-            for code in filter(None, str(f).split(";")):
-                fixes[code] = fixes.get(code, 0) + 1
-        stats["fixes"] = fixes
+        stats["fixes"] = _count_fixes(inc.loc[inc["source"] == name, "fixes"])
     total_read = sum(s["read"] for s in per_source.values())
     by_reason: dict[str, int] = {str(k): int(v) for k, v in rej["reason"].value_counts().sort_index().items()}
     fixes_all: dict[str, int] = {}

@@ -85,6 +85,18 @@ def test_all_problems_reported_at_once(tiny_project):
         read_config(tiny_project)
 
 
+def test_rule_problems_of_every_section_reported_at_once(tiny_project):
+    _edit(tiny_project, "start = 2020-01-01", "start = 2026-01-01")
+    _edit(tiny_project, '"S" = "stold"', '"S" = "snatteri"')
+    path = _edit(tiny_project, "end = 2024-12-31", "end = 2024-12-31\n[output]\nmin_count = 0\n"
+                 "[near_repeat]\ntime_bands = [7, 0]")
+    with pytest.raises(ConfigError, match=r"4 problems in the configuration") as err:
+        read_config(path)
+    lines = str(err.value).splitlines()[1:]
+    keys = ["sources[0] ('polis').categories.S", "periods.start", "output.min_count", "near_repeat.time_bands"]
+    assert [line.startswith(f"  - '{key}'") for line, key in zip(lines, keys)] == [True] * 4
+
+
 # ---------------------------------------------------------------- outputs
 def test_good_config_loads(tiny_project):
     cfg = read_config(tiny_project)

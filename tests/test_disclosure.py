@@ -1,4 +1,4 @@
-"""Tests of geolage.run.disclosure: public-mode rules and the output scan."""
+"""Tests of geolage.run.disclosure (public-mode rules) and geolage.outputs.audit (the output scan)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from affine import Affine
 from fixtures_report import CRS, make_results
 from shapely.geometry import Point, box
 
+from geolage.outputs.audit import scan_public_outputs
 from geolage.run.disclosure import (
     DEFAULT_COUNT_COLUMNS,
     drop_text_columns,
     public_raster,
     public_results,
     public_table,
-    scan_public_outputs,
     suppressed_label,
 )
 from geolage.run.results import Raster, Table

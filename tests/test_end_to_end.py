@@ -12,7 +12,8 @@ import rasterio
 
 from geolage.cli import demo_config_path, main
 from geolage.config import read_config
-from geolage.run.disclosure import DEFAULT_COUNT_COLUMNS, scan_public_outputs
+from geolage.outputs.audit import scan_public_outputs
+from geolage.run.disclosure import DEFAULT_COUNT_COLUMNS
 from geolage.run.pipeline import prepare
 
 

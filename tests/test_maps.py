@@ -185,10 +185,10 @@ def test_public_map_has_no_incidents_and_suppresses_small_counts(tmp_path):
 
 
 def test_public_map_passes_the_disclosure_scan(tmp_path):
-    disclosure = pytest.importorskip("geolage.run.disclosure")
+    audit = pytest.importorskip("geolage.outputs.audit")
     results = make_results()
     write_map(results, tmp_path / "karta.html", mode="public")
-    findings = disclosure.scan_public_outputs(
+    findings = audit.scan_public_outputs(
         tmp_path, results.incidents, results.config.output.min_count,
         boundaries=[results.districts, results.grid, results.study_area, *results.overlays.values()],
     )

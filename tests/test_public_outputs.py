@@ -3,7 +3,7 @@
 The run is the hand-built, hostile fixture of ``fixtures_report`` (script tags, an SQL-like
 string, a very long name and broken text in names and categories; small counts in every
 table; 60 incidents with free text). Each exporter that exists is run in public mode
-into one folder, which :func:`geolage.run.disclosure.scan_public_outputs` then scans. An
+into one folder, which :func:`geolage.outputs.audit.scan_public_outputs` then scans. An
 exporter module that is not there yet is skipped (noted in the test output); a
 negative test proves the scan does find leaks in internal outputs.
 """
@@ -18,8 +18,9 @@ import pytest
 from fixtures_report import make_results
 
 import geolage.outputs.report.document as report_module
+from geolage.outputs.audit import scan_public_outputs
 from geolage.outputs.report.document import find_chromium, write_report
-from geolage.run.disclosure import DEFAULT_COUNT_COLUMNS, scan_public_outputs
+from geolage.run.disclosure import DEFAULT_COUNT_COLUMNS
 
 MIN_COUNT = 5
 

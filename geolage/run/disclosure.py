@@ -1,11 +1,12 @@
-"""Disclosure control: make results safe to publish, and scan public outputs for leaks.
+"""Disclosure control: make results safe to publish.
 
 Two output modes exist (``output.mode``). ``internal`` outputs may hold incident
 points and free text. ``public`` outputs (the default for the map and the report)
 must not let a reader identify a single incident. :func:`public_results` turns a
 :class:`~geolage.run.results.RunResults` into its public version; every exporter writes
-from that version in public mode. :func:`scan_public_outputs` checks a written
-output folder afterwards and is what the test suite uses to prove the rules hold.
+from that version in public mode. :func:`geolage.outputs.audit.scan_public_outputs`
+checks a written output folder afterwards and is what the test suite uses to prove the
+rules hold.
 
 Rules of the public mode (``k = output.min_count``, default 5)
 ---------------------------------------------------------------
@@ -49,21 +50,17 @@ from __future__ import annotations
 import copy
 import dataclasses
 import fnmatch
-import html
-import json
 import logging
 import math
-import re
-import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..categories import ALL_CATEGORIES
+from . import schemas
 from .results import Raster, RunResults, Table
 
 __all__ = [
@@ -71,13 +68,11 @@ __all__ = [
     "DEFAULT_COUNT_COLUMNS",
     "DERIVED_COLUMNS",
     "GRID_WITHHELD_COLUMNS",
-    "Finding",
     "suppressed_label",
     "drop_text_columns",
     "public_table",
     "public_raster",
     "public_results",
-    "scan_public_outputs",
 ]
 
 log = logging.getLogger(__name__)
@@ -259,12 +254,12 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
 
 def _complementary(df: pd.DataFrame, suppressed: dict[str, pd.Series]) -> None:
     """Secondary suppression so that an ``"alla"`` total does not reveal one hidden category."""
-    if "category" not in df.columns or not (df["category"] == "alla").any():
+    if "category" not in df.columns or not (df["category"] == ALL_CATEGORIES).any():
         return
     keys = [c for c in _GROUP_COLUMNS if c in df.columns]
     by = keys[0] if len(keys) == 1 else keys
     groups = df.groupby(by, dropna=False, sort=False).groups if keys else {None: df.index}
-    is_total = df["category"] == "alla"
+    is_total = df["category"] == ALL_CATEGORIES
     for col, mask in suppressed.items():
         for _, idx in groups.items():
             idx = pd.Index(idx)
@@ -351,8 +346,9 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         pub = public_table(table, k, lang)
         if pub is not None:
             tables[name] = pub
-    if "lorenz" in tables and "concentration" in tables:
-        tables["lorenz"] = _drop_lorenz(tables["lorenz"], tables["concentration"])
+    lorenz, concentration = schemas.LORENZ.name, schemas.CONCENTRATION.name
+    if lorenz in tables and concentration in tables:
+        tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
     rasters = {}
     for name, raster in results.rasters.items():
         pub_r = public_raster(raster, k)
@@ -390,486 +386,3 @@ def _drop_lorenz(lorenz: Table, concentration: Table) -> Table:
     pairs = zip(lorenz.data["unit"], lorenz.data["category"], strict=True)
     keep = [(str(u), str(cat)) not in hidden for u, cat in pairs]
     return dataclasses.replace(lorenz, data=lorenz.data.loc[keep].reset_index(drop=True))
-
-
-# --------------------------------------------------------------------------- scan
-@dataclass(frozen=True)
-class Finding:
-    """One problem found in a public output.
-
-    Attributes
-    ----------
-    path : Path
-        The file.
-    kind : str
-        ``"coordinate"`` (an incident's position), ``"count"`` (a count under the
-        threshold) or ``"text"`` (an incident's free text).
-    where : str
-        Layer / column / line inside the file.
-    detail : str
-    """
-
-    path: Path
-    kind: str
-    where: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.path.name} [{self.where}] {self.kind}: {self.detail}"
-
-
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
-_BRACKETS = re.compile(r"[()\[\]{}]")
-_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
-#: Count names not searched as quoted text keys: ``"weight"`` is also a line-width style key in
-#: Leaflet/folium maps (the ``weight`` column of tables is still checked in CSV and GeoPackage).
-_TEXT_KEY_EXCLUDED = frozenset({"weight"})
-_TEXT_SUFFIXES = {
-    ".html",
-    ".htm",
-    ".json",
-    ".geojson",
-    ".js",
-    ".txt",
-    ".csv",
-    ".qml",
-    ".qgs",
-    ".xml",
-    ".css",
-    ".md",
-    ".svg",
-    ".sld",
-    ".tsv",
-}
-
-
-class _Scanner:
-    def __init__(
-        self,
-        incidents: gpd.GeoDataFrame,
-        min_count: int,
-        count_columns: Iterable[str],
-        boundaries: Iterable[gpd.GeoDataFrame],
-    ):
-        self.min_count = min_count
-        self.count_columns = {str(c) for c in count_columns}
-        self.findings: list[Finding] = []
-        inc = incidents[~incidents.geometry.is_empty & incidents.geometry.notna()] if len(incidents) else incidents
-        self.crs = inc.crs
-        self.xy: set[tuple[int, int]] = set()
-        self.ll: set[tuple[int, int]] = set()  # lon/lat × 1e5, rounded
-        if len(inc):
-            xy = inc.geometry.get_coordinates().to_numpy()
-            self.xy = set(map(tuple, np.round(xy).astype(np.int64)))
-            ll = inc.to_crs("EPSG:4326").geometry.get_coordinates().to_numpy()
-            self.ll = set(map(tuple, np.round(ll * 1e5).astype(np.int64)))
-        self.allowed_xy: set[tuple[int, int]] = set()
-        self.allowed_ll: set[tuple[int, int]] = set()
-        for layer in boundaries:
-            if layer is None or not len(layer):
-                continue
-            lay = layer.to_crs(self.crs) if self.crs is not None and layer.crs is not None else layer
-            xy = lay.geometry.get_coordinates().to_numpy()
-            self.allowed_xy |= set(map(tuple, np.round(xy).astype(np.int64)))
-            if lay.crs is not None:
-                ll = lay.to_crs("EPSG:4326").geometry.get_coordinates().to_numpy()
-                self.allowed_ll |= set(map(tuple, np.round(ll * 1e5).astype(np.int64)))
-        texts = [] if "text" not in incidents.columns else incidents["text"].dropna().astype(str)
-        self.snippets = list(dict.fromkeys(t.strip() for t in texts if len(t.strip()) >= 12))
-        # Inverted index of word 4-grams -> snippets, so a text is compared with all snippets at once.
-        self.gram_index: dict[tuple[str, ...], list[int]] = {}
-        self.snippet_sizes = np.zeros(len(self.snippets), dtype=np.int64)
-        self.short_snippets: list[str] = []
-        for i, snippet in enumerate(self.snippets):
-            grams = _ngrams(_words(snippet))
-            self.snippet_sizes[i] = len(grams)
-            if not grams:
-                self.short_snippets.append(snippet)
-            for g in grams:
-                self.gram_index.setdefault(g, []).append(i)
-        # The coordinate sets as sorted int64 keys, for vectorised look-ups (see _match_many).
-        self.xy_keys = _key_array(self.xy)
-        self.ll_keys = _key_array(self.ll)
-        self.allowed_xy_keys = _key_array(self.allowed_xy)
-        self.allowed_ll_keys = _key_array(self.allowed_ll)
-
-    def add(self, path: Path, kind: str, where: str, detail: str) -> None:
-        self.findings.append(Finding(path, kind, where, detail))
-
-    # coordinates --------------------------------------------------------------
-    def _match(self, a: float, b: float, lonlat: bool = True) -> str | None:
-        if not (math.isfinite(a) and math.isfinite(b)):
-            return None
-        own = (int(round(a)), int(round(b)))
-        own_ll = (int(round(a * 1e5)), int(round(b * 1e5)))
-        if own in self.allowed_xy or own[::-1] in self.allowed_xy or own_ll in self.allowed_ll \
-                or own_ll[::-1] in self.allowed_ll:
-            return None  # a vertex of a public boundary layer
-        for x, y in ((a, b), (b, a)):
-            if abs(x) <= 180 and abs(y) <= 90:
-                if lonlat and _near((x * 1e5, y * 1e5), self.ll, self.allowed_ll):
-                    return f"lon/lat {x:.5f} {y:.5f}"
-            elif _near((x, y), self.xy, self.allowed_xy):
-                return f"x/y {x:.0f} {y:.0f}"
-        return None
-
-    def _match_many(self, a: np.ndarray, b: np.ndarray, lonlat: np.ndarray | bool = True) -> np.ndarray:
-        """:meth:`_match` for arrays of number pairs: True where a pair places an incident."""
-        a = np.asarray(a, dtype=float)
-        b = np.asarray(b, dtype=float)
-        fin = np.isfinite(a) & np.isfinite(b) & (np.abs(a) < 1e9) & (np.abs(b) < 1e9)
-        a = np.where(fin, a, 0.0)
-        b = np.where(fin, b, 0.0)
-        lonlat = np.broadcast_to(np.asarray(lonlat, dtype=bool), a.shape)
-        own_allowed = (
-            _in_sorted(_keys(a, b), self.allowed_xy_keys) | _in_sorted(_keys(b, a), self.allowed_xy_keys)
-            | _in_sorted(_keys(a * 1e5, b * 1e5), self.allowed_ll_keys)
-            | _in_sorted(_keys(b * 1e5, a * 1e5), self.allowed_ll_keys)
-        )
-        hit = np.zeros(a.shape, dtype=bool)
-        for x, y in ((a, b), (b, a)):
-            is_ll = (np.abs(x) <= 180) & (np.abs(y) <= 90)
-            hit |= is_ll & lonlat & _near_many(x * 1e5, y * 1e5, self.ll_keys, self.allowed_ll_keys)
-            hit |= ~is_ll & _near_many(x, y, self.xy_keys, self.allowed_xy_keys)
-        return hit & fin & ~own_allowed
-
-    def scan_coords(self, path: Path, where: str, coords: np.ndarray, points: bool) -> None:
-        if not len(coords):
-            return
-        a = coords[:, 0].astype(float)
-        b = coords[:, 1].astype(float)
-        empty = np.zeros(0, dtype=np.int64)
-        skip = np.zeros(len(a), dtype=bool)
-        if not points:  # a vertex of a public boundary layer is a coincidence, not a leak
-            skip = _in_sorted(_keys(a, b), self.allowed_xy_keys)
-            skip |= _in_sorted(_keys(a * 1e5, b * 1e5), self.allowed_ll_keys)
-        is_ll = (np.abs(a) <= 180) & (np.abs(b) <= 90)
-        hit = is_ll & _near_many(a * 1e5, b * 1e5, self.ll_keys, empty if points else self.allowed_ll_keys)
-        hit |= ~is_ll & _near_many(a, b, self.xy_keys, empty if points else self.allowed_xy_keys)
-        hit &= ~skip
-        if hit.any():
-            i = int(np.flatnonzero(hit)[0])
-            self.add(path, "coordinate", where, f"{'point' if points else 'vertex'} at {a[i]:.5f} {b[i]:.5f}")
-
-    def scan_text(self, path: Path, where: str, text: str) -> None:
-        text = _DATA_URI.sub(" ", text)
-        self.scan_text_numbers_only(path, where, text)
-        cols = "|".join(re.escape(c) for c in sorted(self.count_columns - _TEXT_KEY_EXCLUDED))
-        if cols:
-            pat = re.compile(rf"[\"']({cols})[\"']\s*:\s*[\"']?(-?\d+(?:\.\d+)?)")
-            for m in pat.finditer(text):
-                if 0 < float(m.group(2)) < self.min_count:
-                    self.add(path, "count", where, f"{m.group(1)} = {m.group(2)} as text")
-                    break
-        for m in re.finditer(r"data-count=\"(-?\d+(?:\.\d+)?)\"", text):
-            if 0 < float(m.group(1)) < self.min_count:
-                self.add(path, "count", where, f"data-count = {m.group(1)}")
-                break
-        self.scan_snippets(path, where, text)
-
-    def scan_snippets(self, path: Path, where: str, text: str) -> None:
-        if not self.snippets:
-            return
-        plain = html.unescape(text)
-        shared = np.zeros(len(self.snippets), dtype=np.int64)
-        for g in _ngrams(_words(plain)):
-            for i in self.gram_index.get(g, ()):
-                shared[i] += 1
-        hits = np.flatnonzero((self.snippet_sizes > 0) & (shared * 2 >= self.snippet_sizes))
-        if len(hits):
-            self.add(path, "text", where, f"incident free text: {self.snippets[hits[0]][:40]!r}")
-            return
-        for snippet in self.short_snippets:
-            if snippet in plain or json.dumps(snippet)[1:-1] in text:
-                self.add(path, "text", where, f"incident free text: {snippet[:40]!r}")
-                return
-
-    def scan_frame(self, path: Path, where: str, df: pd.DataFrame) -> None:
-        for col in df.columns:
-            if str(col) in self.count_columns:
-                num = pd.to_numeric(df[col], errors="coerce")
-                bad = num[(num > 0) & (num < self.min_count)]
-                if len(bad):
-                    self.add(
-                        path,
-                        "count",
-                        f"{where}.{col}",
-                        f"{len(bad)} value(s) under {self.min_count}, e.g. {bad.iloc[0]:g}",
-                    )
-        numeric = [
-            c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-        ]
-        if len(numeric) >= 2 and (self.xy or self.ll):
-            arr = df[numeric].to_numpy(dtype="float64", na_value=np.nan)
-            found = False
-            for i in range(len(numeric)):
-                for j in range(i + 1, len(numeric)):  # _match_many tries both orders
-                    hit = self._match_many(arr[:, i], arr[:, j])
-                    if hit.any():
-                        k = int(np.flatnonzero(hit)[0])
-                        self.add(path, "coordinate", f"{where}.{numeric[i]}/{numeric[j]}",
-                                 f"incident position in columns: {arr[k, i]} {arr[k, j]}")
-                        found = True
-                        break
-                if found:
-                    break
-        text_cols = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
-        if text_cols:
-            joined = "\n".join(" ".join(str(v) for v in row if v is not None) for row in df[text_cols].to_numpy())
-            self.scan_snippets(path, where, joined)
-            self.scan_text_numbers_only(path, where, joined)
-
-    def scan_text_numbers_only(self, path: Path, where: str, text: str) -> None:
-        text = _DATA_URI.sub(" ", text)
-        nums = []
-        for m in _NUMBER.finditer(text):
-            word = m.group()
-            nums.append((float(word), len(word.partition(".")[2]), m.start(), m.end()))
-        if len(nums) < 2:
-            return
-        vals = np.array([n[0] for n in nums])
-        decimals = np.array([n[1] for n in nums])
-        # lon/lat written with fewer than 5 decimals (≥ ~1 m grid) cannot place an incident to 1 m
-        lonlat = np.minimum(decimals[:-1], decimals[1:]) >= 5
-        candidates = np.flatnonzero(self._match_many(vals[:-1], vals[1:], lonlat))
-        for k in candidates:
-            if _BRACKETS.search(text, nums[k][3], nums[k + 1][2]):
-                continue  # numbers of two different vertices ("...],[..."), not one position
-            hit = self._match(vals[k], vals[k + 1], lonlat=bool(lonlat[k]))
-            if hit:
-                self.add(path, "coordinate", where, f"incident position as text: {hit}")
-                return
-
-    # files ----------------------------------------------------------------------
-    def scan_file(self, path: Path) -> None:
-        suffix = path.suffix.lower()
-        if suffix == ".gpkg":
-            self.scan_gpkg(path)
-        elif suffix in (".tif", ".tiff"):
-            self.scan_tiff(path)
-        elif suffix == ".pdf":
-            self.scan_pdf(path)
-        elif suffix in _TEXT_SUFFIXES:
-            text = path.read_bytes().decode("utf-8", errors="replace")
-            if suffix == ".csv":
-                try:
-                    self.scan_frame(path, "csv", pd.read_csv(path, sep=None, engine="python"))
-                except (ValueError, pd.errors.ParserError) as exc:
-                    log.debug("csv %s not parsed (%s); scanned as text", path, exc)
-            if suffix in (".geojson", ".json"):
-                self.scan_geojson(path, text)
-            self.scan_text(path, "text", text)
-        elif suffix in (".png", ".jpg", ".jpeg", ".webp", ".gif", ".woff", ".woff2", ".ttf"):
-            return
-        else:
-            text = path.read_bytes().decode("utf-8", errors="replace")
-            self.scan_text(path, "bytes", text)
-
-    def scan_geojson(self, path: Path, text: str) -> None:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            return
-        stack = [data]
-        while stack:
-            obj = stack.pop()
-            if isinstance(obj, dict):
-                if obj.get("type") in ("Point", "MultiPoint") and "coordinates" in obj:
-                    coords = np.atleast_2d(np.asarray(obj["coordinates"], dtype="float64"))
-                    self.scan_coords(path, "geojson", coords, points=True)
-                stack.extend(obj.values())
-            elif isinstance(obj, list):
-                stack.extend(x for x in obj if isinstance(x, dict | list))
-
-    def scan_gpkg(self, path: Path) -> None:
-        import pyogrio
-
-        try:
-            layers = pyogrio.list_layers(path)
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is itself a finding
-            self.add(path, "unreadable", "gpkg", str(exc))
-            return
-        feature_tables = set()
-        for name, _geom_type in layers:
-            feature_tables.add(name)
-            try:
-                df = pyogrio.read_dataframe(path, layer=name)
-            except Exception as exc:  # noqa: BLE001
-                self.add(path, "unreadable", name, str(exc))
-                continue
-            if isinstance(df, gpd.GeoDataFrame) and df.geometry.notna().any():
-                geoms = df.geometry.dropna()
-                if df.crs is not None and self.crs is not None and df.crs != self.crs:
-                    geoms = geoms.to_crs(self.crs)
-                is_point = geoms.geom_type.isin(["Point", "MultiPoint"])
-                for points, part in ((True, geoms[is_point]), (False, geoms[~is_point])):
-                    if len(part):
-                        self.scan_coords(path, name, part.get_coordinates().to_numpy(), points)
-            self.scan_frame(path, name, pd.DataFrame(df.drop(columns="geometry", errors="ignore")))
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            con.text_factory = lambda b: b.decode("utf-8", errors="replace")
-            names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-            for name in names:
-                if name in feature_tables or name.startswith(("rtree_", "sqlite_", "gpkg_tile")):
-                    continue
-                df = pd.read_sql_query(f'SELECT * FROM "{name}"', con)
-                df = df[[c for c in df.columns if df[c].map(lambda v: not isinstance(v, bytes)).all()]]
-                self.scan_frame(path, name, df)
-                self.scan_text(path, name, df.to_csv(index=False))
-        finally:
-            con.close()
-
-    def scan_tiff(self, path: Path) -> None:
-        try:
-            import rasterio
-        except ImportError:  # pragma: no cover - rasterio is a dependency
-            self.add(path, "unreadable", "tiff", "rasterio missing")
-            return
-        with rasterio.open(path) as ds:
-            parts = [json.dumps(ds.tags())]
-            for ns in ds.tag_namespaces() or []:
-                parts.append(json.dumps(ds.tags(ns=ns)))
-            for b in range(1, ds.count + 1):
-                parts.append(json.dumps(ds.tags(b)))
-                parts.append(ds.descriptions[b - 1] or "")
-        self.scan_text(path, "tags", "\n".join(parts))
-
-    def scan_pdf(self, path: Path) -> None:
-        import shutil
-        import subprocess
-
-        exe = shutil.which("pdftotext")
-        if exe is None:
-            log.debug("pdftotext missing; %s not scanned (it is rendered from the scanned HTML)", path)
-            return
-        out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, timeout=120, check=False)
-        self.scan_text(path, "pdf text", out.stdout.decode("utf-8", errors="replace"))
-
-
-_KEY_OFFSET = 2**30
-_KEY_SPAN = 2**31
-
-
-def _keys(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """One int64 key per rounded integer pair (|values| < 1e9)."""
-    xi = np.round(np.clip(x, -1e9, 1e9)).astype(np.int64) + _KEY_OFFSET
-    yi = np.round(np.clip(y, -1e9, 1e9)).astype(np.int64) + _KEY_OFFSET
-    return xi * _KEY_SPAN + yi
-
-
-def _key_array(pairs: set[tuple[int, int]]) -> np.ndarray:
-    if not pairs:
-        return np.zeros(0, dtype=np.int64)
-    arr = np.array(sorted(pairs), dtype=np.int64)
-    return np.unique(_keys(arr[:, 0], arr[:, 1]))
-
-
-def _in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """``np.isin`` for a sorted unique array, without re-sorting it on every call."""
-    if not len(sorted_keys):
-        return np.zeros(np.shape(keys), dtype=bool)
-    idx = np.searchsorted(sorted_keys, keys)
-    idx = np.minimum(idx, len(sorted_keys) - 1)
-    return sorted_keys[idx] == keys
-
-
-def _near_many(x: np.ndarray, y: np.ndarray, targets: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """:func:`_near` for arrays (in rounding units): within one unit of a target that is not allowed."""
-    hit = np.zeros(np.shape(x), dtype=bool)
-    if not len(targets):
-        return hit
-    xi = np.round(np.clip(x, -1e9, 1e9))
-    yi = np.round(np.clip(y, -1e9, 1e9))
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            k = _keys(xi + dx, yi + dy)
-            inside = _in_sorted(k, targets)
-            if inside.any() and len(allowed):
-                inside &= ~_in_sorted(k, allowed)
-            hit |= inside
-    return hit
-
-
-def _near(xy: tuple[float, float], targets: set[tuple[int, int]], allowed: set[tuple[int, int]]) -> bool:
-    """True when ``xy`` (in rounding units) is within one unit of a target that is not allowed.
-
-    One unit of slack absorbs double rounding (a coordinate printed with more decimals
-    and then rounded again).
-    """
-    if not targets or not (math.isfinite(xy[0]) and math.isfinite(xy[1])):
-        return False
-    x, y = int(round(xy[0])), int(round(xy[1]))
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            key = (x + dx, y + dy)
-            if key in targets and key not in allowed:
-                return True
-    return False
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
-
-
-def _ngrams(words: list[str], n: int = 4) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-def scan_public_outputs(
-    out_dir: str | Path,
-    incidents: gpd.GeoDataFrame,
-    min_count: int = 5,
-    *,
-    count_columns: Iterable[str] = DEFAULT_COUNT_COLUMNS,
-    boundaries: Iterable[gpd.GeoDataFrame] = (),
-) -> list[Finding]:
-    """Scan every file in a public output folder for anything that identifies an incident.
-
-    Parameters
-    ----------
-    out_dir : str or Path
-        The output folder (searched recursively).
-    incidents : GeoDataFrame
-        The accepted incidents of the run (with ``text`` if any), in the run CRS.
-    min_count : int
-        Counts ``0 < v < min_count`` are findings.
-    count_columns : iterable of str
-        Column / key names holding counts (add the ``count_columns`` of the run's
-        tables when they use other names).
-    boundaries : iterable of GeoDataFrame
-        Public boundary layers (districts, grid, study area, overlays). A polygon
-        vertex, or a number pair in text, that matches an incident but is also a
-        vertex of these layers (to 1 m) is taken as a coincidence, not a leak.
-        Point geometries are flagged whatever these layers hold.
-
-    Returns
-    -------
-    list of Finding
-        Empty when nothing was found.
-
-    Notes
-    -----
-    Checks per file type: GeoPackage (every feature layer's geometry and columns
-    via pyogrio, every other SQLite table — styles, metadata — as columns and
-    text), CSV (columns and text), GeoJSON/JSON (point geometries and text),
-    HTML/JS/XML/QML/text (text; embedded ``data:`` URIs such as base64 images are
-    skipped), GeoTIFF (dataset and band tags, band descriptions), PDF (text through
-    ``pdftotext`` when installed). Text is searched for (a) a pair of adjacent
-    numbers equal to an incident's x/y rounded to 1 m, or lon/lat rounded to 5
-    decimals (either order; one unit of slack for double rounding; lon/lat written with
-    fewer than 5 decimals is too coarse to count; two numbers with a bracket between
-    them belong to different vertices and are not paired), (b) a quoted key
-    ``"<count column>": v`` (JSON, GeoJSON in a map; not ``"weight"``, a Leaflet style key)
-    or ``data-count="v"`` with ``0 < v < min_count``, (c) an incident's free text (texts of at least 12
-    characters; matched on word 4-grams, at least half of them present, so
-    escaping and line breaks do not hide it).
-    """
-    out = Path(out_dir)
-    scanner = _Scanner(incidents, min_count, count_columns, boundaries)
-    for path in sorted(p for p in out.rglob("*") if p.is_file()):
-        log.debug("scanning %s", path)
-        scanner.scan_file(path)
-    if scanner.findings:
-        log.warning("disclosure scan: %d finding(s) in %s", len(scanner.findings), out)
-    return scanner.findings
