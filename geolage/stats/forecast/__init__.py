@@ -27,8 +27,8 @@ import pandas as pd
 from scipy import stats
 from scipy.signal import fftconvolve
 
-from ..categories import category_label
-from ..run.results import RunResults, Table
+from ...categories import category_label
+from ...run.results import RunResults, Table
 
 __all__ = [
     "METHODS",
