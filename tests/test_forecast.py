@@ -271,6 +271,29 @@ def test_stable_hotspot_is_found():
     assert at1["prospective"] > 4 * np.mean(random_pai)
 
 
+def test_next_period_forecast_is_the_separate_forecasts_and_backtest():
+    # Sharing the tuning cache between backtest and forecast must not change either.
+    grid = square_grid(12)
+    inc = simulate(grid, hotspot_rates(grid), seed=31)
+    res = fc.forecast_next_period(inc, grid, END, start=START, backtest_periods=3)
+    pd.testing.assert_frame_equal(res.backtest, fc.backtest_forecast(inc, grid, END, start=START, backtest_periods=3))
+    assert res.missing == ()
+    assert list(res.forecast.columns) == [
+        *(c for c in fc.GRID_COLUMNS if c != "category"), "in_top_1", "in_top_5", "in_top_10"
+    ]
+    for method in fc.GRID_METHODS:
+        alone = fc.forecast_scores(inc, grid, END, method=method, start=START)
+        part = res.forecast[res.forecast["method"] == method]
+        np.testing.assert_allclose(part["score"].to_numpy(), alone.to_numpy())
+        assert sorted(part["rank"]) == list(range(1, len(grid) + 1))
+        if method == "prospective":
+            assert res.chosen == alone.attrs
+        top10 = part["in_top_10"].to_numpy()
+        assert top10.sum() == int(np.ceil(0.10 * len(grid)))  # whole cells: at least 10 % of the area
+        assert (part["rank"][top10] <= top10.sum()).all()
+    assert (res.forecast["period_start"] == "2025-01-01").all() and (res.forecast["period_end"] == "2025-04-02").all()
+
+
 def test_homogeneous_field_gives_no_claim():
     grid = square_grid()
     claims = 0
