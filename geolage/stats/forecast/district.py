@@ -171,6 +171,16 @@ def _simulate_category(
     return forecast, draws, model
 
 
+def _with_intervals(out: pd.DataFrame, draws: np.ndarray, model: np.ndarray) -> pd.DataFrame:
+    """``out`` with the 80 % and 95 % prediction intervals of ``draws`` (whole counts) and the model names."""
+    for key, value in _predictive_quantiles(draws, (0.8, 0.95)).items():
+        out[key] = pd.array(np.round(value), dtype="Int64")  # missing only when the model failed
+    out["pi_low"] = out["pi95_low"]
+    out["pi_high"] = out["pi95_high"]
+    out["model"] = model
+    return out
+
+
 def forecast_district_counts(
     incidents: pd.DataFrame,
     districts: pd.DataFrame,
@@ -261,13 +271,8 @@ def forecast_district_counts(
                 "category": category,
                 "year": target,
                 "last_count": y_all[:, -1].astype(int),
+                "forecast": forecast,
             }
         )
-        out["forecast"] = forecast
-        for key, value in _predictive_quantiles(draws, (0.8, 0.95)).items():
-            out[key] = pd.array(np.round(value), dtype="Int64")  # missing only when the model failed
-        out["pi_low"] = out["pi95_low"]
-        out["pi_high"] = out["pi95_high"]
-        out["model"] = model
-        frames.append(out)
+        frames.append(_with_intervals(out, draws, model))
     return pd.concat(frames, ignore_index=True)[list(DISTRICT_COLUMNS)]
