@@ -1,4 +1,7 @@
-"""Tests of geolage.stats.forecast: accuracy measures by hand, planted ground truth, honesty, leakage."""
+"""Tests of geolage.stats.forecast, its sentences and its step.
+
+Accuracy measures by hand, planted ground truth, honesty, leakage.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,12 @@ from hypothesis import strategies as st
 from geolage.config import Config, DistrictsConfig, ForecastConfig, PeriodsConfig, ProjectConfig
 from geolage.grid import make_grid
 from geolage.run.results import RunResults
+from geolage.run.steps.forecast import add_forecast
 from geolage.stats import forecast as fc
+from geolage.stats.forecast.cells import DAY_NS, prepare_cells, prepare_events, to_ns
+from geolage.stats.forecast.district import _loglinear_fit
+from geolage.stats.forecast.models import _poisson_irls
+from geolage.text.forecast import forecast_summary_text
 
 CRS = "EPSG:3006"
 X0, Y0 = 370_000, 6_400_000
@@ -249,18 +257,41 @@ def test_stable_hotspot_is_found():
     assert at1["glm"] > 20
     # A uniformly random ranking of the same cells gets PAI ≈ 1.
     rng = np.random.default_rng(0)
-    cells = fc._prepare_cells(grid)
-    events = fc._prepare_events(inc, cells)
+    cells = prepare_cells(grid)
+    events = prepare_events(inc, cells)
     random_pai = []
     for origin in bt["origin"].unique():
-        o = fc._to_ns(origin)
-        h = 91 * fc._DAY_NS
+        o = to_ns(origin)
+        h = 91 * DAY_NS
         inside = (events.t >= o) & (events.t < o + h)
         observed = np.bincount(events.cell[inside], minlength=len(grid))
         m = fc.hotspot_metrics(rng.random(len(grid)), observed, cells.area, [0.01])
         random_pai.append(m["pai"].iloc[0])
     assert np.mean(random_pai) < 5
     assert at1["prospective"] > 4 * np.mean(random_pai)
+
+
+def test_next_period_forecast_is_the_separate_forecasts_and_backtest():
+    # Sharing the tuning cache between backtest and forecast must not change either.
+    grid = square_grid(12)
+    inc = simulate(grid, hotspot_rates(grid), seed=31)
+    res = fc.forecast_next_period(inc, grid, END, start=START, backtest_periods=3)
+    pd.testing.assert_frame_equal(res.backtest, fc.backtest_forecast(inc, grid, END, start=START, backtest_periods=3))
+    assert res.missing == ()
+    assert list(res.forecast.columns) == [
+        *(c for c in fc.GRID_COLUMNS if c != "category"), "in_top_1", "in_top_5", "in_top_10"
+    ]
+    for method in fc.GRID_METHODS:
+        alone = fc.forecast_scores(inc, grid, END, method=method, start=START)
+        part = res.forecast[res.forecast["method"] == method]
+        np.testing.assert_allclose(part["score"].to_numpy(), alone.to_numpy())
+        assert sorted(part["rank"]) == list(range(1, len(grid) + 1))
+        if method == "prospective":
+            assert res.chosen == alone.attrs
+        top10 = part["in_top_10"].to_numpy()
+        assert top10.sum() == int(np.ceil(0.10 * len(grid)))  # whole cells: at least 10 % of the area
+        assert (part["rank"][top10] <= top10.sum()).all()
+    assert (res.forecast["period_start"] == "2025-01-01").all() and (res.forecast["period_end"] == "2025-04-02").all()
 
 
 def test_homogeneous_field_gives_no_claim():
@@ -318,11 +349,11 @@ def test_summary_flags_a_clear_winner_and_stays_honest():
     assert s.loc["prospective", "beats_baseline"]
     assert not s.loc["glm", "beats_baseline"]
     assert not s.loc["naive", "beats_baseline"]
-    text = fc.forecast_summary_text(s.reset_index())
+    text = forecast_summary_text(s.reset_index())
     lines = text.splitlines()
     assert "Modellen är bättre än den naiva prognosen." in lines[0]
     assert "Modellen är inte säkert bättre än den naiva prognosen." in lines[1]
-    en = fc.forecast_summary_text(s.reset_index(), "en")
+    en = forecast_summary_text(s.reset_index(), "en")
     assert "not reliably better" in en.splitlines()[1]
 
 
@@ -439,7 +470,7 @@ def test_add_forecast_tables_parameters_and_determinism():
         ignore_index=True,
     )
     res = _results(grid, inc, backtest_periods=4, bootstrap=200, simulations=500)
-    fc.add_forecast(res)
+    add_forecast(res)
     tables = res.tables
     assert {"forecast_grid", "forecast_backtest", "forecast_summary", "forecast_district"} <= set(tables)
     g = tables["forecast_grid"]
@@ -465,7 +496,7 @@ def test_add_forecast_tables_parameters_and_determinism():
         assert "Modellen är bättre" not in sv
     assert "För få händelser (under 200) för en prognos per ruta: ran" in sv
     res2 = _results(grid, inc, backtest_periods=4, bootstrap=200, simulations=500)
-    fc.add_forecast(res2)
+    add_forecast(res2)
     for name in ("forecast_backtest", "forecast_summary", "forecast_district"):
         pd.testing.assert_frame_equal(tables[name].data, res2.tables[name].data)
     pd.testing.assert_frame_equal(
@@ -491,7 +522,7 @@ def test_add_forecast_without_incidents_says_so():
         {"incident_id": [], "cell_id": pd.Series([], dtype=object), "category": [], "time": pd.to_datetime([])}
     )
     res = _results(grid, empty, bootstrap=50, simulations=50)
-    fc.add_forecast(res)
+    add_forecast(res)
     assert res.tables["forecast_summary"].description["sv"] == "Ingen prognosutvärdering kunde göras."
     assert not res.tables["forecast_summary"].data["beats_baseline"].any()
     assert len(res.tables["forecast_grid"].data) == 0
@@ -504,7 +535,7 @@ def test_count_models_agree_with_statsmodels(alpha):
     nd, ny = 15, 6
     X = np.hstack([np.repeat(np.eye(nd), ny, 0), np.tile(np.arange(ny) - ny + 1.0, nd)[:, None]])
     y = rng.poisson(np.exp(X @ np.r_[rng.uniform(1, 4, nd), 0.05])).astype(float)
-    beta, cov = fc._loglinear_fit(X, y, alpha=alpha)
+    beta, cov = _loglinear_fit(X, y, alpha=alpha)
     family = sm.families.Poisson() if alpha == 0 else sm.families.NegativeBinomial(alpha=alpha)
     ref = sm.GLM(y, X, family=family).fit()
     np.testing.assert_allclose(beta, ref.params, atol=1e-6)
@@ -513,5 +544,5 @@ def test_count_models_agree_with_statsmodels(alpha):
     Xg = np.column_stack([np.ones(3000), np.log1p(rng.poisson(0.5, (3000, 3)))])
     yg = rng.poisson(np.exp(Xg @ np.array([-1.0, 0.4, 0.2, 0.1]))).astype(float)
     np.testing.assert_allclose(
-        fc._poisson_irls(Xg, yg), sm.GLM(yg, Xg, family=sm.families.Poisson()).fit().params, atol=1e-4
+        _poisson_irls(Xg, yg), sm.GLM(yg, Xg, family=sm.families.Poisson()).fit().params, atol=1e-4
     )
