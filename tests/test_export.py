@@ -1,4 +1,5 @@
-"""Tests of geolage.outputs.gpkg: GeoPackage layers and stored QGIS styles, GeoTIFFs, QGIS project."""
+"""Tests of the spatial outputs: GeoPackage layers and stored QGIS styles (geolage.outputs.gpkg), GeoTIFFs
+(geolage.outputs.geotiff), QGIS project (geolage.outputs.qgis.project)."""
 
 from __future__ import annotations
 
@@ -21,17 +22,10 @@ from affine import Affine
 from geolage.classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
 from geolage.config import Config, DistrictsConfig, PeriodsConfig, ProjectConfig
 from geolage.errors import CRSMismatchError
-from geolage.outputs import gpkg as export
-from geolage.outputs.gpkg import (
-    GPKG_NAME,
-    LAYER_STYLES_COLUMNS,
-    NODATA,
-    default_filter,
-    write_geopackage,
-    write_geotiff,
-    write_qgis_project,
-    write_spatial_outputs,
-)
+from geolage.outputs import geotiff
+from geolage.outputs.geotiff import NODATA, write_geotiff
+from geolage.outputs.gpkg import GPKG_NAME, LAYER_STYLES_COLUMNS, default_filter, write_geopackage
+from geolage.outputs.qgis.project import write_qgis_project, write_spatial_outputs
 from geolage.outputs.qgis.styles import graduated_classes
 from geolage.run.results import Raster, RunResults, Table
 from geolage.text.labels import COLUMN_LABELS
@@ -575,7 +569,7 @@ def test_geotiff_style_sidecar(internal_out):
 
 
 def test_geotiff_without_cog_driver(tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "_cog_available", lambda: False)
+    monkeypatch.setattr(geotiff, "_cog_available", lambda: False)
     tif = write_geotiff(make_results().rasters["kde_alla"], tmp_path / "r.tif")
     with rasterio.open(tif) as ds:
         assert ds.profile["tiled"] and len(ds.overviews(1)) >= 1 and ds.nodata == NODATA

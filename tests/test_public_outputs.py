@@ -37,9 +37,9 @@ def _exporter(module: str, name: str):
 def _write_all(results, out: Path, mode: str, *, pdf: bool = False) -> list[str]:
     """Run every available exporter into ``out``; return the names of those that were missing."""
     missing = []
-    spatial = _exporter("geolage.outputs.gpkg", "write_spatial_outputs")
+    spatial = _exporter("geolage.outputs.qgis.project", "write_spatial_outputs")
     if spatial is None:
-        missing.append("geolage.outputs.gpkg.write_spatial_outputs")
+        missing.append("geolage.outputs.qgis.project.write_spatial_outputs")
     else:
         spatial(results, out, mode=mode, language="sv")
     write_map = _exporter("geolage.outputs.map.page", "write_map")

@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 from geolage.classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
-from geolage.outputs.gpkg import GPKG_NAME, NODATA, write_spatial_outputs
+from geolage.outputs.geotiff import NODATA
+from geolage.outputs.gpkg import GPKG_NAME
+from geolage.outputs.qgis.project import write_spatial_outputs
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_export import make_results, with_layers  # noqa: E402
@@ -210,7 +212,7 @@ def test_project_opens_styled_grouped_and_renders(qgis):
     gi = by_name["Hot spots (Gi*), rutnät"]
     assert gi["subset"] == "\"category\" = 'alla'"
     assert (gi["renderer"], gi["n_classes"]) == _intended(styles["gistar_grid"])
-    # the default view holds every cell of category 'alla' that carries a result (export.informative_cells)
+    # the default view holds every cell of category 'alla' that carries a result (gpkg.informative_cells)
     import pyogrio
 
     stored = pyogrio.read_dataframe(written["gpkg"], layer="gistar_grid", read_geometry=False)

@@ -12,8 +12,8 @@ from ..errors import OutputExistsError
 from ..run.prepare import Progress
 from ..run.results import RunResults
 from .common import check_mode, public_view
-from .gpkg import write_spatial_outputs
 from .map.page import write_map
+from .qgis.project import write_spatial_outputs
 from .record import write_run_json
 from .report.document import write_report
 from .tables import write_tables_csv

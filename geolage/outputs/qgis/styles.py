@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS, ClassInfo
+from ...text.format import check_language, format_number
 from ...text.labels import column_label
 
 __all__ = [
@@ -214,13 +215,6 @@ def _decimals(lo: float, hi: float, integer: bool) -> int:
     return 3
 
 
-def _format_number(x: float, decimals: int, language: str) -> str:
-    text = f"{x:,.{decimals}f}"
-    if language == "sv":  # 12 345,6
-        text = text.replace(",", " ").replace(".", ",")
-    return text
-
-
 def graduated_classes(
     values: Iterable[float],
     *,
@@ -239,7 +233,8 @@ def graduated_classes(
     k : int
         Number of classes (fewer when there are fewer distinct values).
     language : {"sv", "en"}
-        Number format of the labels (``"1 234,5 – 2 000,0"`` in Swedish).
+        Number format of the labels (:func:`geolage.text.format.format_number`:
+        ``"1 234,5 – 2 000,0"`` in Swedish, with a no-break space between thousands).
 
     Returns
     -------
@@ -280,7 +275,7 @@ def graduated_classes(
     lower = lo_all
     for upper, color in zip(uppers, colors, strict=True):
         dec = _decimals(lower, upper, integer)
-        label = f"{_format_number(lower, dec, language)} – {_format_number(upper, dec, language)}"
+        label = f"{format_number(lower, language, dec)} – {format_number(upper, language, dec)}"
         out.append(GraduatedClass(lower, upper, color, label))
         lower = upper
     return out
@@ -428,8 +423,7 @@ def vector_style(
     """
     if symbol_type is not None and symbol_type not in _SYMBOL_TYPES:
         raise ValueError(f"symbol_type needs to be one of {_SYMBOL_TYPES} or None; got {symbol_type!r}")
-    if language not in ("sv", "en"):
-        raise ValueError(f"language needs to be 'sv' or 'en'; got {language!r}")
+    check_language(language)
     root = _qgis_root(_geometry_code(symbol_type) if symbol_type else None)
     info: dict = {"renderer": None, "attr": None, "n_classes": 0}
     if outline is None:
@@ -541,7 +535,7 @@ def raster_style(
     dec = _decimals(minimum, maximum, False)
     for i, color in enumerate(ramp):
         value = minimum + (maximum - minimum) * i / (n - 1)
-        label = _format_number(value, dec, language)
+        label = format_number(value, language, dec)
         if i == n - 1 and unit:
             label = f"{label} {unit}"
         alpha = "0" if i == 0 else "255"
