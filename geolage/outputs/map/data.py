@@ -55,10 +55,10 @@ def _shown(results: RunResults, mode: str, language: str) -> tuple[RunResults, l
     """The run as the map of ``mode`` may show it, its drawn tables (in drawing order) and density rasters.
 
     The public view comes from :func:`geolage.outputs.common.public_view`. When the
-    map makes that view itself (``results`` not yet public), its grid layers also
-    leave out the cell counts, as before the map was split into modules; a run made
-    public by :func:`geolage.outputs.write_outputs` keeps the (withheld-where-small)
-    cell counts in the tooltips.
+    map makes that view itself (``write_map`` on a run that is not public yet), its
+    grid layers also leave out the cell counts; a run already made public (as
+    :func:`geolage.outputs.write_outputs` does) keeps the cell counts, withheld where
+    small, in the grid tooltips. Both behaviours are kept as they were.
     """
     view = public_view(results, mode, language)
     tables = [t for t in view.tables.values() if drawn(t)]
