@@ -1,4 +1,4 @@
-"""Tests of geolage.outputs.map.page: the self-contained interactive map (karta.html)."""
+"""Tests of geolage.outputs.map: the self-contained interactive map (karta.html), its data and its page."""
 
 from __future__ import annotations
 
@@ -19,8 +19,7 @@ from PIL import Image
 from pyproj import Transformer
 
 from geolage.classes import GISTAR_CLASSES
-from geolage.outputs.map import page as maps
-from geolage.outputs.map.page import make_map, map_data, write_map
+from geolage.outputs.map import escape, make_map, map_data, write_map
 
 
 class _Tags(HTMLParser):
@@ -85,11 +84,11 @@ def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
 
 
 def test_plain_repairs_text_from_non_utf8_bytes():
-    assert maps._plain("Bor\udce5s") == "Bor\ufffds"  # surrogate-escaped Latin-1 byte
-    assert maps._plain(b"Bor\xe5s") == "Bor\ufffds"
-    assert maps._plain("a\x00b\x1bc\td") == "abc\td"
-    assert len(maps._plain("x" * 5000)) == maps._MAX_TEXT
-    assert maps._esc('<a href="x">') == "&lt;a href=&quot;x&quot;&gt;"
+    assert escape.plain("Bor\udce5s") == "Bor\ufffds"  # surrogate-escaped Latin-1 byte
+    assert escape.plain(b"Bor\xe5s") == "Bor\ufffds"
+    assert escape.plain("a\x00b\x1bc\td") == "abc\td"
+    assert len(escape.plain("x" * 5000)) == escape.MAX_TEXT
+    assert escape.esc('<a href="x">') == "&lt;a href=&quot;x&quot;&gt;"
 
 
 # --------------------------------------------------------------------------- outputs: the file
@@ -152,7 +151,7 @@ def test_hostile_text_is_escaped_everywhere(tmp_path):
     assert names[0] == html.escape(HOSTILE_NAMES[0])
     assert names[1] == html.escape(HOSTILE_NAMES[1], quote=True)
     assert names[2] == "&#x27;; DROP TABLE x; --"
-    assert len(html.unescape(names[3])) == maps._MAX_TEXT and names[3].endswith("…")
+    assert len(html.unescape(names[3])) == escape.MAX_TEXT and names[3].endswith("…")
     assert "\x00" not in names[5] and "\x1b" not in names[5]
     assert data["title"].startswith("&lt;script&gt;")
     assert "&lt;img src=x" in json.dumps([c["label"] for c in data["categories"]])
@@ -162,7 +161,7 @@ def test_hostile_text_is_escaped_everywhere(tmp_path):
 
 
 def test_script_json_cannot_close_its_script_element():
-    out = maps._script_json({"a": "</script><!-- & \u2028"})
+    out = escape.script_json({"a": "</script><!-- & \u2028"})
     assert "<" not in out and ">" not in out and "&" not in out and "\u2028" not in out
     assert json.loads(out) == {"a": "</script><!-- & \u2028"}
 
@@ -325,6 +324,26 @@ def test_english_labels():
     assert gi["classes"][0]["label"] == "Hot spot, 99% confidence"
 
 
+def test_numbers_are_written_by_the_shared_format():
+    """Thousands with a no-break space and a decimal comma (geolage.text.format), as in every other output."""
+    from geolage.text.format import format_number
+
+    rates = map_data(make_results())["layers"][0]
+    assert rates["fields"][2] == "Brott per 1\u00a0000 invånare" == f"Brott per {format_number(1000, 'sv', 0)} invånare"
+    en = map_data(make_results(), language="en")["layers"][0]
+    assert en["fields"][2] == "Incidents per 1,000 residents"
+
+
+def test_every_map_text_exists_in_both_languages_with_the_same_placeholders():
+    import string
+
+    from geolage.text.map import MAP_UI, SUPPRESSED_COUNT, TOOLTIP_LABELS
+
+    for key, text in {**MAP_UI, **TOOLTIP_LABELS, "suppressed_count": SUPPRESSED_COUNT}.items():
+        fields = [{f for _, f, _, _ in string.Formatter().parse(text[lang]) if f} for lang in ("sv", "en")]
+        assert text["sv"] and text["en"] and fields[0] == fields[1], key
+
+
 def test_page_has_swedish_controls_and_title(tmp_path):
     text, parser = _page(tmp_path)
     data = _data(parser)
@@ -384,13 +403,15 @@ def test_written_page_allows_only_its_own_scripts(tmp_path):
     assert len(hashes) == 4  # Leaflet, leaflet.heat, folium's switches, the map
 
 
-def test_public_map_suppresses_counts_even_without_the_disclosure_module(monkeypatch, caplog):
-    import sys
+def test_public_map_of_a_run_shows_what_its_public_view_shows():
+    """The map withholds counts through the one public view of the run (geolage.outputs.common.public_view)."""
+    from geolage.run.disclosure import public_results
 
-    monkeypatch.setitem(sys.modules, "geolage.run.disclosure", None)  # import fails
-    data = map_data(make_results(), mode="public")
-    assert "applies its own small-count suppression" in caplog.text
+    results = make_results()
+    data = map_data(results, mode="public")
     rows = data["layers"][0]["slices"]["0|0"]["rows"]
     district4 = next(r for r in rows if r[0] == 3)
     assert district4[1] is None and district4[2][0] == "&lt;5 (dolt)" and district4[2][2] == "–"
     assert data["incidents"] is None
+    assert data["layers"][0] == map_data(public_results(results), mode="public")["layers"][0]
+    assert data["density"] == map_data(public_results(results), mode="public")["density"]

@@ -12,7 +12,7 @@ import pytest
 from browser import Browser, artifacts_dir, require_chromium
 from fixtures_results import HOSTILE_NAMES, make_results
 
-from geolage.outputs.map.page import write_map
+from geolage.outputs.map import write_map
 
 pytestmark = pytest.mark.browser
 
