@@ -49,9 +49,9 @@ def _section(ctx: ReportContext, section: Section) -> dict[str, Any]:
     try:
         blocks: list[Block] = section.build(ctx)
     except Exception as exc:  # noqa: BLE001 - one broken part must not stop the report
-        log.warning("report: section %s failed (%s: %s)", section.title, type(exc).__name__, exc)
+        log.warning("report: section %s failed (%s: %s)", section.title_key, type(exc).__name__, exc)
         blocks = [{"type": "missing", "text": ctx.t["not_computed"].format(what=type(exc).__name__)}]
-    return {"id": section.anchor, "title": ctx.t[section.title], "blocks": blocks}
+    return {"id": section.anchor, "title": ctx.t[section.title_key], "blocks": blocks}
 
 
 def _environment():

@@ -29,7 +29,7 @@ class Section(NamedTuple):
     """One section: its HTML anchor, the key of its title in the report's texts, and its builder."""
 
     anchor: str
-    title: str
+    title_key: str
     build: Callable[[ReportContext], list[Block]]
 
 
