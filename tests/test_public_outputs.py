@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from fixtures_report import make_results
 
-import geolage.outputs.report.document as report_module
+from geolage.outputs.report import find_chromium, write_report
+from geolage.outputs.report.charts import without_figures
 from geolage.outputs.audit import scan_public_outputs
-from geolage.outputs.report.document import find_chromium, write_report
 from geolage.run.disclosure import DEFAULT_COUNT_COLUMNS
 
 MIN_COUNT = 5
@@ -98,11 +98,8 @@ def test_input_results_unchanged_by_public_export(hostile, public_dir):
 def test_public_pdf_reveals_no_incident(hostile, tmp_path):
     if find_chromium() is None:
         pytest.skip("chromium not installed")
-    token = report_module._FIGURES.set(False)
-    try:
+    with without_figures():
         paths = write_report(hostile, tmp_path, mode="public", pdf=True)
-    finally:
-        report_module._FIGURES.reset(token)
     assert "pdf" in paths
     assert _scan(hostile, tmp_path) == []
 

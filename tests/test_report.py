@@ -1,4 +1,4 @@
-"""Tests of geolage.outputs.report.document: the lägesbild HTML (self-contained, escaped, Brå's sections) and PDF."""
+"""Tests of geolage.outputs.report: the lägesbild HTML (self-contained, escaped, Brå's sections) and PDF."""
 
 from __future__ import annotations
 
@@ -10,15 +10,10 @@ import pandas as pd
 import pytest
 from fixtures_report import HOSTILE_CATEGORY, SCRIPT, SQL, make_results
 
-import geolage.outputs.report.document as report_module
-from geolage.outputs.report.document import (
-    TEXTS,
-    find_chromium,
-    format_number,
-    format_percent,
-    render_report_html,
-    write_report,
-)
+from geolage.outputs.report import find_chromium, render_report_html, write_report
+from geolage.outputs.report.charts import without_figures
+from geolage.text.format import format_number, format_percent
+from geolage.text.report import TEXTS
 
 SECTIONS = ("sec_summary", "sec_data", "sec_time", "sec_compare", "sec_where", "sec_patterns", "sec_deep",
             "sec_forecast", "sec_limits")
@@ -57,9 +52,8 @@ def _parse(text: str) -> _Tags:
 @pytest.fixture
 def no_figures():
     """Leave charts and maps out of write_report (they are slow and tested once, in hostile_html)."""
-    token = report_module._FIGURES.set(False)
-    yield
-    report_module._FIGURES.reset(token)
+    with without_figures():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -116,12 +110,12 @@ def test_self_contained(hostile_html):
 
 def test_sections_in_order_sv(hostile_html):
     h2 = _parse(hostile_html).h2
-    assert [h.split(". ", 1)[1] for h in h2] == [TEXTS["sv"][k] for k in SECTIONS]
+    assert [h.split(". ", 1)[1] for h in h2] == [TEXTS[k]["sv"] for k in SECTIONS]
 
 
 def test_sections_english():
     h2 = _parse(render_report_html(make_results(language="en"), figures=False)).h2
-    assert [h.split(". ", 1)[1] for h in h2] == [TEXTS["en"][k] for k in SECTIONS]
+    assert [h.split(". ", 1)[1] for h in h2] == [TEXTS[k]["en"] for k in SECTIONS]
     assert h2[0] == "1. Summary"
 
 
@@ -152,9 +146,9 @@ def test_summary_in_plain_swedish(hostile_html):
 
 
 def test_synthetic_banner():
-    assert TEXTS["sv"]["synthetic"] in render_report_html(make_results(synthetic=True), figures=False)
+    assert TEXTS["synthetic"]["sv"] in render_report_html(make_results(synthetic=True), figures=False)
     html = render_report_html(make_results(synthetic=False), figures=False)
-    assert TEXTS["sv"]["synthetic"] not in html
+    assert TEXTS["synthetic"]["sv"] not in html
     assert "@top-center" not in html
 
 
@@ -168,20 +162,20 @@ def test_public_mode_suppresses_small_counts(hostile_html):
 def test_internal_mode_shows_small_counts():
     html = render_report_html(make_results(), mode="internal", figures=False)
     assert 'data-count="3"' in html
-    assert TEXTS["sv"]["internal"] in html
+    assert TEXTS["internal"]["sv"] in html
 
 
 def test_forecast_never_claims_without_the_table():
     res = make_results()
     html = render_report_html(res, figures=False)
     assert "träffade bättre än basmetoden" not in html
-    assert TEXTS["sv"]["forecast_not"] in html
+    assert TEXTS["forecast_not"]["sv"] in html
     res.tables["forecast_summary"].data.loc[0, "beats_baseline"] = True
-    expected = TEXTS["sv"]["forecast_beats"].format(method="kde (5\u00a0%)")
+    expected = TEXTS["forecast_beats"]["sv"].format(method="kde (5\u00a0%)")
     assert expected in render_report_html(res, figures=False)
     del res.tables["forecast_summary"]
     html = render_report_html(res, figures=False)
-    assert TEXTS["sv"]["forecast_no_baseline"] in html
+    assert TEXTS["forecast_no_baseline"]["sv"] in html
     assert "träffade bättre än basmetoden" not in html
 
 
@@ -191,7 +185,7 @@ def test_missing_tables_said_plainly():
         del res.tables[name]
     html = render_report_html(res, figures=False)
     for name in ("funnel", "time_weekday_hour", "forecast_backtest"):
-        assert TEXTS["sv"]["not_computed"].format(what=TEXTS["sv"]["what_table"].format(name=name)) in html
+        assert TEXTS["not_computed"]["sv"].format(what=TEXTS["what_table"]["sv"].format(name=name)) in html
 
 
 def test_empty_results_still_give_a_report():
@@ -199,7 +193,7 @@ def test_empty_results_still_give_a_report():
     res.tables.clear()
     res.quality = {}
     html = render_report_html(res, figures=False)
-    assert [h.split(". ", 1)[1] for h in _parse(html).h2] == [TEXTS["sv"][k] for k in SECTIONS]
+    assert [h.split(". ", 1)[1] for h in _parse(html).h2] == [TEXTS[k]["sv"] for k in SECTIONS]
 
 
 def test_method_section_has_run_record_and_parameters(hostile_html):

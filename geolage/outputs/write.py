@@ -15,7 +15,7 @@ from .common import check_mode, public_view
 from .map.page import write_map
 from .qgis.project import write_spatial_outputs
 from .record import write_run_json
-from .report.document import write_report
+from .report import write_report
 from .tables import write_tables_csv
 
 __all__ = ["write_outputs"]

@@ -1,0 +1,47 @@
+"""The report's sections in Brå's order (kartläggning → lägesbild → åtgärder), one module each.
+
+A section builder takes the :class:`~geolage.outputs.report.context.ReportContext` and
+returns its blocks (:mod:`geolage.outputs.report.blocks`); a part whose table the run
+does not have says so plainly (``ctx.missing(schema)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from ..blocks import Block
+from ..context import ReportContext
+from .comparison import comparison
+from .data_method import data_method
+from .deep_dives import deep_dives
+from .forecast import forecast
+from .limitations import limitations
+from .over_time import over_time
+from .patterns import patterns
+from .summary import summary
+from .where import where
+
+__all__ = ["Section", "SECTIONS"]
+
+
+class Section(NamedTuple):
+    """One section: its HTML anchor, the key of its title in the report's texts, and its builder."""
+
+    anchor: str
+    title_key: str
+    build: Callable[[ReportContext], list[Block]]
+
+
+#: Every section, in the report's order.
+SECTIONS: tuple[Section, ...] = (
+    Section("sammanfattning", "sec_summary", summary),
+    Section("data-och-metod", "sec_data", data_method),
+    Section("utveckling", "sec_time", over_time),
+    Section("jamforelse", "sec_compare", comparison),
+    Section("var", "sec_where", where),
+    Section("tidsmonster", "sec_patterns", patterns),
+    Section("fordjupning", "sec_deep", deep_dives),
+    Section("prognos", "sec_forecast", forecast),
+    Section("begransningar", "sec_limits", limitations),
+)
