@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from fixtures_report import make_results
 
+from geolage.outputs.audit import scan_public_outputs
 from geolage.outputs.report import find_chromium, write_report
 from geolage.outputs.report.charts import without_figures
-from geolage.outputs.audit import scan_public_outputs
 from geolage.run.disclosure import DEFAULT_COUNT_COLUMNS
 
 MIN_COUNT = 5
