@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 
 from .categories import CATEGORIES, category_label
 from .config import Config, read_config
+from .deprecated import trend
 from .errors import ConfigError, CRSMismatchError, GeolageError, InputFileError, OutputExistsError
 from .grid import assign_cells, choose_cell_size, make_grid
 from .neighbours import SpatialWeights, district_weights, grid_weights, make_weights, read_weights
@@ -33,7 +34,7 @@ from .stats.hotspots import fdr_bh, gistar
 from .stats.nearrepeat import knox
 from .stats.rates import district_rates, eb_rates, eb_standardised_rates, poisson_ci, rates
 from .stats.timepatterns import aoristic_weights, month_of_year, weekday_hour
-from .stats.trends import mann_kendall, poisson_trend, trend
+from .stats.trends import mann_kendall, poisson_trend
 from .validate import mask_personal_numbers
 
 __all__ = [

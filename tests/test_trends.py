@@ -241,3 +241,20 @@ def test_year_to_date_hand_worked():
     assert r.loc[2024, "ytd_mean_earlier"] == 1.0
     assert r.loc[2024, "ytd_change_pct"] == pytest.approx(100.0)
     assert np.isnan(r.loc[2022, "ytd_p"])
+
+
+def test_trend_old_language_argument_still_works_with_a_deprecation_warning():
+    """The public geolage.trend kept its old ``language`` argument (deprecated, not broken)."""
+    import warnings
+
+    import geolage
+
+    counts = [10, 14, 19, 27, 38, 52]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old = geolage.trend(counts, time=range(2019, 2025), language="sv")
+    assert [w.category for w in caught] == [DeprecationWarning]
+    assert old["direction"] == "ökar"
+    new = geolage.trend(counts, time=range(2019, 2025))
+    assert new["direction"] == "up"
+    assert {k: v for k, v in old.items() if k != "direction"} == {k: v for k, v in new.items() if k != "direction"}
