@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config, read_config
-from .errors import GeolageError, OutputExistsError
+from .errors import GeolageError, InputFileError, OutputExistsError
 
 __all__ = ["main", "demo_config_path"]
 
@@ -32,6 +32,11 @@ _TEXT = {
         "rejects_written": "Avvisade rader skrivna till",
         "done": "Klart:",
         "synthetic": "OBS: syntetiska demodata – inte verkliga brott.",
+        "config_ok": "Konfigurationen OK:",
+        "repeated_ids": "rader som delar id men skiljer sig (behållna)",
+        "unexpected": (
+            "oväntat fel ({kind}); hela felet finns i {log} (kör med -v för att visa det). Rapportera det gärna."
+        ),
     },
     "en": {
         "read": "rows read",
@@ -48,6 +53,11 @@ _TEXT = {
         "rejects_written": "Rejected rows written to",
         "done": "Done:",
         "synthetic": "NOTE: synthetic demo data – not real crimes.",
+        "config_ok": "Configuration OK:",
+        "repeated_ids": "rows sharing an id but differing (kept)",
+        "unexpected": (
+            "unexpected error ({kind}); the full error is in {log} (run with -v to show it). Please report it."
+        ),
     },
 }
 
@@ -119,6 +129,8 @@ def _print_quality(quality: dict, language: str) -> None:
         for fix, n in quality["fixes"].items():
             print(f"  {fix:<24} {n:>8}")
     print(f"\n{t['pnr']}: {quality['personnummer_masked']}")
+    if quality.get("repeated_id_rows"):
+        print(f"{t['repeated_ids']}: {quality['repeated_id_rows']}")
     print(f"{t['outside']}: {quality['outside_districts']}")
 
 
@@ -143,17 +155,31 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     results.rejects.to_csv(tmp, index=False, encoding="utf-8")
     os.replace(tmp, rejects_path)
     print(f"\n{_TEXT[language]['rejects_written']} {rejects_path} ({len(results.rejects)})")
+    _check_losses(results.quality, config)
     return 0
+
+
+def _check_losses(quality: dict, config: Config) -> None:
+    """Stop (exit 2) when a source lost more than ``validation.max_rejected_share`` of its rows."""
+    from .source_checks import check_rejected_share
+
+    problem = check_rejected_share(quality, config.validation.max_rejected_share)
+    if problem:
+        raise InputFileError(problem)
 
 
 def _load(args: argparse.Namespace) -> Config:
     import dataclasses
 
+    from .preflight import check_run_size
+
     config = read_config(args.config)
+    check_run_size(config)
     project = config.project
     if getattr(args, "language", None):
         project = dataclasses.replace(project, language=args.language)
     config = dataclasses.replace(config, project=project)
+    print(f"{_TEXT[project.language]['config_ok']} {args.config}")
     return config
 
 
@@ -170,6 +196,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     progress = _Progress(n_steps, enabled=not args.quiet and sys.stderr.isatty())
     try:
         results = prepare(config, progress=progress)
+        try:
+            _check_losses(results.quality, config)
+        except InputFileError:
+            _print_quality(results.quality, config.project.language)
+            raise
         analyse(results, progress=progress)
         written = write_outputs(
             results,
@@ -256,6 +287,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("geolage: interrupted; no output was left half-written", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug or an unforeseen input: a short message, the traceback in a log file
+        if args.verbose:
+            raise
+        log_path = _write_traceback(exc)
+        language = getattr(args, "language", None) or "en"
+        message = _TEXT[language]["unexpected"].format(kind=f"{type(exc).__name__}: {exc}"[:200], log=log_path)
+        print(f"geolage: error: {message}", file=sys.stderr)
+        return 1
+
+
+def _write_traceback(exc: BaseException) -> Path:
+    """The traceback of ``exc`` in a new file in the temporary folder; its path."""
+    import tempfile
+    import traceback
+
+    fd, name = tempfile.mkstemp(prefix="geolage-error-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"geolage {__version__}\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return Path(name)
 
 
 if __name__ == "__main__":  # pragma: no cover

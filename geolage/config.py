@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .categories import ALL_CATEGORIES, CATEGORIES
+from .config_rules import RANGE_CHECKS
 from .errors import ConfigError
 
 __all__ = [
@@ -203,6 +204,8 @@ class ValidationConfig:
     duplicate_minutes: float = 60.0
     #: Keep incidents outside every district (``"keep"``, counted and flagged) or reject them.
     outside_districts: Literal["keep", "reject"] = "keep"
+    #: A source that loses more than this share of its rows stops ``validate`` and ``run`` (exit 2).
+    max_rejected_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -603,8 +606,8 @@ def _build_scalar(tp: Any, value: Any, key: str, problems: list[str]) -> Any:
 
 # --------------------------------------------------------------------------- rules
 # Rules that the types cannot say (files exist, codes known, periods in order): one checker per
-# section. The types say all there is to check of [validation], [statistics], [density], [emerging]
-# and [forecast], so they have no checker here; a rule for them goes into a new checker below.
+# section. Value ranges, relations between values, CRS codes and safe names are checked by the
+# per-section checkers of geolage.config_rules (RANGE_CHECKS), run after these.
 
 
 @dataclass
@@ -771,7 +774,7 @@ _SECTION_CHECKS = (
 def _check_semantics(cfg: Config, problems: list[str], check_files: bool) -> None:
     """Run every section checker on a config whose types are right; problems are appended."""
     checks = _Checks(problems, check_files, set(CATEGORIES) | set(cfg.custom_categories))
-    for check in _SECTION_CHECKS:
+    for check in (*_SECTION_CHECKS, *RANGE_CHECKS):
         check(cfg, checks)
 
 

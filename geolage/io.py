@@ -135,7 +135,10 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
             f"{cfg.path}: district field(s) {', '.join(missing)} not found; the layer has: "
             f"{', '.join(c for c in gdf.columns if c != 'geometry')}"
         )
+    if len(gdf) == 0:
+        raise InputFileError(f"{cfg.path}: the districts layer has no features; give the layer with the polygons")
     ids = _district_ids(gdf[cfg.id_field], cfg)
+    _check_district_geometry_types(gdf.geometry.values, ids, cfg)
     geoms, n_invalid = _repaired_geometries(gdf.geometry.values, ids, cfg)
     out = gpd.GeoDataFrame(
         {
@@ -169,6 +172,26 @@ def _district_ids(ids: pd.Series, cfg: DistrictsConfig) -> pd.Series:
             "ids must be unique (dissolve the duplicates or pick another id field)"
         )
     return ids
+
+
+def _check_district_geometry_types(geoms: np.ndarray, ids: pd.Series, cfg: DistrictsConfig) -> None:
+    """Every district has a polygon: a null, empty, point or line geometry is an error naming feature and id."""
+    missing = pd.isna(geoms) | shapely.is_empty(geoms)
+    kinds = shapely.get_type_id(geoms)
+    polygonal = np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
+    collections = kinds == 7
+    if collections.any():  # a GeometryCollection counts when it holds a polygon
+        polygonal[collections] = [_polygonal_part(g).area > 0 for g in geoms[collections]]
+    problems = ((missing, "no geometry (null or empty)"), (~missing & ~polygonal, "a geometry that is no polygon"))
+    for bad, what in problems:
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            named = ", ".join(f"feature {i + 1} (id {ids.iloc[i]})" for i in rows[:10])
+            more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+            raise InputFileError(
+                f"{cfg.path}: {len(rows)} district(s) have {what}: {named}{more}; draw the polygon or remove "
+                "the feature (e.g. in QGIS)"
+            )
 
 
 def _repaired_geometries(geoms: np.ndarray, ids: pd.Series, cfg: DistrictsConfig) -> tuple[np.ndarray, int]:
@@ -247,6 +270,11 @@ def read_source_table(src: SourceConfig) -> pd.DataFrame:
     df = _read_source_file(src, fmt).reset_index(drop=True)
     df.columns = [str(c).strip() for c in df.columns]
     _check_source_columns(df, src)
+    if len(df) == 0:
+        raise InputFileError(
+            f"{path}: source '{src.name}' has no data rows (only a header, or nothing); give the file with the "
+            "incidents, or remove the source from the configuration"
+        )
     return df
 
 
@@ -282,6 +310,10 @@ def _read_source_file(src: SourceConfig, fmt: str) -> pd.DataFrame:
         ) from None
     except (InputFileError, CRSMismatchError):
         raise
+    except pd.errors.EmptyDataError:
+        raise InputFileError(
+            f"{path}: source '{src.name}' is empty (no header, no rows); give the file with the incidents"
+        ) from None
     except Exception as exc:
         raise InputFileError(f"{path}: cannot be read as {fmt} ({type(exc).__name__}: {exc})") from None
 

@@ -52,6 +52,7 @@ from .config import Config, SourceConfig
 from .dates import DAY, END_OF_DAY, join_date_parts, parse_clock_times, parse_datetimes, span_end
 from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
 from .personal import mask_personal_numbers
+from .source_checks import check_source_crs, repeated_ids
 from .text.labels import REJECT_MESSAGES
 
 __all__ = [
@@ -686,7 +687,13 @@ def validate_incidents(
             as_of=as_of,
             language=language,
         )
+        check_source_crs(raw, src, rej, run_crs=config.project.crs, study_area=study_area)  # wrong CRS: an error
         stats.update(path=str(src.path), format=src.resolved_format(), sha256=file_sha256(src.path))
+        stats["repeated_ids"] = repeated_ids(raw, src)  # kept (a report may hold several offences), counted
+        if stats["repeated_ids"]["rows"]:
+            log.warning("%s: %d rows share %d id(s) in column '%s' but differ (e.g. %s); kept as separate incidents",
+                        src.path, stats["repeated_ids"]["rows"], stats["repeated_ids"]["ids"], src.columns.id,
+                        ", ".join(stats["repeated_ids"]["examples"]))
         per_source[src.name] = stats
         parts.append(acc)
         rejects.append(rej)
@@ -774,6 +781,7 @@ def _quality(per_source: dict[str, dict[str, Any]], inc: pd.DataFrame, rej: pd.D
         "rejected_by_reason": by_reason,
         "fixes": fixes_all,
         "personnummer_masked": sum(s["personnummer_masked"] for s in per_source.values()),
+        "repeated_id_rows": sum(s.get("repeated_ids", {}).get("rows", 0) for s in per_source.values()),
         "outside_districts": int(inc["district_id"].isna().sum()),
         "duplicates_not_checked": int((~inc["has_clock_time"].astype(bool)).sum()),
         "geocoded_share": (

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import glob
+import logging
 import os
 import shutil
+import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +22,14 @@ from .record import write_run_json
 from .report import write_report
 from .tables import write_tables_csv
 
-__all__ = ["write_outputs"]
+__all__ = ["write_outputs", "remove_stale_partials", "OWNER_FILE"]
+
+log = logging.getLogger(__name__)
+
+#: File inside a partial output folder naming the process writing it: pid, host and process start time.
+OWNER_FILE = ".geolage-owner"
+#: A partial folder without an owner file (made by an older geolage) is stale when older than this (seconds).
+_UNOWNED_AGE = 3600.0
 
 
 def _noop(_: str) -> None:
@@ -77,10 +88,12 @@ def write_outputs(
     if out_dir.exists() and not overwrite:
         raise OutputExistsError(f"{out_dir}: already exists; choose another --out or add --overwrite")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(out_dir)
     if mode == "public":
         progress("disclosure control")
         results = public_view(results, mode, language)  # once, for every exporter
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    (tmp / OWNER_FILE).write_text(_owner_text(os.getpid()), encoding="utf-8")
     try:
         written = _write_all(results, tmp, mode=mode, language=language, pdf=pdf, progress=progress)
         progress("run.json")
@@ -88,6 +101,7 @@ def write_outputs(
             results, tmp / "run.json", mode=mode, outputs=[str(p.relative_to(tmp)) for p in written.values()]
         )
         written["run_json"] = tmp / "run.json"
+        (tmp / OWNER_FILE).unlink()
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
             os.replace(out_dir, old)
@@ -125,3 +139,84 @@ def _as_dict(obj: Any) -> dict[str, Any]:
     if isinstance(obj, list | tuple):
         return {Path(p).name: p for p in obj}
     return {Path(obj).name: obj}
+
+
+# ------------------------------------------------------------------ partial folders of killed runs
+def _start_time(pid: int) -> str:
+    """The start time of process ``pid`` (clock ticks since boot, from /proc); "" where unknown."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _owner_text(pid: int) -> str:
+    return f"{pid}\n{socket.gethostname()}\n{_start_time(pid)}\n"
+
+
+def _alive(pid: int, started: str = "") -> bool:
+    """Whether process ``pid`` runs (and, when its start time was recorded, is the same process)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists but belongs to someone else
+        return True
+    return not started or not _start_time(pid) or _start_time(pid) == started
+
+
+def _stale(folder: Path, pid_from_name: int | None) -> bool:
+    """Whether a hidden partial or old folder belongs to no running geolage process."""
+    owner = folder / OWNER_FILE
+    if owner.is_file():
+        try:
+            pid_text, host, started = (owner.read_text(encoding="utf-8").split("\n") + ["", ""])[:3]
+            pid = int(pid_text)
+        except (OSError, ValueError):
+            return time.time() - folder.stat().st_mtime > _UNOWNED_AGE
+        if host != socket.gethostname():  # another machine on a shared disk: not ours to judge
+            log.warning("%s: partial output of a run on %s; remove it when that run has ended", folder, host)
+            return False
+        return not _alive(pid, started)
+    if pid_from_name is not None:
+        return not _alive(pid_from_name)
+    return time.time() - folder.stat().st_mtime > _UNOWNED_AGE
+
+
+def remove_stale_partials(out_dir: str | Path) -> list[Path]:
+    """Remove the hidden partial (and replaced) folders of earlier runs into ``out_dir`` that were killed.
+
+    A run writes into ``.<out>.partial-*`` and, when replacing an output, moves the old one to
+    ``.<out>.old-<pid>``; a run killed (SIGKILL, power loss) leaves them behind, with personal data in
+    internal mode. A folder is removed only when the process that made it is no longer running: its
+    owner file (pid, host, process start time) says which, or the pid in the name; a folder without
+    either (made by an older geolage) when it is older than an hour.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The output folder of the run about to write.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.parent.is_dir():
+        return []
+    removed = []
+    name = glob.escape(out_dir.name)
+    for pattern, pid_in_name in ((f".{name}.partial-*", False), (f".{name}.old-*", True)):
+        for folder in sorted(out_dir.parent.glob(pattern)):
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            pid = None
+            if pid_in_name:
+                suffix = folder.name.rsplit("-", 1)[-1]
+                pid = int(suffix) if suffix.isdigit() else None
+            if _stale(folder, pid):
+                shutil.rmtree(folder, ignore_errors=True)
+                log.warning("%s: removed the partial output of an earlier run that was killed", folder)
+                removed.append(folder)
+    return removed

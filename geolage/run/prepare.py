@@ -33,6 +33,7 @@ from ..io import (
     read_population_table,
     read_reference_rates,
 )
+from ..preflight import check_run_size
 from ..validate import validate_incidents
 from . import schemas
 from .results import InputTables, RunResults
@@ -181,6 +182,7 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
         Problems with the configuration or the input files.
     """
     started = dt.datetime.now(dt.UTC)
+    check_run_size(config)  # grid and raster against the study area and memory, before any data is read
     crs = config.project.crs
     progress(schemas.DISTRICTS.name)
     districts, district_report = read_districts(config.districts, crs=crs)

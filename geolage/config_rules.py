@@ -1,0 +1,216 @@
+"""Value rules of a run configuration that the types cannot say: ranges, relations, CRS codes, safe names.
+
+One checker per section, each appending a one-line problem (naming the key, what is wrong and what to
+set) to the shared list, so :func:`geolage.config.config_from_dict` raises once with every problem and a
+run never starts with a value that would fail, or exhaust memory, minutes later inside a step.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+if TYPE_CHECKING:  # config imports this module; the types are for the checkers' signatures only
+    from .config import Config, _Checks
+
+__all__ = ["RANGE_CHECKS", "MIN_RASTER_CELL", "crs_problem", "unsafe_name"]
+
+#: Smallest density raster cell (m): finer cells than this resolve nothing a geocoded address can say.
+MIN_RASTER_CELL = 1.0
+#: Characters that make a source name unusable as a file or table name (path separators, control characters).
+_UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]|^\.|\.\.")
+
+
+def crs_problem(value: str, key: str, *, projected: bool) -> str | None:
+    """A one-line problem when ``value`` is no CRS pyproj knows (or, with ``projected``, not one in metres)."""
+    try:
+        crs = CRS.from_user_input(value)
+    except CRSError:
+        return (
+            f"'{key}' is not a coordinate reference system pyproj knows: {value!r}; give an EPSG code such as "
+            "'EPSG:3006' (SWEREF 99 TM)"
+        )
+    if projected:
+        unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+        if not crs.is_projected or unit not in ("metre", "meter"):
+            return (
+                f"'{key}' needs a projected CRS in metres (analysis distances are in metres); got {value!r} "
+                f"({crs.name}); use e.g. 'EPSG:3006' (SWEREF 99 TM)"
+            )
+    return None
+
+
+def unsafe_name(name: str) -> bool:
+    """True when ``name`` cannot safely become part of a file name (empty, path separators, ``..``, leading dot)."""
+    return not name.strip() or bool(_UNSAFE.search(name))
+
+
+class _Rule:
+    """Shorthand for the range rules of one section: each call adds a problem when the value breaks the rule."""
+
+    def __init__(self, checks: _Checks, values: Any) -> None:
+        self.problems = checks.problems
+        # The TOML section of a section class: NearRepeatConfig -> near_repeat.
+        self.section = re.sub(r"(?<!^)(?=[A-Z])", "_", type(values).__name__.removesuffix("Config")).lower()
+        self.values = values
+
+    def _add(self, name: str, need: str, fix: str = "") -> None:
+        value = getattr(self.values, name)
+        self.problems.append(f"'{self.section}.{name}' needs to be {need}; got {value!r}{fix}")
+
+    def positive(self, *names: str) -> None:
+        """Each value (unless ``"auto"``) is a finite number above 0."""
+        for name in names:
+            v = getattr(self.values, name)
+            if v != "auto" and not (math.isfinite(v) and v > 0):
+                self._add(name, "a positive number" + (" or 'auto'" if _allows_auto(self.values, name) else ""))
+
+    def at_least(self, minimum: float, *names: str) -> None:
+        """Each value (unless ``"auto"``) is at least ``minimum``."""
+        for name in names:
+            v = getattr(self.values, name)
+            if v != "auto" and not (math.isfinite(v) and v >= minimum):
+                self._add(name, f"at least {minimum:g}")
+
+    def share(self, *names: str, closed: bool = False) -> None:
+        """Each value is a probability strictly between 0 and 1 (up to 1 with ``closed``)."""
+        for name in names:
+            v = getattr(self.values, name)
+            if not (0 < v < 1 or (closed and v == 1)):
+                self._add(name, "between 0 and 1" + (" (1 allowed)" if closed else " (e.g. 0.95 or 0.05)"))
+
+
+def _allows_auto(values: Any, name: str) -> bool:
+    import dataclasses
+
+    for f in dataclasses.fields(values):
+        if f.name == name:
+            return "auto" in str(f.type)
+    return False
+
+
+def _check_project_values(cfg: Config, checks: _Checks) -> None:
+    problem = crs_problem(cfg.project.crs, "project.crs", projected=True)
+    if problem:
+        checks.problems.append(problem)
+
+
+def _check_source_values(cfg: Config, checks: _Checks) -> None:
+    for i, src in enumerate(cfg.sources):
+        if unsafe_name(src.name):
+            checks.problems.append(
+                f"'sources[{i}].name' {src.name!r} cannot be used in file and table names; use letters, digits, "
+                "spaces, '-' or '_' (no '/', '\\', '..' or leading '.')"
+            )
+        problem = crs_problem(src.crs, f"sources[{i}] ('{src.name}').crs", projected=False)
+        if problem:
+            checks.problems.append(problem)
+    for i, overlay in enumerate(cfg.overlays):
+        if unsafe_name(overlay.name):
+            checks.problems.append(
+                f"'overlays[{i}].name' {overlay.name!r} cannot be used in file and layer names; use letters, digits, "
+                "spaces, '-' or '_'"
+            )
+
+
+def _check_validation_values(cfg: Config, checks: _Checks) -> None:
+    rule = _Rule(checks, cfg.validation)
+    rule.at_least(0, "duplicate_distance", "duplicate_minutes")
+    rule.share("max_rejected_share", closed=True)
+
+
+def _check_statistics_values(cfg: Config, checks: _Checks) -> None:
+    rule = _Rule(checks, cfg.statistics)
+    rule.share("confidence")
+    rule.positive("rate_per")
+
+
+def _check_density_values(cfg: Config, checks: _Checks) -> None:
+    d = cfg.density
+    rule = _Rule(checks, d)
+    rule.positive("bandwidth", "bandwidth_adjust", "bandwidth_min", "bandwidth_max")
+    if d.cell_size != "auto" and not (math.isfinite(d.cell_size) and d.cell_size >= MIN_RASTER_CELL):
+        rule._add("cell_size", f"at least {MIN_RASTER_CELL:g} m or 'auto'")
+    if d.bandwidth_min > 0 and d.bandwidth_max > 0 and d.bandwidth_min > d.bandwidth_max:
+        checks.problems.append(
+            f"'density.bandwidth_min' ({d.bandwidth_min:g} m) is above 'density.bandwidth_max' "
+            f"({d.bandwidth_max:g} m); swap them"
+        )
+    numeric = d.cell_size != "auto" and d.bandwidth != "auto" and d.bandwidth > 0
+    if numeric and d.cell_size > d.bandwidth:
+        checks.problems.append(
+            f"'density.cell_size' ({d.cell_size:g} m) is larger than 'density.bandwidth' ({d.bandwidth:g} m): the "
+            "surface would have no shape; set cell_size to at most a fifth of the bandwidth, or 'auto'"
+        )
+
+
+def _distance_vs_cell(cfg: Config, checks: _Checks, key: str, distance: Any) -> None:
+    """A fixed neighbourhood distance needs to reach the next cell: at least one grid cell side."""
+    cell = cfg.grid.cell_size
+    if distance == "auto" or cell == "auto" or not (isinstance(cell, int) and cell > 0 and distance > 0):
+        return
+    if distance < cell:
+        checks.problems.append(
+            f"'{key}' ({distance:g} m) is shorter than 'grid.cell_size' ({cell} m): no cell would have a neighbour; "
+            f"set {key} to at least {cell} m (e.g. {2 * cell} m) or 'auto', or make the grid cells smaller"
+        )
+
+
+def _check_hotspots_values(cfg: Config, checks: _Checks) -> None:
+    h = cfg.hotspots
+    rule = _Rule(checks, h)
+    rule.positive("distance")
+    rule.at_least(0, "permutations", "lisa_permutations", "min_incidents")
+    rule.at_least(1, "min_neighbours")
+    rule.share("lisa_alpha")
+    _distance_vs_cell(cfg, checks, "hotspots.distance", h.distance)
+
+
+def _check_emerging_values(cfg: Config, checks: _Checks) -> None:
+    e = cfg.emerging
+    rule = _Rule(checks, e)
+    rule.positive("distance")
+    rule.at_least(0, "time_window")
+    rule.share("alpha", "trend_alpha")
+    _distance_vs_cell(cfg, checks, "emerging.distance", e.distance)
+
+
+def _check_near_repeat_values(cfg: Config, checks: _Checks) -> None:
+    nr = cfg.near_repeat
+    rule = _Rule(checks, nr)
+    rule.at_least(0, "permutations")
+    for name in ("distance_bands", "time_bands"):
+        bands = getattr(nr, name)
+        if any(not math.isfinite(b) or b < 0 for b in bands):
+            checks.problems.append(f"'near_repeat.{name}' needs values of 0 or more; got {list(bands)}")
+
+
+def _check_forecast_values(cfg: Config, checks: _Checks) -> None:
+    f = cfg.forecast
+    rule = _Rule(checks, f)
+    rule.at_least(1, "horizon_days", "backtest_periods", "train_periods", "simulations")
+    rule.at_least(0, "bootstrap", "min_incidents")
+    rule.positive("half_life_days", "bandwidth")
+    if any(not (0 < s <= 1) for s in f.area_shares) or not f.area_shares:
+        checks.problems.append(
+            "'forecast.area_shares' needs shares above 0 and at most 1 (e.g. [0.01, 0.05, 0.1]); "
+            f"got {list(f.area_shares)}"
+        )
+
+
+#: The range checkers, run after the section checkers of :mod:`geolage.config`.
+RANGE_CHECKS = (
+    _check_project_values,
+    _check_source_values,
+    _check_validation_values,
+    _check_statistics_values,
+    _check_density_values,
+    _check_hotspots_values,
+    _check_emerging_values,
+    _check_near_repeat_values,
+    _check_forecast_values,
+)

@@ -1,0 +1,183 @@
+"""Checks of a run's size before any data is read: grid and density raster against the study area and memory.
+
+A cell size is fine on its own but not against the area it covers: a 1 m grid over a municipality is
+billions of cells (a MemoryError after minutes of work), a 1 000 km cell is one cell (every neighbourhood
+statistic fails). :func:`check_run_size` reads only the bounds of the districts (or study-area) layer from
+its header, estimates the cells and bytes every grid-sized array of the run needs (cells × categories ×
+periods) and raises :class:`~geolage.errors.ConfigError` with the number and the value to set.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pyogrio
+
+from .config import Config
+from .config_rules import MIN_RASTER_CELL
+from .errors import ConfigError
+
+__all__ = [
+    "check_run_size", "estimate_run_size", "available_memory", "MIN_GRID_CELLS", "MAX_GRID_CELLS", "MAX_RASTER_CELLS",
+]
+
+#: Fewer grid cells over the study area's bounding box than this leaves no neighbourhood to test (3 × 3).
+MIN_GRID_CELLS = 9
+#: More cells than this is beyond what the neighbourhood statistics (weights, permutations) handle in a run.
+MAX_GRID_CELLS = 2_000_000
+#: Largest density raster the density step computes (``geolage.stats.density.MAX_CELLS``, checked equal in tests).
+MAX_RASTER_CELLS = 50_000_000
+#: Bytes per grid cell that do not scale with categories and periods: the cell polygon, its row in the grid
+#: table, its neighbour lists (about 30 neighbours at 12 bytes) and the spatial index (measured order).
+_BYTES_PER_CELL = 1_500
+#: Float arrays per cell, category and period held at once by the space-time steps (counts, z, p, classes …).
+_ARRAYS_PER_CELL_PERIOD = 6
+#: Float arrays per raster cell and category held at once by the density step (surface, sums, mask).
+_ARRAYS_PER_RASTER_CELL = 4
+#: Share of the available memory a run may plan to use.
+_MEMORY_SHARE = 0.5
+_PERIODS_PER_YEAR = {"year": 1, "quarter": 4, "month": 12}
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (psutil when installed, else the physical pages free, else 4 GiB)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:  # pragma: no cover - psutil is a dependency of the test extra only
+        try:
+            return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            return 4 << 30
+
+
+def _area_bounds(config: Config) -> tuple[tuple[float, float, float, float], Path] | None:
+    """Bounds of the study-area layer (or the districts) from the layer header; None when it cannot be read."""
+    layer = config.study_area if config.study_area is not None else config.districts
+    try:
+        info = pyogrio.read_info(layer.path, layer=layer.layer)
+    except Exception:  # a missing or unreadable layer is reported with its own message when it is read
+        return None
+    bounds = info.get("total_bounds")
+    if bounds is None or not all(math.isfinite(b) for b in bounds) or bounds[2] <= bounds[0] or bounds[3] <= bounds[1]:
+        return None
+    return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])), layer.path
+
+
+def _n_periods(config: Config) -> int:
+    p = config.periods
+    years = (p.end - p.start).days / 365.25 if p.end >= p.start else 0
+    per_year = max(_PERIODS_PER_YEAR[p.unit], _PERIODS_PER_YEAR.get(config.emerging.unit or p.unit, 1))
+    return max(1, math.ceil(years * per_year + 1e-9))
+
+
+def _n_categories(config: Config) -> int:
+    codes = {c for s in config.sources for c in s.categories.values()}
+    codes |= {s.unknown_category for s in config.sources if s.unknown_category != "reject"}
+    return len(codes) + 1  # and all categories together
+
+
+def estimate_run_size(config: Config, bounds: tuple[float, float, float, float]) -> dict[str, float]:
+    """Cells and bytes of the grid-sized and raster-sized arrays of a run over ``bounds``.
+
+    Parameters
+    ----------
+    config : Config
+    bounds : tuple of float
+        ``(xmin, ymin, xmax, ymax)`` of the study area in the run CRS (metres).
+
+    Returns
+    -------
+    dict
+        ``grid_cells`` and ``grid_bytes`` (None-free: ``nan`` when the size is ``"auto"``),
+        ``raster_cells`` and ``raster_bytes``, ``categories``, ``periods``.
+    """
+    width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
+    cats, periods = _n_categories(config), _n_periods(config)
+    out = {"categories": cats, "periods": periods, "width": width, "height": height}
+    cell = config.grid.cell_size
+    if cell == "auto":
+        out.update(grid_cells=math.nan, grid_bytes=math.nan)
+    else:
+        cells = math.ceil(width / cell) * math.ceil(height / cell)
+        per_cell = _BYTES_PER_CELL + 8 * _ARRAYS_PER_CELL_PERIOD * cats * periods
+        out.update(grid_cells=cells, grid_bytes=cells * per_cell)
+    raster = config.density.cell_size
+    if raster == "auto":
+        out.update(raster_cells=math.nan, raster_bytes=math.nan)
+    else:
+        pad = 2 * (config.density.bandwidth if config.density.bandwidth != "auto" else config.density.bandwidth_max)
+        cells = math.ceil((width + pad) / raster) * math.ceil((height + pad) / raster)
+        out.update(raster_cells=cells, raster_bytes=cells * 8 * _ARRAYS_PER_RASTER_CELL * cats)
+    return out
+
+
+def _gib(n: float) -> str:
+    return f"{n / (1 << 30):.1f} GiB"
+
+
+def check_run_size(config: Config, *, memory: int | None = None) -> None:
+    """Refuse a grid or density raster that is too coarse to analyse or too fine for memory.
+
+    Parameters
+    ----------
+    config : Config
+    memory : int, optional
+        Bytes available (default: :func:`available_memory`).
+
+    Raises
+    ------
+    ConfigError
+        Every size problem in one message, naming the key, the estimate and the value to set.
+    """
+    found = _area_bounds(config)
+    if found is None:
+        return
+    bounds, layer_path = found
+    est = estimate_run_size(config, bounds)
+    budget = _MEMORY_SHARE * (available_memory() if memory is None else memory)
+    extent = f"{est['width'] / 1000:.1f} × {est['height'] / 1000:.1f} km ({layer_path.name})"
+    problems: list[str] = []
+    cell = config.grid.cell_size
+    if cell != "auto":
+        shorter = min(est["width"], est["height"])
+        largest = max(1, int(shorter / 3))
+        fitting = math.sqrt(est["width"] * est["height"] / MAX_GRID_CELLS)
+        smallest = math.ceil(max(fitting, math.sqrt(est["grid_bytes"] / budget) * cell if budget > 0 else fitting))
+        if est["grid_cells"] < MIN_GRID_CELLS:
+            problems.append(
+                f"'grid.cell_size' = {cell} m gives only {est['grid_cells']} cell(s) over the study area {extent}; "
+                f"set it to at most {largest} m (e.g. 250) or 'auto'"
+            )
+        elif est["grid_cells"] > MAX_GRID_CELLS or est["grid_bytes"] > budget:
+            problems.append(
+                f"'grid.cell_size' = {cell} m gives about {est['grid_cells']:,.0f} cells over the study area {extent} "
+                f"× {est['categories']} categories × {est['periods']} periods, an estimated {_gib(est['grid_bytes'])} "
+                f"(available: {_gib(budget / _MEMORY_SHARE)}); set it to at least {smallest} m (SCB sizes 100, 250, "
+                "500, 1000) or 'auto'"
+            )
+    raster = config.density.cell_size
+    if raster != "auto":
+        if est["raster_cells"] < MIN_GRID_CELLS:
+            problems.append(
+                f"'density.cell_size' = {raster:g} m gives only {est['raster_cells']} raster cell(s) over the study "
+                f"area {extent}; set it to at most {max(MIN_RASTER_CELL, min(est['width'], est['height']) / 3):.0f} m "
+                "or 'auto'"
+            )
+        elif est["raster_bytes"] > budget or est["raster_cells"] > MAX_RASTER_CELLS:
+            ratio = max(est["raster_bytes"] / budget if budget > 0 else 1, est["raster_cells"] / MAX_RASTER_CELLS)
+            smallest = math.ceil(raster * math.sqrt(ratio) * 1.01)
+            problems.append(
+                f"'density.cell_size' = {raster:g} m gives about {est['raster_cells']:,.0f} raster cells over "
+                f"the study area {extent} × {est['categories']} surfaces, an estimated "
+                f"{_gib(est['raster_bytes'])} (available: {_gib(budget / _MEMORY_SHARE)}); "
+                f"set it to at least {smallest} m or 'auto'"
+            )
+    if problems:
+        where = f"{config.source_file}: " if config.source_file else ""
+        if len(problems) == 1:
+            raise ConfigError(where + problems[0])
+        raise ConfigError(f"{where}{len(problems)} problems in the configuration:\n  - " + "\n  - ".join(problems))
