@@ -310,12 +310,18 @@ def _read_source_file(src: SourceConfig, fmt: str) -> pd.DataFrame:
         ) from None
     except (InputFileError, CRSMismatchError):
         raise
+    except pd.errors.ParserError as exc:
+        raise InputFileError(
+            f"{path}: cannot be read as csv ({' '.join(str(exc).split())}); a row has more values than the header: "
+            f"quote values that hold the delimiter {src.delimiter!r}, or set sources.delimiter"
+        ) from None
     except pd.errors.EmptyDataError:
         raise InputFileError(
             f"{path}: source '{src.name}' is empty (no header, no rows); give the file with the incidents"
         ) from None
     except Exception as exc:
-        raise InputFileError(f"{path}: cannot be read as {fmt} ({type(exc).__name__}: {exc})") from None
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise InputFileError(f"{path}: cannot be read as {fmt} ({detail}); check the file and sources.format") from None
 
 
 def _check_source_columns(df: pd.DataFrame, src: SourceConfig) -> None:
@@ -343,9 +349,13 @@ def _check_source_columns(df: pd.DataFrame, src: SourceConfig) -> None:
     missing += [f"text = '{col}'" for col in c.text if col not in df.columns]
     missing += [f"keep = '{col}'" for col in c.keep if col not in df.columns]
     if missing:
+        hint = ""
+        if len(df.columns) == 1:
+            seen = [d for d in (";", "\t", ",", "|") if d in str(df.columns[0]) and d != src.delimiter]
+            hint = f"; the values look separated by {seen[0]!r}: set delimiter = {seen[0]!r}" if seen else ""
         raise InputFileError(
             f"{src.path}: column(s) not found: {', '.join(missing)} (source '{src.name}'); the file has: "
-            f"{', '.join(df.columns[:30])}"
+            f"{', '.join(df.columns[:30])}{hint}"
         )
 
 

@@ -26,7 +26,7 @@ __all__ = [
 #: Fewer grid cells over the study area's bounding box than this leaves no neighbourhood to test (3 × 3).
 MIN_GRID_CELLS = 9
 #: More cells than this is beyond what the neighbourhood statistics (weights, permutations) handle in a run.
-MAX_GRID_CELLS = 2_000_000
+MAX_GRID_CELLS = 1_000_000
 #: Largest density raster the density step computes (``geolage.stats.density.MAX_CELLS``, checked equal in tests).
 MAX_RASTER_CELLS = 50_000_000
 #: Bytes per grid cell that do not scale with categories and periods: the cell polygon, its row in the grid
