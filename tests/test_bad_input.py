@@ -75,3 +75,29 @@ def test_every_listed_kind_is_in_the_corpus():
     }
     assert issue <= kinds
     assert len(kinds) == len(CASES) >= 77
+
+
+# ---------------------------------------------------------------- unexpected failures
+def _boom(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+def test_unexpected_error_is_short_with_log_file_and_exit_1(tmp_path, capsys, monkeypatch):
+    import re
+    from pathlib import Path
+
+    import geolage.run.pipeline
+
+    config = CASES[0].make().write(tmp_path / "project")
+    config.write_text(config.read_text(encoding="utf-8").replace("bandwidth = -500", "bandwidth = 500"), "utf-8")
+    monkeypatch.setattr(geolage.run.pipeline, "prepare", _boom)
+    rc = main(["validate", str(config), "--rejects", str(tmp_path / "r.csv"), "-q", "--language", "en"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "Traceback" not in err
+    assert "unexpected error (RuntimeError: boom)" in err
+    log = Path(re.search(r"the full error is in (\S+) ", err).group(1))
+    assert "Traceback" in log.read_text(encoding="utf-8") and "boom" in log.read_text(encoding="utf-8")
+    log.unlink()
+    with pytest.raises(RuntimeError, match="boom"):  # -v: the whole traceback
+        main(["validate", str(config), "--rejects", str(tmp_path / "r.csv"), "-v", "--overwrite"])
