@@ -26,6 +26,11 @@ The checks run in a fixed order and a row is rejected for the *first* problem fo
 7. ``outside_districts`` – only when ``validation.outside_districts = "reject"``;
    otherwise the incident is kept with no district and counted.
 
+A row with several problems is rejected once, for the first in this order (so accepted + rejected = read).
+Whole sources are checked too (:mod:`geolage.source_checks`): a declared CRS that puts most points outside
+the study area while another CRS fits is an error naming that CRS; rows sharing an id but differing are
+kept (a report may hold several offences) and counted (``repeated_ids``).
+
 Personal identity numbers (personnummer and samordningsnummer, with a valid check
 digit) in free-text columns are replaced by ``[personnummer]`` before anything is
 kept or written, in accepted rows and in the rejects table alike
