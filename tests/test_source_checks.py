@@ -92,3 +92,24 @@ def test_rejected_share_gate():
     assert msg is not None and "source 'a' (a.csv) lost 51 of 100 rows (51%; invalid_date 50" in msg
     assert "'b'" not in msg and "'c'" not in msg
     assert check_rejected_share(quality, 0.51) is None
+
+
+def test_repeated_ids_reach_the_quality_summary_and_table(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bad_input.generate import Project, _repeat_ids
+
+    from geolage.config import read_config
+    from geolage.run import schemas
+    from geolage.run.pipeline import prepare
+
+    project = Project()
+    _repeat_ids(project.rows)
+    results = prepare(read_config(project.write(tmp_path)))
+    assert results.quality["repeated_id_rows"] == 20
+    assert results.quality["per_source"]["polis"]["repeated_ids"] == {
+        "rows": 20, "ids": 10, "examples": ["10", "11", "2", "3", "4"]}
+    assert len(results.incidents) == 60  # kept, not dropped
+    quality = results.tables[schemas.DATA_QUALITY.name]
+    assert quality.data["repeated_id_rows"].tolist() == [20]

@@ -273,6 +273,7 @@ def _add_base_tables(results: RunResults) -> None:
             "rejected": s["rejected"],
             "geocoded_share": s["geocoded_share"],
             "personnummer_masked": s["personnummer_masked"],
+            "repeated_id_rows": s.get("repeated_ids", {}).get("rows", 0),  # kept, but worth a look (issue 15)
         }
         for reason, n in s["rejected_by_reason"].items():
             base[f"rejected_{reason}"] = n
