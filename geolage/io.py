@@ -236,8 +236,23 @@ def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def read_overlay(cfg: OverlayConfig | LayerConfig, *, crs: str) -> gpd.GeoDataFrame:
-    """Read a boundary layer (study area or map overlay) in the run CRS."""
-    return read_layer(cfg.path, cfg.layer, crs=crs)
+    """Read a boundary layer (study area or map overlay) in the run CRS.
+
+    The study area (a :class:`LayerConfig`) needs polygons: a feature with no geometry, or a layer with
+    no area, is an :class:`InputFileError` naming the features.
+    """
+    gdf = read_layer(cfg.path, cfg.layer, crs=crs)
+    if isinstance(cfg, LayerConfig):
+        geoms = gdf.geometry.values
+        missing = np.flatnonzero(pd.isna(geoms) | shapely.is_empty(geoms))
+        if len(missing):
+            raise InputFileError(
+                f"{cfg.path}: the study area has {len(missing)} feature(s) with no geometry (null or empty): "
+                f"feature(s) {[int(i) + 1 for i in missing[:10]]}; draw them or remove them (e.g. in QGIS)"
+            )
+        if len(gdf) == 0 or not (shapely.area(geoms) > 0).any():
+            raise InputFileError(f"{cfg.path}: the study area has no polygon with an area; give the area's polygon")
+    return gdf
 
 
 def read_source_table(src: SourceConfig) -> pd.DataFrame:

@@ -316,6 +316,16 @@ def cases() -> list[Case]:
              Error(("omraden.gpkg", "namn", "not found"))),
         Case("district_population_text", _districts(lambda d: d.assign(bef=["1000", "many", "1", "2", "3"])),
              Error(("omraden.gpkg", "bef", "not a number"))),
+        Case("study_area_null_geometry", lambda: _study_area([None, shapely.box(X0, Y0, X0 + 5000, Y0 + 1000)]),
+             Error(("studie.gpkg", "no geometry", "[1]"))),
+        Case("study_area_lines", lambda: _study_area([shapely.LineString([(X0, Y0), (X0 + 5000, Y0 + 1000)])]),
+             Error(("studie.gpkg", "no polygon"))),
+        Case("study_area_wrong_crs", lambda: _study_area([shapely.box(X0, Y0, X0 + 5000, Y0 + 1000)], "EPSG:3021"),
+             Error(("studie.gpkg", "EPSG:3021", "reproject"))),
+        Case("population_table_text", lambda: _population("omr_id,bef\nD1,100\nD2,många\n"),
+             Error(("befolkning.csv", "bef", "not a number", "[2]"))),
+        Case("population_table_column_missing", lambda: _population("omr_id,folk\nD1,100\n"),
+             Error(("befolkning.csv", "bef", "not found"))),
         # ---------------------------------------------------------- whole source files
         Case("header_only", _project(rows=[]), Error(("brott.csv", "no data rows"))),
         Case("empty_file", _project(csv_bytes=b""), Error(("brott.csv", "empty"))),
@@ -376,6 +386,38 @@ def cases() -> list[Case]:
         Case("values_padded", _with_rows(_set("kod", lambda i, r: f" {r[1]} ", few)), Accepted()),
         Case("crlf_and_bom", lambda: _crlf_bom(), Accepted()),
     ]
+
+
+class _WithFiles(Project):
+    """A project with more files beside it (a study area, a population table)."""
+
+    def __init__(self, files: dict[str, Callable[[Path], None]], **kw) -> None:
+        super().__init__(**kw)
+        self.files = files
+
+    def write(self, folder: Path) -> Path:
+        path = super().write(folder)
+        for make in self.files.values():
+            make(folder)
+        return path
+
+
+def _study_area(geoms: list, crs: str = CRS) -> Project:
+    def make(folder: Path) -> None:
+        gpd.GeoDataFrame({"namn": [f"a{i}" for i in range(len(geoms))]}, geometry=geoms, crs=CRS).to_crs(crs).to_file(
+            folder / "studie.gpkg", driver="GPKG")
+
+    return _WithFiles({"studie.gpkg": make}, extra='[study_area]\npath = "studie.gpkg"\n')
+
+
+def _population(text: str) -> Project:
+    def make(folder: Path) -> None:
+        (folder / "befolkning.csv").write_text(text, encoding="utf-8")
+
+    p = _WithFiles({"befolkning.csv": make})
+    table = 'population_field = "bef"\npopulation_table = "befolkning.csv"'
+    p.config_text = p_text(p).replace('population_field = "bef"', table)
+    return p
 
 
 def _renamed(name: str) -> Project:
