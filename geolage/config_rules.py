@@ -21,6 +21,9 @@ __all__ = ["RANGE_CHECKS", "MIN_RASTER_CELL", "crs_problem", "unsafe_name"]
 
 #: Smallest density raster cell (m): finer cells than this resolve nothing a geocoded address can say.
 MIN_RASTER_CELL = 1.0
+#: Most permutations, bootstrap resamples or simulations a run may ask for: 99 999 gives pseudo p-values down
+#: to 1e-5; more only costs memory (cells × permutations) and time.
+MAX_PERMUTATIONS = 99_999
 #: Characters that make a source name unusable as a file or table name (path separators, control characters).
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]|^\.|\.\.")
 
@@ -75,6 +78,13 @@ class _Rule:
             v = getattr(self.values, name)
             if v != "auto" and not (math.isfinite(v) and v >= minimum):
                 self._add(name, f"at least {minimum:g}")
+
+    def at_most(self, maximum: float, *names: str) -> None:
+        """Each value (unless ``"auto"``) is at most ``maximum`` (memory and time grow with it)."""
+        for name in names:
+            v = getattr(self.values, name)
+            if v != "auto" and v > maximum:
+                self._add(name, f"at most {maximum:,.0f} (memory and run time grow with it)")
 
     def share(self, *names: str, closed: bool = False) -> None:
         """Each value is a probability strictly between 0 and 1 (up to 1 with ``closed``)."""
@@ -166,6 +176,7 @@ def _check_hotspots_values(cfg: Config, checks: _Checks) -> None:
     rule.positive("distance")
     rule.at_least(0, "permutations", "lisa_permutations", "min_incidents")
     rule.at_least(1, "min_neighbours")
+    rule.at_most(MAX_PERMUTATIONS, "permutations", "lisa_permutations")
     rule.share("lisa_alpha")
     _distance_vs_cell(cfg, checks, "hotspots.distance", h.distance)
 
@@ -183,6 +194,7 @@ def _check_near_repeat_values(cfg: Config, checks: _Checks) -> None:
     nr = cfg.near_repeat
     rule = _Rule(checks, nr)
     rule.at_least(0, "permutations")
+    rule.at_most(MAX_PERMUTATIONS, "permutations")
     for name in ("distance_bands", "time_bands"):
         bands = getattr(nr, name)
         if any(not math.isfinite(b) or b < 0 for b in bands):
@@ -194,6 +206,7 @@ def _check_forecast_values(cfg: Config, checks: _Checks) -> None:
     rule = _Rule(checks, f)
     rule.at_least(1, "horizon_days", "backtest_periods", "train_periods", "simulations")
     rule.at_least(0, "bootstrap", "min_incidents")
+    rule.at_most(MAX_PERMUTATIONS, "bootstrap", "simulations")
     rule.positive("half_life_days", "bandwidth")
     if any(not (0 < s <= 1) for s in f.area_shares) or not f.area_shares:
         checks.problems.append(
