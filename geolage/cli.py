@@ -192,6 +192,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise OutputExistsError(f"{out}: already exists; choose another --out or add --overwrite")
+    from .preflight import check_district_count
+
+    check_district_count(config)
     n_steps = len(config.sources) + 2 + len(DEFAULT_STEPS) + 6
     progress = _Progress(n_steps, enabled=not args.quiet and sys.stderr.isatty())
     try:

@@ -20,9 +20,12 @@ from .config_rules import MIN_RASTER_CELL
 from .errors import ConfigError
 
 __all__ = [
+    "check_district_count", "MIN_DISTRICTS",
     "check_run_size", "estimate_run_size", "available_memory", "MIN_GRID_CELLS", "MAX_GRID_CELLS", "MAX_RASTER_CELLS",
 ]
 
+#: Fewest districts the district statistics (Moran's I, LISA, Gi* over districts) can be computed for.
+MIN_DISTRICTS = 4
 #: Fewer grid cells over the study area's bounding box than this leaves no neighbourhood to test (3 × 3).
 MIN_GRID_CELLS = 9
 #: More cells than this is beyond what the neighbourhood statistics (weights, permutations) handle in a run.
@@ -181,3 +184,23 @@ def check_run_size(config: Config, *, memory: int | None = None) -> None:
         if len(problems) == 1:
             raise ConfigError(where + problems[0])
         raise ConfigError(f"{where}{len(problems)} problems in the configuration:\n  - " + "\n  - ".join(problems))
+
+
+def check_district_count(config: Config) -> None:
+    """Refuse a full run over fewer than :data:`MIN_DISTRICTS` districts (counted from the layer header).
+
+    Raises
+    ------
+    ConfigError
+        Naming the layer, the count and what to use instead.
+    """
+    d = config.districts
+    try:
+        n = int(pyogrio.read_info(d.path, layer=d.layer).get("features", -1))
+    except Exception:  # a missing or unreadable layer is reported with its own message when it is read
+        return
+    if 0 < n < MIN_DISTRICTS:  # none at all is said by the reader
+        raise ConfigError(
+            f"{d.path}: the districts layer has {n} district(s); the district statistics (Moran's I, LISA) need "
+            f"at least {MIN_DISTRICTS}: use a finer division (e.g. DeSO or RegSO areas)"
+        )

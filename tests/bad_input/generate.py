@@ -132,6 +132,7 @@ class Error:
 
     fragments: tuple[str, ...]
     run_too: bool = True  # also check `geolage run` (fails before any analysis, so it is fast)
+    validate_too: bool = True  # False: only `run` refuses it (validate reads the data fine)
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,8 @@ def cases() -> list[Case]:
         Case("district_null_geometry", _districts(_null_geometry), Error(("omraden.gpkg", "feature 2", "D2"))),
         Case("district_empty_geometry", _districts(_empty_geometry), Error(("omraden.gpkg", "feature 3", "D3"))),
         Case("district_point_geometry", _districts(_point_geometry), Error(("omraden.gpkg", "no polygon", "D4"))),
+        Case("district_only_three", _districts(lambda d: d.iloc[:3]),
+             Error(("omraden.gpkg", "3 district", "at least 4"), validate_too=False)),
         Case("district_no_features", _districts(lambda d: d.iloc[:0]), Error(("omraden.gpkg", "no features"))),
         Case("district_duplicate_ids", _districts(lambda d: d.assign(omr_id=["D1", "D1", "D3", "D4", "D5"])),
              Error(("omraden.gpkg", "duplicate", "D1"))),
