@@ -20,7 +20,7 @@ from .config_rules import MIN_RASTER_CELL
 from .errors import ConfigError
 
 __all__ = [
-    "check_district_count", "MIN_DISTRICTS",
+    "check_district_count", "MIN_DISTRICTS", "check_distances",
     "check_run_size", "estimate_run_size", "available_memory", "MIN_GRID_CELLS", "MAX_GRID_CELLS", "MAX_RASTER_CELLS",
 ]
 
@@ -204,3 +204,28 @@ def check_district_count(config: Config) -> None:
             f"{d.path}: the districts layer has {n} district(s); the district statistics (Moran's I, LISA) need "
             f"at least {MIN_DISTRICTS}: use a finer division (e.g. DeSO or RegSO areas)"
         )
+
+
+def check_distances(config: Config, cell_size: int) -> None:
+    """Refuse a fixed neighbourhood distance shorter than the grid cell chosen automatically.
+
+    With ``grid.cell_size = "auto"`` the cell is known only once the incidents are read; the same rule as
+    :mod:`geolage.config_rules` applies then, before any analysis.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, the chosen cell size and what to set.
+    """
+    problems = [
+        f"'{key}' ({distance:g} m) is shorter than the grid cell chosen automatically ({cell_size} m): no cell would "
+        f"have a neighbour; set {key} to at least {cell_size} m or 'auto', or set grid.cell_size"
+        for key, distance in (
+            ("hotspots.distance", config.hotspots.distance),
+            ("emerging.distance", config.emerging.distance),
+        )
+        if distance != "auto" and distance < cell_size
+    ]
+    if problems:
+        where = f"{config.source_file}: " if config.source_file else ""
+        raise ConfigError(where + "; ".join(problems))

@@ -33,7 +33,7 @@ from ..io import (
     read_population_table,
     read_reference_rates,
 )
-from ..preflight import check_run_size
+from ..preflight import check_distances, check_run_size
 from ..validate import validate_incidents
 from . import schemas
 from .results import InputTables, RunResults
@@ -207,6 +207,7 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
         size, reason = choose_cell_size(incidents["x"].to_numpy(), incidents["y"].to_numpy())
     else:
         size, reason = int(config.grid.cell_size), "set in the configuration"
+    check_distances(config, size)  # a fixed neighbourhood distance against an automatic cell
     grid = make_grid(area_geom, size, crs=crs)
     incidents["cell_id"] = assign_cells(incidents["x"].to_numpy(), incidents["y"].to_numpy(), grid)
     quality["outside_grid"] = int(incidents["cell_id"].isna().sum())

@@ -252,6 +252,8 @@ def cases() -> list[Case]:
              Error(("near_repeat.permutations",))),
         Case("grid_cell_larger_than_distance", _project(extra="[grid]\ncell_size = 250\n[hotspots]\ndistance = 100\n"),
              Error(("hotspots.distance", "grid.cell_size", "at least 250"))),
+        Case("distance_below_auto_cell", _project(extra="[hotspots]\ndistance = 50\n"),
+             Error(("hotspots.distance", "chosen automatically (100 m)", "at least 100"))),
         Case("emerging_distance_below_cell", _project(extra="[grid]\ncell_size = 250\n[emerging]\ndistance = 50\n"),
              Error(("emerging.distance",))),
         Case("raster_cell_tiny", _project(extra="[density]\ncell_size = 0.001\n"),
