@@ -55,6 +55,8 @@ import pandas as pd
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from .precision import DataPrecision, KnoxPrecisionError, data_precision
+
 __all__ = [
     "KNOX_COLUMNS", "DataPrecision", "KnoxPrecisionError", "KnoxResult", "NearRepeatZone", "data_precision", "knox",
     "near_repeat_zone",
@@ -213,8 +215,7 @@ def knox(
     times : array-like, optional
         Time of each event: datetimes, or numbers in days.
     distance_bands : sequence of float
-        Band edges in metres, increasing, e.g. ``(0, 100, 200, 400, 800)``. An open band
-        "≥ last edge" is added.
+        Band edges in metres, increasing, e.g. ``(0, 100, 200, 400, 800)``; an open band "≥ last edge" is added.
     time_bands : sequence of float
         Band edges in days, increasing, e.g. ``(0, 7, 14, 21, 28)``. An open band "≥ last edge" is added.
     permutations : int
@@ -247,8 +248,7 @@ def knox(
         - ``distance_interval``, ``time_interval``: the interval with its closure, e.g.
           ``"[0, 100)"`` = from 0 inclusive to 100 exclusive, ``"[800, ∞)"``;
         - ``observed``: pairs of events in the band pair;
-        - ``expected``: the exact expected count under random permutation of the times,
-          row total × column total / number of pairs;
+        - ``expected``: exact under random permutation of the times: row total × column total / pairs;
         - ``ratio``: observed / expected (the Knox ratio; NaN when expected is 0);
         - ``p_value``: (1 + permutations with a count ≥ observed) / (permutations + 1), one-sided;
 
@@ -258,19 +258,13 @@ def knox(
     Raises
     ------
     ValueError
-        Bands not increasing, fewer than 2 events, permutations < 1, missing
-        coordinates or times, geographic CRS.
+        Bands not increasing, fewer than 2 events, permutations < 1, missing coordinates or times, geographic CRS.
     KnoxPrecisionError
         The data's time or space precision is coarser than the smallest band (a ValueError).
 
     Notes
     -----
-    Every pair of events is counted in the band pair of its distance and time difference
-    (half-open bands: [0, 100) m, [0, 7) days); the times are permuted among the events
-    (locations fixed) for Monte Carlo p-values with a floor of 1 / (permutations + 1).
-    The pairs are found strip by strip (bounded memory, never all pairs at once).
-    Method, band conventions (and how they match Ratcliffe's Near Repeat Calculator) and
-    references: :mod:`geolage.stats.nearrepeat`.
+    Method, band conventions, exact expected counts, pair search, references: :mod:`geolage.stats.nearrepeat`.
 
     Examples
     --------
@@ -291,32 +285,48 @@ def knox(
     if check_precision:
         _refuse_imprecise(precision, d_edges, t_edges)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    t_sec = _whole_seconds(t)
     pairs = _PairBands(xy, d_edges, t_edges, same_zero)
-    observed = pairs.counts(t_sec[None, :])[0]
-    n_all = n * (n - 1) // 2
-    row_tot, col_tot = pairs.row_totals(n_all), _time_totals(t_sec, pairs.e_sec, n_all)
-    perm_counts = _permutation_counts(pairs, t_sec, permutations, rng)
-    full_obs = _complete(observed[None], row_tot, col_tot, n_all)[0]
-    full_perm = _complete(perm_counts, row_tot, col_tot, n_all)
-    expected = np.outer(row_tot[:-1], col_tot[:-1]).astype(float) / n_all  # n_all >= 1: at least 2 events
+    full_obs, expected, full_perm = _knox_counts(pairs, _whole_seconds(t), permutations, rng)
     table = _knox_table(d_edges, t_edges, same_zero, full_obs, expected, full_perm)
+    params = _parameters(d_edges, t_edges, same_zero, permutations, seed, alpha, n, pairs)
+    params.update(times_are_dates=dates_only, category=category, precision=precision.as_dict())
+    result = KnoxResult(table=table, parameters=params, permutation_counts=full_perm)
+    if not quiet:
+        _announce(result, alpha)
+    return result
+
+
+def _parameters(
+    d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool, permutations: int, seed: Any, alpha: float, n: int,
+    pairs: _PairBands,
+) -> dict[str, Any]:
+    """The recorded parameters of a Knox test."""
     convention = "[lower, upper): closed at the lower end, open at the upper end; an open last band [last, ∞)"
-    params: dict[str, Any] = {
+    return {
         "method": "Knox test, Monte Carlo permutation of times",
         "expected": "exact under permutation: row total × column total / number of pairs",
         "distance_bands": [float(v) for v in d_edges], "time_bands": [float(v) for v in t_edges],
         "interval_convention": convention + ("; same-location band [0, 0]" if same_zero else ""),
         "same_location": same_zero, "permutations": int(permutations),
         "seed": seed if not isinstance(seed, np.random.Generator) else "generator", "alpha": alpha,
-        "n_events": int(n), "n_pairs": int(pairs.n_pairs), "n_pairs_total": int(n_all),
-        "times_are_dates": dates_only, "category": category, "precision": precision.as_dict(),
+        "n_events": int(n), "n_pairs": int(pairs.n_pairs), "n_pairs_total": int(n * (n - 1) // 2),
         "pairs_streamed": not pairs.cached,
     }
-    result = KnoxResult(table=table, parameters=params, permutation_counts=full_perm)
-    if not quiet:
-        _announce(result, alpha)
-    return result
+
+
+def _knox_counts(
+    pairs: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed counts, exact expected counts and the permutation counts of the full table (open bands last)."""
+    n = len(t_sec)
+    n_all = n * (n - 1) // 2
+    observed = pairs.counts(t_sec[None, :])[0]
+    row_tot, col_tot = pairs.row_totals(n_all), _time_totals(t_sec, pairs.e_sec, n_all)
+    perm_counts = _permutation_counts(pairs, t_sec, permutations, rng)
+    full_obs = _complete(observed[None], row_tot, col_tot)[0]
+    full_perm = _complete(perm_counts, row_tot, col_tot)
+    expected = np.outer(row_tot[:-1], col_tot[:-1]).astype(float) / n_all  # n_all >= 1: at least 2 events
+    return full_obs, expected, full_perm
 
 
 def _check_options(
@@ -382,8 +392,8 @@ class _PairBands:
         cache: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = []
         self.n_pairs = 0
         for blk in self._find():
-            self.row_counts += np.bincount(blk[2] // (self.nt + 2), minlength=self.nd + 1)
-            self.n_pairs += int(np.count_nonzero(blk[2] // (self.nt + 2) < self.nd))
+            self.row_counts += np.diff(blk[2])
+            self.n_pairs += int(blk[2][self.nd])
             if cache is not None:
                 cache.append(blk)
                 if sum(len(b[0]) for b in cache) > _CACHE_PAIRS:
@@ -393,7 +403,11 @@ class _PairBands:
         self.n_within = int(self.row_counts.sum())  # pairs closer than the last distance edge
 
     def _find(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Pairs (i, j, distance code × (nt + 2)) within the last distance edge, one strip at a time."""
+        """Pairs (i, j) within the last distance edge, sorted by distance code, and each code's first pair.
+
+        One strip at a time; the third array has nd + 2 bounds: the pairs of code c are
+        ``bounds[c]:bounds[c + 1]`` (codes 0..nd-1 the bands, nd below the first edge).
+        """
         xy, order, xs, r = self.xy, self.order, self.xs, self.r_query
         n = len(xy)
         itype = np.int32 if n < 2**31 - 1 else np.int64
@@ -413,8 +427,10 @@ class _PairBands:
             d = np.hypot(xy[pi, 0] - xy[pj, 0], xy[pi, 1] - xy[pj, 1])
             sb = _band_index(d, self.d_edges, self.same_zero)
             sb[d < self.d_edges[0]] = self.nd
-            keep = (sb >= 0) & (d < self.d_edges[-1])
-            yield pi[keep], pj[keep], (sb[keep] * (self.nt + 2)).astype(np.int64)
+            keep = np.flatnonzero((sb >= 0) & (d < self.d_edges[-1]))
+            srt = keep[np.argsort(sb[keep], kind="stable")]
+            bounds = np.searchsorted(sb[srt], np.arange(self.nd + 2), side="left")
+            yield pi[srt], pj[srt], bounds
 
     def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """The pairs, strip by strip: from the cache, or found again."""
@@ -428,27 +444,33 @@ class _PairBands:
         return np.concatenate([self.row_counts[: self.nd], [n_all - self.n_within], self.row_counts[self.nd :]])
 
     def counts(self, tt: np.ndarray) -> np.ndarray:
-        """Band counts (k, nd + 1, nt + 2) in the codes of the class for time vectors tt (whole seconds, (k, n))."""
+        """Band counts (k, nd + 1, nt + 2) in the codes of the class for time vectors tt (whole seconds, (k, n)).
+
+        Per distance code, the pairs below each time edge are counted (``dt < e``, summed per
+        permutation); the times are held event by permutation (n, k) so that a pair's times for all
+        k permutations are next to each other in memory.
+        """
         k, nd, nt = tt.shape[0], self.nd, self.nt
-        stride = (nd + 1) * (nt + 2)
-        total = np.zeros(k * stride, dtype=np.int64)
-        offsets = (np.arange(k, dtype=np.int64) * stride)[:, None]
-        for pi, pj, code0 in self.blocks():
-            step = max(1, _CHUNK_ELEMENTS // max(k, 1))
-            for s in range(0, len(pi), step):
-                dt = tt[:, pi[s : s + step]]
-                dt -= tt[:, pj[s : s + step]]
-                np.abs(dt, out=dt)
-                band = np.zeros(dt.shape, dtype=np.int8 if nt < 120 else np.int32)
-                for e in self.e_sec[1:]:  # band = number of upper edges <= dt; nt = beyond the last
-                    band += dt >= e
-                if self.e_sec[0] > 0:
-                    band[dt < self.e_sec[0]] = nt + 1
-                code = band.astype(np.int64)
-                code += code0[s : s + step]
-                code += offsets
-                total += np.bincount(code.ravel(), minlength=k * stride)
-        return total.reshape(k, nd + 1, nt + 2)
+        tt_t = np.ascontiguousarray(tt.T)
+        below = np.zeros((k, nd + 1, nt + 1), dtype=np.int64)  # pairs with dt < e_sec[e], per code
+        sizes = np.zeros(nd + 1, dtype=np.int64)
+        step = max(1, _CHUNK_ELEMENTS // max(k, 1))
+        for pi, pj, bounds in self.blocks():
+            sizes += np.diff(bounds)
+            for c in range(nd + 1):
+                for s in range(int(bounds[c]), int(bounds[c + 1]), step):
+                    e_ = min(s + step, int(bounds[c + 1]))
+                    dt = tt_t[pi[s:e_]]
+                    dt -= tt_t[pj[s:e_]]
+                    np.abs(dt, out=dt)
+                    for m, e in enumerate(self.e_sec):
+                        if e > 0:
+                            below[:, c, m] += (dt < e).sum(axis=0)
+        out = np.empty((k, nd + 1, nt + 2), dtype=np.int64)
+        out[:, :, :nt] = np.diff(below, axis=2)
+        out[:, :, nt] = sizes[None, :] - below[:, :, nt]
+        out[:, :, nt + 1] = below[:, :, 0]
+        return out
 
 
 def _strip_size(xy: np.ndarray, r: float) -> int:
@@ -462,7 +484,7 @@ def _strip_size(xy: np.ndarray, r: float) -> int:
     return int(np.clip(_STRIP_PAIRS / max(k, 1.0), 256, n))
 
 
-def _complete(counts: np.ndarray, row_tot: np.ndarray, col_tot: np.ndarray, n_all: int) -> np.ndarray:
+def _complete(counts: np.ndarray, row_tot: np.ndarray, col_tot: np.ndarray) -> np.ndarray:
     """The full table (k, nd + 1, nt + 1) with the open bands, from the counts of the pairs within the last edge.
 
     The open distance row is the column total less the pairs within the last edge; the
@@ -529,140 +551,6 @@ def _knox_table(
             rows.append((dl, tl, da, db, di, ta, tb_, ti, int(observed[i, j]), float(expected[i, j]),
                          float(ratio[i, j]), float(p[i, j])))
     return pd.DataFrame(rows, columns=list(KNOX_COLUMNS))
-
-
-# ---------------------------------------------------------------------------- precision of the data
-class KnoxPrecisionError(ValueError):
-    """The data's time or space precision is coarser than the smallest Knox band (see :func:`data_precision`).
-
-    Attributes
-    ----------
-    kind : str
-        ``"time"`` or ``"space"``.
-    unit : str
-        What the data give: ``"month"``, ``"year"``, ``"window"`` (time), ``"lattice"``, ``"snapped"`` (space).
-    precision : float
-        The precision in days (time) or metres (space).
-    band : float
-        The width of the smallest band in days or metres.
-    """
-
-    def __init__(self, kind: str, unit: str, precision: float, band: float) -> None:
-        self.kind, self.unit, self.precision, self.band = kind, unit, float(precision), float(band)
-        what = "days" if kind == "time" else "m"
-        super().__init__(
-            f"knox refused: the {kind} precision of the data ({unit}, about {precision:g} {what}) is coarser than the "
-            f"smallest {kind} band ({band:g} {what}); a Knox test would count pairs in bands the data cannot tell "
-            "apart. Use data with exact dates and coordinates, or wider bands."
-        )
-
-
-@dataclass(frozen=True)
-class DataPrecision:
-    """How precise the times and places of events are (:func:`data_precision`).
-
-    Attributes
-    ----------
-    time_unit : str
-        ``"exact"`` (finer than a day), ``"day"``, ``"month"`` (all on the 1st of a month at 00:00),
-        ``"year"`` (all on 1 January) or ``"window"`` (the median time window is wider).
-    time_days : float
-        Precision in days: 0, 1, 28 (a month at the least), 365, or the median window.
-    space_unit : str
-        ``"exact"``, ``"lattice"`` (all coordinates on a square lattice of ``space_m``) or
-        ``"snapped"`` (most events share a map point; ``space_m`` = median distance between
-        neighbouring distinct points).
-    space_m : float
-        Precision in metres (0 for exact).
-    """
-
-    time_unit: str
-    time_days: float
-    space_unit: str
-    space_m: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """The fields as a dict (for run.json)."""
-        return {"time_unit": self.time_unit, "time_days": self.time_days, "space_unit": self.space_unit,
-                "space_m": self.space_m}
-
-
-#: Lattice steps (metres) looked for in the coordinates, largest first.
-_LATTICE_STEPS = (1000.0, 500.0, 250.0, 200.0, 100.0, 50.0, 25.0, 20.0, 10.0, 5.0)
-#: Fewest distinct places (or times) before a lattice (or a month-only pattern) is taken as a property of the data.
-_MIN_DISTINCT = 10
-
-
-def data_precision(
-    xy: np.ndarray, times: Any, *, time_windows: Sequence[float] | np.ndarray | None = None
-) -> DataPrecision:
-    """Estimate how precise the times and the places of events are.
-
-    Parameters
-    ----------
-    xy : ndarray of shape (n, 2)
-        Coordinates in metres.
-    times : array-like
-        Datetimes, or numbers in days.
-    time_windows : array-like, optional
-        Width in days of the window in which each event happened.
-
-    Returns
-    -------
-    DataPrecision
-
-    Notes
-    -----
-    Time: datetimes all on the 1st of a month at 00:00 are month-only dates (police.uk), all
-    on 1 January year-only; whole days are dates; a median window (``time_windows``) wider than
-    that is the precision. Space: coordinates all on a square lattice of one of
-    :data:`_LATTICE_STEPS` m (from the smallest x and y) give that step; when most events (over
-    half) share their exact point with another event (police.uk snap points, rounded coordinates),
-    the median distance from a distinct point to the nearest other one is the precision. Both
-    need at least :data:`_MIN_DISTINCT` distinct values, so a few events never look coarse by chance.
-    """
-    t_unit, t_days = _time_precision(times)
-    if time_windows is not None:
-        w = np.asarray(time_windows, dtype=float)
-        w = w[np.isfinite(w)]
-        if len(w) and float(np.median(w)) > t_days:
-            t_unit, t_days = "window", float(np.median(w))
-    s_unit, s_m = _space_precision(np.asarray(xy, dtype=float))
-    return DataPrecision(t_unit, t_days, s_unit, s_m)
-
-
-def _time_precision(times: Any) -> tuple[str, float]:
-    """(unit, days) of the times: month-only and year-only datetimes, whole days, or exact."""
-    t = pd.Series(np.asarray(times)) if not isinstance(times, pd.Series) else times
-    if pd.api.types.is_datetime64_any_dtype(t):
-        dt_ = pd.DatetimeIndex(t.dropna())
-        if len(dt_) == 0:
-            return "exact", 0.0
-        midnight = bool((dt_ == dt_.normalize()).all())
-        if midnight and dt_.nunique() >= 2 and len(dt_) >= _MIN_DISTINCT and bool((dt_.day == 1).all()):
-            return ("year", 365.0) if bool((dt_.month == 1).all()) else ("month", 28.0)
-        return ("day", 1.0) if midnight else ("exact", 0.0)
-    v = pd.to_numeric(t, errors="coerce").to_numpy(dtype=float)
-    v = v[np.isfinite(v)]
-    return ("day", 1.0) if len(v) and np.allclose(v, np.round(v)) else ("exact", 0.0)
-
-
-def _space_precision(xy: np.ndarray) -> tuple[str, float]:
-    """(unit, metres) of the coordinates: a coarse lattice, snap points, or exact."""
-    pts = np.unique(np.round(xy, 2), axis=0)
-    if len(pts) < _MIN_DISTINCT:
-        return "exact", 0.0
-    rel = pts - pts.min(axis=0)
-    for step in _LATTICE_STEPS:
-        q = rel / step
-        if np.all(np.abs(q - np.round(q)) < 1e-6):
-            return "lattice", step
-    _, counts = np.unique(np.round(xy, 2), axis=0, return_counts=True)
-    shared = counts[counts > 1].sum() / len(xy)
-    if shared > 0.5:
-        nn, _ = cKDTree(pts).query(pts, k=2)
-        return "snapped", float(np.median(nn[:, 1]))
-    return "exact", 0.0
 
 
 def _refuse_imprecise(precision: DataPrecision, d_edges: np.ndarray, t_edges: np.ndarray) -> None:
