@@ -325,7 +325,7 @@ def _knox_counts(
     perm_counts = _permutation_counts(pairs, t_sec, permutations, rng)
     full_obs = _complete(observed[None], row_tot, col_tot)[0]
     full_perm = _complete(perm_counts, row_tot, col_tot)
-    expected = np.outer(row_tot[:-1], col_tot[:-1]).astype(float) / n_all  # n_all >= 1: at least 2 events
+    expected = np.outer(row_tot[:-1].astype(float), col_tot[:-1].astype(float)) / n_all  # floats: no overflow
     return full_obs, expected, full_perm
 
 
