@@ -47,7 +47,7 @@ def points(seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.parametrize("kernel", ["quartic", "gaussian", "epanechnikov", "triangular", "uniform"])
-@pytest.mark.parametrize("cells_per_bandwidth", [0.7, 1, 2, 3, 5, 8, 12, 25])
+@pytest.mark.parametrize("cells_per_bandwidth", [0.7, 1, 2, 3, 5, 8, 10, 12, 25])
 def test_raster_is_within_half_a_percent_of_the_peak(kernel, cells_per_bandwidth):
     xy = points()
     bw = 150.0 if kernel != "gaussian" else 60.0

@@ -16,9 +16,9 @@ the number (total weight) of points exactly, up to rounding.
 Accuracy (tested against an independent brute-force sum): the raster holds the density at the
 cell centres within 0.5 % of the peak of the exact kernel sum (:func:`kde_at`) at any cell size.
 Binning and sampling the kernel give an error of order (cell_size / bandwidth)² (quartic: at most
-0.5 × (cell_size / bandwidth)² of the peak, measured 0.2 % at 12 cells per bandwidth), so binning +
+0.5 × (cell_size / bandwidth)² of the peak, measured 0.37 % at 10 cells per bandwidth), so binning +
 FFT at the raster's own cell size is used only from :data:`~geolage.stats.kernels.CELLS_PER_BANDWIDTH`
-cells per bandwidth (quartic 12, Gaussian 5 per sd, epanechnikov and triangular 24; never for the
+cells per bandwidth (quartic 10, Gaussian 5 per sd, epanechnikov and triangular 24; never for the
 uniform disc, whose jump at the rim makes the error ~ cell / bandwidth). On coarser rasters each
 cell centre gets the exact kernel sum (each point's values normalised to its total from
 :data:`~geolage.stats.kernels.CELLS_TO_NORMALISE` cells per bandwidth, so that the mass stays
