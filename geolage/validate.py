@@ -51,10 +51,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
-from scipy.spatial import cKDTree
 
 from .config import Config, SourceConfig
 from .dates import DAY, END_OF_DAY, join_date_parts, parse_clock_times, parse_datetimes, span_end
+from .duplicates import find_duplicates
 from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
 from .personal import mask_personal_numbers
 from .source_checks import check_source_crs, repeated_ids
@@ -560,66 +560,6 @@ def _check_time_range(
     rej.add((time < p0) | (time >= p1), "outside_period", time_col, time_text, f"{start}–{end}")
 
 
-# ---------------------------------------------------------------------------- duplicates
-def _find_duplicates(df: pd.DataFrame, distance: float, minutes: float, language: str) -> tuple[np.ndarray, np.ndarray]:
-    """Reason ('duplicate_exact'/'duplicate_near'/None) and detail per row of ``df`` (in order)."""
-    n = len(df)
-    reason = np.full(n, None, dtype=object)
-    detail = np.full(n, "", dtype=object)
-    if n == 0:
-        return reason, detail
-    label = [f"{s} rad {r}" if language == "sv" else f"{s} row {r}" for s, r in zip(df["source"], df["source_row"])]
-    # Only rows with a clock time can be told to be the same report: two burglaries on the
-    # same day (or, in police.uk data, the same month) at the same snapped map point are
-    # usually two incidents, so rows without a clock time are never marked as duplicates.
-    eligible = df["has_clock_time"].to_numpy(dtype=bool)
-    key = pd.DataFrame(
-        {
-            "c": df["category"].to_numpy(),
-            "f": df["time_from"].to_numpy(),
-            "t": df["time_to"].to_numpy(),
-            "x": np.round(df["x"].to_numpy(), 0),
-            "y": np.round(df["y"].to_numpy(), 0),
-        }
-    )
-    first = key.groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy()
-    seen: dict[int, int] = {}
-    for i, g in enumerate(first):
-        if not eligible[i]:
-            continue
-        if g in seen:
-            reason[i] = "duplicate_exact"
-            detail[i] = label[seen[g]]
-        else:
-            seen[g] = i
-    tol = np.timedelta64(int(minutes * 60), "s")
-    xy = df[["x", "y"]].to_numpy()
-    times = df["time"].to_numpy()
-    cats = df["category"].to_numpy()
-    for cat in pd.unique(cats):
-        idx = np.flatnonzero((cats == cat) & pd.isna(reason) & eligible)
-        if len(idx) < 2:
-            continue
-        pairs = cKDTree(xy[idx]).query_pairs(distance, output_type="ndarray")
-        if len(pairs) == 0:
-            continue
-        i, j = idx[pairs[:, 0]], idx[pairs[:, 1]]
-        lo, hi = np.minimum(i, j), np.maximum(i, j)
-        close = np.abs(times[lo] - times[hi]) <= tol
-        lo, hi = lo[close], hi[close]
-        order = np.lexsort((lo, hi))
-        for a, b in zip(lo[order], hi[order]):
-            if reason[b] is None and reason[a] is None:
-                reason[b] = "duplicate_near"
-                what = (
-                    f"{distance:g} m och {minutes:g} minuter från {label[a]}"
-                    if language == "sv"
-                    else f"{distance:g} m and {minutes:g} minutes of {label[a]}"
-                )
-                detail[b] = what
-    return reason, detail
-
-
 # ---------------------------------------------------------------------------- districts
 def assign_districts(x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame) -> np.ndarray:
     """District id of each point (None outside every district).
@@ -703,7 +643,7 @@ def validate_incidents(
         parts.append(acc)
         rejects.append(rej)
     cand = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=INCIDENT_COLUMNS)
-    reason, detail = _find_duplicates(
+    reason, detail = find_duplicates(
         cand, config.validation.duplicate_distance, config.validation.duplicate_minutes, language
     )
     district = assign_districts(cand["x"].to_numpy(float), cand["y"].to_numpy(float), districts)

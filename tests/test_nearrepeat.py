@@ -34,17 +34,30 @@ def planted(n0: int = 1200, chains: int = 250, seed: int = 0) -> tuple[np.ndarra
     return np.vstack([xy, xy2]), np.concatenate([t, t2])
 
 
-def brute_force(xy, t, d_edges, t_edges):
-    nd, nt = len(d_edges) - 1, len(t_edges) - 1
-    out = np.zeros((nd, nt), dtype=int)
+def brute_force(xy, t, d_edges, t_edges, same_location=False):
+    """The full Knox table (open last bands included) from every pair, one at a time."""
+    d_up = [*d_edges[1:], np.inf]
+    t_up = [*t_edges[1:], np.inf]
+    d_rows = [(0.0, 0.0)] if same_location else []
+    d_rows += [(a, b) for a, b in zip(d_edges, d_up)]
+    out = np.zeros((len(d_rows), len(t_up)), dtype=int)
     for i, j in itertools.combinations(range(len(xy)), 2):
         d = np.hypot(*(xy[i] - xy[j]))
         dt_ = abs(t[i] - t[j])
-        a = [k for k in range(nd) if d_edges[k] <= d < d_edges[k + 1]]
-        b = [k for k in range(nt) if t_edges[k] <= dt_ < t_edges[k + 1]]
+        if same_location and d == 0:
+            a = [0]
+        else:
+            a = [k for k, (lo, hi) in enumerate(d_rows) if lo <= d < hi and not (same_location and k > 0 and d == 0)]
+        b = [k for k in range(len(t_up)) if t_edges[k] <= dt_ < t_up[k]]
         if a and b:
             out[a[0], b[0]] += 1
     return out
+
+
+def brute_force_expected(xy, t, d_edges, t_edges):
+    """Expected counts as the mean over every permutation of the times (tiny n only)."""
+    return np.mean([brute_force(xy, t[list(p)], d_edges, t_edges) for p in itertools.permutations(range(len(t)))],
+                   axis=0)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -107,8 +120,9 @@ def test_hand_worked_four_events_including_band_edges():
     t = np.array([0.0, 5.0, 7.0, 1.0])
     res = knox(xy, t, distance_bands=(0, 100, 200), time_bands=(0, 7, 14), permutations=99, seed=1, quiet=True)
     assert isinstance(res, KnoxResult)
-    obs = res.table["observed"].to_numpy().reshape(2, 2)
-    np.testing.assert_array_equal(obs, [[1, 1], [1, 0]])
+    obs = res.table["observed"].to_numpy().reshape(3, 3)
+    np.testing.assert_array_equal(obs[:2, :2], [[1, 1], [1, 0]])
+    np.testing.assert_array_equal(obs[2], [3, 0, 0])  # >= 200 m: A-D 1 day, B-D 4 days, C-D 6 days
     np.testing.assert_array_equal(obs, brute_force(xy, t, (0, 100, 200), (0, 7, 14)))
     assert res.parameters["n_pairs"] == 3  # pairs within 200 m
 
@@ -119,30 +133,47 @@ def test_counts_match_brute_force_on_random_data():
     t = rng.integers(0, 60, 60).astype(float)  # whole days: many ties on band edges
     d_edges, t_edges = (0, 50, 120, 250), (2, 7, 14, 30)
     res = knox(xy, t, distance_bands=d_edges, time_bands=t_edges, permutations=9, seed=0, quiet=True)
-    np.testing.assert_array_equal(res.table["observed"].to_numpy().reshape(3, 3),
+    np.testing.assert_array_equal(res.table["observed"].to_numpy().reshape(4, 4),
                                   brute_force(xy, t, d_edges, t_edges))
 
 
-def test_expected_is_the_mean_over_all_permutations():
-    xy = np.array([[0.0, 0.0], [30.0, 0.0], [500.0, 0.0], [530.0, 0.0], [0.0, 40.0]])
-    t = np.array([0.0, 2.0, 10.0, 30.0, 50.0])
-    d_edges, t_edges = (0, 100), (0, 7, 21)
-    exact = np.mean([brute_force(xy, t[list(p)], d_edges, t_edges) for p in itertools.permutations(range(5))],
-                    axis=0)
-    res = knox(xy, t, distance_bands=d_edges, time_bands=t_edges, permutations=20000, seed=2, quiet=True)
-    np.testing.assert_allclose(res.table["expected"].to_numpy().reshape(1, 2), exact, atol=0.03)
+@pytest.mark.parametrize("d_edges, t_edges", [((0, 100), (0, 7, 21)), ((20, 100, 600), (3, 7, 21))])
+def test_expected_is_exactly_the_mean_over_all_permutations(d_edges, t_edges):
+    xy = np.array([[0.0, 0.0], [30.0, 0.0], [500.0, 0.0], [530.0, 0.0], [0.0, 40.0], [10.0, 5.0], [900.0, 0.0]])
+    t = np.array([0.0, 2.0, 10.0, 30.0, 50.0, 51.0, 8.0])
+    exact = brute_force_expected(xy, t, d_edges, t_edges)  # 5,040 permutations
+    res = knox(xy, t, distance_bands=d_edges, time_bands=t_edges, permutations=9, seed=2, quiet=True)
+    shape = (len(d_edges), len(t_edges))
+    np.testing.assert_allclose(res.table["expected"].to_numpy().reshape(shape), exact, rtol=1e-12, atol=0)
+    # and equal to row total x column total / pairs, the totals counted pair by pair
+    n_all = len(t) * (len(t) - 1) // 2
+    pairs = list(itertools.combinations(range(len(t)), 2))
+    d = np.array([np.hypot(*(xy[i] - xy[j])) for i, j in pairs])
+    dt_ = np.array([abs(t[i] - t[j]) for i, j in pairs])
+    d_up, t_up = [*d_edges[1:], np.inf], [*t_edges[1:], np.inf]
+    rows = [((d >= a) & (d < b)).sum() for a, b in zip(d_edges, d_up)]
+    cols = [((dt_ >= a) & (dt_ < b)).sum() for a, b in zip(t_edges, t_up)]
+    np.testing.assert_allclose(res.table["expected"].to_numpy().reshape(shape), np.outer(rows, cols) / n_all,
+                               rtol=1e-12, atol=0)
 
 
 def test_table_schema_labels_and_intervals():
     xy, t = planted(300, 20)
     res = knox(xy, t, permutations=19, seed=1, quiet=True)
     assert tuple(res.table.columns) == KNOX_COLUMNS
-    assert len(res.table) == 16
+    assert len(res.table) == 25  # 4 bands and an open one, each way
     first = res.table.iloc[0]
     assert first["distance_band"] == "0–100 m" and first["time_band"] == "0–7 d"
     assert first["distance_interval"] == "[0, 100)" and first["time_interval"] == "[0, 7)"
+    closed = res.table.iloc[18]
+    assert closed["distance_interval"] == "[400, 800)" and closed["time_interval"] == "[21, 28)"
     last = res.table.iloc[-1]
-    assert last["distance_interval"] == "[400, 800)" and last["time_interval"] == "[21, 28)"
+    assert last["distance_band"] == "≥ 800 m" and last["time_band"] == "≥ 28 d"
+    assert last["distance_interval"] == "[800, ∞)" and last["time_interval"] == "[28, ∞)"
+    assert last["distance_to"] == np.inf and last["time_to"] == np.inf
+    n = len(t)
+    assert res.table["observed"].sum() == n * (n - 1) // 2  # bands from 0 and open: every pair once
+    np.testing.assert_allclose(res.table["expected"].sum(), n * (n - 1) // 2, rtol=1e-12)
     assert res.table["p_value"].between(1 / 20, 1).all()
     assert (res.table["observed"] >= 0).all() and res.table["observed"].dtype.kind == "i"
 
@@ -153,23 +184,30 @@ def test_same_location_band():
     res = knox(xy, t, distance_bands=(0, 100), time_bands=(0, 7, 28), permutations=9, seed=0,
                same_location=True, quiet=True)
     tab = res.table
-    assert list(tab["distance_interval"].unique()) == ["[0, 0]", "(0, 100)"]
-    assert list(tab["distance_band"].unique()) == ["0 m", "0–100 m"]
-    obs = tab["observed"].to_numpy().reshape(2, 2)
+    assert list(tab["distance_interval"].unique()) == ["[0, 0]", "(0, 100)", "[100, ∞)"]
+    assert list(tab["distance_band"].unique()) == ["0 m", "0–100 m", "≥ 100 m"]
+    obs = tab["observed"].to_numpy().reshape(3, 3)
     # same place: (0,1) dt 3, (0,3) dt 20, (1,3) dt 17; 50 m: (0,2) dt 4, (1,2) dt 1, (2,3) dt 16
-    np.testing.assert_array_equal(obs, [[1, 2], [2, 1]])
+    np.testing.assert_array_equal(obs[:2, :2], [[1, 2], [2, 1]])
+    np.testing.assert_array_equal(obs, brute_force(xy, t, (0, 100), (0, 7, 28), same_location=True))
 
 
 def test_p_value_and_ratio_follow_their_definitions():
     xy, t = planted(400, 40, seed=3)
     res = knox(xy, t, permutations=99, seed=5, quiet=True)
     pc = res.permutation_counts
-    assert pc.shape == (99, 4, 4)
-    obs = res.table["observed"].to_numpy().reshape(4, 4)
+    assert pc.shape == (99, 5, 5)
+    obs = res.table["observed"].to_numpy().reshape(5, 5)
     p = (1 + (pc >= obs).sum(axis=0)) / 100
-    np.testing.assert_allclose(res.table["p_value"].to_numpy().reshape(4, 4), p)
-    np.testing.assert_allclose(res.table["expected"].to_numpy().reshape(4, 4), pc.mean(axis=0))
+    np.testing.assert_allclose(res.table["p_value"].to_numpy().reshape(5, 5), p)
     np.testing.assert_allclose(res.table["ratio"], res.table["observed"] / res.table["expected"])
+    # a permutation keeps every row and column total
+    np.testing.assert_array_equal(pc.sum(axis=2), np.broadcast_to(obs.sum(axis=1), (99, 5)))
+    np.testing.assert_array_equal(pc.sum(axis=1), np.broadcast_to(obs.sum(axis=0), (99, 5)))
+    # the Monte Carlo mean is close to the exact expected count (sd of a mean of 99)
+    exp_ = res.table["expected"].to_numpy().reshape(5, 5)
+    se = pc.std(axis=0) / np.sqrt(99)
+    assert (np.abs(pc.mean(axis=0) - exp_) <= 4 * se + 1e-9).all()
 
 
 def test_seed_makes_results_reproducible():
@@ -196,8 +234,9 @@ def test_finds_planted_near_repeats():
     res = knox(xy, t, permutations=999, seed=1, category="inbrott_bostad", quiet=True)
     near = res.table.iloc[0]  # [0, 100) m, [0, 7) days
     assert near["ratio"] > 1.5 and near["p_value"] < 0.01
-    far = res.table[res.table["distance_from"] >= 400]
-    assert (far["p_value"] > 0.01).all()  # nothing planted beyond 150 m
+    tab = res.table
+    far = tab[(tab["distance_from"] >= 400) & np.isfinite(tab["distance_to"]) & np.isfinite(tab["time_to"])]
+    assert len(far) == 4 and (far["p_value"] > 0.01).all()  # nothing planted beyond 150 m
     summary = knox_summary(res, category="inbrott_bostad")
     sv = summary["sv"]
     assert sv.startswith("Inom ") and "efter ett inbrott är risken för ett nytt inbrott" in sv
@@ -210,10 +249,12 @@ def test_no_near_repeats_when_times_are_shuffled(seed):
     xy, t = planted(seed=seed)
     t = np.random.default_rng(100 + seed).permutation(t)
     res = knox(xy, t, permutations=999, seed=seed, category="inbrott_bostad", quiet=True)
-    assert (res.table["p_value"] < 0.01).sum() <= 1  # 16 band pairs: at most chance
+    assert (res.table["p_value"] < 0.01).sum() <= 1  # 25 band pairs: at most chance
     assert res.table.iloc[0]["ratio"] < 1.5
-    if res.table.iloc[0]["p_value"] >= 0.05:
-        assert knox_summary(res, category="inbrott_bostad")["sv"].startswith("Knox-testet visar ingen förhöjd risk")
+    # the summary follows the zone: no raised risk exactly when the nearest band pair is not significant
+    zone_found = res.table.iloc[0]["p_value"] < 0.05 and res.table.iloc[0]["ratio"] > 1
+    no_risk = knox_summary(res, category="inbrott_bostad")["sv"].startswith("Knox-testet visar ingen förhöjd risk")
+    assert no_risk is not zone_found
 
 
 # --------------------------------------------------------------------------- step
@@ -262,11 +303,12 @@ def test_add_near_repeat_with_too_few_events():
 
 def test_summary_zone_is_the_largest_all_significant_block():
     res = knox(np.zeros((3, 2)), [0.0, 1.0, 2.0], permutations=99, seed=0, quiet=True)  # 4 × 4 bands
-    sig = np.zeros((4, 4), dtype=bool)
+    sig = np.zeros((5, 5), dtype=bool)  # 4 bands and the open one, each way
     sig[:2, :2] = True  # 0–200 m × 0–14 days
     sig[2, 0] = True  # 200–400 m × 0–7 days, but not 7–14 days: the block stops at 200 m
+    sig[4, :] = sig[:, 4] = True  # the open bands are never part of the zone
     obs = np.where(sig, 30, 10)
-    res.permutation_counts = np.full((99, 4, 4), 10)
+    res.permutation_counts = np.full((99, 5, 5), 10)
     res.table["observed"] = obs.ravel()
     res.table["expected"] = 10.0
     res.table["ratio"] = obs.ravel() / 10

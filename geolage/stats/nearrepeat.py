@@ -13,13 +13,22 @@ gives that band here.
 Significance: the times are permuted among the events (locations fixed), which
 keeps both the spatial and the temporal pattern and breaks only their interaction
 (Knox 1964; Mantel 1967; Johnson & Bowers 2004). The spatial pairs within the
-largest distance are found once with a k-d tree (``cKDTree.query_pairs``) and reused;
-each permutation recomputes only the time band of those pairs. The expected count is
-the mean over the permutations; p-values are Monte Carlo, with a floor of
-1 / (permutations + 1). Band pairs are tested one by one (no correction for the
-number of band pairs); :func:`near_repeat_zone` takes the contiguous block of significant band
-pairs starting at the nearest distance and shortest time, and its own p-value from
-the same permutations.
+largest distance are found strip by strip with k-d trees (bounded memory, never all pairs at
+once) and each permutation recomputes only the time band of those pairs. An open last band
+("≥ 800 m", "≥ 28 days") completes the table: its counts follow from the row and column totals,
+which a permutation keeps (the distance-row totals from the pairs found, the time-column totals
+exactly from the sorted times without forming pairs). The expected count of a band pair is exact:
+row total × column total / number of pairs (each pair's time difference is, under a random
+permutation, any pair's with equal chance). p-values are Monte Carlo, with a floor of
+1 / (permutations + 1).
+
+The test is refused (:class:`KnoxPrecisionError`) when the data are less precise than the
+smallest band (:func:`data_precision`): police.uk dates are months, so every pair of a month
+falls in "0–7 days" and the test would report a spurious near-repeat risk.
+
+Band pairs are tested one by one (no correction for the number of band pairs);
+:func:`near_repeat_zone` takes the contiguous block of significant band pairs starting at
+the nearest distance and shortest time, and its own p-value from the same permutations.
 
 References
 ----------
@@ -36,7 +45,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +55,12 @@ import pandas as pd
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
-__all__ = ["KNOX_COLUMNS", "KnoxResult", "NearRepeatZone", "knox", "near_repeat_zone"]
+from .precision import DataPrecision, KnoxPrecisionError, data_precision
+
+__all__ = [
+    "KNOX_COLUMNS", "DataPrecision", "KnoxPrecisionError", "KnoxResult", "NearRepeatZone", "data_precision", "knox",
+    "near_repeat_zone",
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +82,12 @@ KNOX_COLUMNS: tuple[str, ...] = (
 
 #: Largest number of (permutation, pair) elements held at once (memory ~ 8 bytes each, a few arrays).
 _CHUNK_ELEMENTS = 4_000_000
+#: Largest number of (permutation, event) times held at once.
+_PERM_ELEMENTS = 16_000_000
+#: Pairs kept in memory between the passes (about 16 bytes each); beyond it they are found again per pass.
+_CACHE_PAIRS = 20_000_000
+#: About this many pairs per strip of events.
+_STRIP_PAIRS = 2_000_000
 
 
 @dataclass
@@ -81,8 +101,8 @@ class KnoxResult:
     parameters : dict
         Bands, interval convention, permutations, seed, ``n_events``, ``n_pairs``.
     permutation_counts : ndarray
-        Shape (permutations, distance bands, time bands): the band counts of every
-        permutation (for p-values of merged bands).
+        Shape (permutations, distance bands + 1, time bands + 1): the band counts of every
+        permutation, the open bands last (for p-values of merged bands).
     """
 
     table: pd.DataFrame
@@ -104,8 +124,8 @@ def _check_bands(bands: Sequence[float], name: str, unit: str) -> np.ndarray:
     return arr
 
 
-def _events(events: Any, times: Any) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Coordinates (n, 2), times in days (float, from the first event) and whether times were dates."""
+def _events(events: Any, times: Any, windows: Any = None) -> tuple[np.ndarray, np.ndarray, bool, Any, Any]:
+    """Coordinates (n, 2), times in days (from the first event), whether they were dates, the raw times, windows."""
     crs = None
     if isinstance(events, pd.DataFrame):
         if isinstance(events, gpd.GeoDataFrame):
@@ -120,6 +140,9 @@ def _events(events: Any, times: Any) -> tuple[np.ndarray, np.ndarray, bool]:
             if "time" not in events.columns:
                 raise ValueError("events need a 'time' column, or give times=")
             times = events["time"]
+        if windows is None and {"time_from", "time_to"} <= set(events.columns):
+            width = pd.to_datetime(events["time_to"]) - pd.to_datetime(events["time_from"])
+            windows = (width.dt.total_seconds() / 86_400).to_numpy(dtype=float)
     elif isinstance(events, gpd.GeoSeries):
         crs = events.crs
         xy = np.column_stack([events.x.to_numpy(float), events.y.to_numpy(float)])
@@ -157,7 +180,9 @@ def _events(events: Any, times: Any) -> tuple[np.ndarray, np.ndarray, bool]:
             "drop them first"
         )
     dates_only = bool(len(t) and np.allclose(t, np.round(t)))
-    return xy, t, dates_only
+    if windows is not None and len(np.asarray(windows)) != len(xy):
+        raise ValueError(f"time_windows need one value per event ({len(xy)}); got {len(np.asarray(windows))}")
+    return xy, t, dates_only, t_raw, windows
 
 
 def _band_index(values: np.ndarray, edges: np.ndarray, same_zero: bool) -> np.ndarray:
@@ -176,7 +201,8 @@ def knox(
     *,
     distance_bands: Sequence[float] = (0, 100, 200, 400, 800), time_bands: Sequence[float] = (0, 7, 14, 21, 28),
     permutations: int = 999, seed: int | np.random.Generator | None = None, same_location: bool = False,
-    alpha: float = 0.05, category: str | None = None, quiet: bool = False,
+    alpha: float = 0.05, category: str | None = None, quiet: bool = False, check_precision: bool = True,
+    time_windows: Sequence[Any] | np.ndarray | None = None,
 ) -> KnoxResult:
     """Knox test of near repeats: are events close in space also close in time more often than by chance.
 
@@ -185,12 +211,13 @@ def knox(
     events : GeoDataFrame, DataFrame or array of shape (n, 2)
         Events of one category, e.g. residential burglaries, with columns ``x``, ``y``
         (metres, projected CRS) or point geometry, and ``time`` (unless ``times`` is given).
+        A frame with ``time_from`` and ``time_to`` (geolage's incidents) gives the time windows.
     times : array-like, optional
         Time of each event: datetimes, or numbers in days.
     distance_bands : sequence of float
-        Band edges in metres, increasing, e.g. ``(0, 100, 200, 400, 800)``.
+        Band edges in metres, increasing, e.g. ``(0, 100, 200, 400, 800)``; an open band "≥ last edge" is added.
     time_bands : sequence of float
-        Band edges in days, increasing, e.g. ``(0, 7, 14, 21, 28)``.
+        Band edges in days, increasing, e.g. ``(0, 7, 14, 21, 28)``. An open band "≥ last edge" is added.
     permutations : int
         Monte Carlo permutations of the times (default 999).
     seed : int or numpy Generator, optional
@@ -204,18 +231,24 @@ def knox(
         Category code, recorded in the parameters.
     quiet : bool
         Do not log the parameters and the near-repeat zone.
+    check_precision : bool
+        Refuse (:class:`KnoxPrecisionError`) when the times or places are less precise than the
+        smallest band (:func:`data_precision`), e.g. police.uk data with the month only.
+    time_windows : array-like, optional
+        Width in days of the window in which each event happened (``time_to - time_from``);
+        a median width over the smallest time band means the times are too imprecise.
 
     Returns
     -------
     KnoxResult
-        ``table`` with one row per band pair and columns
+        ``table`` with one row per band pair, the open bands last, and columns
 
-        - ``distance_band``, ``time_band``: labels such as ``"0–100 m"``, ``"0–7 d"``;
-        - ``distance_from``, ``distance_to`` (m), ``time_from``, ``time_to`` (days);
+        - ``distance_band``, ``time_band``: labels such as ``"0–100 m"``, ``"0–7 d"``, ``"≥ 800 m"``;
+        - ``distance_from``, ``distance_to`` (m), ``time_from``, ``time_to`` (days; ``inf`` for open bands);
         - ``distance_interval``, ``time_interval``: the interval with its closure, e.g.
-          ``"[0, 100)"`` = from 0 inclusive to 100 exclusive;
+          ``"[0, 100)"`` = from 0 inclusive to 100 exclusive, ``"[800, ∞)"``;
         - ``observed``: pairs of events in the band pair;
-        - ``expected``: mean count over the permutations;
+        - ``expected``: exact under random permutation of the times: row total × column total / pairs;
         - ``ratio``: observed / expected (the Knox ratio; NaN when expected is 0);
         - ``p_value``: (1 + permutations with a count ≥ observed) / (permutations + 1), one-sided;
 
@@ -225,16 +258,13 @@ def knox(
     Raises
     ------
     ValueError
-        Bands not increasing, fewer than 2 events, permutations < 1, missing
-        coordinates or times, geographic CRS.
+        Bands not increasing, fewer than 2 events, permutations < 1, missing coordinates or times, geographic CRS.
+    KnoxPrecisionError
+        The data's time or space precision is coarser than the smallest band (a ValueError).
 
     Notes
     -----
-    Every pair of events is counted in the band pair of its distance and time difference
-    (half-open bands: [0, 100) m, [0, 7) days); the times are permuted among the events
-    (locations fixed) for Monte Carlo p-values with a floor of 1 / (permutations + 1).
-    Method, band conventions (and how they match Ratcliffe's Near Repeat Calculator) and
-    references: :mod:`geolage.stats.nearrepeat`.
+    Method, band conventions, exact expected counts, pair search, references: :mod:`geolage.stats.nearrepeat`.
 
     Examples
     --------
@@ -247,29 +277,56 @@ def knox(
     1
     """
     d_edges, t_edges, same_zero = _check_options(distance_bands, time_bands, permutations, alpha, same_location)
-    xy, t, dates_only = _events(events, times)
+    xy, t, dates_only, t_raw, windows = _events(events, times, time_windows)
     n = len(xy)
     if n < 2:
         raise ValueError(f"knox needs at least 2 events; got {n}")
+    precision = data_precision(xy, t_raw, time_windows=windows)
+    if check_precision:
+        _refuse_imprecise(precision, d_edges, t_edges)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    bands = _PairBands(xy, d_edges, t_edges, same_zero)
-    t_sec = _whole_seconds(t)
-    observed = bands.counts(t_sec[None, :])[0]
-    perm_counts = _permutation_counts(bands, t_sec, permutations, rng)
-    table = _knox_table(d_edges, t_edges, same_zero, observed, perm_counts)
-    convention = "[lower, upper): closed at the lower end, open at the upper end"
-    params: dict[str, Any] = {
+    pairs = _PairBands(xy, d_edges, t_edges, same_zero)
+    full_obs, expected, full_perm = _knox_counts(pairs, _whole_seconds(t), permutations, rng)
+    table = _knox_table(d_edges, t_edges, same_zero, full_obs, expected, full_perm)
+    params = _parameters(d_edges, t_edges, same_zero, permutations, seed, alpha, n, pairs)
+    params.update(times_are_dates=dates_only, category=category, precision=precision.as_dict())
+    result = KnoxResult(table=table, parameters=params, permutation_counts=full_perm)
+    if not quiet:
+        _announce(result, alpha)
+    return result
+
+
+def _parameters(
+    d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool, permutations: int, seed: Any, alpha: float, n: int,
+    pairs: _PairBands,
+) -> dict[str, Any]:
+    """The recorded parameters of a Knox test."""
+    convention = "[lower, upper): closed at the lower end, open at the upper end; an open last band [last, ∞)"
+    return {
         "method": "Knox test, Monte Carlo permutation of times",
+        "expected": "exact under permutation: row total × column total / number of pairs",
         "distance_bands": [float(v) for v in d_edges], "time_bands": [float(v) for v in t_edges],
         "interval_convention": convention + ("; same-location band [0, 0]" if same_zero else ""),
         "same_location": same_zero, "permutations": int(permutations),
         "seed": seed if not isinstance(seed, np.random.Generator) else "generator", "alpha": alpha,
-        "n_events": int(n), "n_pairs": int(bands.n_pairs), "times_are_dates": dates_only, "category": category,
+        "n_events": int(n), "n_pairs": int(pairs.n_pairs), "n_pairs_total": int(n * (n - 1) // 2),
+        "pairs_streamed": not pairs.cached,
     }
-    result = KnoxResult(table=table, parameters=params, permutation_counts=perm_counts)
-    if not quiet:
-        _announce(result, alpha)
-    return result
+
+
+def _knox_counts(
+    pairs: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed counts, exact expected counts and the permutation counts of the full table (open bands last)."""
+    n = len(t_sec)
+    n_all = n * (n - 1) // 2
+    observed = pairs.counts(t_sec[None, :])[0]
+    row_tot, col_tot = pairs.row_totals(n_all), _time_totals(t_sec, pairs.e_sec, n_all)
+    perm_counts = _permutation_counts(pairs, t_sec, permutations, rng)
+    full_obs = _complete(observed[None], row_tot, col_tot)[0]
+    full_perm = _complete(perm_counts, row_tot, col_tot)
+    expected = np.outer(row_tot[:-1].astype(float), col_tot[:-1].astype(float)) / n_all  # floats: no overflow
+    return full_obs, expected, full_perm
 
 
 def _check_options(
@@ -295,61 +352,166 @@ def _whole_seconds(t: np.ndarray) -> np.ndarray:
     return np.round((t - t.min()) * 86_400).astype(itype)
 
 
-class _PairBands:
-    """The pairs of events within the largest distance band (found once), and their band counts for given times.
+def _time_totals(t_sec: np.ndarray, e_sec: np.ndarray, n_all: int) -> np.ndarray:
+    """Pairs of events (all distances) per time column: the bands, the open band, below the first edge.
 
-    Each permutation recomputes only the time band of these pairs.
+    Exact, from the sorted times: the pairs with a difference under ``e`` are, for each event in
+    time order, the later events less than ``e`` seconds after it (O(n log n), no pairs formed).
+    """
+    s = np.sort(t_sec.astype(np.int64))
+    pos = np.arange(len(s))
+    below = np.array(
+        [int((np.searchsorted(s, s + e, side="left") - pos - 1).sum()) if e > 0 else 0 for e in e_sec], dtype=np.int64
+    )
+    return np.concatenate([np.diff(below), [n_all - below[-1], below[0]]])
+
+
+class _PairBands:
+    """The pairs of events within the largest distance, found strip by strip, and their band counts.
+
+    The events are cut into strips along x; the pairs of a strip are those inside it (k-d tree
+    ``query_pairs``) and those with the events up to the largest distance to its right
+    (``sparse_distance_matrix``), so every pair is found once and a strip holds a bounded number of
+    pairs. The pairs are kept between the passes (observed, then the permutations) while they fit
+    in :data:`_CACHE_PAIRS`; beyond that every pass finds them again (time for memory).
+
+    Distance codes: 0..nd-1 the bands, nd below the first edge; time codes: 0..nt-1 the bands,
+    nt at or beyond the last edge (the open band), nt+1 below the first edge.
     """
 
     def __init__(self, xy: np.ndarray, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool) -> None:
+        self.xy, self.d_edges, self.same_zero = xy, d_edges, same_zero
         self.nd = len(d_edges) - 1 + (1 if same_zero else 0)
         self.nt = len(t_edges) - 1
-        tree = cKDTree(xy)
-        pairs = tree.query_pairs(r=float(d_edges[-1]), output_type="ndarray")
-        if len(pairs):
-            d = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
-            sb = _band_index(d, d_edges, same_zero)
-            keep = sb >= 0
-            self.pi, self.pj, sb = pairs[keep, 0], pairs[keep, 1], sb[keep]
-        else:
-            self.pi = self.pj = sb = np.empty(0, dtype=np.int64)
-        self.n_pairs = len(self.pi)
-        self.stride = self.nd * (self.nt + 1)  # time index nt = "outside the time bands"
         self.e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)  # dt < e  <=>  dt < ceil(e), whole seconds
-        self.sb_code = (sb * (self.nt + 1)).astype(np.int64)
+        self.r_query = float(d_edges[-1]) * (1 + 1e-9) + 1e-9  # the k-d tree's own rounding: filter after
+        self.order = np.argsort(xy[:, 0], kind="stable")
+        self.xs = xy[self.order, 0]
+        self.strip = _strip_size(xy, self.r_query)
+        self.row_counts = np.zeros(self.nd + 1, dtype=np.int64)
+        cache: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = []
+        self.n_pairs = 0
+        for blk in self._find():
+            self.row_counts += np.diff(blk[2])
+            self.n_pairs += int(blk[2][self.nd])
+            if cache is not None:
+                cache.append(blk)
+                if sum(len(b[0]) for b in cache) > _CACHE_PAIRS:
+                    cache = None
+        self.cache = cache
+        self.cached = cache is not None
+        self.n_within = int(self.row_counts.sum())  # pairs closer than the last distance edge
+
+    def _find(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Pairs (i, j) within the last distance edge, sorted by distance code, and each code's first pair.
+
+        One strip at a time; the third array has nd + 2 bounds: the pairs of code c are
+        ``bounds[c]:bounds[c + 1]`` (codes 0..nd-1 the bands, nd below the first edge).
+        """
+        xy, order, xs, r = self.xy, self.order, self.xs, self.r_query
+        n = len(xy)
+        itype = np.int32 if n < 2**31 - 1 else np.int64
+        for a in range(0, n, self.strip):
+            b = min(n, a + self.strip)
+            blk = order[a:b]
+            tree = cKDTree(xy[blk])
+            p = tree.query_pairs(r, output_type="ndarray")
+            i_parts, j_parts = [blk[p[:, 0]]], [blk[p[:, 1]]]
+            q = int(np.searchsorted(xs, xs[b - 1] + r, side="right"))
+            if q > b:
+                other = order[b:q]
+                m = tree.sparse_distance_matrix(cKDTree(xy[other]), r, output_type="ndarray")
+                i_parts.append(blk[m["i"]])
+                j_parts.append(other[m["j"]])
+            pi, pj = np.concatenate(i_parts).astype(itype), np.concatenate(j_parts).astype(itype)
+            d = np.hypot(xy[pi, 0] - xy[pj, 0], xy[pi, 1] - xy[pj, 1])
+            sb = _band_index(d, self.d_edges, self.same_zero)
+            sb[d < self.d_edges[0]] = self.nd
+            keep = np.flatnonzero((sb >= 0) & (d < self.d_edges[-1]))
+            srt = keep[np.argsort(sb[keep], kind="stable")]
+            bounds = np.searchsorted(sb[srt], np.arange(self.nd + 2), side="left")
+            yield pi[srt], pj[srt], bounds
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The pairs, strip by strip: from the cache, or found again."""
+        if self.cache is not None:
+            yield from self.cache
+        else:
+            yield from self._find()
+
+    def row_totals(self, n_all: int) -> np.ndarray:
+        """Pairs per distance row (all time differences): the bands, the open band, below the first edge."""
+        return np.concatenate([self.row_counts[: self.nd], [n_all - self.n_within], self.row_counts[self.nd :]])
 
     def counts(self, tt: np.ndarray) -> np.ndarray:
-        """Band counts (k, nd, nt) for time vectors tt (whole seconds) of shape (k, n)."""
+        """Band counts (k, nd + 1, nt + 2) in the codes of the class for time vectors tt (whole seconds, (k, n)).
+
+        Per distance code, the pairs below each time edge are counted (``dt < e``, summed per
+        permutation); the times are held event by permutation (n, k) so that a pair's times for all
+        k permutations are next to each other in memory.
+        """
         k, nd, nt = tt.shape[0], self.nd, self.nt
-        if self.n_pairs == 0:
-            return np.zeros((k, nd, nt), dtype=np.int64)
-        dt = tt[:, self.pi]
-        dt -= tt[:, self.pj]
-        np.abs(dt, out=dt)
-        band = np.zeros(dt.shape, dtype=np.int8 if nt < 127 else np.int32)
-        for e in self.e_sec[1:]:  # band = number of upper edges <= dt; nt = beyond the last
-            band += dt >= e
-        if self.e_sec[0] > 0:
-            band[dt < self.e_sec[0]] = nt
-        code = band.astype(np.int64)
-        code += self.sb_code
-        code += (np.arange(k, dtype=np.int64) * self.stride)[:, None]
-        c = np.bincount(code.ravel(), minlength=k * self.stride).reshape(k, nd, nt + 1)
-        return c[:, :, :nt]
+        tt_t = np.ascontiguousarray(tt.T)
+        below = np.zeros((k, nd + 1, nt + 1), dtype=np.int64)  # pairs with dt < e_sec[e], per code
+        sizes = np.zeros(nd + 1, dtype=np.int64)
+        step = max(1, _CHUNK_ELEMENTS // max(k, 1))
+        for pi, pj, bounds in self.blocks():
+            sizes += np.diff(bounds)
+            for c in range(nd + 1):
+                for s in range(int(bounds[c]), int(bounds[c + 1]), step):
+                    e_ = min(s + step, int(bounds[c + 1]))
+                    dt = tt_t[pi[s:e_]]
+                    dt -= tt_t[pj[s:e_]]
+                    np.abs(dt, out=dt)
+                    for m, e in enumerate(self.e_sec):
+                        if e > 0:
+                            below[:, c, m] += (dt < e).sum(axis=0)
+        out = np.empty((k, nd + 1, nt + 2), dtype=np.int64)
+        out[:, :, :nt] = np.diff(below, axis=2)
+        out[:, :, nt] = sizes[None, :] - below[:, :, nt]
+        out[:, :, nt + 1] = below[:, :, 0]
+        return out
+
+
+def _strip_size(xy: np.ndarray, r: float) -> int:
+    """Events per strip so that a strip holds about :data:`_STRIP_PAIRS` pairs (from a sample's neighbour count)."""
+    n = len(xy)
+    if n <= 2_000:
+        return max(n, 1)
+    tree = cKDTree(xy)
+    sample = xy[np.linspace(0, n - 1, 500).astype(int)]
+    k = float(np.mean(tree.query_ball_point(sample, r, return_length=True))) if r > 0 else 1.0
+    return int(np.clip(_STRIP_PAIRS / max(k, 1.0), 256, n))
+
+
+def _complete(counts: np.ndarray, row_tot: np.ndarray, col_tot: np.ndarray) -> np.ndarray:
+    """The full table (k, nd + 1, nt + 1) with the open bands, from the counts of the pairs within the last edge.
+
+    The open distance row is the column total less the pairs within the last edge; the
+    rows and columns below the first edges (in no band) are dropped. A permutation of the
+    times keeps every row and column total, so this holds for each permutation.
+    """
+    k, nd1, nt2 = counts.shape
+    nd, nt = nd1 - 1, nt2 - 2
+    out = np.zeros((k, nd + 1, nt + 1), dtype=np.int64)
+    out[:, :nd, :] = counts[:, :nd, : nt + 1]
+    within = counts.sum(axis=1)  # (k, nt + 2): pairs within the last edge, per time column
+    out[:, nd, :] = col_tot[None, : nt + 1] - within[:, : nt + 1]
+    return out
 
 
 def _permutation_counts(
-    bands: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
+    pairs: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Band counts (permutations, nd, nt) with the times permuted among the events, in memory-bounded chunks."""
+    """Band counts (permutations, nd + 1, nt + 2) with the times permuted among the events, in bounded chunks."""
     n = len(t_sec)
-    chunk = max(1, min(permutations, _CHUNK_ELEMENTS // max(bands.n_pairs, 1)))
-    perm_counts = np.empty((permutations, bands.nd, bands.nt), dtype=np.int64)
+    chunk = max(1, min(permutations, _PERM_ELEMENTS // max(n, 1), 256))
+    perm_counts = np.empty((permutations, pairs.nd + 1, pairs.nt + 2), dtype=np.int64)
     base = np.broadcast_to(t_sec, (chunk, n))
     for start in range(0, permutations, chunk):
         k = min(chunk, permutations - start)
         tt = rng.permuted(base[:k], axis=1)
-        perm_counts[start : start + k] = bands.counts(tt)
+        perm_counts[start : start + k] = pairs.counts(tt)
     return perm_counts
 
 
@@ -358,35 +520,47 @@ def _knox_table(
     t_edges: np.ndarray,
     same_zero: bool,
     observed: np.ndarray,
+    expected: np.ndarray,
     perm_counts: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per (distance band, time band): labels, intervals, observed and expected pairs, ratio and p-value.
+    """One row per (distance band, time band), the open bands last: labels, intervals, counts, ratio, p-value.
 
-    Columns :data:`KNOX_COLUMNS`; expected = the mean over the permutations, p one-sided with a
+    Columns :data:`KNOX_COLUMNS`; ``expected`` is exact (row × column / pairs), p one-sided with a
     floor of 1 / (permutations + 1).
     """
     permutations = len(perm_counts)
-    expected = perm_counts.mean(axis=0)
     ge = (perm_counts >= observed[None]).sum(axis=0)
     p = (1 + ge) / (permutations + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(expected > 0, observed / expected, np.nan)
+        ratio = np.where(expected > 0, observed / np.where(expected > 0, expected, 1.0), np.nan)
     d_rows: list[tuple[str, float, float, str]] = []
     if same_zero:
         d_rows.append(("0 m", 0.0, 0.0, "[0, 0]"))
     for a, b in zip(d_edges[:-1], d_edges[1:], strict=True):
         lo = "(" if (same_zero and a == 0) else "["
         d_rows.append((f"{_fmt(a)}–{_fmt(b)} m", float(a), float(b), f"{lo}{_fmt(a)}, {_fmt(b)})"))
+    d_rows.append((f"≥ {_fmt(d_edges[-1])} m", float(d_edges[-1]), math.inf, f"[{_fmt(d_edges[-1])}, ∞)"))
     t_rows = [
         (f"{_fmt(a)}–{_fmt(b)} d", float(a), float(b), f"[{_fmt(a)}, {_fmt(b)})")
         for a, b in zip(t_edges[:-1], t_edges[1:], strict=True)
     ]
+    t_rows.append((f"≥ {_fmt(t_edges[-1])} d", float(t_edges[-1]), math.inf, f"[{_fmt(t_edges[-1])}, ∞)"))
     rows = []
     for i, (dl, da, db, di) in enumerate(d_rows):
         for j, (tl, ta, tb_, ti) in enumerate(t_rows):
             rows.append((dl, tl, da, db, di, ta, tb_, ti, int(observed[i, j]), float(expected[i, j]),
                          float(ratio[i, j]), float(p[i, j])))
     return pd.DataFrame(rows, columns=list(KNOX_COLUMNS))
+
+
+def _refuse_imprecise(precision: DataPrecision, d_edges: np.ndarray, t_edges: np.ndarray) -> None:
+    """Raise :class:`KnoxPrecisionError` when the data are coarser than the smallest band."""
+    t_band = float(np.min(np.diff(t_edges)))
+    if precision.time_days > t_band:
+        raise KnoxPrecisionError("time", precision.time_unit, precision.time_days, t_band)
+    d_band = float(np.min(np.diff(d_edges)))
+    if precision.space_m > d_band:
+        raise KnoxPrecisionError("space", precision.space_unit, precision.space_m, d_band)
 
 
 def _announce(result: KnoxResult, alpha: float) -> None:
@@ -424,7 +598,7 @@ class NearRepeatZone:
     observed : int
         Close pairs in the zone.
     expected : float
-        Expected close pairs in the zone under no interaction (mean over the permutations).
+        Expected close pairs in the zone under no interaction (exact: the sum of the band pairs' expected counts).
     ratio : float
         ``observed / expected``.
     p_value : float
@@ -460,6 +634,7 @@ def near_repeat_zone(result: KnoxResult, *, alpha: float = 0.05) -> NearRepeatZo
 
     Notes
     -----
+    The open bands ("≥ last edge") are never part of the zone.
     The near-repeat zone is the largest block of band pairs, from the nearest distance
     band and the shortest time band outwards (distance bands 0..D × time bands 0..T),
     in which every band pair is significant (ratio > 1 and p < ``alpha``); among blocks
@@ -470,25 +645,28 @@ def near_repeat_zone(result: KnoxResult, *, alpha: float = 0.05) -> NearRepeatZo
     """
     tab = result.table
     pc = result.permutation_counts
-    nd, nt = pc.shape[1], pc.shape[2]
-    obs = tab["observed"].to_numpy().reshape(nd, nt)
-    ratio = tab["ratio"].to_numpy().reshape(nd, nt)
-    pv = tab["p_value"].to_numpy().reshape(nd, nt)
+    nd_all, nt_all = pc.shape[1], pc.shape[2]
+    grid = {c: tab[c].to_numpy().reshape(nd_all, nt_all) for c in ("observed", "expected", "ratio", "p_value")}
+    d_to_all = tab["distance_to"].to_numpy().reshape(nd_all, nt_all)[:, 0]
+    t_to_all = tab["time_to"].to_numpy().reshape(nd_all, nt_all)[0, :]
+    nd, nt = int(np.isfinite(d_to_all).sum()), int(np.isfinite(t_to_all).sum())  # the open bands are never "near"
+    obs, exp_ = grid["observed"][:nd, :nt], grid["expected"][:nd, :nt]
+    ratio, pv = grid["ratio"][:nd, :nt], grid["p_value"][:nd, :nt]
+    pc = pc[:, :nd, :nt]
     sig = (pv < alpha) & (ratio > 1)
-    d_to = tab["distance_to"].to_numpy().reshape(nd, nt)[:, 0]
-    d_from = tab["distance_from"].to_numpy().reshape(nd, nt)[:, 0]
-    t_to = tab["time_to"].to_numpy().reshape(nd, nt)[0, :]
-    t_from = tab["time_from"].to_numpy().reshape(nd, nt)[0, :]
+    d_to, t_to = d_to_all[:nd], t_to_all[:nt]
+    d_from = tab["distance_from"].to_numpy().reshape(nd_all, nt_all)[:nd, 0]
+    t_from = tab["time_from"].to_numpy().reshape(nd_all, nt_all)[0, :nt]
     if not sig[0, 0]:
         return NearRepeatZone(False, 0, 0, float(d_from[0]), float(d_to[0]), float(t_from[0]), float(t_to[0]),
-                              int(obs[0, 0]), float(tab["expected"].iloc[0]), float(ratio[0, 0]), float(pv[0, 0]))
+                              int(obs[0, 0]), float(exp_[0, 0]), float(ratio[0, 0]), float(pv[0, 0]))
     # The largest block [0..D] x [0..T] of band pairs that are all significant (ties: higher ratio).
     best: tuple[int, float, int, int] | None = None
     for d_i in range(nd):
         for t_i in range(nt):
             if not sig[: d_i + 1, : t_i + 1].all():
                 continue
-            e_blk = float(pc[:, : d_i + 1, : t_i + 1].sum(axis=(1, 2)).mean())
+            e_blk = float(exp_[: d_i + 1, : t_i + 1].sum())
             r_blk = obs[: d_i + 1, : t_i + 1].sum() / e_blk if e_blk > 0 else math.inf
             cand = ((d_i + 1) * (t_i + 1), r_blk, d_i, t_i)
             if best is None or cand[:2] > best[:2]:
@@ -496,7 +674,7 @@ def near_repeat_zone(result: KnoxResult, *, alpha: float = 0.05) -> NearRepeatZo
     D, T = (best[2], best[3]) if best is not None else (0, 0)  # best exists: sig[0, 0] holds
     o = int(obs[: D + 1, : T + 1].sum())
     perm = pc[:, : D + 1, : T + 1].sum(axis=(1, 2))
-    e = float(perm.mean())
+    e = float(exp_[: D + 1, : T + 1].sum())
     r = o / e if e > 0 else math.inf
     p = (1 + int((perm >= o).sum())) / (len(perm) + 1)
     return NearRepeatZone(True, D, T, float(d_from[0]), float(d_to[D]), float(t_from[0]), float(t_to[T]), o, e, r, p)

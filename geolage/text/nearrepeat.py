@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..stats.nearrepeat import KnoxResult, near_repeat_zone
+from ..stats.nearrepeat import KnoxPrecisionError, KnoxResult, near_repeat_zone
 from .format import Text, format_number
 
-__all__ = ["knox_summary"]
+__all__ = ["knox_refusal", "knox_summary"]
 
 #: (Swedish "a …", Swedish "another …", English "a …", English "another …") per category.
 _NOUNS: dict[str, tuple[str, str, str, str]] = {
@@ -83,4 +83,54 @@ def knox_summary(result: KnoxResult, *, category: str | None = None, alpha: floa
         f"(Knox-test: {o} par mot väntat {_num(e, 'sv')}, {_p(zone.p_value, 'sv')}).",
         f"{where['en']} of {en_a}, the risk of {en_new} is {_num(r, 'en')} times higher than expected "
         f"(Knox test: {o} pairs against {_num(e, 'en')} expected, {_p(zone.p_value, 'en')}).",
+    )
+
+
+#: How the data give times or places, per :class:`~geolage.stats.nearrepeat.KnoxPrecisionError` unit ({v}: the number).
+_PRECISION: dict[str, tuple[str, str]] = {
+    "month": ("anges bara per månad (minst {v} dagar)", "are given by month only (at least {v} days)"),
+    "year": ("anges bara per år ({v} dagar)", "are given by year only ({v} days)"),
+    "window": ("anges som tidsfönster på i median {v} dagar", "are given as time windows of {v} days (median)"),
+    "day": ("anges bara per dag", "are given by day only"),
+    "lattice": ("ligger på ett rutnät med {v} m mellan punkterna", "lie on a lattice {v} m apart"),
+    "snapped": ("är flyttade till gemensamma kartpunkter (i median {v} m mellan grannpunkter)",
+                "are snapped to shared map points ({v} m between neighbouring points, median)"),
+}
+
+
+def knox_refusal(error: KnoxPrecisionError, *, category: str | None = None) -> Text:
+    """Say (Swedish and English) why the Knox test was not run: the data are too coarse for the bands.
+
+    Parameters
+    ----------
+    error : KnoxPrecisionError
+        From :func:`geolage.stats.nearrepeat.knox`.
+    category : str, optional
+        Category code (not used in the wording yet; kept for symmetry with :func:`knox_summary`).
+
+    Returns
+    -------
+    Text
+        ``{"sv": ..., "en": ...}``, e.g. "The Knox test was not run: the incidents' times are
+        given by month only (at least 28 days), coarser than the smallest time band (7 days) …".
+    """
+    sv_how, en_how = _PRECISION.get(error.unit, ("är för grova", "are too coarse"))
+    v_sv, v_en = _num(error.precision, "sv", 0), _num(error.precision, "en", 0)
+    b_sv, b_en = _num(error.band, "sv", 0), _num(error.band, "en", 0)
+    if error.kind == "time":
+        return Text(
+            f"Knox-testet gjordes inte: händelsernas tider {sv_how.format(v=v_sv)}, grövre än det minsta "
+            f"tidsbandet ({b_sv} dagar). Alla par inom samma period skulle räknas som nära i tid och ge ett "
+            "skenbart resultat. Använd data med exakta datum, eller bredare tidsband.",
+            f"The Knox test was not run: the incidents' times {en_how.format(v=v_en)}, coarser than the smallest "
+            f"time band ({b_en} days). Every pair within the same period would count as close in time and give a "
+            "spurious result. Use data with exact dates, or wider time bands.",
+        )
+    return Text(
+        f"Knox-testet gjordes inte: händelsernas platser {sv_how.format(v=v_sv)}, grövre än det minsta "
+        f"avståndsbandet ({b_sv} m). Avstånden mellan händelserna är då inte kända noga nog för banden och "
+        "testet skulle ge ett skenbart resultat. Använd exakta koordinater, eller bredare avståndsband.",
+        f"The Knox test was not run: the incidents' places {en_how.format(v=v_en)}, coarser than the smallest "
+        f"distance band ({b_en} m). The distances between incidents are then not known well enough for the "
+        "bands and the test would give a spurious result. Use exact coordinates, or wider distance bands.",
     )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from ...stats.nearrepeat import knox
+from ...stats.nearrepeat import KnoxPrecisionError, knox
 from ...text import tables as T
+from ...text.format import Text
 from ...text.labels import category_label
-from ...text.nearrepeat import knox_summary
+from ...text.nearrepeat import knox_refusal, knox_summary
 from .. import schemas
 from ..results import RunResults
 
@@ -26,7 +28,9 @@ def add_near_repeat(results: RunResults) -> None:
     (``distance_band``, ``time_band``, interval bounds and closure, ``observed``,
     ``expected``, ``ratio``, ``p_value``). The summary sentence is the table's
     description and is recorded in the parameters. The permutations use
-    ``project.seed``.
+    ``project.seed``. When the incidents' times or places are less precise than the smallest
+    band (month-only dates, snapped points), the test is refused: an empty table whose
+    description says why, ``refused`` and the reason in the parameters, and a warning in the log.
 
     Parameters
     ----------
@@ -43,27 +47,42 @@ def add_near_repeat(results: RunResults) -> None:
     if len(sub) < 2:
         msg = T.NEAR_REPEAT_TOO_FEW.format(n=len(sub), label=label)
         log.warning("near_repeat: %s", msg["en"])
-        results.add_table(
-            schemas.NEAR_REPEAT.table(pd.DataFrame(columns=list(schemas.NEAR_REPEAT.columns)), title=title,
-                                      description=msg)
-        )
-        results.record_parameters(schemas.NEAR_REPEAT.step, category=cat, n_events=int(len(sub)), summary=msg["en"])
+        _empty(results, title, msg, category=cat, n_events=int(len(sub)))
         return
     frame = gpd.GeoDataFrame(sub) if not isinstance(sub, gpd.GeoDataFrame) else sub
-    res = knox(
-        frame[["x", "y", "time"]],
-        distance_bands=cfg.distance_bands,
-        time_bands=cfg.time_bands,
-        permutations=cfg.permutations,
-        seed=seed,
-        same_location=cfg.same_location,
-        category=cat,
-    )
+    columns = [c for c in ("x", "y", "time", "time_from", "time_to") if c in frame.columns]
+    try:
+        res = knox(
+            frame[columns],
+            distance_bands=cfg.distance_bands,
+            time_bands=cfg.time_bands,
+            permutations=cfg.permutations,
+            seed=seed,
+            same_location=cfg.same_location,
+            category=cat,
+        )
+    except KnoxPrecisionError as err:
+        msg = knox_refusal(err, category=cat)
+        log.warning("near_repeat: %s", msg["en"])
+        _empty(results, title, msg, category=cat, n_events=int(len(sub)), refused=True,
+               refusal={"kind": err.kind, "unit": err.unit, "precision": err.precision, "band": err.band})
+        return
     table = res.table.copy()
     table.insert(0, "category", cat)
     summary = knox_summary(res, category=cat)
     results.add_table(schemas.NEAR_REPEAT.table(table, title=title, description=summary))
     params = dict(res.parameters)
+    params["refused"] = False
     params["summary_sv"] = summary["sv"]
     params["summary_en"] = summary["en"]
     results.record_parameters(schemas.NEAR_REPEAT.step, **params)
+
+
+def _empty(results: RunResults, title: Text, msg: Text, **params: Any) -> None:
+    """An empty near-repeat table whose description says why, and the reason in the parameters."""
+    results.add_table(
+        schemas.NEAR_REPEAT.table(pd.DataFrame(columns=list(schemas.NEAR_REPEAT.columns)), title=title,
+                                  description=msg)
+    )
+    results.record_parameters(schemas.NEAR_REPEAT.step, **params, summary=msg["en"], summary_sv=msg["sv"],
+                              summary_en=msg["en"])

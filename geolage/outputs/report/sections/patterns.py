@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ....run import schemas
 from .. import charts
-from ..blocks import Block, figure_block, heading, present, table_block
+from ..blocks import Block, figure_block, heading, paragraph, present, table_block
 from ..context import ReportContext
 from ..select import only_all
 
@@ -12,13 +12,19 @@ __all__ = ["patterns"]
 
 
 def _near_repeat(ctx: ReportContext) -> list[Block]:
-    """The Knox table of observed against expected pairs per distance and time band."""
+    """The Knox table of observed against expected pairs per distance and time band, and its summary sentence.
+
+    A refused or impossible test (month-only dates, snapped points, too few incidents) has an empty
+    table whose description says why: that sentence is shown in place of the table.
+    """
     t = ctx.t
     nr = ctx.table(schemas.NEAR_REPEAT)
+    tab = ctx.r.tables.get(schemas.NEAR_REPEAT.name)
+    said = tab.description.get(ctx.lang) if tab is not None and tab.description else None
     if nr is None:
-        return [heading(t["near_repeat_heading"]), ctx.missing(schemas.NEAR_REPEAT)]
+        return [heading(t["near_repeat_heading"]), paragraph(said) if said else ctx.missing(schemas.NEAR_REPEAT)]
     caption = t["near_repeat_caption"] + f" ({ctx.cat(ctx.r.config.near_repeat.category)})"
-    return [heading(t["near_repeat_heading"]), table_block(ctx, nr, [
+    return [heading(t["near_repeat_heading"]), *([paragraph(said)] if said else []), table_block(ctx, nr, [
         ("distance_band", t["col_distance"], None), ("time_band", t["col_time"], None),
         ("observed", t["col_observed"], None), ("expected", t["col_expected"], lambda v: ctx.num(v, 1)),
         ("ratio", t["col_ratio"], lambda v: ctx.num(v, 2)), ("p_value", t["col_p"], ctx.p)],
