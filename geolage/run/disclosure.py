@@ -73,6 +73,9 @@ __all__ = [
     "public_table",
     "public_raster",
     "public_results",
+    "complementary_suppression",
+    "public_rasters",
+    "DISCLOSURE_RULES",
 ]
 
 log = logging.getLogger(__name__)
@@ -126,7 +129,10 @@ GRID_WITHHELD_COLUMNS: tuple[str, ...] = (
 )
 
 #: Columns that identify the group of a row (for complementary suppression).
-_GROUP_COLUMNS = ("district_id", "area", "cell_id", "unit", "period", "year", "method", "origin", "month")
+_GROUP_COLUMNS = (
+    "district_id", "area", "cell_id", "unit", "period", "year", "method", "origin", "month", "weekday", "hour",
+    "variable", "source", "distance_band", "time_band", "period_start",
+)
 
 #: Kernel value at distance 0 for a bandwidth of 1 (2-D kernels as used by density.py).
 _KERNEL_PEAK = {
@@ -135,6 +141,20 @@ _KERNEL_PEAK = {
     "triangular": 3 / math.pi,
     "uniform": 1 / math.pi,
     "gaussian": 1 / (2 * math.pi),
+}
+
+
+#: The rules in force, recorded in ``run.json`` (``record["disclosure"]["rules"]``).
+DISCLOSURE_RULES: dict[str, str] = {
+    "primary": "counts 0 < n < k hidden (0 <= n < k in grid tables); method: suppression, no rounding or noise",
+    "row": "a row with a hidden count shows no other number except public_columns (population, exposure, bands)",
+    "group_statistics": "z, I, p and means over a group with a hidden count are withheld; classes are kept",
+    "complementary": "totals (alla, shares) checked by interval: every hidden count has >= 2 possible values",
+    "across_tables": "trend withheld where its series has hidden counts; global Moran's I withheld (1-9 hidden) "
+                     "or rounded (>= 10 hidden)",
+    "rank_columns": "forecast score published as percentile rank within category and method",
+    "rasters": "density cells below k times the kernel peak are masked; kde_alla also where alla minus the "
+               "published categories is below that threshold",
 }
 
 
@@ -194,6 +214,16 @@ def _derived(col: str, columns: Iterable[str], counts: set[str]) -> list[str]:
     return out
 
 
+_KEEP_ALWAYS = frozenset(
+    {*("district_id", "area", "cell_id", "unit", "period", "year", "method", "origin", "month", "weekday", "hour"),
+     *("x0", "y0", "area_share", "col", "row", "population", "exposure", "years", "n_years", "ytd_end")}
+)
+
+
+def _schema(name: str) -> schemas.TableSchema | None:
+    return schemas.TABLES.get(name)
+
+
 def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Table | None:
     """Return the public version of one result table.
 
@@ -217,12 +247,13 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
         return None
     if min_count < 1:
         raise ValueError(f"min_count needs to be at least 1; got {min_count}")
+    schema = _schema(table.name)
     df = drop_text_columns(table.data).copy()
     is_grid = "cell_id" in df.columns
     counts = [c for c in dict.fromkeys([*table.count_columns, *DEFAULT_COUNT_COLUMNS]) if c in df.columns]
     if is_grid:
         df = df.drop(columns=[c for c in GRID_WITHHELD_COLUMNS if c in df.columns])
-        if "score" in df.columns and "score" not in counts:
+        if "score" in df.columns and "score" not in counts and not (schema and "score" in schema.rank_columns):
             score = pd.to_numeric(df["score"], errors="coerce").dropna()
             if len(score) and np.allclose(score, np.round(score)):
                 counts.append("score")
@@ -234,13 +265,20 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
         if flag in df.columns:  # already public: keep what was suppressed before
             mask = mask | df[flag].fillna(False).astype(bool)
         suppressed[col] = mask
-    _complementary(df, suppressed)
+    for col in counts:
+        complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid)
+    keep = _KEEP_ALWAYS | set(schema.public_columns if schema else ()) | count_set
+    any_hidden = pd.Series(False, index=df.index)
     for col in counts:
         mask = suppressed[col]
+        any_hidden |= mask
         _set_missing(df, col, mask)
         for dcol in _derived(col, df.columns, count_set):
             _set_missing(df, dcol, mask)
         df[f"{col}_suppressed"] = mask.to_numpy()
+    _withhold_row_numbers(df, any_hidden, keep)
+    if schema is not None:
+        _group_statistics(df, schema, any_hidden)
     n = int(sum(int(m.sum()) for m in suppressed.values()))
     if n:
         log.info("public mode: %s: %d values under %d suppressed", table.name, n, min_count)
@@ -252,29 +290,170 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
     return dataclasses.replace(table, data=df, description=description)
 
 
-def _complementary(df: pd.DataFrame, suppressed: dict[str, pd.Series]) -> None:
-    """Secondary suppression so that an ``"alla"`` total does not reveal one hidden category."""
-    if "category" not in df.columns or not (df["category"] == ALL_CATEGORIES).any():
+def _withhold_row_numbers(df: pd.DataFrame, hidden: pd.Series, keep: set[str] | frozenset[str]) -> None:
+    """Rule 5: in a row with a hidden count, every number not in ``keep`` is withheld (default deny)."""
+    if not hidden.any():
         return
+    for col in df.columns:
+        if col in keep or str(col).endswith("_suppressed") or col == "geometry":
+            continue
+        dtype = df[col].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            continue
+        _set_missing(df, col, hidden)
+
+
+def _group_keys(df: pd.DataFrame, schema: schemas.TableSchema) -> list[str]:
+    keys = schema.statistic_group or ("category", "variable")
+    return [k for k in keys if k in df.columns]
+
+
+def _group_statistics(df: pd.DataFrame, schema: schemas.TableSchema, hidden: pd.Series) -> None:
+    """Rule 6: statistics of a group with a hidden count are withheld; rank columns become percentiles."""
+    stats = [c for c in schema.group_statistics if c in df.columns]
+    ranks = [c for c in schema.rank_columns if c in df.columns]
+    if not stats and not ranks:
+        return
+    keys = _group_keys(df, schema)
+    if stats:
+        if keys:
+            group_hidden = hidden.groupby([df[k] for k in keys], dropna=False, sort=False).transform("any")
+        else:
+            group_hidden = pd.Series(bool(hidden.any()), index=df.index)
+        for col in stats:
+            _set_missing(df, col, group_hidden.astype(bool))
+    for col in ranks:
+        values = pd.to_numeric(df[col], errors="coerce")
+        grouped = values.groupby([df[k] for k in keys], dropna=False, sort=False) if keys else values.groupby(
+            np.zeros(len(df)))
+        df[col] = grouped.rank(ascending=True, pct=True, method="average").round(2).to_numpy()
+
+
+def _relation_groups(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rows that sum to a published total: group ids of the parts and the total rows (or None)."""
     keys = [c for c in _GROUP_COLUMNS if c in df.columns]
-    by = keys[0] if len(keys) == 1 else keys
-    groups = df.groupby(by, dropna=False, sort=False).groups if keys else {None: df.index}
-    is_total = df["category"] == ALL_CATEGORIES
-    for col, mask in suppressed.items():
-        for _, idx in groups.items():
-            idx = pd.Index(idx)
-            parts = idx[~is_total.loc[idx].to_numpy()]
-            if not is_total.loc[idx].any() or is_total.loc[idx][mask.loc[idx]].any():
-                continue
-            hidden = mask.loc[parts]
-            if int(hidden.sum()) != 1:
-                continue
-            candidates = pd.to_numeric(df.loc[parts[~hidden.to_numpy()], col], errors="coerce").dropna()
-            if candidates.empty:
-                continue
-            extra = candidates.idxmin()
-            mask.loc[extra] = True
-            log.debug("complementary suppression of %s in row %s", col, extra)
+    if "category" in df.columns and (df["category"] == ALL_CATEGORIES).any():
+        is_total = (df["category"] == ALL_CATEGORIES).to_numpy()
+        if keys:
+            gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+        else:
+            gid = np.zeros(len(df), dtype=np.int64)
+        return gid, is_total
+    return None
+
+
+def complementary_suppression(
+    df: pd.DataFrame, col: str, mask: pd.Series, min_count: int, *, zero_hidden: bool = False
+) -> int:
+    """Secondary suppression in ``mask`` (changed in place) so that no hidden count can be computed back.
+
+    Two relations a reader can use are checked (rule 7): an ``"alla"`` (all
+    categories) row equals the sum of its category rows (same district / cell /
+    period / weekday …), and a ``share`` column gives a group's total (``weight /
+    share``) so that the total minus the visible parts is known. For every such
+    group the reader knows ``R = total − visible parts`` and, for each hidden part,
+    ``lo ≤ part ≤ k − 1`` (``lo`` = 1 in tables that show zeros, 0 otherwise); a
+    part whose interval ``[max(lo, R − Σ other hi), min(k − 1, R − Σ other lo)]``
+    is narrower than 1 would be disclosed. Then the smallest visible part of the
+    group that is at least ``k`` (else the smallest visible non-zero part, else the
+    total) is hidden too, and the check repeats. Vectorised over groups (numpy):
+    linear in rows; the loop is over rounds (a handful), not over groups.
+
+    Parameters
+    ----------
+    df : DataFrame
+    col : str
+        The count column.
+    mask : Series of bool
+        Hidden values of ``col`` (primary suppression); extended in place.
+    min_count : int
+    zero_hidden : bool
+        Zeros are hidden too (grid tables).
+
+    Returns
+    -------
+    int
+        Number of values hidden by this rule.
+    """
+    values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
+    relations = []
+    rel = _relation_groups(df)
+    if rel is not None:
+        relations.append(rel)
+    if "share" in df.columns and col == "weight":
+        keys = [c for c in ("category", "unit", "area") if c in df.columns]
+        gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy() if keys else np.zeros(len(df), int)
+        relations.append((gid, None))
+    hidden = mask.to_numpy(dtype=bool).copy()
+    primary = hidden.copy()
+    before = int(hidden.sum())
+    for gid, is_total in relations:
+        _complete(values, hidden, primary, gid, is_total, min_count, zero_hidden)
+    mask[:] = hidden
+    return int(hidden.sum()) - before
+
+
+def _complete(values, hidden, primary, gid, is_total, k, zero_hidden) -> None:  # noqa: ANN001
+    """Run the interval check of :func:`complementary_suppression` for one relation until every group is safe."""
+    n_groups = int(gid.max()) + 1 if len(gid) else 0
+    if n_groups == 0:
+        return
+    v = np.nan_to_num(values, nan=0.0)
+    part = np.ones(len(v), dtype=bool) if is_total is None else ~is_total
+    integer = bool(np.allclose(v, np.round(v)))
+    lo_val = 0.0 if (zero_hidden or not integer) else 1.0
+    hi_val = k - 1.0 if integer else float(k)
+    for _ in range(50):
+        if is_total is None:
+            total = np.bincount(gid, weights=v, minlength=n_groups)
+            total_known = np.ones(n_groups, dtype=bool)
+        else:
+            total = np.bincount(gid[is_total], weights=v[is_total], minlength=n_groups)
+            has_total = np.bincount(gid[is_total], minlength=n_groups) > 0
+            total_hidden = np.bincount(gid[is_total & hidden], minlength=n_groups) > 0
+            total_known = has_total & ~total_hidden
+        ph = part & hidden
+        visible_sum = np.bincount(gid[part & ~hidden], weights=v[part & ~hidden], minlength=n_groups)
+        r = total - visible_sum
+        lo = np.where(ph, lo_val, 0.0)
+        hi = np.where(ph & primary, hi_val, np.where(ph, np.inf, 0.0))
+        sum_lo = np.bincount(gid, weights=lo, minlength=n_groups)
+        n_inf = np.bincount(gid[ph & ~primary], minlength=n_groups)
+        finite_hi = np.bincount(gid, weights=np.where(np.isinf(hi), 0.0, hi), minlength=n_groups)
+        g = gid
+        others_hi = np.where(n_inf[g] - (ph & ~primary) > 0, np.inf, finite_hi[g] - np.where(np.isinf(hi), 0, hi))
+        others_lo = sum_lo[g] - lo
+        low = np.maximum(lo, r[g] - others_hi)
+        up = np.minimum(hi, r[g] - others_lo)
+        # up < low: the total is more than the parts can be (categories not exhaustive): no equation to solve
+        bad_row = ph & primary & total_known[g] & (up - low < 1.0) & (up >= low - 1e-9)
+        bad = np.zeros(n_groups, dtype=bool)
+        bad[g[bad_row]] = True
+        if not bad.any():
+            return
+        _hide_one_more(v, hidden, part, g, bad, k, is_total)
+
+
+def _hide_one_more(v, hidden, part, g, bad, k, is_total) -> None:  # noqa: ANN001
+    """In each unsafe group hide the smallest visible part ≥ k, else the smallest visible part > 0, else the total."""
+    cand = part & ~hidden & bad[g]
+    big = cand & (v >= k)
+    small = cand & (v > 0) & ~big
+    order = np.lexsort((v, ~big, g))  # by group, big first, then smallest value
+    chosen = np.zeros(len(v), dtype=bool)
+    done = np.zeros(len(bad), dtype=bool)
+    ok = (big | small)[order]
+    first = order[ok]
+    _, idx = np.unique(g[first], return_index=True)
+    pick = first[idx]
+    chosen[pick] = True
+    done[g[pick]] = True
+    hidden |= chosen
+    rest = bad & ~done
+    if rest.any():
+        if is_total is not None:
+            hidden |= is_total & rest[g]
+        hidden |= part & rest[g]
 
 
 def public_raster(raster: Raster, min_count: int = 5) -> Raster | None:
@@ -310,6 +489,50 @@ def public_raster(raster: Raster, min_count: int = 5) -> Raster | None:
     arr[~(arr >= threshold)] = np.nan
     params = dict(raster.parameters, public_min_count=min_count, public_threshold=threshold)
     return dataclasses.replace(raster, array=arr, parameters=params)
+
+
+def public_rasters(rasters: dict[str, Raster], min_count: int = 5) -> dict[str, Raster]:
+    """Public versions of a run's density rasters (rule 8), with the all-categories raster checked against the rest.
+
+    Each raster is masked by :func:`public_raster`. Then, where ``kde_alla`` and the
+    category rasters share one grid, a reader could subtract the published category
+    values from ``kde_alla`` and see the density of the masked (fewer than ``k``)
+    incidents; ``kde_alla`` is therefore also masked where that residual is above
+    zero but below the threshold of ``k`` incidents.
+
+    Parameters
+    ----------
+    rasters : dict of str to Raster
+    min_count : int
+
+    Returns
+    -------
+    dict of str to Raster
+        Without the rasters :func:`public_raster` leaves out.
+    """
+    out = {}
+    for name, raster in rasters.items():
+        pub = public_raster(raster, min_count)
+        if pub is not None:
+            out[name] = pub
+    total_name = schemas.kde_raster_name(ALL_CATEGORIES)
+    total = out.get(total_name)
+    if total is None:
+        return out
+    parts = [r for n, r in rasters.items() if n != total_name and n.startswith(schemas.KDE_PREFIX)]
+    same = [r for r in parts if r.array.shape == total.array.shape and r.transform == total.transform]
+    if not same:
+        return out
+    shown = sum(np.nan_to_num(out[r.name].array, nan=0.0) if r.name in out else np.zeros_like(total.array)
+                for r in same)
+    residual = np.nan_to_num(total.array, nan=0.0) - shown
+    threshold = float(total.parameters["public_threshold"])
+    leak = (residual > threshold * 1e-9) & (residual < threshold)
+    if leak.any():
+        arr = np.array(total.array, copy=True)
+        arr[leak] = np.nan
+        out[total_name] = dataclasses.replace(total, array=arr)
+    return out
 
 
 def _numbers_only(obj: Any) -> Any:
@@ -349,11 +572,8 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
     lorenz, concentration = schemas.LORENZ.name, schemas.CONCENTRATION.name
     if lorenz in tables and concentration in tables:
         tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
-    rasters = {}
-    for name, raster in results.rasters.items():
-        pub_r = public_raster(raster, k)
-        if pub_r is not None:
-            rasters[name] = pub_r
+    _across_tables(tables)
+    rasters = public_rasters(results.rasters, k)
     incidents = drop_text_columns(results.incidents.iloc[0:0])
     rejects = drop_text_columns(results.rejects.iloc[0:0])
     record = copy.deepcopy(results.record)
@@ -362,6 +582,7 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         "min_count": k,
         "tables_left_out": sorted(set(results.tables) - set(tables)),
         "rasters_left_out": sorted(set(results.rasters) - set(rasters)),
+        "rules": DISCLOSURE_RULES,
     }
     return dataclasses.replace(
         results,
@@ -374,6 +595,57 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         parameters=copy.deepcopy(results.parameters),
         public=True,
     )
+
+
+def _hidden_per_group(table: Table | None, keys: list[str]) -> pd.Series | None:
+    if table is None or "count_suppressed" not in table.data.columns or not set(keys) <= set(table.data.columns):
+        return None
+    d = table.data
+    return d["count_suppressed"].astype(bool).groupby([d[c].astype(str) for c in keys]).sum()
+
+
+def _withhold_where(table: Table, keys: list[str], hidden: pd.Series, columns: tuple[str, ...],
+                    low: int = 1, high: float = math.inf) -> None:
+    d = table.data
+    if not set(keys) <= set(d.columns):
+        return
+    idx = pd.MultiIndex.from_frame(d[keys].astype(str)) if len(keys) > 1 else pd.Index(d[keys[0]].astype(str))
+    n = pd.Series(hidden.reindex(idx).fillna(0).to_numpy(), index=d.index)
+    mask = (n >= low) & (n < high)
+    for col in columns:
+        if col in d.columns:
+            _set_missing(d, col, mask)
+
+
+def _across_tables(tables: dict[str, Table]) -> None:
+    """Rule 6 across tables: a statistic of a series or a map withheld where the counts behind it are hidden.
+
+    ``trend`` statistics of an (area, category) whose ``series`` has a hidden count are
+    withheld. ``moran_global`` of a (unit, category) is withheld when 1–9 counts of its
+    map (``gistar_grid`` / ``gistar_district``) are hidden (one equation could be solved
+    for them) and rounded (I and z to 2 decimals, p to 3) when 10 or more are hidden.
+    """
+    trend, series = tables.get(schemas.TREND.name), tables.get(schemas.SERIES.name)
+    hidden = _hidden_per_group(series, ["area", "category"])
+    if trend is not None and hidden is not None:
+        _withhold_where(trend, ["area", "category"], hidden, schemas.TREND.group_statistics)
+    moran = tables.get(schemas.MORAN_GLOBAL.name)
+    if moran is None or "unit" not in moran.data.columns:
+        return
+    d = moran.data
+    for unit, source in ((schemas.UNIT_GRID, schemas.GISTAR_GRID.name), (schemas.UNIT_DISTRICT,
+                                                                         schemas.GISTAR_DISTRICT.name)):
+        h = _hidden_per_group(tables.get(source), ["category"])
+        if h is None:
+            continue
+        rows = d["unit"] == unit
+        n = pd.Series(h.reindex(d["category"].astype(str)).fillna(0).to_numpy(), index=d.index).where(rows, 0)
+        for col in schemas.MORAN_GLOBAL.group_statistics:
+            if col not in d.columns:
+                continue
+            _set_missing(d, col, (n >= 1) & (n < 10))
+            digits = 3 if "_p" in col else 2
+            d.loc[n >= 10, col] = pd.to_numeric(d.loc[n >= 10, col], errors="coerce").round(digits)
 
 
 def _drop_lorenz(lorenz: Table, concentration: Table) -> Table:
