@@ -60,6 +60,8 @@ import numpy as np
 import pandas as pd
 
 from ..categories import ALL_CATEGORIES
+from ..stats.rates import WHOLE_PERIOD
+from ..stats.trends import ALL_FOCUS_AREAS, WHOLE_AREA
 from . import schemas
 from .results import Raster, RunResults, Table
 
@@ -278,7 +280,7 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
         df[f"{col}_suppressed"] = mask.to_numpy()
     _withhold_row_numbers(df, any_hidden, keep)
     if schema is not None:
-        _group_statistics(df, schema, any_hidden)
+        _group_statistics(df, schema, any_hidden, keep)
     n = int(sum(int(m.sum()) for m in suppressed.values()))
     if n:
         log.info("public mode: %s: %d values under %d suppressed", table.name, n, min_count)
@@ -308,9 +310,23 @@ def _group_keys(df: pd.DataFrame, schema: schemas.TableSchema) -> list[str]:
     return [k for k in keys if k in df.columns]
 
 
-def _group_statistics(df: pd.DataFrame, schema: schemas.TableSchema, hidden: pd.Series) -> None:
-    """Rule 6: statistics of a group with a hidden count are withheld; rank columns become percentiles."""
+def _group_statistics(
+    df: pd.DataFrame, schema: schemas.TableSchema, hidden: pd.Series, keep: set[str] | frozenset[str]
+) -> None:
+    """Rule 6: statistics of a group with a hidden count are withheld; rank columns become percentiles.
+
+    Besides the schema's ``group_statistics``, every other number of the table that is
+    not a count, a key or a public column counts as one (default deny: an analysis
+    may add columns such as ``gistar_p_sim``).
+    """
     stats = [c for c in schema.group_statistics if c in df.columns]
+    if stats:
+        stats += [
+            c for c in df.columns
+            if c not in keep and c not in stats and c not in schema.rank_columns and c != "geometry"
+            and not str(c).endswith("_suppressed") and pd.api.types.is_numeric_dtype(df[c].dtype)
+            and not pd.api.types.is_bool_dtype(df[c].dtype)
+        ]
     ranks = [c for c in schema.rank_columns if c in df.columns]
     if not stats and not ranks:
         return
@@ -329,17 +345,50 @@ def _group_statistics(df: pd.DataFrame, schema: schemas.TableSchema, hidden: pd.
         df[col] = grouped.rank(ascending=True, pct=True, method="average").round(2).to_numpy()
 
 
-def _relation_groups(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
-    """Rows that sum to a published total: group ids of the parts and the total rows (or None)."""
+def _gid(df: pd.DataFrame, keys: list[Any]) -> np.ndarray:
+    if not keys:
+        return np.zeros(len(df), dtype=np.int64)
+    return df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+
+
+def _relations(df: pd.DataFrame, col: str) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray]]:
+    """Sums a reader can form in one table: ``(group ids, total rows or None, part rows)``.
+
+    ``"alla"`` = sum of the categories; ``"hela"`` = sum of the periods;
+    ``"Hela kommunen"`` = sum of the districts; a year = sum of its quarters and of
+    its months, a quarter = sum of its months (``series``); a ``share`` column gives a
+    group's total (``weight / share``).
+    """
+    out: list[tuple[np.ndarray, np.ndarray | None, np.ndarray]] = []
     keys = [c for c in _GROUP_COLUMNS if c in df.columns]
-    if "category" in df.columns and (df["category"] == ALL_CATEGORIES).any():
-        is_total = (df["category"] == ALL_CATEGORIES).to_numpy()
-        if keys:
-            gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-        else:
-            gid = np.zeros(len(df), dtype=np.int64)
-        return gid, is_total
-    return None
+    for dim, total_value in (("category", ALL_CATEGORIES), ("period", WHOLE_PERIOD), ("area", WHOLE_AREA)):
+        if dim not in df.columns:
+            continue
+        is_total = (df[dim] == total_value).to_numpy()
+        if not is_total.any():
+            continue
+        is_part = ~is_total
+        if dim == "area":
+            is_part &= ~df[dim].isin([ALL_FOCUS_AREAS]).to_numpy()
+        others = [c for c in keys if c != dim] + (["category"] if dim != "category" and "category" in df else [])
+        out.append((_gid(df, others), is_total, is_part))
+    if {"unit", "period"} <= set(df.columns) and df["unit"].isin(["year", "quarter", "month"]).any():
+        period = df["period"].astype(str)
+        year = period.str[:4]
+        month = pd.to_numeric(period.str[5:7].where(df["unit"] == "month"), errors="coerce")
+        quarter = pd.to_numeric(period.str[5:].where(df["unit"] == "quarter"), errors="coerce")
+        q_of = quarter.fillna(np.ceil(month / 3))
+        base = [df[c] for c in ("area", "category") if c in df.columns]
+        unit = df["unit"].to_numpy()
+        for total_unit, part_unit, by in (("year", "quarter", [year]), ("year", "month", [year]),
+                                          ("quarter", "month", [year, q_of])):
+            is_total, is_part = unit == total_unit, unit == part_unit
+            gid = df.groupby([*base, *by], dropna=False, sort=False).ngroup().to_numpy()
+            out.append((gid, is_total, is_part))
+    if "share" in df.columns and col == "weight":
+        gkeys = [c for c in ("category", "unit", "area") if c in df.columns]
+        out.append((_gid(df, gkeys), None, np.ones(len(df), dtype=bool)))
+    return out
 
 
 def complementary_suppression(
@@ -376,30 +425,26 @@ def complementary_suppression(
         Number of values hidden by this rule.
     """
     values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
-    relations = []
-    rel = _relation_groups(df)
-    if rel is not None:
-        relations.append(rel)
-    if "share" in df.columns and col == "weight":
-        keys = [c for c in ("category", "unit", "area") if c in df.columns]
-        gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy() if keys else np.zeros(len(df), int)
-        relations.append((gid, None))
+    relations = _relations(df, col)
     hidden = mask.to_numpy(dtype=bool).copy()
     primary = hidden.copy()
     before = int(hidden.sum())
-    for gid, is_total in relations:
-        _complete(values, hidden, primary, gid, is_total, min_count, zero_hidden)
+    for _ in range(10):  # a cell hidden for one relation can open another: repeat until stable
+        n = int(hidden.sum())
+        for gid, is_total, is_part in relations:
+            _complete(values, hidden, primary, gid, is_total, is_part, min_count, zero_hidden)
+        if int(hidden.sum()) == n:
+            break
     mask[:] = hidden
     return int(hidden.sum()) - before
 
 
-def _complete(values, hidden, primary, gid, is_total, k, zero_hidden) -> None:  # noqa: ANN001
+def _complete(values, hidden, primary, gid, is_total, part, k, zero_hidden) -> None:  # noqa: ANN001
     """Run the interval check of :func:`complementary_suppression` for one relation until every group is safe."""
     n_groups = int(gid.max()) + 1 if len(gid) else 0
     if n_groups == 0:
         return
     v = np.nan_to_num(values, nan=0.0)
-    part = np.ones(len(v), dtype=bool) if is_total is None else ~is_total
     integer = bool(np.allclose(v, np.round(v)))
     lo_val = 0.0 if (zero_hidden or not integer) else 1.0
     hi_val = k - 1.0 if integer else float(k)
@@ -416,12 +461,13 @@ def _complete(values, hidden, primary, gid, is_total, k, zero_hidden) -> None:  
         visible_sum = np.bincount(gid[part & ~hidden], weights=v[part & ~hidden], minlength=n_groups)
         r = total - visible_sum
         lo = np.where(ph, lo_val, 0.0)
+        hi_inf = ph & ~primary
         hi = np.where(ph & primary, hi_val, np.where(ph, np.inf, 0.0))
         sum_lo = np.bincount(gid, weights=lo, minlength=n_groups)
-        n_inf = np.bincount(gid[ph & ~primary], minlength=n_groups)
-        finite_hi = np.bincount(gid, weights=np.where(np.isinf(hi), 0.0, hi), minlength=n_groups)
+        n_inf = np.bincount(gid[hi_inf], minlength=n_groups)
+        finite_hi = np.bincount(gid, weights=np.where(hi_inf, 0.0, hi), minlength=n_groups)
         g = gid
-        others_hi = np.where(n_inf[g] - (ph & ~primary) > 0, np.inf, finite_hi[g] - np.where(np.isinf(hi), 0, hi))
+        others_hi = np.where(n_inf[g] - hi_inf > 0, np.inf, finite_hi[g] - np.where(hi_inf, 0.0, hi))
         others_lo = sum_lo[g] - lo
         low = np.maximum(lo, r[g] - others_hi)
         up = np.minimum(hi, r[g] - others_lo)
