@@ -261,14 +261,18 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
                 counts.append("score")
     count_set = set(counts)
     suppressed: dict[str, pd.Series] = {}
+    forced: dict[str, pd.Series] = {}
     for col in counts:
-        mask = _small(df[col], min_count, include_zero=is_grid)
+        small = _small(df[col], min_count, include_zero=is_grid)
         flag = f"{col}_suppressed"
-        if flag in df.columns:  # already public: keep what was suppressed before
-            mask = mask | df[flag].fillna(False).astype(bool)
+        if flag in df.columns:  # already public, or hidden in a linked table: keep it hidden
+            mask = small | df[flag].fillna(False).astype(bool)
+        else:
+            mask = small
         suppressed[col] = mask
+        forced[col] = mask & ~small
     for col in counts:
-        complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid)
+        complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col])
     keep = _KEEP_ALWAYS | set(schema.public_columns if schema else ()) | count_set
     any_hidden = pd.Series(False, index=df.index)
     for col in counts:
@@ -392,7 +396,8 @@ def _relations(df: pd.DataFrame, col: str) -> list[tuple[np.ndarray, np.ndarray 
 
 
 def complementary_suppression(
-    df: pd.DataFrame, col: str, mask: pd.Series, min_count: int, *, zero_hidden: bool = False
+    df: pd.DataFrame, col: str, mask: pd.Series, min_count: int, *, zero_hidden: bool = False,
+    forced: pd.Series | None = None,
 ) -> int:
     """Secondary suppression in ``mask`` (changed in place) so that no hidden count can be computed back.
 
@@ -418,6 +423,9 @@ def complementary_suppression(
     min_count : int
     zero_hidden : bool
         Zeros are hidden too (grid tables).
+    forced : Series of bool, optional
+        Values hidden for another reason (``k`` or more, hidden in a linked table or
+        already public): protected like primary cells, with no upper bound.
 
     Returns
     -------
@@ -427,20 +435,26 @@ def complementary_suppression(
     values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
     relations = _relations(df, col)
     hidden = mask.to_numpy(dtype=bool).copy()
-    primary = hidden.copy()
+    protect = hidden.copy()
+    primary = hidden & ~(forced.to_numpy(dtype=bool) if forced is not None else False)
     before = int(hidden.sum())
     for _ in range(10):  # a cell hidden for one relation can open another: repeat until stable
         n = int(hidden.sum())
         for gid, is_total, is_part in relations:
-            _complete(values, hidden, primary, gid, is_total, is_part, min_count, zero_hidden)
+            _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, zero_hidden)
         if int(hidden.sum()) == n:
             break
     mask[:] = hidden
     return int(hidden.sum()) - before
 
 
-def _complete(values, hidden, primary, gid, is_total, part, k, zero_hidden) -> None:  # noqa: ANN001
-    """Run the interval check of :func:`complementary_suppression` for one relation until every group is safe."""
+def _complete(values, hidden, roles, gid, is_total, part, k, zero_hidden) -> None:  # noqa: ANN001
+    """Run the interval check of :func:`complementary_suppression` for one relation until every group is safe.
+
+    ``roles`` is ``(primary, protect)``: primary cells are under ``k`` (upper bound
+    ``k − 1``); protected cells (primary or forced) may not be computable.
+    """
+    primary, protect = roles
     n_groups = int(gid.max()) + 1 if len(gid) else 0
     if n_groups == 0:
         return
@@ -472,7 +486,7 @@ def _complete(values, hidden, primary, gid, is_total, part, k, zero_hidden) -> N
         low = np.maximum(lo, r[g] - others_hi)
         up = np.minimum(hi, r[g] - others_lo)
         # up < low: the total is more than the parts can be (categories not exhaustive): no equation to solve
-        bad_row = ph & primary & total_known[g] & (up - low < 1.0) & (up >= low - 1e-9)
+        bad_row = ph & protect & total_known[g] & (up - low < 1.0) & (up >= low - 1e-9)
         bad = np.zeros(n_groups, dtype=bool)
         bad[g[bad_row]] = True
         if not bad.any():
@@ -496,10 +510,8 @@ def _hide_one_more(v, hidden, part, g, bad, k, is_total) -> None:  # noqa: ANN00
     done[g[pick]] = True
     hidden |= chosen
     rest = bad & ~done
-    if rest.any():
-        if is_total is not None:
-            hidden |= is_total & rest[g]
-        hidden |= part & rest[g]
+    if rest.any():  # nothing left to hide among the parts: hide the total (or, for shares, the group)
+        hidden |= (is_total if is_total is not None else part) & rest[g]
 
 
 def public_raster(raster: Raster, min_count: int = 5) -> Raster | None:
@@ -618,6 +630,7 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
     lorenz, concentration = schemas.LORENZ.name, schemas.CONCENTRATION.name
     if lorenz in tables and concentration in tables:
         tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
+    _link_tables(tables, results.tables, k, lang)
     _across_tables(tables)
     rasters = public_rasters(results.rasters, k)
     incidents = drop_text_columns(results.incidents.iloc[0:0])
@@ -641,6 +654,59 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         parameters=copy.deepcopy(results.parameters),
         public=True,
     )
+
+
+#: Tables that publish the same (place, category, period) counts: key columns (place, category, period).
+_LINKED = {
+    "rates_district": ("district_id", "category", "period"),
+    "funnel": ("district_id", "category", "period"),
+    "comparison": ("area", "category", "period"),
+    "series": ("area", "category", "period"),
+}
+
+
+def _link_keys(table: Table) -> pd.Series | None:
+    cols = _LINKED.get(table.name)
+    d = table.data
+    if cols is None or d.empty or not set(cols) <= set(d.columns) or "count_suppressed" not in d.columns:
+        return None
+    keys = d[cols[0]].astype(str).str.cat([d[c].astype(str) for c in cols[1:]], sep="\x1f")
+    if "unit" in d.columns:  # series: only yearly rows equal the other tables' counts
+        keys = keys.where(d["unit"] == "year")
+    return keys
+
+
+def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+    """Hide a count in every table that shows it once one table hides it (rule 7, across tables).
+
+    ``rates_district``, ``funnel``, ``comparison`` and the yearly rows of ``series``
+    show the same count of a (place, category, year); complementary suppression in one
+    of them (e.g. a year hidden in ``series`` so that its months stay hidden) would
+    be undone by another that shows the value. Hidden cells are made the same in all,
+    and each table's complementary suppression is run again, until nothing changes.
+    """
+    for _ in range(10):
+        hidden: set[str] = set()
+        for table in tables.values():
+            keys = _link_keys(table)
+            if keys is not None:
+                hidden |= set(keys[table.data["count_suppressed"].astype(bool)].dropna())
+        changed = False
+        for name, table in list(tables.items()):
+            keys = _link_keys(table)
+            if keys is None:
+                continue
+            new = keys.isin(hidden).to_numpy() & ~table.data["count_suppressed"].astype(bool).to_numpy()
+            if not new.any():
+                continue
+            d = originals[name].data.copy()  # from the unsuppressed values, so the forced cells are known
+            d["count_suppressed"] = table.data["count_suppressed"].astype(bool).to_numpy() | new
+            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language)
+            if again is not None:
+                tables[name] = again
+            changed = True
+        if not changed:
+            return
 
 
 def _hidden_per_group(table: Table | None, keys: list[str]) -> pd.Series | None:
