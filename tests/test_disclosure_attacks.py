@@ -405,3 +405,15 @@ def test_a_count_hidden_in_one_table_is_hidden_in_all(run_files):
     # and rates_district hides one more of the group, so alla minus the rest does not give it back
     group = (rates["district_id"] == "D1") & (rates["period"] == "2021")
     assert int(rates.loc[group, "count_suppressed"].sum()) >= 2
+
+
+def test_audit_scan_checks_the_new_rules(run_files):
+    """The output scan finds numbers on hidden rows and thin raster cells in the naive outputs, none in public."""
+    from geolage.outputs.audit import scan_public_outputs
+
+    results, public, naive = run_files
+    found_public = scan_public_outputs(public, results.incidents, K)
+    assert [f for f in found_public if f.kind in ("derived", "raster", "count")] == []
+    kinds = {(f.kind, f.where.split(".")[0]) for f in scan_public_outputs(naive, results.incidents, K)}
+    assert ("derived", "rates_district") in kinds  # eb_z, rate … on hidden rows
+    assert any(kind == "raster" for kind, _ in kinds)  # the lonely incident's kernel

@@ -529,7 +529,7 @@ def public_raster(raster: Raster, min_count: int = 5) -> Raster | None:
     Raster or None
         A copy with cells of density below ``min_count × kernel peak`` set to NaN
         (the kernel peak is the density one incident gives at its own place), or
-        None when kernel or bandwidth is not recorded.
+        None when kernel or bandwidth is not recorded or no cell is left.
     """
     kernel = str(raster.parameters.get("kernel", "")).lower()
     bandwidth = raster.parameters.get("bandwidth", raster.parameters.get("bandwidth_m"))
@@ -545,6 +545,9 @@ def public_raster(raster: Raster, min_count: int = 5) -> Raster | None:
     threshold = min_count * _KERNEL_PEAK[kernel] / h_unit**2
     arr = np.array(raster.array, dtype="float64", copy=True)
     arr[~(arr >= threshold)] = np.nan
+    if not np.isfinite(arr).any():  # a rare category: nothing to show, and the tags would give its count
+        log.info("public mode: raster %s left out (no cell of %d or more incidents)", raster.name, min_count)
+        return None
     params = dict(raster.parameters, public_min_count=min_count, public_threshold=threshold)
     return dataclasses.replace(raster, array=arr, parameters=params)
 
