@@ -414,6 +414,6 @@ def test_audit_scan_checks_the_new_rules(run_files):
     results, public, naive = run_files
     found_public = scan_public_outputs(public, results.incidents, K)
     assert [f for f in found_public if f.kind in ("derived", "raster", "count")] == []
-    kinds = {(f.kind, f.where.split(".")[0]) for f in scan_public_outputs(naive, results.incidents, K)}
+    kinds = {(f.kind, f.path.stem) for f in scan_public_outputs(naive, results.incidents, K)}
     assert ("derived", "rates_district") in kinds  # eb_z, rate … on hidden rows
     assert any(kind == "raster" for kind, _ in kinds)  # the lonely incident's kernel

@@ -661,10 +661,10 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
 
 #: Tables that publish the same (place, category, period) counts: key columns (place, category, period).
 _LINKED = {
-    "rates_district": ("district_id", "category", "period"),
-    "funnel": ("district_id", "category", "period"),
-    "comparison": ("area", "category", "period"),
-    "series": ("area", "category", "period"),
+    schemas.RATES_DISTRICT.name: ("district_id", "category", "period"),
+    schemas.FUNNEL.name: ("district_id", "category", "period"),
+    schemas.COMPARISON.name: ("area", "category", "period"),
+    schemas.SERIES.name: ("area", "category", "period"),
 }
 
 
