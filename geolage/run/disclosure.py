@@ -735,12 +735,15 @@ def _withhold_where(table: Table, keys: list[str], hidden: pd.Series, columns: t
 def _across_tables(tables: dict[str, Table]) -> None:
     """Rule 6 across tables: a statistic of a series or a map withheld where the counts behind it are hidden.
 
-    ``trend`` statistics of an (area, category) whose ``series`` has a hidden count are
-    withheld. ``moran_global`` of a (unit, category) is withheld when 1–9 counts of its
-    map (``gistar_grid`` / ``gistar_district``) are hidden (one equation could be solved
-    for them) and rounded (I and z to 2 decimals, p to 3) when 10 or more are hidden.
+    ``trend`` statistics of an (area, category) whose yearly ``series`` has a hidden
+    count are withheld (a slope and the visible years would give the hidden year back).
+    ``moran_global`` of a (unit, category) is withheld when 1–9 counts of its map
+    (``gistar_grid`` / ``gistar_district``) are hidden (one equation could be solved for
+    them) and rounded (I and z to 2 decimals, p to 3) when 10 or more are hidden.
     """
     trend, series = tables.get(schemas.TREND.name), tables.get(schemas.SERIES.name)
+    if series is not None and "unit" in series.data.columns:  # trends are fitted to the yearly counts
+        series = dataclasses.replace(series, data=series.data[series.data["unit"] == "year"])
     hidden = _hidden_per_group(series, ["area", "category"])
     if trend is not None and hidden is not None:
         _withhold_where(trend, ["area", "category"], hidden, schemas.TREND.group_statistics)
