@@ -548,7 +548,9 @@ def public_raster(raster: Raster, min_count: int = 5) -> Raster | None:
     if not np.isfinite(arr).any():  # a rare category: nothing to show, and the tags would give its count
         log.info("public mode: raster %s left out (no cell of %d or more incidents)", raster.name, min_count)
         return None
-    params = dict(raster.parameters, public_min_count=min_count, public_threshold=threshold)
+    # the masses before masking (total, inside/outside the study area) count incidents: not published
+    params = {k: v for k, v in raster.parameters.items() if not str(k).lower().startswith("mass")}
+    params.update(public_min_count=min_count, public_threshold=threshold)
     return dataclasses.replace(raster, array=arr, parameters=params)
 
 
