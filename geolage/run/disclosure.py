@@ -8,41 +8,38 @@ from that version in public mode. :func:`geolage.outputs.audit.scan_public_outpu
 checks a written output folder afterwards and is what the test suite uses to prove the
 rules hold.
 
-Rules of the public mode (``k = output.min_count``, default 5)
----------------------------------------------------------------
+Rules of the public mode (``k = output.min_count``, default 5; docs/DISCLOSURE.md)
+---------------------------------------------------------------------------------
+Method: cell suppression with complementary suppression (no rounding, no noise).
+
 1. Tables marked ``internal_only`` (incident points, rejects) are left out.
 2. Free-text columns (:data:`FREE_TEXT_COLUMNS`) are dropped from every table.
-3. Primary suppression: in every count column (``Table.count_columns`` and the
-   column names in :data:`DEFAULT_COUNT_COLUMNS`) a value ``v`` with ``0 < v < k``
-   becomes missing (NaN) and ``<column>_suppressed`` is set True. Zero is kept in
-   district and other non-grid tables (a zero identifies nobody).
-4. Grid tables (tables with a ``cell_id`` column): counts ``0 <= v < k`` are all
-   suppressed, so a public reader cannot tell an empty cell from one with 1..k-1
-   incidents; cell geometry is kept (the SCB grid is public and says nothing by
-   itself). Per-cell continuous statistics (:data:`GRID_WITHHELD_COLUMNS`:
-   Gi* z/p/q, LISA I/p/q, the LISA variable and its lag) are dropped, because the
-   z-scores of all cells are a linear function of the cell counts and could be
-   inverted; the class columns (``gistar_class``, ``lisa_cluster``,
-   ``emerging_category``) are kept. A grid ``score`` whose values are all whole
-   numbers (a count-based forecast) is treated as a count.
-5. Derived columns: in a row where a count is suppressed, every column derived from
-   it (:data:`DERIVED_COLUMNS`, e.g. ``rate*``, ``eb_rate*``, rate ratios, ``lqc``,
-   shares, Gini, ``change_pct``, ``coverage``, the funnel position) is suppressed
-   too, since ``rate × population / per`` gives the count back.
-6. Complementary suppression: where a table has an ``"alla"`` (all categories)
-   row and exactly one category row of the same group (same district / area /
-   cell / period …) is suppressed, the smallest other unsuppressed category count of
-   the group is suppressed as well, so ``alla − the rest`` does not reveal it.
-   Residual risk (documented, not removed): differencing *across* tables or
-   across districts (e.g. a municipality total in ``series`` minus the district
-   rows of ``rates_district``) can narrow a suppressed cell to an interval.
-7. ``lorenz`` rows of a (unit, category) whose ``concentration.n_incidents`` is
-   suppressed are dropped (the curve's steps would give the count back).
-8. Rasters (kernel density): cells where fewer than ``k`` kernel-weighted incidents
-   contribute (density / kernel peak < k) are set to NaN; a raster whose kernel or
-   bandwidth is not recorded in ``Raster.parameters`` is left out.
-9. ``incidents`` and ``rejects`` are emptied; ``quality`` keeps only numbers (no
-   example values or messages).
+3. Primary suppression: in every count column (``Table.count_columns`` and
+   :data:`DEFAULT_COUNT_COLUMNS`) a value ``0 < v < k`` becomes NaN and
+   ``<column>_suppressed`` is set True; in grid tables (``cell_id``) ``0 <= v < k``.
+4. Grid tables drop per-cell z/p/q, LISA I and the LISA variable and lag
+   (:data:`GRID_WITHHELD_COLUMNS`); a whole-number grid ``score`` counts as a count.
+5. Row rule (default deny): on a row with a hidden count every other number is
+   withheld except keys and ``TableSchema.public_columns``; columns derived from the
+   count (:data:`DERIVED_COLUMNS`, e.g. ``funnel_position``) are withheld too.
+6. Group statistics (``TableSchema.group_statistics`` and every other number of such a
+   table) are withheld in the whole ``statistic_group`` when a count of it is hidden;
+   classes are kept. Across tables: ``trend`` where its yearly ``series`` has a hidden
+   count; ``moran_global`` withheld (1–9 hidden counts in its map) or rounded (10 or
+   more). ``TableSchema.rank_columns`` are published as percentile ranks.
+7. Complementary suppression (:func:`complementary_suppression`): every sum a reader
+   can form (``alla``, ``hela``, ``Hela kommunen``, year = quarters = months, shares)
+   is checked by intervals and more cells are hidden until no hidden count has fewer
+   than two possible values. Tables that show the same (place, category, year) count
+   (``rates_district``, ``funnel``, ``comparison``, yearly ``series``) hide it alike.
+8. ``lorenz`` rows of a (unit, category) whose ``n_incidents`` is hidden are dropped.
+9. Rasters (:func:`public_rasters`): cells below ``k`` kernel peaks are NaN; a raster
+   with no cell left, or without kernel/bandwidth, is left out; mass parameters are
+   not published; ``kde_alla`` is also masked where it minus the published category
+   rasters is above zero but below the threshold.
+10. ``incidents`` and ``rejects`` are emptied; ``quality`` keeps only numbers.
+
+:data:`DISCLOSURE_RULES` is recorded in ``run.json`` (``record["disclosure"]["rules"]``).
 """
 
 from __future__ import annotations
