@@ -241,7 +241,7 @@ def validate_source(
     rej = _Rejections(n, language)
     rows = np.arange(1, n + 1)
     # Free text first: nothing unmasked may reach any output, rejects included.
-    raw, masked = _mask_text_columns(raw)
+    raw, masked = _mask_text_columns(raw, src.columns.text)
     category, source_category = _categories(raw, src, rej)  # 1
     x, y, fixes = _coordinates(raw, src, crs, rej)  # 2
     time, t_from, t_to, clock = _times(raw, src, rej)  # 3
@@ -274,15 +274,21 @@ def validate_source(
     return accepted, rejects, stats
 
 
-def _mask_text_columns(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """A copy of ``raw`` with personal identity numbers masked in every text column, and their number."""
+def _mask_text_columns(raw: pd.DataFrame, columns: tuple[str, ...]) -> tuple[pd.DataFrame, int]:
+    """A copy of ``raw`` with personal identity numbers masked in the free-text ``columns``, and their number.
+
+    Only the configured free-text columns are masked: coordinates, ids, dates and
+    numbers are never altered (issue 10: a coordinate ``372361.2908246644`` was
+    masked and its row rejected).
+    """
     raw = raw.copy()
     masked = 0
-    for col in raw.columns:
-        if raw[col].dtype == object or pd.api.types.is_string_dtype(raw[col].dtype):
-            out = [mask_personal_numbers(v) if isinstance(v, str) else (v, 0) for v in raw[col].tolist()]
-            raw[col] = [o[0] for o in out]
-            masked += sum(o[1] for o in out)
+    for col in columns:
+        if col not in raw.columns:
+            continue
+        out = [mask_personal_numbers(v) if isinstance(v, str) else (v, 0) for v in raw[col].tolist()]
+        raw[col] = pd.Series([o[0] for o in out], index=raw.index, dtype=object)
+        masked += sum(o[1] for o in out)
     return raw, masked
 
 

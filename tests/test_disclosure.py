@@ -13,6 +13,7 @@ from shapely.geometry import Point, box
 from geolage.outputs.audit import scan_public_outputs
 from geolage.run.disclosure import (
     DEFAULT_COUNT_COLUMNS,
+    DISCLOSURE_RULES,
     drop_text_columns,
     public_raster,
     public_results,
@@ -110,7 +111,8 @@ def test_change_pct_suppressed_with_baseline():
                        "change_pct": [1233.0, -26.7], "trend_pct_per_year": [5.0, 1.0]})
     out = public_table(Table("trend", df, {"sv": "t"}), 5).data
     assert pd.isna(out.loc[0, "change_pct"]) and out.loc[1, "change_pct"] == -26.7
-    assert out.loc[0, "trend_pct_per_year"] == 5.0
+    # a row with a hidden count shows no other number of it (rule 5); the other row keeps its slope
+    assert pd.isna(out.loc[0, "trend_pct_per_year"]) and out.loc[1, "change_current"] == 22
 
 
 def test_public_twice_keeps_suppression():
@@ -141,8 +143,10 @@ def test_public_results_whole_run():
     assert len(pub.incidents) == 0 and "text" not in pub.incidents.columns
     assert len(pub.rejects) == 0
     assert "examples" not in pub.quality and pub.quality["per_source"]["polis"]["read"] == 61
-    assert pub.record["disclosure"] == {"mode": "public", "min_count": 5, "tables_left_out": ["incident_points"],
-                                        "rasters_left_out": []}
+    rec = pub.record["disclosure"]
+    assert {k: rec[k] for k in ("mode", "min_count", "tables_left_out", "rasters_left_out")} == {
+        "mode": "public", "min_count": 5, "tables_left_out": ["incident_points"], "rasters_left_out": []}
+    assert rec["rules"] == DISCLOSURE_RULES
     assert set(pub.tables["lorenz"].data["category"]) == {"alla"}  # inbrott_bostad has n_incidents 3
     assert len(res.incidents) == 60 and "incident_points" in res.tables  # input unchanged
     for name, table in pub.tables.items():

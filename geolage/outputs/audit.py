@@ -18,12 +18,14 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..run.disclosure import DEFAULT_COUNT_COLUMNS
+from ..run import schemas
+from ..run.disclosure import _KEEP_ALWAYS, _KERNEL_PEAK, DEFAULT_COUNT_COLUMNS
 
 __all__ = ["Finding", "scan_public_outputs"]
 
@@ -260,11 +262,59 @@ class _Scanner:
                         break
                 if found:
                     break
+        self.scan_hidden_rows(path, where, df)
         text_cols = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
         if text_cols:
             joined = "\n".join(" ".join(str(v) for v in row if v is not None) for row in df[text_cols].to_numpy())
             self.scan_snippets(path, where, joined)
             self.scan_text_numbers_only(path, where, joined)
+
+    def scan_hidden_rows(self, path: Path, where: str, df: pd.DataFrame) -> None:
+        """A number other than a key or public column on a row whose count is hidden (issue 10: EB z, shares)."""
+        flags = [c for c in df.columns if str(c).endswith("_suppressed")]
+        if not flags:
+            return
+        hidden = df[flags].fillna(False).astype(bool).any(axis=1).to_numpy()
+        if not hidden.any():
+            return
+        keep = set(_KEEP_ALWAYS) | {c for s in schemas.TABLES.values() for c in s.public_columns}
+        keep |= {str(c)[: -len("_suppressed")] for c in flags} | self.count_columns
+        for col in df.columns:
+            if col in keep or col in flags or col == "geometry" or pd.api.types.is_bool_dtype(df[col]):
+                continue
+            if not pd.api.types.is_numeric_dtype(df[col]):
+                continue
+            shown = hidden & pd.to_numeric(df[col], errors="coerce").notna().to_numpy()
+            if shown.any():
+                self.add(path, "derived", f"{where}.{col}",
+                         f"{int(shown.sum())} value(s) published on rows whose count is hidden")
+
+    def scan_raster_values(self, path: Path, ds: Any) -> None:
+        """Density cells shaped by fewer than ``min_count`` incidents (below ``min_count`` kernel peaks)."""
+        tags = ds.tags()
+        kernel = str(tags.get("GEOLAGE_KERNEL", "")).lower()
+        try:
+            h = float(tags.get("GEOLAGE_BANDWIDTH", "nan"))
+        except ValueError:
+            h = math.nan
+        for key, value in tags.items():
+            if key.startswith("GEOLAGE_MASS"):
+                try:
+                    mass = float(value)
+                except ValueError:
+                    continue
+                if 0 < mass < self.min_count - 0.5:
+                    self.add(path, "count", f"tags.{key}", f"raster mass {mass:g} is a count under {self.min_count}")
+        if kernel not in _KERNEL_PEAK or not h > 0:
+            return
+        unit = (str(tags.get("UNITS", "")) + str(ds.tags(1).get("UNITS", "")) + str(ds.units)).lower()
+        h_unit = h / 1000.0 if "km" in unit else h
+        threshold = self.min_count * _KERNEL_PEAK[kernel] / h_unit**2
+        arr = ds.read(1, masked=True).filled(np.nan).astype("float64")
+        low = (arr > 0) & (arr < threshold * (1 - 1e-6))
+        if low.any():
+            self.add(path, "raster", "band 1",
+                     f"{int(low.sum())} cell(s) below {self.min_count} kernel peaks ({threshold:.4g})")
 
     def scan_text_numbers_only(self, path: Path, where: str, text: str) -> None:
         text = _DATA_URI.sub(" ", text)
@@ -380,6 +430,7 @@ class _Scanner:
             for b in range(1, ds.count + 1):
                 parts.append(json.dumps(ds.tags(b)))
                 parts.append(ds.descriptions[b - 1] or "")
+            self.scan_raster_values(path, ds)
         self.scan_text(path, "tags", "\n".join(parts))
 
     def scan_pdf(self, path: Path) -> None:

@@ -8,41 +8,38 @@ from that version in public mode. :func:`geolage.outputs.audit.scan_public_outpu
 checks a written output folder afterwards and is what the test suite uses to prove the
 rules hold.
 
-Rules of the public mode (``k = output.min_count``, default 5)
----------------------------------------------------------------
+Rules of the public mode (``k = output.min_count``, default 5; docs/DISCLOSURE.md)
+---------------------------------------------------------------------------------
+Method: cell suppression with complementary suppression (no rounding, no noise).
+
 1. Tables marked ``internal_only`` (incident points, rejects) are left out.
 2. Free-text columns (:data:`FREE_TEXT_COLUMNS`) are dropped from every table.
-3. Primary suppression: in every count column (``Table.count_columns`` and the
-   column names in :data:`DEFAULT_COUNT_COLUMNS`) a value ``v`` with ``0 < v < k``
-   becomes missing (NaN) and ``<column>_suppressed`` is set True. Zero is kept in
-   district and other non-grid tables (a zero identifies nobody).
-4. Grid tables (tables with a ``cell_id`` column): counts ``0 <= v < k`` are all
-   suppressed, so a public reader cannot tell an empty cell from one with 1..k-1
-   incidents; cell geometry is kept (the SCB grid is public and says nothing by
-   itself). Per-cell continuous statistics (:data:`GRID_WITHHELD_COLUMNS`:
-   Gi* z/p/q, LISA I/p/q, the LISA variable and its lag) are dropped, because the
-   z-scores of all cells are a linear function of the cell counts and could be
-   inverted; the class columns (``gistar_class``, ``lisa_cluster``,
-   ``emerging_category``) are kept. A grid ``score`` whose values are all whole
-   numbers (a count-based forecast) is treated as a count.
-5. Derived columns: in a row where a count is suppressed, every column derived from
-   it (:data:`DERIVED_COLUMNS`, e.g. ``rate*``, ``eb_rate*``, rate ratios, ``lqc``,
-   shares, Gini, ``change_pct``, ``coverage``, the funnel position) is suppressed
-   too, since ``rate × population / per`` gives the count back.
-6. Complementary suppression: where a table has an ``"alla"`` (all categories)
-   row and exactly one category row of the same group (same district / area /
-   cell / period …) is suppressed, the smallest other unsuppressed category count of
-   the group is suppressed as well, so ``alla − the rest`` does not reveal it.
-   Residual risk (documented, not removed): differencing *across* tables or
-   across districts (e.g. a municipality total in ``series`` minus the district
-   rows of ``rates_district``) can narrow a suppressed cell to an interval.
-7. ``lorenz`` rows of a (unit, category) whose ``concentration.n_incidents`` is
-   suppressed are dropped (the curve's steps would give the count back).
-8. Rasters (kernel density): cells where fewer than ``k`` kernel-weighted incidents
-   contribute (density / kernel peak < k) are set to NaN; a raster whose kernel or
-   bandwidth is not recorded in ``Raster.parameters`` is left out.
-9. ``incidents`` and ``rejects`` are emptied; ``quality`` keeps only numbers (no
-   example values or messages).
+3. Primary suppression: in every count column (``Table.count_columns`` and
+   :data:`DEFAULT_COUNT_COLUMNS`) a value ``0 < v < k`` becomes NaN and
+   ``<column>_suppressed`` is set True; in grid tables (``cell_id``) ``0 <= v < k``.
+4. Grid tables drop per-cell z/p/q, LISA I and the LISA variable and lag
+   (:data:`GRID_WITHHELD_COLUMNS`); a whole-number grid ``score`` counts as a count.
+5. Row rule (default deny): on a row with a hidden count every other number is
+   withheld except keys and ``TableSchema.public_columns``; columns derived from the
+   count (:data:`DERIVED_COLUMNS`, e.g. ``funnel_position``) are withheld too.
+6. Group statistics (``TableSchema.group_statistics`` and every other number of such a
+   table) are withheld in the whole ``statistic_group`` when a count of it is hidden;
+   classes are kept. Across tables: ``trend`` where its yearly ``series`` has a hidden
+   count; ``moran_global`` withheld (1–9 hidden counts in its map) or rounded (10 or
+   more). ``TableSchema.rank_columns`` are published as percentile ranks.
+7. Complementary suppression (:func:`complementary_suppression`): every sum a reader
+   can form (``alla``, ``hela``, ``Hela kommunen``, year = quarters = months, shares)
+   is checked by intervals and more cells are hidden until no hidden count has fewer
+   than two possible values. Tables that show the same (place, category, year) count
+   (``rates_district``, ``funnel``, ``comparison``, yearly ``series``) hide it alike.
+8. ``lorenz`` rows of a (unit, category) whose ``n_incidents`` is hidden are dropped.
+9. Rasters (:func:`public_rasters`): cells below ``k`` kernel peaks are NaN; a raster
+   with no cell left, or without kernel/bandwidth, is left out; mass parameters are
+   not published; ``kde_alla`` is also masked where it minus the published category
+   rasters is above zero but below the threshold.
+10. ``incidents`` and ``rejects`` are emptied; ``quality`` keeps only numbers.
+
+:data:`DISCLOSURE_RULES` is recorded in ``run.json`` (``record["disclosure"]["rules"]``).
 """
 
 from __future__ import annotations
@@ -60,6 +57,8 @@ import numpy as np
 import pandas as pd
 
 from ..categories import ALL_CATEGORIES
+from ..stats.rates import WHOLE_PERIOD
+from ..stats.trends import ALL_FOCUS_AREAS, WHOLE_AREA
 from . import schemas
 from .results import Raster, RunResults, Table
 
@@ -73,6 +72,9 @@ __all__ = [
     "public_table",
     "public_raster",
     "public_results",
+    "complementary_suppression",
+    "public_rasters",
+    "DISCLOSURE_RULES",
 ]
 
 log = logging.getLogger(__name__)
@@ -126,7 +128,10 @@ GRID_WITHHELD_COLUMNS: tuple[str, ...] = (
 )
 
 #: Columns that identify the group of a row (for complementary suppression).
-_GROUP_COLUMNS = ("district_id", "area", "cell_id", "unit", "period", "year", "method", "origin", "month")
+_GROUP_COLUMNS = (
+    "district_id", "area", "cell_id", "unit", "period", "year", "method", "origin", "month", "weekday", "hour",
+    "variable", "source", "distance_band", "time_band", "period_start",
+)
 
 #: Kernel value at distance 0 for a bandwidth of 1 (2-D kernels as used by density.py).
 _KERNEL_PEAK = {
@@ -135,6 +140,20 @@ _KERNEL_PEAK = {
     "triangular": 3 / math.pi,
     "uniform": 1 / math.pi,
     "gaussian": 1 / (2 * math.pi),
+}
+
+
+#: The rules in force, recorded in ``run.json`` (``record["disclosure"]["rules"]``).
+DISCLOSURE_RULES: dict[str, str] = {
+    "primary": "counts 0 < n < k hidden (0 <= n < k in grid tables); method: suppression, no rounding or noise",
+    "row": "a row with a hidden count shows no other number except public_columns (population, exposure, bands)",
+    "group_statistics": "z, I, p and means over a group with a hidden count are withheld; classes are kept",
+    "complementary": "totals (alla, shares) checked by interval: every hidden count has >= 2 possible values",
+    "across_tables": "trend withheld where its series has hidden counts; global Moran's I withheld (1-9 hidden) "
+                     "or rounded (>= 10 hidden)",
+    "rank_columns": "forecast score published as percentile rank within category and method",
+    "rasters": "density cells below k times the kernel peak are masked; kde_alla also where alla minus the "
+               "published categories is below that threshold",
 }
 
 
@@ -194,6 +213,16 @@ def _derived(col: str, columns: Iterable[str], counts: set[str]) -> list[str]:
     return out
 
 
+_KEEP_ALWAYS = frozenset(
+    {*("district_id", "area", "cell_id", "unit", "period", "year", "method", "origin", "month", "weekday", "hour"),
+     *("x0", "y0", "area_share", "col", "row", "population", "exposure", "years", "n_years", "ytd_end")}
+)
+
+
+def _schema(name: str) -> schemas.TableSchema | None:
+    return schemas.TABLES.get(name)
+
+
 def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Table | None:
     """Return the public version of one result table.
 
@@ -217,30 +246,42 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
         return None
     if min_count < 1:
         raise ValueError(f"min_count needs to be at least 1; got {min_count}")
+    schema = _schema(table.name)
     df = drop_text_columns(table.data).copy()
     is_grid = "cell_id" in df.columns
     counts = [c for c in dict.fromkeys([*table.count_columns, *DEFAULT_COUNT_COLUMNS]) if c in df.columns]
     if is_grid:
         df = df.drop(columns=[c for c in GRID_WITHHELD_COLUMNS if c in df.columns])
-        if "score" in df.columns and "score" not in counts:
+        if "score" in df.columns and "score" not in counts and not (schema and "score" in schema.rank_columns):
             score = pd.to_numeric(df["score"], errors="coerce").dropna()
             if len(score) and np.allclose(score, np.round(score)):
                 counts.append("score")
     count_set = set(counts)
     suppressed: dict[str, pd.Series] = {}
+    forced: dict[str, pd.Series] = {}
     for col in counts:
-        mask = _small(df[col], min_count, include_zero=is_grid)
+        small = _small(df[col], min_count, include_zero=is_grid)
         flag = f"{col}_suppressed"
-        if flag in df.columns:  # already public: keep what was suppressed before
-            mask = mask | df[flag].fillna(False).astype(bool)
+        if flag in df.columns:  # already public, or hidden in a linked table: keep it hidden
+            mask = small | df[flag].fillna(False).astype(bool)
+        else:
+            mask = small
         suppressed[col] = mask
-    _complementary(df, suppressed)
+        forced[col] = mask & ~small
+    for col in counts:
+        complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col])
+    keep = _KEEP_ALWAYS | set(schema.public_columns if schema else ()) | count_set
+    any_hidden = pd.Series(False, index=df.index)
     for col in counts:
         mask = suppressed[col]
+        any_hidden |= mask
         _set_missing(df, col, mask)
         for dcol in _derived(col, df.columns, count_set):
             _set_missing(df, dcol, mask)
         df[f"{col}_suppressed"] = mask.to_numpy()
+    _withhold_row_numbers(df, any_hidden, keep)
+    if schema is not None:
+        _group_statistics(df, schema, any_hidden, keep)
     n = int(sum(int(m.sum()) for m in suppressed.values()))
     if n:
         log.info("public mode: %s: %d values under %d suppressed", table.name, n, min_count)
@@ -252,29 +293,222 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
     return dataclasses.replace(table, data=df, description=description)
 
 
-def _complementary(df: pd.DataFrame, suppressed: dict[str, pd.Series]) -> None:
-    """Secondary suppression so that an ``"alla"`` total does not reveal one hidden category."""
-    if "category" not in df.columns or not (df["category"] == ALL_CATEGORIES).any():
+def _withhold_row_numbers(df: pd.DataFrame, hidden: pd.Series, keep: set[str] | frozenset[str]) -> None:
+    """Rule 5: in a row with a hidden count, every number not in ``keep`` is withheld (default deny)."""
+    if not hidden.any():
         return
+    for col in df.columns:
+        if col in keep or str(col).endswith("_suppressed") or col == "geometry":
+            continue
+        dtype = df[col].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            continue
+        _set_missing(df, col, hidden)
+
+
+def _group_keys(df: pd.DataFrame, schema: schemas.TableSchema) -> list[str]:
+    keys = schema.statistic_group or ("category", "variable")
+    return [k for k in keys if k in df.columns]
+
+
+def _group_statistics(
+    df: pd.DataFrame, schema: schemas.TableSchema, hidden: pd.Series, keep: set[str] | frozenset[str]
+) -> None:
+    """Rule 6: statistics of a group with a hidden count are withheld; rank columns become percentiles.
+
+    Besides the schema's ``group_statistics``, every other number of the table that is
+    not a count, a key or a public column counts as one (default deny: an analysis
+    may add columns such as ``gistar_p_sim``).
+    """
+    stats = [c for c in schema.group_statistics if c in df.columns]
+    if stats:
+        stats += [
+            c for c in df.columns
+            if c not in keep and c not in stats and c not in schema.rank_columns and c != "geometry"
+            and not str(c).endswith("_suppressed") and pd.api.types.is_numeric_dtype(df[c].dtype)
+            and not pd.api.types.is_bool_dtype(df[c].dtype)
+        ]
+    ranks = [c for c in schema.rank_columns if c in df.columns]
+    if not stats and not ranks:
+        return
+    keys = _group_keys(df, schema)
+    if stats:
+        if keys:
+            group_hidden = hidden.groupby([df[k] for k in keys], dropna=False, sort=False).transform("any")
+        else:
+            group_hidden = pd.Series(bool(hidden.any()), index=df.index)
+        for col in stats:
+            _set_missing(df, col, group_hidden.astype(bool))
+    for col in ranks:
+        values = pd.to_numeric(df[col], errors="coerce")
+        grouped = values.groupby([df[k] for k in keys], dropna=False, sort=False) if keys else values.groupby(
+            np.zeros(len(df)))
+        df[col] = grouped.rank(ascending=True, pct=True, method="average").round(2).to_numpy()
+
+
+def _gid(df: pd.DataFrame, keys: list[Any]) -> np.ndarray:
+    if not keys:
+        return np.zeros(len(df), dtype=np.int64)
+    return df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+
+
+def _relations(df: pd.DataFrame, col: str) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray]]:
+    """Sums a reader can form in one table: ``(group ids, total rows or None, part rows)``.
+
+    ``"alla"`` = sum of the categories; ``"hela"`` = sum of the periods;
+    ``"Hela kommunen"`` = sum of the districts; a year = sum of its quarters and of
+    its months, a quarter = sum of its months (``series``); a ``share`` column gives a
+    group's total (``weight / share``).
+    """
+    out: list[tuple[np.ndarray, np.ndarray | None, np.ndarray]] = []
     keys = [c for c in _GROUP_COLUMNS if c in df.columns]
-    by = keys[0] if len(keys) == 1 else keys
-    groups = df.groupby(by, dropna=False, sort=False).groups if keys else {None: df.index}
-    is_total = df["category"] == ALL_CATEGORIES
-    for col, mask in suppressed.items():
-        for _, idx in groups.items():
-            idx = pd.Index(idx)
-            parts = idx[~is_total.loc[idx].to_numpy()]
-            if not is_total.loc[idx].any() or is_total.loc[idx][mask.loc[idx]].any():
-                continue
-            hidden = mask.loc[parts]
-            if int(hidden.sum()) != 1:
-                continue
-            candidates = pd.to_numeric(df.loc[parts[~hidden.to_numpy()], col], errors="coerce").dropna()
-            if candidates.empty:
-                continue
-            extra = candidates.idxmin()
-            mask.loc[extra] = True
-            log.debug("complementary suppression of %s in row %s", col, extra)
+    for dim, total_value in (("category", ALL_CATEGORIES), ("period", WHOLE_PERIOD), ("area", WHOLE_AREA)):
+        if dim not in df.columns:
+            continue
+        is_total = (df[dim] == total_value).to_numpy()
+        if not is_total.any():
+            continue
+        is_part = ~is_total
+        if dim == "area":
+            is_part &= ~df[dim].isin([ALL_FOCUS_AREAS]).to_numpy()
+        others = [c for c in keys if c != dim] + (["category"] if dim != "category" and "category" in df else [])
+        out.append((_gid(df, others), is_total, is_part))
+    if {"unit", "period"} <= set(df.columns) and df["unit"].isin(["year", "quarter", "month"]).any():
+        period = df["period"].astype(str)
+        year = period.str[:4]
+        month = pd.to_numeric(period.str[5:7].where(df["unit"] == "month"), errors="coerce")
+        quarter = pd.to_numeric(period.str[5:].where(df["unit"] == "quarter"), errors="coerce")
+        q_of = quarter.fillna(np.ceil(month / 3))
+        base = [df[c] for c in ("area", "category") if c in df.columns]
+        unit = df["unit"].to_numpy()
+        for total_unit, part_unit, by in (("year", "quarter", [year]), ("year", "month", [year]),
+                                          ("quarter", "month", [year, q_of])):
+            is_total, is_part = unit == total_unit, unit == part_unit
+            gid = df.groupby([*base, *by], dropna=False, sort=False).ngroup().to_numpy()
+            out.append((gid, is_total, is_part))
+    if "share" in df.columns and col == "weight":
+        gkeys = [c for c in ("category", "unit", "area") if c in df.columns]
+        out.append((_gid(df, gkeys), None, np.ones(len(df), dtype=bool)))
+    return out
+
+
+def complementary_suppression(
+    df: pd.DataFrame, col: str, mask: pd.Series, min_count: int, *, zero_hidden: bool = False,
+    forced: pd.Series | None = None,
+) -> int:
+    """Secondary suppression in ``mask`` (changed in place) so that no hidden count can be computed back.
+
+    Two relations a reader can use are checked (rule 7): an ``"alla"`` (all
+    categories) row equals the sum of its category rows (same district / cell /
+    period / weekday …), and a ``share`` column gives a group's total (``weight /
+    share``) so that the total minus the visible parts is known. For every such
+    group the reader knows ``R = total − visible parts`` and, for each hidden part,
+    ``lo ≤ part ≤ k − 1`` (``lo`` = 1 in tables that show zeros, 0 otherwise); a
+    part whose interval ``[max(lo, R − Σ other hi), min(k − 1, R − Σ other lo)]``
+    is narrower than 1 would be disclosed. Then the smallest visible part of the
+    group that is at least ``k`` (else the smallest visible non-zero part, else the
+    total) is hidden too, and the check repeats. Vectorised over groups (numpy):
+    linear in rows; the loop is over rounds (a handful), not over groups.
+
+    Parameters
+    ----------
+    df : DataFrame
+    col : str
+        The count column.
+    mask : Series of bool
+        Hidden values of ``col`` (primary suppression); extended in place.
+    min_count : int
+    zero_hidden : bool
+        Zeros are hidden too (grid tables).
+    forced : Series of bool, optional
+        Values hidden for another reason (``k`` or more, hidden in a linked table or
+        already public): protected like primary cells, with no upper bound.
+
+    Returns
+    -------
+    int
+        Number of values hidden by this rule.
+    """
+    values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
+    relations = _relations(df, col)
+    hidden = mask.to_numpy(dtype=bool).copy()
+    protect = hidden.copy()
+    primary = hidden & ~(forced.to_numpy(dtype=bool) if forced is not None else False)
+    before = int(hidden.sum())
+    for _ in range(10):  # a cell hidden for one relation can open another: repeat until stable
+        n = int(hidden.sum())
+        for gid, is_total, is_part in relations:
+            _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, zero_hidden)
+        if int(hidden.sum()) == n:
+            break
+    mask[:] = hidden
+    return int(hidden.sum()) - before
+
+
+def _complete(values, hidden, roles, gid, is_total, part, k, zero_hidden) -> None:  # noqa: ANN001
+    """Run the interval check of :func:`complementary_suppression` for one relation until every group is safe.
+
+    ``roles`` is ``(primary, protect)``: primary cells are under ``k`` (upper bound
+    ``k − 1``); protected cells (primary or forced) may not be computable.
+    """
+    primary, protect = roles
+    n_groups = int(gid.max()) + 1 if len(gid) else 0
+    if n_groups == 0:
+        return
+    v = np.nan_to_num(values, nan=0.0)
+    integer = bool(np.allclose(v, np.round(v)))
+    lo_val = 0.0 if (zero_hidden or not integer) else 1.0
+    hi_val = k - 1.0 if integer else float(k)
+    for _ in range(50):
+        if is_total is None:
+            total = np.bincount(gid, weights=v, minlength=n_groups)
+            total_known = np.ones(n_groups, dtype=bool)
+        else:
+            total = np.bincount(gid[is_total], weights=v[is_total], minlength=n_groups)
+            has_total = np.bincount(gid[is_total], minlength=n_groups) > 0
+            total_hidden = np.bincount(gid[is_total & hidden], minlength=n_groups) > 0
+            total_known = has_total & ~total_hidden
+        ph = part & hidden
+        visible_sum = np.bincount(gid[part & ~hidden], weights=v[part & ~hidden], minlength=n_groups)
+        r = total - visible_sum
+        lo = np.where(ph, lo_val, 0.0)
+        hi_inf = ph & ~primary
+        hi = np.where(ph & primary, hi_val, np.where(ph, np.inf, 0.0))
+        sum_lo = np.bincount(gid, weights=lo, minlength=n_groups)
+        n_inf = np.bincount(gid[hi_inf], minlength=n_groups)
+        finite_hi = np.bincount(gid, weights=np.where(hi_inf, 0.0, hi), minlength=n_groups)
+        g = gid
+        others_hi = np.where(n_inf[g] - hi_inf > 0, np.inf, finite_hi[g] - np.where(hi_inf, 0.0, hi))
+        others_lo = sum_lo[g] - lo
+        low = np.maximum(lo, r[g] - others_hi)
+        up = np.minimum(hi, r[g] - others_lo)
+        # up < low: the total is more than the parts can be (categories not exhaustive): no equation to solve
+        bad_row = ph & protect & total_known[g] & (up - low < 1.0) & (up >= low - 1e-9)
+        bad = np.zeros(n_groups, dtype=bool)
+        bad[g[bad_row]] = True
+        if not bad.any():
+            return
+        _hide_one_more(v, hidden, part, g, bad, k, is_total)
+
+
+def _hide_one_more(v, hidden, part, g, bad, k, is_total) -> None:  # noqa: ANN001
+    """In each unsafe group hide the smallest visible part ≥ k, else the smallest visible part > 0, else the total."""
+    cand = part & ~hidden & bad[g]
+    big = cand & (v >= k)
+    small = cand & (v > 0) & ~big
+    order = np.lexsort((v, ~big, g))  # by group, big first, then smallest value
+    chosen = np.zeros(len(v), dtype=bool)
+    done = np.zeros(len(bad), dtype=bool)
+    ok = (big | small)[order]
+    first = order[ok]
+    _, idx = np.unique(g[first], return_index=True)
+    pick = first[idx]
+    chosen[pick] = True
+    done[g[pick]] = True
+    hidden |= chosen
+    rest = bad & ~done
+    if rest.any():  # nothing left to hide among the parts: hide the total (or, for shares, the group)
+        hidden |= (is_total if is_total is not None else part) & rest[g]
 
 
 def public_raster(raster: Raster, min_count: int = 5) -> Raster | None:
@@ -292,7 +526,7 @@ def public_raster(raster: Raster, min_count: int = 5) -> Raster | None:
     Raster or None
         A copy with cells of density below ``min_count × kernel peak`` set to NaN
         (the kernel peak is the density one incident gives at its own place), or
-        None when kernel or bandwidth is not recorded.
+        None when kernel or bandwidth is not recorded or no cell is left.
     """
     kernel = str(raster.parameters.get("kernel", "")).lower()
     bandwidth = raster.parameters.get("bandwidth", raster.parameters.get("bandwidth_m"))
@@ -308,8 +542,57 @@ def public_raster(raster: Raster, min_count: int = 5) -> Raster | None:
     threshold = min_count * _KERNEL_PEAK[kernel] / h_unit**2
     arr = np.array(raster.array, dtype="float64", copy=True)
     arr[~(arr >= threshold)] = np.nan
-    params = dict(raster.parameters, public_min_count=min_count, public_threshold=threshold)
+    if not np.isfinite(arr).any():  # a rare category: nothing to show, and the tags would give its count
+        log.info("public mode: raster %s left out (no cell of %d or more incidents)", raster.name, min_count)
+        return None
+    # the masses before masking (total, inside/outside the study area) count incidents: not published
+    params = {k: v for k, v in raster.parameters.items() if not str(k).lower().startswith("mass")}
+    params.update(public_min_count=min_count, public_threshold=threshold)
     return dataclasses.replace(raster, array=arr, parameters=params)
+
+
+def public_rasters(rasters: dict[str, Raster], min_count: int = 5) -> dict[str, Raster]:
+    """Public versions of a run's density rasters (rule 8), with the all-categories raster checked against the rest.
+
+    Each raster is masked by :func:`public_raster`. Then, where ``kde_alla`` and the
+    category rasters share one grid, a reader could subtract the published category
+    values from ``kde_alla`` and see the density of the masked (fewer than ``k``)
+    incidents; ``kde_alla`` is therefore also masked where that residual is above
+    zero but below the threshold of ``k`` incidents.
+
+    Parameters
+    ----------
+    rasters : dict of str to Raster
+    min_count : int
+
+    Returns
+    -------
+    dict of str to Raster
+        Without the rasters :func:`public_raster` leaves out.
+    """
+    out = {}
+    for name, raster in rasters.items():
+        pub = public_raster(raster, min_count)
+        if pub is not None:
+            out[name] = pub
+    total_name = schemas.kde_raster_name(ALL_CATEGORIES)
+    total = out.get(total_name)
+    if total is None:
+        return out
+    parts = [r for n, r in rasters.items() if n != total_name and n.startswith(schemas.KDE_PREFIX)]
+    same = [r for r in parts if r.array.shape == total.array.shape and r.transform == total.transform]
+    if not same:
+        return out
+    shown = sum(np.nan_to_num(out[r.name].array, nan=0.0) if r.name in out else np.zeros_like(total.array)
+                for r in same)
+    residual = np.nan_to_num(total.array, nan=0.0) - shown
+    threshold = float(total.parameters["public_threshold"])
+    leak = (residual > threshold * 1e-9) & (residual < threshold)
+    if leak.any():
+        arr = np.array(total.array, copy=True)
+        arr[leak] = np.nan
+        out[total_name] = dataclasses.replace(total, array=arr)
+    return out
 
 
 def _numbers_only(obj: Any) -> Any:
@@ -349,11 +632,9 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
     lorenz, concentration = schemas.LORENZ.name, schemas.CONCENTRATION.name
     if lorenz in tables and concentration in tables:
         tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
-    rasters = {}
-    for name, raster in results.rasters.items():
-        pub_r = public_raster(raster, k)
-        if pub_r is not None:
-            rasters[name] = pub_r
+    _link_tables(tables, results.tables, k, lang)
+    _across_tables(tables)
+    rasters = public_rasters(results.rasters, k)
     incidents = drop_text_columns(results.incidents.iloc[0:0])
     rejects = drop_text_columns(results.rejects.iloc[0:0])
     record = copy.deepcopy(results.record)
@@ -362,6 +643,7 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         "min_count": k,
         "tables_left_out": sorted(set(results.tables) - set(tables)),
         "rasters_left_out": sorted(set(results.rasters) - set(rasters)),
+        "rules": DISCLOSURE_RULES,
     }
     return dataclasses.replace(
         results,
@@ -374,6 +656,113 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         parameters=copy.deepcopy(results.parameters),
         public=True,
     )
+
+
+#: Tables that publish the same (place, category, period) counts: key columns (place, category, period).
+_LINKED = {
+    schemas.RATES_DISTRICT.name: ("district_id", "category", "period"),
+    schemas.FUNNEL.name: ("district_id", "category", "period"),
+    schemas.COMPARISON.name: ("area", "category", "period"),
+    schemas.SERIES.name: ("area", "category", "period"),
+}
+
+
+def _link_keys(table: Table) -> pd.Series | None:
+    cols = _LINKED.get(table.name)
+    d = table.data
+    if cols is None or d.empty or not set(cols) <= set(d.columns) or "count_suppressed" not in d.columns:
+        return None
+    keys = d[cols[0]].astype(str).str.cat([d[c].astype(str) for c in cols[1:]], sep="\x1f")
+    if "unit" in d.columns:  # series: only yearly rows equal the other tables' counts
+        keys = keys.where(d["unit"] == "year")
+    return keys
+
+
+def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+    """Hide a count in every table that shows it once one table hides it (rule 7, across tables).
+
+    ``rates_district``, ``funnel``, ``comparison`` and the yearly rows of ``series``
+    show the same count of a (place, category, year); complementary suppression in one
+    of them (e.g. a year hidden in ``series`` so that its months stay hidden) would
+    be undone by another that shows the value. Hidden cells are made the same in all,
+    and each table's complementary suppression is run again, until nothing changes.
+    """
+    for _ in range(10):
+        hidden: set[str] = set()
+        for table in tables.values():
+            keys = _link_keys(table)
+            if keys is not None:
+                hidden |= set(keys[table.data["count_suppressed"].astype(bool)].dropna())
+        changed = False
+        for name, table in list(tables.items()):
+            keys = _link_keys(table)
+            if keys is None:
+                continue
+            new = keys.isin(hidden).to_numpy() & ~table.data["count_suppressed"].astype(bool).to_numpy()
+            if not new.any():
+                continue
+            d = originals[name].data.copy()  # from the unsuppressed values, so the forced cells are known
+            d["count_suppressed"] = table.data["count_suppressed"].astype(bool).to_numpy() | new
+            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language)
+            if again is not None:
+                tables[name] = again
+            changed = True
+        if not changed:
+            return
+
+
+def _hidden_per_group(table: Table | None, keys: list[str]) -> pd.Series | None:
+    if table is None or "count_suppressed" not in table.data.columns or not set(keys) <= set(table.data.columns):
+        return None
+    d = table.data
+    return d["count_suppressed"].astype(bool).groupby([d[c].astype(str) for c in keys]).sum()
+
+
+def _withhold_where(table: Table, keys: list[str], hidden: pd.Series, columns: tuple[str, ...],
+                    low: int = 1, high: float = math.inf) -> None:
+    d = table.data
+    if not set(keys) <= set(d.columns):
+        return
+    idx = pd.MultiIndex.from_frame(d[keys].astype(str)) if len(keys) > 1 else pd.Index(d[keys[0]].astype(str))
+    n = pd.Series(hidden.reindex(idx).fillna(0).to_numpy(), index=d.index)
+    mask = (n >= low) & (n < high)
+    for col in columns:
+        if col in d.columns:
+            _set_missing(d, col, mask)
+
+
+def _across_tables(tables: dict[str, Table]) -> None:
+    """Rule 6 across tables: a statistic of a series or a map withheld where the counts behind it are hidden.
+
+    ``trend`` statistics of an (area, category) whose yearly ``series`` has a hidden
+    count are withheld (a slope and the visible years would give the hidden year back).
+    ``moran_global`` of a (unit, category) is withheld when 1–9 counts of its map
+    (``gistar_grid`` / ``gistar_district``) are hidden (one equation could be solved for
+    them) and rounded (I and z to 2 decimals, p to 3) when 10 or more are hidden.
+    """
+    trend, series = tables.get(schemas.TREND.name), tables.get(schemas.SERIES.name)
+    if series is not None and "unit" in series.data.columns:  # trends are fitted to the yearly counts
+        series = dataclasses.replace(series, data=series.data[series.data["unit"] == "year"])
+    hidden = _hidden_per_group(series, ["area", "category"])
+    if trend is not None and hidden is not None:
+        _withhold_where(trend, ["area", "category"], hidden, schemas.TREND.group_statistics)
+    moran = tables.get(schemas.MORAN_GLOBAL.name)
+    if moran is None or "unit" not in moran.data.columns:
+        return
+    d = moran.data
+    for unit, source in ((schemas.UNIT_GRID, schemas.GISTAR_GRID.name), (schemas.UNIT_DISTRICT,
+                                                                         schemas.GISTAR_DISTRICT.name)):
+        h = _hidden_per_group(tables.get(source), ["category"])
+        if h is None:
+            continue
+        rows = d["unit"] == unit
+        n = pd.Series(h.reindex(d["category"].astype(str)).fillna(0).to_numpy(), index=d.index).where(rows, 0)
+        for col in schemas.MORAN_GLOBAL.group_statistics:
+            if col not in d.columns:
+                continue
+            _set_missing(d, col, (n >= 1) & (n < 10))
+            digits = 3 if "_p" in col else 2
+            d.loc[n >= 10, col] = pd.to_numeric(d.loc[n >= 10, col], errors="coerce").round(digits)
 
 
 def _drop_lorenz(lorenz: Table, concentration: Table) -> Table:

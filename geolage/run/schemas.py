@@ -95,6 +95,19 @@ class TableSchema:
         Identifies incidents (points, rejects): never in public outputs.
     style, style_column : str, optional
         Map/QGIS style key and the column it classifies.
+    public_columns : tuple of str
+        Numbers that say nothing about the row's counts (population, exposure, band
+        limits): kept in public outputs on a row whose count is hidden. Every other
+        number of such a row is withheld (:mod:`geolage.run.disclosure`, rule 5).
+    group_statistics : tuple of str
+        Continuous statistics computed from all counts of a group (Gi* z, LISA I, a
+        mean of earlier years): withheld in every row of the group when any count
+        of the group is hidden (rule 6). Class columns stay.
+    statistic_group : tuple of str
+        Key columns of that group (default: ``category`` and ``variable``, when present).
+    rank_columns : tuple of str
+        Continuous scores published as their rank percentile within the statistic
+        group (1 = highest) instead of their value (rule 6).
     """
 
     name: str
@@ -107,6 +120,10 @@ class TableSchema:
     internal_only: bool = False
     style: str | None = None
     style_column: str | None = None
+    public_columns: tuple[str, ...] = ()
+    group_statistics: tuple[str, ...] = ()
+    statistic_group: tuple[str, ...] = ()
+    rank_columns: tuple[str, ...] = ()
 
     def table(
         self,
@@ -154,6 +171,7 @@ DATA_QUALITY = TableSchema(
 RATES_DISTRICT = TableSchema(
     "rates_district", "statistics", RATES_DISTRICT_COLUMNS, T.RATES_DISTRICT_TITLE, T.RATES_DISTRICT_DESCRIPTION,
     spatial=True, count_columns=("count",), style="rate", style_column="eb_rate",
+    public_columns=("population", "exposure"),
 )
 COUNTS_SOURCE = TableSchema(
     "counts_source", "statistics", ("district_id", "district_name", "source", "category", "period", "count"),
@@ -161,33 +179,40 @@ COUNTS_SOURCE = TableSchema(
 )
 COMPARISON = TableSchema(
     "comparison", "statistics", COMPARISON_COLUMNS, T.COMPARISON_TITLE, T.COMPARISON_DESCRIPTION,
-    count_columns=("count", "ref_count"),
+    count_columns=("count", "ref_count"), public_columns=("exposure", "ref_exposure"),
 )
 FUNNEL = TableSchema(
-    "funnel", "statistics", FUNNEL_COLUMNS, T.FUNNEL_TITLE, T.FUNNEL_DESCRIPTION, count_columns=("count",)
+    "funnel", "statistics", FUNNEL_COLUMNS, T.FUNNEL_TITLE, T.FUNNEL_DESCRIPTION, count_columns=("count",),
+    public_columns=("population", "exposure"),
 )
 COVERAGE = TableSchema("coverage", "statistics", COVERAGE_COLUMNS, T.COVERAGE_TITLE, T.COVERAGE_DESCRIPTION)
 SERIES = TableSchema(
-    "series", "statistics", SERIES_COLUMNS, T.SERIES_TITLE, T.SERIES_DESCRIPTION, count_columns=("count",)
+    "series", "statistics", SERIES_COLUMNS, T.SERIES_TITLE, T.SERIES_DESCRIPTION, count_columns=("count",),
+    public_columns=("years", "exposure"),
 )
 TREND = TableSchema(
     "trend", "statistics", TREND_COLUMNS, T.TREND_TITLE, T.TREND_DESCRIPTION,
-    count_columns=("change_baseline", "change_current"),
+    count_columns=("change_baseline", "change_current"), public_columns=("n_years",),
+    group_statistics=("mk_s", "mk_var_s", "mk_z", "mk_p", "trend_pct_per_year", "trend_ci_low", "trend_ci_high",
+                      "trend_p", "trend_dispersion"),
+    statistic_group=("area", "category"),
 )
 YEAR_TO_DATE = TableSchema(
     "year_to_date", "statistics", YEAR_TO_DATE_COLUMNS, T.YEAR_TO_DATE_TITLE, T.YEAR_TO_DATE_DESCRIPTION,
-    count_columns=("count",),
+    count_columns=("count",), group_statistics=("ytd_mean_earlier", "ytd_change_pct", "ytd_p"),
+    statistic_group=("area", "category"),
 )
 TIME_WEEKDAY_HOUR = TableSchema(
     "time_weekday_hour", "statistics", WEEKDAY_HOUR_COLUMNS, T.TIME_WEEKDAY_HOUR_TITLE,
-    T.TIME_WEEKDAY_HOUR_DESCRIPTION,
+    T.TIME_WEEKDAY_HOUR_DESCRIPTION, count_columns=("weight",),
 )
 TIME_MONTH = TableSchema(
-    "time_month", "statistics", MONTH_COLUMNS, T.TIME_MONTH_TITLE, T.TIME_MONTH_DESCRIPTION
+    "time_month", "statistics", MONTH_COLUMNS, T.TIME_MONTH_TITLE, T.TIME_MONTH_DESCRIPTION,
+    count_columns=("weight",), public_columns=("months_observed",),
 )
 CONCENTRATION = TableSchema(
     "concentration", "statistics", CONCENTRATION_COLUMNS, T.CONCENTRATION_TITLE, T.CONCENTRATION_DESCRIPTION,
-    count_columns=("n_incidents",),
+    count_columns=("n_incidents",), public_columns=("n_units",),
 )
 LORENZ = TableSchema("lorenz", "statistics", LORENZ_COLUMNS, T.LORENZ_TITLE, T.LORENZ_DESCRIPTION)
 CONCENTRATION_STABILITY = TableSchema(
@@ -201,38 +226,47 @@ _LISA = ("category", "variable", "count", *LISA_COLUMNS)
 GISTAR_GRID = TableSchema(
     "gistar_grid", "hotspots", ("cell_id", *_GI), T.GISTAR_GRID_TITLE, T.GISTAR_DESCRIPTION,
     spatial=True, count_columns=("count",), style="gistar", style_column="gistar_class",
+    public_columns=("gistar_n_neighbours",), group_statistics=("gistar_z", "gistar_p", "gistar_q"),
 )
 GISTAR_DISTRICT = TableSchema(
     "gistar_district", "hotspots", ("district_id", *_GI), T.GISTAR_DISTRICT_TITLE, T.GISTAR_DESCRIPTION,
     spatial=True, count_columns=("count",), style="gistar", style_column="gistar_class",
+    public_columns=("gistar_n_neighbours",), group_statistics=("gistar_z", "gistar_p", "gistar_q"),
 )
 MORAN_GLOBAL = TableSchema(
     "moran_global", "hotspots", ("unit", "category", "variable", *GLOBAL_MORAN_COLUMNS), T.MORAN_GLOBAL_TITLE,
     T.MORAN_GLOBAL_DESCRIPTION,
+    group_statistics=("moran_i", "moran_z", "moran_p_norm", "moran_z_rand", "moran_p_rand", "moran_p_sim"),
+    statistic_group=("unit", "category", "variable"),
 )
 LISA_DISTRICT = TableSchema(
     "lisa_district", "hotspots", ("district_id", *_LISA), T.LISA_DISTRICT_TITLE, T.LISA_DESCRIPTION,
     spatial=True, count_columns=("count",), style="lisa", style_column="lisa_cluster",
+    public_columns=("lisa_n_neighbours",), group_statistics=("lisa_i", "lisa_p", "lisa_q", "moran_x", "moran_lag"),
 )
 LISA_GRID = TableSchema(
     "lisa_grid", "hotspots", ("cell_id", *_LISA), T.LISA_GRID_TITLE, T.LISA_DESCRIPTION,
     spatial=True, count_columns=("count",), style="lisa", style_column="lisa_cluster",
+    public_columns=("lisa_n_neighbours",), group_statistics=("lisa_i", "lisa_p", "lisa_q", "moran_x", "moran_lag"),
 )
 EMERGING_GRID = TableSchema(
     "emerging_grid", "emerging", ("cell_id", "category", "count", *EMERGING_COLUMNS), T.EMERGING_GRID_TITLE,
     T.EMERGING_GRID_DESCRIPTION, spatial=True, count_columns=("count",), style="emerging",
-    style_column="emerging_category",
+    style_column="emerging_category", public_columns=("n_hot_bins", "n_cold_bins", "n_bins"),
+    group_statistics=("emerging_mk_z", "emerging_mk_p", "emerging_mk_s", "emerging_final_z"),
 )
 
 # --------------------------------------------------------------------------- near repeats
 NEAR_REPEAT = TableSchema(
-    "near_repeat", "near_repeat", ("category", *KNOX_COLUMNS), T.NEAR_REPEAT_TITLE, count_columns=("observed",)
+    "near_repeat", "near_repeat", ("category", *KNOX_COLUMNS), T.NEAR_REPEAT_TITLE, count_columns=("observed",),
+    public_columns=("distance_band", "time_band", "distance_from", "distance_to", "time_from", "time_to"),
 )
 
 # --------------------------------------------------------------------------- forecasts
 FORECAST_GRID = TableSchema(
     "forecast_grid", "forecast", GRID_COLUMNS, T.FORECAST_GRID_TITLE, T.FORECAST_GRID_DESCRIPTION,
     spatial=True, count_columns=("count_last_period",), style="forecast", style_column="score",
+    public_columns=("rank",), statistic_group=("category", "method"), rank_columns=("score",),
 )
 FORECAST_BACKTEST = TableSchema(
     "forecast_backtest", "forecast", BACKTEST_COLUMNS, T.FORECAST_BACKTEST_TITLE, T.FORECAST_BACKTEST_DESCRIPTION,
