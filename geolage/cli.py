@@ -288,6 +288,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise OutputExistsError(f"{out}: already exists; choose another --out or add --overwrite")
+    if not args.verbose:  # Dask's own log (scheduler, nannies) only with -v
+        for name in ("distributed", "tornado", "bokeh"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     started = dt.datetime.now(dt.UTC)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="geolage-batch-"))
     try:

@@ -22,6 +22,7 @@ from geolage.batch.summary import (
     SUMMARY_MAP,
     UNASSIGNED_CSV,
     summary_table,
+    write_summary,
 )
 from geolage.cli import main
 from geolage.config import read_config
@@ -46,9 +47,9 @@ def _write_inputs(folder: Path) -> dict[str, Path]:
     rows = []
     for i, code in enumerate(CODES):
         for j in range(2):
+            x0 = X0 + i * 3000 + j * 1500
             rows.append({"deso": f"{code}D{j}", "namn": f"{NAMES[i]} {'väst' if j == 0 else 'öst'}",
-                         "bef": POP[code][j], "kommun": code,
-                         "geometry": shapely.box(X0 + i * 3000 + j * 1500, Y0, X0 + i * 3000 + (j + 1) * 1500, Y0 + 2000)})
+                         "bef": POP[code][j], "kommun": code, "geometry": shapely.box(x0, Y0, x0 + 1500, Y0 + 2000)})
     gpd.GeoDataFrame(rows, crs=CRS).to_file(folder / "deso.gpkg", layer="deso", driver="GPKG")
     rng = np.random.default_rng(5)
     lines = ["id,kommun_kod,kod,x,y,tid"]
@@ -185,32 +186,24 @@ def test_public_summary_withholds_small_counts(national):
     assert pub.loc["1401", "count"] == 40
 
 
-def _cli_args(folder: Path, out: Path, *extra: str) -> list[str]:
-    return ["batch", str(folder / "mall.toml"), "--by", "kommun_kod", "--out", str(out), "--boundaries",
-            str(folder / "kommuner.gpkg"), "--boundary-code-field", "kod", "--boundary-name-field", "namn",
-            "--workers", "1", "--threads", "--steps", "statistics", "-q", *extra]
-
-
-def test_cli_batch_writes_the_national_summary(national, capsys):
-    folder, _, _ = national
-    out = folder / "cli-ut"
-    assert main(_cli_args(folder, out, "--language", "en")) == 0
-    table = pd.read_csv(out / SUMMARY_CSV, dtype={"code": str})
-    assert list(table["code"]) == list(CODES)
-    assert list(table["status"]) == ["ok"] * 3
-    assert table["count"].isna().tolist() == [False, False, True]  # public: 3 incidents withheld
-    layer = gpd.read_file(out / SUMMARY_GPKG, layer=SUMMARY_LAYER)
+def test_summary_files(national, tmp_path):
+    """The national summary as CSV, GeoPackage layer, self-contained map and record; unassigned rows listed."""
+    _, plan, result = national
+    table = summary_table(result.rows, plan.boundaries, mode="public", min_count=5, language="en")
+    write_summary(table, tmp_path, record={"mode": "public"}, unassigned=plan.unassigned, language="en")
+    csv = pd.read_csv(tmp_path / SUMMARY_CSV, dtype={"code": str})
+    assert list(csv["code"]) == list(CODES)
+    assert csv["count"].isna().tolist() == [False, False, True]  # public: 3 incidents withheld
+    layer = gpd.read_file(tmp_path / SUMMARY_GPKG, layer=SUMMARY_LAYER)
     assert len(layer) == 3 and layer.crs.to_epsg() == 3006
-    page = (out / SUMMARY_MAP).read_text(encoding="utf-8")
+    page = (tmp_path / SUMMARY_MAP).read_text(encoding="utf-8")
     assert "Content-Security-Policy" in page and "Incidents per 1,000 inhabitants per year" in page
-    assert "<script src=" not in page
-    record = json.loads((out / RECORD_JSON).read_text(encoding="utf-8"))
-    assert record["rows_unassigned"] == 2 and record["mode"] == "public"
-    assert len(pd.read_csv(out / UNASSIGNED_CSV)) == 2
-    assert (out / "1401" / "run.json").is_file()
+    assert "<script src=" not in page and "Mittby" in page
+    assert "Händelser" not in page  # an English map has no Swedish words
+    assert len(pd.read_csv(tmp_path / UNASSIGNED_CSV)) == 2
 
 
-def test_a_broken_municipality_fails_alone(national, capsys):
+def test_cli_a_broken_municipality_fails_alone(national, capsys):
     """One municipality's file is broken: it is reported, the others finish, the exit code says so."""
     folder, plan, _ = national
     configs = []
@@ -221,7 +214,8 @@ def test_a_broken_municipality_fails_alone(national, capsys):
             broken = folder / "trasig.csv"
             broken.write_text("id,kommun_kod,kod,tid\n1,1402,A,2021-05-05 10:00\n", encoding="utf-8")
             src = broken
-        text = text.replace('path = "brott.csv"', f'path = "{src}"\nformat = "{"csv" if m.code == "1402" else "parquet"}"')
+        fmt = "csv" if m.code == "1402" else "parquet"
+        text = text.replace('path = "brott.csv"', f'path = "{src}"\nformat = "{fmt}"')
         text = text.replace('path = "deso.gpkg"', f'path = "{m.config.districts.path}"').replace(
             'layer = "deso"', f'layer = "{m.config.districts.layer}"')
         text = text.replace('seed = 1', f'seed = 1\nmunicipality_code = "{m.code}"')
@@ -234,9 +228,13 @@ def test_a_broken_municipality_fails_alone(national, capsys):
                  "--steps", "statistics", "-q"])
     err = capsys.readouterr().err
     assert code == 1
-    assert "1402" in err and "x" in err
+    assert "1402 Mittby" in err and "trasig.csv" in err
     table = pd.read_csv(out / SUMMARY_CSV, dtype={"code": str}).set_index("code")
     assert table["status"].to_dict() == {"1401": "ok", "1402": "failed", "1403": "ok"}
     assert "trasig.csv" in table.loc["1402", "error"]
     assert (out / "1401" / "run.json").is_file() and (out / "1403" / "run.json").is_file()
     assert not (out / "1402").exists()
+    record = json.loads((out / RECORD_JSON).read_text(encoding="utf-8"))
+    assert [m["status"] for m in record["municipalities"]] == ["ok", "failed", "ok"]
+    assert record["mode"] == "public"
+    assert (out / SUMMARY_MAP).is_file() and (out / SUMMARY_GPKG).is_file()
