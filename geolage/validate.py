@@ -623,16 +623,12 @@ def assign_districts(x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame) 
 
     Notes
     -----
-    The districts' spatial index (shapely STRtree) gives the candidate districts by
-    bounding box; each district is then prepared once and tested against its candidate
-    points with ``shapely.intersects_xy``. This gives what ``geopandas.sjoin(points,
-    districts, predicate="intersects")`` gives (``tests/test_validate.py`` checks it) but
-    tests a prepared polygon against coordinates, where ``sjoin`` tests each point geometry
-    against an unprepared polygon: about twice as fast for district layers with detailed
-    boundaries (``scripts/benchmark_scale.py`` measures it against ``sjoin``).
+    Candidates by bounding box from the districts' STRtree, then each district prepared
+    once and tested with ``shapely.intersects_xy``: what ``geopandas.sjoin(...,
+    predicate="intersects")`` gives (tested), about twice as fast for detailed boundaries
+    (``sjoin`` tests unprepared polygons; ``scripts/benchmark_scale.py`` measures both).
     """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     n = len(x)
     out = np.full(n, None, dtype=object)
     if n == 0 or len(districts) == 0:
@@ -643,11 +639,10 @@ def assign_districts(x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame) 
     pt, poly = ok[pt[order]], poly[order]
     first = np.full(n, len(districts), dtype=np.int64)
     geoms = districts.geometry.to_numpy()
-    starts = np.flatnonzero(np.r_[True, poly[1:] != poly[:-1]]) if len(poly) else np.array([], dtype=int)
+    starts = np.flatnonzero(np.r_[True, poly[1:] != poly[:-1]]) if len(poly) else np.zeros(0, dtype=int)
     for a, b in zip(starts, np.r_[starts[1:], len(poly)]):
-        g = geoms[poly[a]]
+        g, cand = geoms[poly[a]], pt[a:b]
         shapely.prepare(g)
-        cand = pt[a:b]
         hit = cand[shapely.intersects_xy(g, x[cand], y[cand])]
         first[hit] = np.minimum(first[hit], poly[a])
     found = first < len(districts)

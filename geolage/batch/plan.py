@@ -341,7 +341,7 @@ def plan_national(
             failed[code] = (str(by_code.loc[code, "name"]), f"{template.districts.path}: no district lies in "
                             f"municipality {code}; check the districts layer or --district-field")
             continue
-        d_layer = _write_layer(own, folder / "districts.gpkg", "districts")
+        d_layer = _write_layer(own, folder / "districts.gpkg", "batch_districts")
         area = _write_layer(by_code.loc[[code]].reset_index()[["code", "name", "geometry"]],
                             folder / "study_area.gpkg", "study_area")
         sources = tuple(
