@@ -21,6 +21,7 @@ from geolage.batch.summary import (
     SUMMARY_LAYER,
     SUMMARY_MAP,
     UNASSIGNED_CSV,
+    municipality_numbers,
     summary_table,
     write_summary,
 )
@@ -168,6 +169,9 @@ def test_summary_equals_single_runs(national):
     for m in plan.municipalities:
         single = analyse(prepare(m.config), steps=steps)
         inc = single.incidents
+        own = municipality_numbers(single)
+        for col in ("read", "accepted", "rejected", "count", "population", "exposure", "rate", "bra_coverage"):
+            assert table.loc[m.code, col] == pytest.approx(own[col], nan_ok=True), col
         assert table.loc[m.code, "accepted"] == len(inc) == N_INC[m.code]
         assert table.loc[m.code, "count"] == N_INC[m.code]
         # rate per 1000 inhabitants per year: 3 full years, population of both districts

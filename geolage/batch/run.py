@@ -95,7 +95,7 @@ def run_municipality(municipality: Municipality, options: RunOptions) -> dict[st
 
     started = time.perf_counter()
     m = municipality
-    row: dict[str, Any] = {"code": m.code, "name": m.name, "out_dir": str(m.out_dir)}
+    row: dict[str, Any] = {"code": m.code, "name": m.name, "out_dir": m.out_dir.name}
     try:
         config = m.config
         if options.language is not None:
@@ -208,7 +208,7 @@ def run_batch(
             else:  # the task itself failed: a worker died (memory) or could not unpickle the job
                 exc = fut.exception()
                 row = {"code": m.code, "name": m.name, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
-                       "seconds": None, "out_dir": str(m.out_dir)}
+                       "seconds": None, "out_dir": m.out_dir.name}
             rows[m.code] = row
             done += 1
             if row["status"] != "ok":
