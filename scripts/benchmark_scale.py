@@ -280,7 +280,7 @@ def population_proxy(codes: list[str], seed: int, path: str | None) -> pd.Series
     return pd.Series(np.round(w / w.sum() * 10_500_000), index=codes)
 
 
-def national_inputs(work: Path, args: argparse.Namespace) -> tuple[Path, gpd.GeoDataFrame]:
+def national_inputs(work: Path, args: argparse.Namespace):
     """Boundaries, synthetic districts, a national incident CSV and a template configuration."""
     from geolage.batch.plan import read_boundaries
 
@@ -316,42 +316,27 @@ def national_inputs(work: Path, args: argparse.Namespace) -> tuple[Path, gpd.Geo
         frame.insert(1, "kommun_kod", code)
         frame.to_csv(work / "incidents.csv", mode="w" if first else "a", header=first, index=False)
         first = False
-    toml = (REPO / "data" / "boras_demo.toml").read_text(encoding="utf-8")
-    template = work / "mall.toml"
-    template.write_text(_national_toml(toml, work), encoding="utf-8")
-    return template, bounds
+    return national_template(work), bounds
 
 
-def _national_toml(demo_toml: str, work: Path) -> str:
+def national_template(work: Path):
     """The demo configuration with the national source, the synthetic districts and no Borås-only parts."""
+    from geolage.config import DistrictsConfig
+
     demo = read_config(REPO / "data" / "boras_demo.toml")
-    cats = "\n".join(f'"{k}" = "{v}"' for k, v in demo.sources[0].categories.items())
-    head = demo_toml.split("# [districts]")[0]
-    head = head.replace('bra_totals = "reference/bra_reported_offences_boras_1996_2025.csv"', "")
-    tail = demo_toml[demo_toml.index("# [periods]"):]
-    tail = tail[tail.index("[periods]"):]
-    return head + f"""
-[districts]
-path = "{work / 'omraden.gpkg'}"
-layer = "omraden"
-id_field = "omrade"
-name_field = "namn"
-population_field = "bef"
-
-[[sources]]
-name = "polisen"
-path = "{work / 'incidents.csv'}"
-[sources.columns]
-id = "anmalan_id"
-category = "brottskod"
-x = "x"
-y = "y"
-from = "tid_fran"
-to = "tid_till"
-[sources.categories]
-{cats}
-
-""" + tail.replace("pdf = true", "pdf = false")
+    src = SourceConfig(
+        name="polisen", path=work / "incidents.csv", format="csv", crs="EPSG:3006",
+        categories=dict(demo.sources[0].categories),
+        columns=ColumnsConfig(id="anmalan_id", category="brottskod", x="x", y="y", time_from="tid_fran",
+                              time_to="tid_till"),
+    )
+    districts = DistrictsConfig(path=work / "omraden.gpkg", layer="omraden", id_field="omrade", name_field="namn",
+                                population_field="bef")
+    project = dataclasses.replace(demo.project, name="Nationell benchmark", bra_totals=None, municipality_code=None,
+                                  as_of=END.date())
+    return dataclasses.replace(demo, project=project, districts=districts, sources=(src,), study_area=None,
+                               overlays=(), areas=AreasConfig(), source_file=None,
+                               output=dataclasses.replace(demo.output, pdf=False))
 
 
 def run_national(args: argparse.Namespace) -> None:
@@ -364,9 +349,7 @@ def run_national(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="geolage-bench-national-"))
     try:
         with stage("make synthetic national data", n, "national"):
-            template_path, bounds = national_inputs(work, args)
-        template = read_config(template_path)
-        template = dataclasses.replace(template, areas=AreasConfig())
+            template, bounds = national_inputs(work, args)
         times = {}
         for workers in args.workers:
             out = work / f"out-{workers}"

@@ -137,6 +137,12 @@ def test_a_source_without_the_code_column_is_named(tmp_path):
         plan_national(template, by="kommunkod", out_dir=tmp_path / "ut", work_dir=tmp_path / "w", boundaries=bounds)
 
 
+def test_cli_batch_needs_a_template_and_by(tmp_path, capsys):
+    assert main(["batch", "--out", str(tmp_path / "ut")]) == 2
+    assert "--by" in capsys.readouterr().err
+    assert not (tmp_path / "ut").exists()
+
+
 def test_plan_accounts_for_every_row(national):
     _, plan, _ = national
     assert [m.code for m in plan.municipalities] == list(CODES)

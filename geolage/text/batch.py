@@ -14,7 +14,6 @@ __all__ = [
     "NO_VALUE",
     "FAILED",
     "WITHHELD",
-    "NOT_RUN",
     "MUNICIPALITY",
     "STATUS_WORDS",
     "COLUMN_WORDS",
@@ -38,7 +37,6 @@ COVERAGE_UNIT = Text("våra data / Brås anmälda brott, {years}", "our data / B
 NO_VALUE = Text("inget värde (folkmängd eller Brå-siffror saknas)", "no value (population or Brå totals missing)")
 FAILED = Text("körningen misslyckades", "the run failed")
 WITHHELD = Text("dolt (färre än {k} händelser)", "withheld (fewer than {k} incidents)")
-NOT_RUN = Text("inte med i körningen", "not in the run")
 MUNICIPALITY = Text("Kommun", "Municipality")
 STATUS_WORDS = {"ok": Text("klar", "done"), "failed": Text("misslyckades", "failed")}
 COLUMN_WORDS = {
