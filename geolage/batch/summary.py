@@ -244,6 +244,9 @@ def _map_data(table: Table, *, language: str, min_count: int, synthetic: bool) -
         "rate_text": shown("rate", lambda v: format_number(v, language, 1)),
         "coverage_text": shown("bra_coverage", lambda v: format_percent(v, language, 0, share=True)),
         "count_text": shown("count", lambda v: format_number(v, language, 0)),
+        "rate_withheld": d.get("count_suppressed", pd.Series(False, index=d.index)).fillna(False).astype(bool),
+        "bra_coverage_withheld": d.get("data_count_suppressed", pd.Series(False, index=d.index)).fillna(False)
+        .astype(bool),
     })
     features = []
     for geom, (_, p) in zip(wgs.geometry, props.iterrows()):
@@ -270,6 +273,7 @@ def _map_data(table: Table, *, language: str, min_count: int, synthetic: bool) -
             "municipality": T.MUNICIPALITY[language],
             "no_value": T.NO_VALUE[language],
             "failed": T.FAILED[language],
+            "withheld": T.WITHHELD.format(k=min_count)[language],
             "count": T.COLUMN_WORDS["count"][language],
             "rate": T.COLUMN_WORDS["rate"].format(rate_per=per)[language],
             "bra_coverage": T.COLUMN_WORDS["bra_coverage"][language],

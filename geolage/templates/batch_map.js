@@ -4,6 +4,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("geolage-batch-data").textContent);
   var COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"];
+  var WITHHELD = "#b9c6dd";
   var map = L.map("map", { zoomSnap: 0.25 });
   map.fitBounds(data.bounds);
   var current = data.layers[0];
@@ -26,6 +27,9 @@
   }
   function style(feature) {
     var c = colour(feature.properties);
+    if (feature.properties.ok && feature.properties[current.key + "_withheld"]) {
+      return { color: "#666", weight: 0.6, fillColor: WITHHELD, fillOpacity: 0.8 };
+    }
     if (c === null) {
       return { color: "#666", weight: 0.6, fillColor: feature.properties.ok ? "#ddd" : "#999",
                fillOpacity: feature.properties.ok ? 0.5 : 0.8, dashArray: feature.properties.ok ? null : "3" };
@@ -71,7 +75,7 @@
         row.appendChild(el("span", null, "≤ " + label));
         legend.appendChild(row);
       });
-      [["#ddd", data.words.no_value], ["#999", data.words.failed]].forEach(function (r) {
+      [[WITHHELD, data.words.withheld], ["#ddd", data.words.no_value], ["#999", data.words.failed]].forEach(function (r) {
         var row = el("div", "gb-row");
         var sw = el("span", "gb-swatch");
         sw.style.background = r[0];
