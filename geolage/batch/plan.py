@@ -264,6 +264,28 @@ def _write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> LayerConfig:
     return LayerConfig(path=path, layer=layer)
 
 
+def _municipality_config(
+    template: Config, code: str, name: str, districts: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, folder: Path,
+    sources: list[tuple[SourceConfig, Path]],
+) -> Config:
+    """One municipality's run: the template with its split sources, its districts and its boundary as study area."""
+    d_layer = _write_layer(districts, folder / "districts.gpkg", "batch_districts")
+    area = _write_layer(boundary[["code", "name", "geometry"]], folder / "study_area.gpkg", "study_area")
+    split = tuple(
+        dataclasses.replace(src, path=path, format="parquet", layer=None, sheet=None, columns=_split_columns(src))
+        for src, path in sources
+    )
+    return dataclasses.replace(
+        template,
+        project=dataclasses.replace(template.project, name=f"{template.project.name}: {name}", municipality_code=code),
+        districts=dataclasses.replace(template.districts, path=d_layer.path, layer=d_layer.layer),
+        study_area=area,
+        sources=split,
+        areas=AreasConfig(focus=(), reference="rest", reference_rates=template.areas.reference_rates),
+        source_file=None,
+    )
+
+
 # ---------------------------------------------------------------------------- plans
 def plan_national(
     template: Config,
@@ -341,25 +363,9 @@ def plan_national(
             failed[code] = (str(by_code.loc[code, "name"]), f"{template.districts.path}: no district lies in "
                             f"municipality {code}; check the districts layer or --district-field")
             continue
-        d_layer = _write_layer(own, folder / "districts.gpkg", "batch_districts")
-        area = _write_layer(by_code.loc[[code]].reset_index()[["code", "name", "geometry"]],
-                            folder / "study_area.gpkg", "study_area")
-        sources = tuple(
-            dataclasses.replace(src, path=w.path(code), format="parquet", layer=None, sheet=None,
-                                columns=_split_columns(src))
-            for src, w in writers
-        )
         name = str(by_code.loc[code, "name"])
-        cfg = dataclasses.replace(
-            template,
-            project=dataclasses.replace(template.project, name=f"{template.project.name}: {name}",
-                                        municipality_code=code),
-            districts=dataclasses.replace(template.districts, path=d_layer.path, layer=d_layer.layer),
-            study_area=area,
-            sources=sources,
-            areas=AreasConfig(focus=(), reference="rest", reference_rates=template.areas.reference_rates),
-            source_file=None,
-        )
+        cfg = _municipality_config(template, code, name, own, by_code.loc[[code]].reset_index(), folder,
+                                   [(src, w.path(code)) for src, w in writers])
         jobs.append(Municipality(code=code, name=name, config=cfg, out_dir=out_dir / code, rows=rows[code]))
     lost = (pd.concat(unassigned, ignore_index=True) if unassigned
             else pd.DataFrame(columns=["source", "source_row", "reason", "value"]))
