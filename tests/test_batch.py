@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from pathlib import Path
@@ -39,6 +40,8 @@ POP = {"1401": (1000, 3000), "1402": (2000, 2000), "1403": (500, 700)}
 #: Incidents per municipality (1403 gets 3: under min_count 5 in public mode).
 N_INC = {"1401": 40, "1402": 25, "1403": 3}
 STEPS = ("statistics",)
+#: The municipality whose input is broken in the batch runs.
+BROKEN = "1402"
 
 
 def _write_inputs(folder: Path) -> dict[str, Path]:
@@ -117,8 +120,18 @@ def national(tmp_path_factory):
     bounds = read_boundaries(paths["boundaries"], code_field="kod", name_field="namn")
     plan = plan_national(template, by="kommun_kod", out_dir=folder / "ut", work_dir=folder / "arbete",
                          boundaries=bounds)
-    result = run_batch(plan, options=RunOptions(steps=STEPS), workers=1, processes=False)
-    return folder, plan, result
+    # 1402's input is broken (its file lacks the coordinate columns): it must fail alone
+    broken = folder / "trasig.csv"
+    broken.write_text("id,kommun_kod,kod,tid\n1,1402,A,2021-05-05 10:00\n", encoding="utf-8")
+    jobs = []
+    for m in plan.municipalities:
+        if m.code == BROKEN:
+            src = dataclasses.replace(m.config.sources[0], path=broken, format="csv")
+            m = dataclasses.replace(m, config=dataclasses.replace(m.config, sources=(src,)))
+        jobs.append(m)
+    run_plan = dataclasses.replace(plan, municipalities=jobs)
+    result = run_batch(run_plan, options=RunOptions(steps=STEPS), workers=1, processes=False)
+    return folder, run_plan, result
 
 
 # ---------------------------------------------------------------- inputs
@@ -157,10 +170,15 @@ def test_plan_accounts_for_every_row(national):
 
 
 # ---------------------------------------------------------------- outputs
-def test_each_municipality_has_a_normal_output_folder(national):
+def test_each_municipality_has_a_normal_output_folder_and_a_broken_one_fails_alone(national):
     _, plan, result = national
-    assert [r["status"] for r in result.rows] == ["ok"] * 3
+    assert [r["status"] for r in result.rows] == ["ok", "failed", "ok"]
+    failed = result.failed[0]
+    assert failed["code"] == BROKEN and "trasig.csv" in failed["error"]
     for m in plan.municipalities:
+        if m.code == BROKEN:
+            assert not m.out_dir.exists()  # no half-written output
+            continue
         assert (m.out_dir / "run.json").is_file()
         assert (m.out_dir / "lagesbild.gpkg").is_file()
         run = json.loads((m.out_dir / "run.json").read_text(encoding="utf-8"))
@@ -173,6 +191,9 @@ def test_summary_equals_single_runs(national):
     table = summary_table(result.rows, plan.boundaries, mode="internal").data.set_index("code")
     steps = tuple(s for s in DEFAULT_STEPS if s.name in STEPS)
     for m in plan.municipalities:
+        if m.code == BROKEN:
+            assert table.loc[m.code, "status"] == "failed" and np.isnan(table.loc[m.code, "count"])
+            continue
         single = analyse(prepare(m.config), steps=steps)
         inc = single.incidents
         own = municipality_numbers(single)
@@ -184,7 +205,6 @@ def test_summary_equals_single_runs(national):
         want = N_INC[m.code] / (sum(POP[m.code]) * 3) * 1000
         assert table.loc[m.code, "rate"] == pytest.approx(want, rel=2e-3)
     assert table.loc["1401", "bra_coverage"] == pytest.approx(40 / 300)
-    assert table.loc["1402", "bra_coverage"] == pytest.approx(25 / 150)
     assert np.isnan(table.loc["1403", "bra_coverage"])
 
 
@@ -203,7 +223,8 @@ def test_summary_files(national, tmp_path):
     write_summary(table, tmp_path, record={"mode": "public"}, unassigned=plan.unassigned, language="en")
     csv = pd.read_csv(tmp_path / SUMMARY_CSV, dtype={"code": str})
     assert list(csv["code"]) == list(CODES)
-    assert csv["count"].isna().tolist() == [False, False, True]  # public: 3 incidents withheld
+    assert csv["count"].isna().tolist() == [False, True, True]  # 1402 failed; public: 3 incidents withheld
+    assert csv["status"].tolist() == ["ok", "failed", "ok"]
     layer = gpd.read_file(tmp_path / SUMMARY_GPKG, layer=SUMMARY_LAYER)
     assert len(layer) == 3 and layer.crs.to_epsg() == 3006
     page = (tmp_path / SUMMARY_MAP).read_text(encoding="utf-8")
@@ -214,18 +235,15 @@ def test_summary_files(national, tmp_path):
 
 
 def test_cli_a_broken_municipality_fails_alone(national, capsys):
-    """One municipality's file is broken: it is reported, the others finish, the exit code says so."""
+    """--configs: one municipality's file is broken; it is reported, the other finishes, the exit code says so."""
     folder, plan, _ = national
     configs = []
     for m in plan.municipalities:
+        if m.code not in (BROKEN, "1403"):
+            continue
+        src = m.config.sources[0]
         text = (folder / "mall.toml").read_text(encoding="utf-8")
-        src = m.config.sources[0].path
-        if m.code == "1402":  # the file lacks the coordinate columns
-            broken = folder / "trasig.csv"
-            broken.write_text("id,kommun_kod,kod,tid\n1,1402,A,2021-05-05 10:00\n", encoding="utf-8")
-            src = broken
-        fmt = "csv" if m.code == "1402" else "parquet"
-        text = text.replace('path = "brott.csv"', f'path = "{src}"\nformat = "{fmt}"')
+        text = text.replace('path = "brott.csv"', f'path = "{src.path}"\nformat = "{src.format}"')
         text = text.replace('path = "deso.gpkg"', f'path = "{m.config.districts.path}"').replace(
             'layer = "deso"', f'layer = "{m.config.districts.layer}"')
         text = text.replace('seed = 1', f'seed = 1\nmunicipality_code = "{m.code}"')
@@ -240,11 +258,11 @@ def test_cli_a_broken_municipality_fails_alone(national, capsys):
     assert code == 1
     assert "1402 Mittby" in err and "trasig.csv" in err
     table = pd.read_csv(out / SUMMARY_CSV, dtype={"code": str}).set_index("code")
-    assert table["status"].to_dict() == {"1401": "ok", "1402": "failed", "1403": "ok"}
+    assert table["status"].to_dict() == {"1402": "failed", "1403": "ok"}
     assert "trasig.csv" in table.loc["1402", "error"]
-    assert (out / "1401" / "run.json").is_file() and (out / "1403" / "run.json").is_file()
+    assert (out / "1403" / "run.json").is_file()
     assert not (out / "1402").exists()
     record = json.loads((out / RECORD_JSON).read_text(encoding="utf-8"))
-    assert [m["status"] for m in record["municipalities"]] == ["ok", "failed", "ok"]
+    assert [m["status"] for m in record["municipalities"]] == ["failed", "ok"]
     assert record["mode"] == "public"
     assert (out / SUMMARY_MAP).is_file() and (out / SUMMARY_GPKG).is_file()
