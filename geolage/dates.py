@@ -92,6 +92,8 @@ _ISO_SHAPES: tuple[tuple[str, str, bool], ...] = (
     (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S", True),
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", "%Y-%m-%dT%H:%M:%S", True),
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", "%Y-%m-%dT%H:%M", True),
+    # UTC ("Z", as open-data portals write it): converted to Swedish local time, as the per-value reader does
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "%Y-%m-%dT%H:%M:%SZ", True),
 )
 #: Values compared between the vectorised and the per-value reader before a ``date_format`` column
 #: is read vectorised (the format is detected as safe once per column).
@@ -121,9 +123,13 @@ def _fast_iso(text: pd.Series, todo: np.ndarray, ts: np.ndarray, clock: np.ndarr
         if not hit.any():
             continue
         idx = np.flatnonzero(rest)[hit]
-        parsed = pd.to_datetime(sub[hit].astype(object), format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
+        utc = fmt.endswith("Z")
+        parsed = pd.to_datetime(sub[hit].astype(object), format=fmt, errors="coerce", utc=utc)
+        if utc:
+            parsed = parsed.dt.tz_convert("Europe/Stockholm").dt.tz_localize(None)
+        parsed = parsed.to_numpy(dtype="datetime64[ns]")
         ok = ~np.isnat(parsed)  # no such day or time: left to the per-value reader for its detail
-        if fmt.endswith("%S"):  # strptime takes leap seconds (60, 61); ISO 8601 reading here does not
+        if "%S" in fmt:  # strptime takes leap seconds (60, 61); ISO 8601 reading here does not
             ok &= pd.to_numeric(sub[hit].str.slice(17, 19)).to_numpy(dtype=int) <= 59
         ts[idx[ok]] = parsed[ok]
         clock[idx[ok]] = has_clock
