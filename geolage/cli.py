@@ -1,4 +1,4 @@
-"""Command line: ``geolage validate | run | demo`` (the only module that prints or configures logging)."""
+"""Command line: ``geolage validate | run | demo | batch`` (the only module that prints or configures logging)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .config import Config, read_config
-from .errors import GeolageError, InputFileError, OutputExistsError
+from .errors import ConfigError, GeolageError, InputFileError, OutputExistsError
 
 __all__ = ["main", "demo_config_path"]
 
@@ -232,6 +233,176 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _cmd_run(args)
 
 
+def _batch_plan(args: argparse.Namespace, out: Path, work: Path) -> tuple[Any, Config | None]:
+    """The batch plan: a template split by ``--by``, or ``--configs``."""
+    from .batch.plan import plan_configs, plan_national, read_boundaries
+
+    boundaries = None
+    if args.boundaries:
+        boundaries = read_boundaries(args.boundaries, layer=args.boundary_layer, code_field=args.boundary_code_field,
+                                     name_field=args.boundary_name_field)
+    if args.configs:
+        if args.config or args.by:
+            raise ConfigError("give either a template configuration with --by, or --configs, not both")
+        return plan_configs(args.configs, out_dir=out, boundaries=boundaries), None
+    if not args.config or not args.by:
+        raise ConfigError("geolage batch needs a template configuration and --by COLUMN (the municipality code "
+                          "column of its sources), or --configs A.toml B.toml ...")
+    template = _load(args)
+    wanted = [c for c in (args.municipalities or "").split(",") if c.strip()] or None
+    plan = plan_national(template, by=args.by, out_dir=out, work_dir=work, boundaries=boundaries,
+                         municipalities=wanted, district_field=args.district_field)
+    return plan, template
+
+
+class _BatchProgress:
+    """Progress of a batch: a tqdm bar on a terminal, one line per municipality otherwise (none with -q)."""
+
+    def __init__(self, total: int, language: str, quiet: bool) -> None:
+        from .text import batch as BT
+
+        self.words, self.language, self.quiet, self.bar = BT, language, quiet, None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=BT.CLI["progress"][language], file=sys.stderr, dynamic_ncols=True)
+
+    def __call__(self, row: dict, done: int, total: int) -> None:
+        status = self.words.STATUS_WORDS.get(row["status"], self.words.STATUS_WORDS["failed"])[self.language]
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{row['code']} {status}")
+            self.bar.update(1)
+        elif not self.quiet:
+            print(f"[{done}/{total}] {row['code']} {row['name']}: {status}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _batch_settings(args: argparse.Namespace, configs: list[Config]) -> dict[str, Any]:
+    """Language, mode, min_count and the synthetic flag of the batch as a whole."""
+    return {
+        "language": args.language or (configs[0].project.language if configs else "sv"),
+        # public unless asked for, or unless every configuration says internal
+        "mode": args.mode
+        or ("internal" if configs and all(c.output.mode == "internal" for c in configs) else "public"),
+        "min_count": min((c.output.min_count for c in configs), default=5),
+        "synthetic": any(c.project.synthetic for c in configs),
+        "seeds": sorted({c.project.seed for c in configs}),
+    }
+
+
+def _print_batch_end(plan: Any, result: Any, out: Path, language: str, synthetic: bool) -> None:
+    from .batch.summary import SUMMARY_CSV, UNASSIGNED_CSV
+    from .text.batch import CLI
+
+    if synthetic:
+        print(_TEXT[language]["synthetic"])
+    if len(plan.unassigned):
+        print(CLI["unassigned"].format(n=len(plan.unassigned), path=out / UNASSIGNED_CSV)[language])
+    ok = sum(r["status"] == "ok" for r in result.rows)
+    print(CLI["done"].format(ok=ok, n=len(result.rows), path=out / SUMMARY_CSV)[language])
+    if result.failed:
+        print(CLI["failed_head"].format(n=len(result.failed))[language], file=sys.stderr)
+        for r in result.failed:
+            first = (r.get("error") or "").strip().splitlines()
+            print(f"  {r['code']} {r['name']}: {first[0] if first else ''}", file=sys.stderr)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import shutil
+    import tempfile
+
+    from .batch.run import RunOptions, run_batch
+    from .batch.summary import summary_table, write_summary
+    from .text.batch import CLI
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise OutputExistsError(f"{out}: already exists; choose another --out or add --overwrite")
+    if not args.verbose:  # Dask's own log (scheduler, nannies) only with -v
+        for name in ("distributed", "tornado", "bokeh"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    started = dt.datetime.now(dt.UTC)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="geolage-batch-"))
+    try:
+        plan, template = _batch_plan(args, out, work)
+        configs = [m.config for m in plan.municipalities] or ([template] if template else [])
+        st = _batch_settings(args, configs)
+        language = st["language"]
+        steps = tuple(x.strip() for x in args.steps.split(",") if x.strip()) if args.steps else None
+        options = RunOptions(mode=args.mode, language=args.language, pdf=False if args.no_pdf else None, steps=steps,
+                             overwrite=args.overwrite)
+        where = (CLI["scheduler"].format(address=args.scheduler) if args.scheduler
+                 else CLI["local_workers"].format(n=args.workers or os.cpu_count() or 1))[language]
+        print(CLI["planned"].format(n=len(plan.municipalities), workers=where)[language], file=sys.stderr)
+        progress = _BatchProgress(len(plan.municipalities) + len(plan.failed), language, bool(args.quiet))
+        try:
+            result = run_batch(plan, options=options, workers=args.workers, scheduler=args.scheduler,
+                               processes=not args.threads, progress=progress)
+        finally:
+            progress.close()
+        table = summary_table(result.rows, plan.boundaries, mode=st["mode"], min_count=st["min_count"],
+                              language=language)
+        record = {
+            "geolage_version": __version__,
+            "started_utc": started.isoformat(timespec="seconds"),
+            "finished_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            **{k: st[k] for k in ("mode", "language", "seeds")},
+            "synthetic_data": st["synthetic"],
+            "by": args.by,
+            "steps": list(steps) if steps else "all",
+            "rows_read": plan.read,
+            "rows_unassigned": int(len(plan.unassigned)),
+            **result.record,
+            "municipalities": [
+                {k: r.get(k) for k in ("code", "name", "status", "error", "read", "accepted", "rejected", "seconds",
+                                       "out_dir")}
+                for r in result.rows
+            ],
+        }
+        write_summary(table, out, record=record, unassigned=plan.unassigned, language=language,
+                      min_count=st["min_count"], synthetic=st["synthetic"])
+    finally:
+        if not args.work and not args.keep_work:
+            shutil.rmtree(work, ignore_errors=True)
+    _print_batch_end(plan, result, out, language, st["synthetic"])
+    n_read = sum(plan.read.values())
+    lost_most = n_read > 0 and len(plan.unassigned) > n_read / 2
+    return 1 if result.failed or lost_most or not result.rows else 0
+
+
+def _add_batch_parser(sub: Any, common: argparse.ArgumentParser, run_outputs: argparse.ArgumentParser) -> None:
+    """The ``batch`` subcommand: many municipalities on Dask."""
+    b = sub.add_parser(
+        "batch",
+        parents=[common, run_outputs],
+        help="run many municipalities at once (Dask): one national file split by municipality code, or --configs",
+    )
+    b.add_argument("config", nargs="?", help="template run configuration whose sources are national files")
+    b.add_argument("--by", help="column of every source with the municipality code (e.g. kommun_kod)")
+    b.add_argument("--configs", nargs="+", help="run configurations, one per municipality (instead of a template)")
+    b.add_argument("--out", required=True, help="output folder: one folder per municipality and the national summary")
+    b.add_argument("--municipalities", help="only these codes, comma-separated (default: every code in the data)")
+    b.add_argument("--district-field", help="field of the districts layer with the municipality code "
+                   "(default: the municipality holding each district)")
+    b.add_argument("--boundaries", help="municipality polygons (default: data/sweden/kommuner.gpkg, SCB)")
+    b.add_argument("--boundary-layer", help="layer of --boundaries")
+    b.add_argument("--boundary-code-field", default="kommun_kod", help="code field of --boundaries")
+    b.add_argument("--boundary-name-field", default="kommun", help="name field of --boundaries")
+    b.add_argument("--workers", type=int, help="local Dask workers (default: number of CPUs)")
+    b.add_argument("--threads", action="store_true", help="run the local workers as threads of this process")
+    b.add_argument("--scheduler", help="address of a running Dask scheduler (e.g. tcp://host:8786) instead of a "
+                   "local cluster; workers need geolage and access to --work and --out")
+    b.add_argument("--work", help="folder for the split inputs (default: a temporary folder, removed afterwards); "
+                   "holds incident rows: keep it internal")
+    b.add_argument("--keep-work", action="store_true", help="keep the temporary folder of split inputs")
+    b.add_argument("--steps", help="analysis steps to run, comma-separated (statistics always runs; default all)")
+    b.set_defaults(func=_cmd_batch)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``geolage`` command."""
     p = argparse.ArgumentParser(
@@ -272,6 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", parents=[common, run_outputs], help="run the bundled Borås demo (synthetic incidents)")
     d.add_argument("--out", default="lagesbild-demo", help="output folder (default: lagesbild-demo)")
     d.set_defaults(func=_cmd_demo)
+
+    _add_batch_parser(sub, common, run_outputs)
     return p
 
 

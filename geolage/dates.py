@@ -9,13 +9,26 @@ A date without a clock time stands for a span (its day, or its month or year for
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["DAY", "END_OF_DAY", "parse_datetimes", "parse_clock_times", "join_date_parts", "span_end"]
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "DAY",
+    "END_OF_DAY",
+    "parse_datetimes",
+    "parse_datetimes_per_value",
+    "parse_clock_times",
+    "join_date_parts",
+    "span_end",
+]
 
 #: One day, and the last second of a day counted from its midnight.
 DAY = np.timedelta64(1, "D")
@@ -71,6 +84,83 @@ def _parse_one(value: Any, fmt: str | None) -> tuple[str, pd.Timestamp | None, b
     return "invalid", None, False, _NOT_ISO
 
 
+#: ISO 8601 shapes read in one vectorised pass: (regex of the whole text, pandas format, has clock time).
+#: Anything else (time zones, fractions of a second, non-ISO text) goes through the per-value reader.
+_ISO_SHAPES: tuple[tuple[str, str, bool], ...] = (
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "%Y-%m-%d %H:%M", True),
+    (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d", False),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S", True),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", "%Y-%m-%dT%H:%M:%S", True),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", "%Y-%m-%dT%H:%M", True),
+    # UTC ("Z", as open-data portals write it): converted to Swedish local time, as the per-value reader does
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "%Y-%m-%dT%H:%M:%SZ", True),
+)
+#: Values compared between the vectorised and the per-value reader before a ``date_format`` column
+#: is read vectorised (the format is detected as safe once per column).
+_SAMPLE = 200
+
+
+def _stripped(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The values as stripped Arrow text (for vectorised matching) and the mask of missing ones.
+
+    Missing is what the per-value reader calls missing: None, a float NaN, or blank text.
+    """
+    text = s.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    text = text.astype("string[pyarrow]").str.strip()
+    missing = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
+    return text, missing
+
+
+def _fast_iso(text: pd.Series, todo: np.ndarray, ts: np.ndarray, clock: np.ndarray) -> np.ndarray:
+    """Read the ISO shapes of :data:`_ISO_SHAPES` in place; the rows read (valid days and times only)."""
+    done = np.zeros(len(text), dtype=bool)
+    for pattern, fmt, has_clock in _ISO_SHAPES:
+        rest = todo & ~done
+        if not rest.any():
+            break
+        sub = text[rest]
+        hit = sub.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+        if not hit.any():
+            continue
+        idx = np.flatnonzero(rest)[hit]
+        utc = fmt.endswith("Z")
+        parsed = pd.to_datetime(sub[hit].astype(object), format=fmt, errors="coerce", utc=utc)
+        if utc:
+            parsed = parsed.dt.tz_convert("Europe/Stockholm").dt.tz_localize(None)
+        parsed = parsed.to_numpy(dtype="datetime64[ns]")
+        ok = ~np.isnat(parsed)  # no such day or time: left to the per-value reader for its detail
+        if "%S" in fmt:  # strptime takes leap seconds (60, 61); ISO 8601 reading here does not
+            ok &= pd.to_numeric(sub[hit].str.slice(17, 19)).to_numpy(dtype=int) <= 59
+        ts[idx[ok]] = parsed[ok]
+        clock[idx[ok]] = has_clock
+        done[idx[ok]] = True
+    return done
+
+
+def _fast_format(text: pd.Series, todo: np.ndarray, fmt: str, ts: np.ndarray, clock: np.ndarray) -> np.ndarray:
+    """Read a ``date_format`` column with pandas in place, when a sample reads the same as with ``strptime``."""
+    done = np.zeros(len(text), dtype=bool)
+    if not todo.any() or any(z in fmt for z in ("%z", "%Z")):
+        return done  # time zones: per value, as strptime gives them
+    idx = np.flatnonzero(todo)
+    values = text[todo].astype(object)
+    parsed = pd.to_datetime(values, format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    sample = np.unique(np.linspace(0, len(idx) - 1, min(_SAMPLE, len(idx))).astype(int))
+    for k in sample:
+        st, t, _, _ = _parse_one(values.iloc[k], fmt)
+        same = (st == "ok" and not np.isnat(parsed[k]) and np.datetime64(t, "ns") == parsed[k]) or (
+            st != "ok" and np.isnat(parsed[k])
+        )
+        if not same:
+            log.debug("date_format %r: pandas and strptime differ on %r; reading per value", fmt, values.iloc[k])
+            return done
+    ok = ~np.isnat(parsed)
+    ts[idx[ok]] = parsed[ok]
+    clock[idx[ok]] = any(c in fmt for c in ("%H", "%I", "%M"))
+    done[idx[ok]] = True
+    return done
+
+
 def parse_datetimes(s: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Read a column of dates or date-times.
 
@@ -92,7 +182,42 @@ def parse_datetimes(s: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarr
     has_clock_time : ndarray of bool
     detail : ndarray of str
         Why an invalid value cannot be read (English, for the reject message).
+
+    Notes
+    -----
+    The column is read in vectorised passes (pandas ``to_datetime`` with an explicit format):
+    ISO columns by the common shapes of :data:`_ISO_SHAPES`, each matched on the whole text;
+    a ``date_format`` column in one pass once a sample of it reads the same as with
+    ``datetime.strptime``. The values left over (time zones, fractions of a second, invalid or
+    ambiguous text) go through the per-value reader, so every outcome and message is that of
+    the per-value reader (``tests/test_dates.py`` checks this on a corpus of formats).
     """
+    n = len(s)
+    status = np.full(n, "missing", dtype=object)
+    ts = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    clock = np.zeros(n, dtype=bool)
+    detail = np.full(n, "", dtype=object)
+    if n == 0:
+        return status, ts, clock, detail
+    text, missing = _stripped(s)
+    todo = ~missing
+    done = _fast_iso(text, todo, ts, clock) if fmt is None else _fast_format(text, todo, fmt, ts, clock)
+    status[done] = "ok"
+    values = s.to_numpy(dtype=object)
+    slow = np.flatnonzero(todo & ~done)
+    if len(slow):
+        parsed = [_parse_one(values[i], fmt) for i in slow]
+        status[slow] = [p[0] for p in parsed]
+        ts[slow] = pd.to_datetime(pd.Series([p[1] for p in parsed], dtype="object")).to_numpy(dtype="datetime64[ns]")
+        clock[slow] = [p[2] for p in parsed]
+        detail[slow] = [p[3] for p in parsed]
+    return status, ts, clock, detail
+
+
+def parse_datetimes_per_value(
+    s: pd.Series, fmt: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The per-value reader behind :func:`parse_datetimes` (the reference it is tested equal to)."""
     parsed = [_parse_one(v, fmt) for v in s.tolist()]
     status = np.array([p[0] for p in parsed], dtype=object)
     ts = pd.to_datetime(pd.Series([p[1] for p in parsed], dtype="object")).to_numpy(dtype="datetime64[ns]")
@@ -123,9 +248,13 @@ def join_date_parts(
     def part(col: str | None, width: int) -> pd.Series:
         if col is None:
             return pd.Series(pd.NA, index=raw.index, dtype="string")
-        num = pd.to_numeric(raw[col], errors="coerce")
-        text = num.map(lambda v: pd.NA if pd.isna(v) or v != int(v) else str(int(v)).zfill(width))
-        return text.astype("string")
+        num = pd.to_numeric(raw[col], errors="coerce").to_numpy(dtype=float)
+        whole = np.isfinite(num) & (num == np.floor(num)) & (np.abs(num) < 1e15)
+        text = pd.Series(pd.NA, index=raw.index, dtype="string")
+        text[whole] = pd.Series(num[whole].astype(np.int64), dtype="string").str.zfill(width).to_numpy()
+        huge = np.isfinite(num) & (num == np.floor(num)) & ~whole  # beyond int64: Python's int
+        text[huge] = [str(int(v)).zfill(width) for v in num[huge]]
+        return text
 
     y, m, d = part(year, 4), part(month, 2), part(day, 2)
     date = y + "-" + m + "-" + d
@@ -149,17 +278,23 @@ def parse_clock_times(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     delta : ndarray of timedelta64[ns]
         Time since midnight; zero where the status is not ``"ok"``.
     """
-    status = np.full(len(s), "missing", dtype=object)
-    delta = np.zeros(len(s), dtype="timedelta64[ns]")
-    for i, v in enumerate(s.tolist()):
-        if _is_empty(v):
-            continue
-        m = _TIME.match(str(v))
-        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            status[i] = "invalid"
-            continue
-        status[i] = "ok"
-        delta[i] = np.timedelta64(int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0), "s")
+    n = len(s)
+    status = np.full(n, "missing", dtype=object)
+    delta = np.zeros(n, dtype="timedelta64[ns]")
+    if n == 0:
+        return status, delta
+    text, missing = _stripped(s)
+    pattern = r"^\s*(?P<h>\d{1,2})[:.](?P<m>\d{2})(?:[:.](?P<s>\d{2})(?:\.\d+)?)?\s*$"  # _TIME, in RE2
+    parts = pc.extract_regex(pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string()), pattern)
+    h, m, sec = (
+        pd.to_numeric(pd.Series(parts.field(k).to_numpy(zero_copy_only=False)), errors="coerce").to_numpy(dtype=float)
+        for k in ("h", "m", "s")
+    )
+    ok = ~missing & ~np.isnan(h) & (h <= 23) & (m <= 59)
+    status[~missing] = "invalid"
+    status[ok] = "ok"
+    seconds = h[ok] * 3600 + m[ok] * 60 + np.nan_to_num(sec[ok])
+    delta[ok] = (seconds.astype(np.int64) * 1_000_000_000).astype("timedelta64[ns]")
     return status, delta
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -293,3 +294,28 @@ def test_date_split_over_columns(tmp_path):
     assert inc.loc[1, "time"] == pd.Timestamp("2021-03-01 22:05")
     assert not inc.loc[4, "has_clock_time"]
     assert r.rejects.set_index("source_row")["reason"].to_dict() == {2: "zero_coordinates", 3: "invalid_date"}
+
+
+def test_assign_districts_equals_sjoin():
+    """The prepared point-in-polygon assignment gives what geopandas' sjoin gives (first district on a boundary)."""
+    import shapely
+
+    from geolage.validate import assign_districts
+
+    rng = np.random.default_rng(3)
+    # a 3 x 3 block of squares plus a concave L and an overlapping square; points on edges and vertices too
+    polys = [shapely.box(i * 100.0, j * 100.0, (i + 1) * 100.0, (j + 1) * 100.0) for i in range(3) for j in range(3)]
+    polys.append(shapely.Polygon([(300, 0), (400, 0), (400, 300), (350, 300), (350, 50), (300, 50)]))
+    polys.append(shapely.box(50, 50, 150, 150))
+    d = gpd.GeoDataFrame({"district_id": [f"d{i}" for i in range(len(polys))]}, geometry=polys, crs="EPSG:3006")
+    x = np.r_[rng.uniform(-20, 420, 5000), np.arange(0, 401, 50.0), [np.nan, 325.0]]
+    y = np.r_[rng.uniform(-20, 320, 5000), np.full(9, 100.0), [5.0, 200.0]]
+    got = assign_districts(x, y, d)
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=d.crs)
+    joined = gpd.sjoin(pts, d, predicate="intersects", how="inner")
+    first = joined.reset_index().sort_values(["index", "index_right"]).drop_duplicates("index")
+    want = np.full(len(x), None, dtype=object)
+    want[first["index"].to_numpy()] = first["district_id"].to_numpy()
+    assert got.tolist() == want.tolist()
+    assert got[-1] is None  # inside the L's notch: outside every district
+    assert got[5000 + 1] == "d0"  # (50, 100): on the edge of d0/d1 and inside the overlapping square: d0 first

@@ -1,0 +1,403 @@
+"""Benchmark geolage at national scale: synthetic incidents over real boundaries, stage by stage.
+
+Usage::
+
+    python scripts/benchmark_scale.py                                  # Borås at 100k, 1M, 5M, 10M + national batch
+    python scripts/benchmark_scale.py --mode boras --sizes 100000      # one size over Borås
+    python scripts/benchmark_scale.py --mode national --national-incidents 20000 --municipalities 10
+    python scripts/benchmark_scale.py --mode national --workers 1,2    # the batch on 1 and on 2 workers
+
+**Borås** (``--mode boras``): for each size, synthetic incidents over Borås (the demo's
+RegSO districts, study area, periods and settings; one police-like CSV source, 2019–2025,
+the demo's category codes; 70 % clustered around the DeSO centres weighted by population,
+30 % uniform over the municipality). Each stage of a run is timed with its peak resident
+memory (a sampler thread reads the process RSS every 20 ms; ``psutil``): reading and
+validation (``prepare``), each analysis step, writing (disclosure, tables, GeoPackage, map,
+report; no PDF). Beside them, micro-benchmarks print the ratio against the previous or
+library path measured in the same run on the same data (``--baseline-cap`` rows at most,
+a size both can do): vectorised date parsing vs the per-value reader, point-in-polygon vs
+``geopandas.sjoin``.
+
+**National** (``--mode national``): a batch over Sweden's municipalities
+(``data/sweden/kommuner.gpkg``), ``--national-incidents`` in all (default 10 million,
+about 1.5 million a year for 7 years), spread over the municipalities in proportion to
+their population. No population table ships with the repository, so unless
+``--population CSV`` (``kommun_kod,population``) is given, a documented proxy is used: a
+Zipf-like law (weight ∝ rank^-1.0 over a seeded random order of the municipalities,
+scaled to 10.5 million inhabitants), which gives the real spread of Swedish municipality
+sizes (the largest about a tenth of the country, the smallest a few thousand). Each
+municipality is cut into synthetic districts by a 10 km grid (population shared by area).
+The batch (``geolage batch`` as an API: plan, run on a Dask LocalCluster, national
+summary) runs once per worker count in ``--workers`` (default ``1,2``) and prints the
+total time and the speed-up against one worker.
+
+This is a benchmark, not a test: it prints, it does not assert. The defaults are the full
+sizes of issue 13; give small ``--sizes`` for a quick look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psutil
+import shapely
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from geolage.config import AreasConfig, ColumnsConfig, SourceConfig, read_config  # noqa: E402
+from geolage.dates import parse_datetimes, parse_datetimes_per_value  # noqa: E402
+from geolage.validate import assign_districts  # noqa: E402
+
+ROWS: list[dict] = []
+START, END = pd.Timestamp("2019-01-01"), pd.Timestamp("2026-01-01")
+
+
+# ---------------------------------------------------------------------------- measuring
+class PeakRSS:
+    """Peak resident memory of this process (and its children) while a block runs, sampled every 20 ms."""
+
+    def __init__(self) -> None:
+        self.proc = psutil.Process()
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def _rss(self) -> int:
+        total = self.proc.memory_info().rss
+        for child in self.proc.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            self._stop.wait(0.02)
+
+    def __enter__(self) -> PeakRSS:
+        self.peak = self._rss()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
+@contextmanager
+def stage(what: str, n: int, group: str) -> Iterator[dict]:
+    """Time a stage and its peak memory; print one line."""
+    row = {"group": group, "what": what, "n": n}
+    with PeakRSS() as mem:
+        t = time.perf_counter()
+        yield row
+        row["seconds"] = time.perf_counter() - t
+    row["peak_gb"] = mem.peak / 1e9
+    ROWS.append(row)
+    base = row.get("baseline_s")
+    ratio = f"{base / row['seconds']:7.1f}x" if base else "       -"
+    b = f"{base:9.2f}" if base else "        -"
+    print(f"{what:<40} {n:>11,} {row['seconds']:9.2f} {b} {ratio} {row['peak_gb']:8.2f}  {row.get('note', '')}",
+          flush=True)
+
+
+def header(title: str) -> None:
+    print(f"\n== {title}")
+    print(f"{'stage':<40} {'n':>11} {'time (s)':>9} {'base (s)':>9} {'ratio':>8} {'peak GB':>8}")
+
+
+# ---------------------------------------------------------------------------- synthetic data
+def points_in(polygon: shapely.Geometry, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """n uniform points inside a polygon (rejection sampling in its bounding box)."""
+    shapely.prepare(polygon)
+    x0, y0, x1, y1 = polygon.bounds
+    xs, ys, got = [], [], 0
+    while got < n:
+        k = max(1000, int((n - got) * 1.5 * (x1 - x0) * (y1 - y0) / max(polygon.area, 1.0)))
+        x, y = rng.uniform(x0, x1, k), rng.uniform(y0, y1, k)
+        inside = shapely.contains_xy(polygon, x, y)
+        xs.append(x[inside])
+        ys.append(y[inside])
+        got += int(inside.sum())
+    return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
+
+
+def clustered_points(area: shapely.Geometry, centres: np.ndarray, weights: np.ndarray, n: int,
+                     rng: np.random.Generator, spread: float = 400.0) -> tuple[np.ndarray, np.ndarray]:
+    """70 % around the centres (Gaussian, ``spread`` m), 30 % uniform; points outside the area redrawn uniformly."""
+    n_c = int(n * 0.7)
+    pick = rng.choice(len(centres), n_c, p=weights / weights.sum())
+    x = np.empty(n)
+    y = np.empty(n)
+    x[:n_c] = centres[pick, 0] + rng.normal(0, spread, n_c)
+    y[:n_c] = centres[pick, 1] + rng.normal(0, spread, n_c)
+    shapely.prepare(area)
+    bad = np.r_[~shapely.contains_xy(area, x[:n_c], y[:n_c]), np.ones(n - n_c, dtype=bool)]
+    ux, uy = points_in(area, int(bad.sum()), rng)
+    x[bad], y[bad] = ux, uy
+    return x, y
+
+
+def incident_frame(x: np.ndarray, y: np.ndarray, codes: list[str], rng: np.random.Generator,
+                   prefix: str = "") -> pd.DataFrame:
+    """A police-like table: id, code, from/to times (20 % windows), whole-metre coordinates."""
+    n = len(x)
+    span = int((END - START).total_seconds() // 60)
+    t0 = START + pd.to_timedelta(rng.integers(0, span, n), unit="min")
+    window = rng.random(n) < 0.2
+    t1 = t0 + pd.to_timedelta(np.where(window, rng.integers(30, 3 * 1440, n), 0), unit="min")
+    t1 = t1.where(t1 < END, t0)
+    return pd.DataFrame({
+        "anmalan_id": [f"{prefix}{i}" for i in range(1, n + 1)],
+        "brottskod": rng.choice(codes, n),
+        "tid_fran": t0.strftime("%Y-%m-%d %H:%M"),
+        "tid_till": t1.strftime("%Y-%m-%d %H:%M"),
+        "x": np.round(x).astype(np.int64),
+        "y": np.round(y).astype(np.int64),
+    })
+
+
+# ---------------------------------------------------------------------------- Borås
+def boras_config(csv: Path, work: Path):
+    """The demo configuration with one synthetic police source (the demo's districts, periods and settings)."""
+    demo = read_config(REPO / "data" / "boras_demo.toml")
+    police = demo.sources[0]
+    src = SourceConfig(
+        name="polisen", path=csv, format="csv", crs="EPSG:3006", categories=dict(police.categories),
+        columns=ColumnsConfig(id="anmalan_id", category="brottskod", x="x", y="y", time_from="tid_fran",
+                              time_to="tid_till"),
+    )
+    project = dataclasses.replace(demo.project, bra_totals=demo.project.bra_totals, as_of=END.date())
+    return dataclasses.replace(demo, sources=(src,), project=project, overlays=(), source_file=None,
+                               output=dataclasses.replace(demo.output, pdf=False))
+
+
+def boras_incidents(n: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
+    demo = read_config(REPO / "data" / "boras_demo.toml")
+    deso = gpd.read_file(REPO / "shapes" / "boras_deso_2025.gpkg")
+    area = shapely.union_all(deso.geometry.to_numpy())
+    centres = np.c_[deso.geometry.centroid.x, deso.geometry.centroid.y]
+    rng = np.random.default_rng(seed)
+    x, y = clustered_points(area, centres, deso["pop_2025"].fillna(1).to_numpy(float) + 1, n, rng)
+    codes = list(demo.sources[0].categories)
+    return incident_frame(x, y, codes, rng), codes
+
+
+def run_boras(n: int, args: argparse.Namespace) -> None:
+    from geolage.outputs import write_outputs
+    from geolage.run.pipeline import prepare
+    from geolage.run.steps import DEFAULT_STEPS
+
+    header(f"Borås, {n:,} synthetic incidents")
+    work = Path(tempfile.mkdtemp(prefix="geolage-bench-"))
+    try:
+        with stage("make synthetic data", n, "boras") as row:
+            frame, _ = boras_incidents(n, args.seed)
+            frame.to_csv(work / "incidents.csv", index=False)
+        cfg = boras_config(work / "incidents.csv", work)
+        micro_dates(frame, args.baseline_cap)
+        micro_pip(frame, cfg, args.baseline_cap)
+        del frame
+        with stage("prepare (read, validate, index)", n, "boras") as row:
+            results = prepare(cfg)
+            row["note"] = f"{len(results.incidents):,} accepted"
+        steps = [s for s in DEFAULT_STEPS if not args.steps or s.name in args.steps]
+        for step in steps:
+            with stage(f"step {step.name}", n, "boras"):
+                step.run(results)
+        results.record["steps"] = [s.name for s in steps]
+        if not args.no_write:
+            with stage("disclosure + writing (no PDF)", n, "boras"):
+                write_outputs(results, work / "out", pdf=False)
+        total = sum(r["seconds"] for r in ROWS if r["group"] == "boras" and r["n"] == n
+                    and not r["what"].startswith(("make", "dates", "point-in")))
+        peak = max(r["peak_gb"] for r in ROWS if r["group"] == "boras" and r["n"] == n)
+        print(f"{'total run (prepare + steps + writing)':<40} {n:>11,} {total:9.2f} {'':>9} {'':>8} {peak:8.2f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def micro_dates(frame: pd.DataFrame, cap: int) -> None:
+    """Vectorised dates against the per-value reader, on the same rows (at most ``cap``)."""
+    s = frame["tid_fran"].iloc[:cap].astype(object)
+    t = time.perf_counter()
+    ref = parse_datetimes_per_value(s, None)
+    base = time.perf_counter() - t
+    with stage("dates: parse_datetimes (vs per value)", len(s), "micro") as row:
+        got = parse_datetimes(s, None)
+        row["baseline_s"] = base
+    same = all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(got, ref))
+    print(f"{'':<40} same result as the per-value reader: {same}")
+
+
+def micro_pip(frame: pd.DataFrame, cfg, cap: int) -> None:
+    """District assignment against geopandas' sjoin (intersects, first district), on the same points."""
+    from geolage.io import read_districts
+
+    districts, _ = read_districts(cfg.districts, crs=cfg.project.crs)
+    d = districts.reset_index(drop=True)
+    x = frame["x"].to_numpy(float)[:cap]
+    y = frame["y"].to_numpy(float)[:cap]
+    t = time.perf_counter()
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=d.crs)
+    joined = gpd.sjoin(pts, d[["district_id", "geometry"]], predicate="intersects", how="left")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    base = time.perf_counter() - t
+    with stage("point-in-polygon (vs geopandas sjoin)", len(x), "micro") as row:
+        got = assign_districts(x, y, d)
+        row["baseline_s"] = base
+    want = joined["district_id"].reindex(range(len(x))).to_numpy(dtype=object)
+    same = all((a is None and pd.isna(b)) or a == b for a, b in zip(got, want))
+    print(f"{'':<40} same districts as sjoin: {same}")
+
+
+# ---------------------------------------------------------------------------- national
+def population_proxy(codes: list[str], seed: int, path: str | None) -> pd.Series:
+    """Population per municipality: from ``path`` (kommun_kod,population) or the Zipf-like proxy."""
+    if path:
+        table = pd.read_csv(path, dtype={"kommun_kod": str})
+        return table.set_index(table["kommun_kod"].str.zfill(4))["population"].reindex(codes).fillna(0)
+    rng = np.random.default_rng(seed)
+    rank = rng.permutation(len(codes)) + 1
+    w = 1.0 / rank
+    return pd.Series(np.round(w / w.sum() * 10_500_000), index=codes)
+
+
+def national_inputs(work: Path, args: argparse.Namespace):
+    """Boundaries, synthetic districts, a national incident CSV and a template configuration."""
+    from geolage.batch.plan import read_boundaries
+
+    bounds = read_boundaries()
+    rng = np.random.default_rng(args.seed)
+    if args.municipalities:
+        bounds = bounds.iloc[np.sort(rng.choice(len(bounds), args.municipalities, replace=False))]
+    bounds = bounds.reset_index(drop=True)
+    pop = population_proxy(list(bounds["code"]), args.seed, args.population)
+    cells = []
+    for code, geom in zip(bounds["code"], bounds.geometry):
+        x0, y0, x1, y1 = geom.bounds
+        xs, ys = np.arange(x0, x1, 10_000), np.arange(y0, y1, 10_000)
+        X, Y = np.meshgrid(xs, ys)
+        boxes = shapely.box(X.ravel(), Y.ravel(), X.ravel() + 10_000, Y.ravel() + 10_000)
+        parts = shapely.intersection(boxes, geom)
+        parts = parts[~shapely.is_empty(parts) & (shapely.area(parts) > 1e4)]
+        area = shapely.area(parts)
+        for i, part in enumerate(parts):
+            cells.append({"omrade": f"{code}-{i:03d}", "namn": f"{code} område {i}", "kommun": code,
+                          "bef": float(pop[code] * area[i] / area.sum()), "geometry": part})
+    districts = gpd.GeoDataFrame(cells, crs=bounds.crs)
+    districts.to_file(work / "omraden.gpkg", layer="omraden", driver="GPKG")
+    n_each = np.floor(pop / pop.sum() * args.national_incidents).astype(int)
+    demo = read_config(REPO / "data" / "boras_demo.toml")
+    codes = list(demo.sources[0].categories)
+    first = True
+    for code, geom in zip(bounds["code"], bounds.geometry):
+        own = districts[districts["kommun"] == code]
+        centres = np.c_[own.geometry.representative_point().x, own.geometry.representative_point().y]
+        x, y = clustered_points(geom, centres, own["bef"].to_numpy() + 1, int(n_each[code]), rng, spread=1500)
+        frame = incident_frame(x, y, codes, rng, prefix=f"{code}-")
+        frame.insert(1, "kommun_kod", code)
+        frame.to_csv(work / "incidents.csv", mode="w" if first else "a", header=first, index=False)
+        first = False
+    return national_template(work), bounds
+
+
+def national_template(work: Path):
+    """The demo configuration with the national source, the synthetic districts and no Borås-only parts."""
+    from geolage.config import DistrictsConfig
+
+    demo = read_config(REPO / "data" / "boras_demo.toml")
+    src = SourceConfig(
+        name="polisen", path=work / "incidents.csv", format="csv", crs="EPSG:3006",
+        categories=dict(demo.sources[0].categories),
+        columns=ColumnsConfig(id="anmalan_id", category="brottskod", x="x", y="y", time_from="tid_fran",
+                              time_to="tid_till"),
+    )
+    districts = DistrictsConfig(path=work / "omraden.gpkg", layer="omraden", id_field="omrade", name_field="namn",
+                                population_field="bef")
+    project = dataclasses.replace(demo.project, name="Nationell benchmark", bra_totals=None, municipality_code=None,
+                                  as_of=END.date())
+    return dataclasses.replace(demo, project=project, districts=districts, sources=(src,), study_area=None,
+                               overlays=(), areas=AreasConfig(), source_file=None,
+                               output=dataclasses.replace(demo.output, pdf=False))
+
+
+def run_national(args: argparse.Namespace) -> None:
+    from geolage.batch.plan import plan_national
+    from geolage.batch.run import RunOptions, run_batch
+    from geolage.batch.summary import summary_table, write_summary
+
+    n = args.national_incidents
+    header(f"National batch: {n:,} synthetic incidents, {args.municipalities or 290} municipalities")
+    work = Path(tempfile.mkdtemp(prefix="geolage-bench-national-"))
+    try:
+        with stage("make synthetic national data", n, "national"):
+            template, bounds = national_inputs(work, args)
+        times = {}
+        for workers in args.workers:
+            out = work / f"out-{workers}"
+            with stage(f"plan (split by municipality), {workers}w", n, "national"):
+                plan = plan_national(template, by="kommun_kod", out_dir=out, work_dir=work / f"split-{workers}",
+                                     boundaries=bounds)
+            steps = tuple(args.steps) if args.steps else None
+            with stage(f"run on Dask, {workers} worker(s)", n, "national") as row:
+                result = run_batch(plan, options=RunOptions(steps=steps, pdf=False), workers=workers)
+                row["note"] = f"{len(result.rows) - len(result.failed)} ok, {len(result.failed)} failed"
+            with stage(f"national summary, {workers}w", n, "national"):
+                write_summary(summary_table(result.rows, plan.boundaries), out, record=result.record)
+            times[workers] = row["seconds"]
+            for r in result.failed[:5]:
+                print(f"   failed {r['code']}: {str(r.get('error', '')).splitlines()[0][:150]}")
+        if len(times) > 1:
+            one = times[min(times)]
+            for w, t in sorted(times.items()):
+                print(f"{'speed-up with ' + str(w) + ' worker(s)':<40} {n:>11,} {t:9.2f} {one:9.2f} {one / t:7.2f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--mode", choices=("boras", "national", "both"), default="both")
+    p.add_argument("--sizes", default="100000,1000000,5000000,10000000",
+                   help="incident counts over Borås, comma-separated (default: 100k, 1M, 5M, 10M)")
+    p.add_argument("--national-incidents", type=int, default=10_000_000, help="incidents in the national batch")
+    p.add_argument("--municipalities", type=int, help="only this many municipalities, drawn at random (default all)")
+    p.add_argument("--population", help="CSV kommun_kod,population (default: the Zipf-like proxy)")
+    p.add_argument("--workers", default="1,2", help="worker counts for the national batch (default 1,2)")
+    p.add_argument("--steps", help="analysis steps, comma-separated (default all)")
+    p.add_argument("--baseline-cap", type=int, default=1_000_000, help="rows at most for the baseline paths")
+    p.add_argument("--no-write", action="store_true", help="Borås: skip writing the outputs")
+    p.add_argument("--seed", type=int, default=20260630)
+    args = p.parse_args(argv)
+    args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
+    args.steps = [s.strip() for s in args.steps.split(",")] if args.steps else None
+    print(f"geolage scale benchmark: {os.cpu_count()} CPUs, {psutil.virtual_memory().total / 1e9:.1f} GB RAM")
+    if args.mode in ("boras", "both"):
+        for n in (int(s) for s in args.sizes.split(",") if s.strip()):
+            run_boras(n, args)
+    if args.mode in ("national", "both"):
+        run_national(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
