@@ -67,7 +67,7 @@ def relative_paths(obj: Any, base: Path) -> Any:
         The same structure; no string in it names an absolute path of the machine.
     """
     if isinstance(obj, dict):
-        return {k: relative_paths(v, base) for k, v in obj.items()}
+        return {relative_paths(k, base): relative_paths(v, base) for k, v in obj.items()}
     if isinstance(obj, list):
         return [relative_paths(v, base) for v in obj]
     if isinstance(obj, str):
