@@ -19,6 +19,7 @@ __all__ = [
     "REJECTS_LAYER_TITLE",
     "RUN_METADATA_LAYER_TITLE",
     "GROUP_TITLES",
+    "FOCUS_LAYER_TITLE",
     "in_language",
 ]
 
@@ -29,9 +30,11 @@ GRID_LAYER_TITLE = Text("Analysrutnät", "Analysis grid")
 INCIDENTS_LAYER_TITLE = Text("Händelser (internt)", "Incidents (internal)")
 REJECTS_LAYER_TITLE = Text("Avvisade rader (internt)", "Rejected rows (internal)")
 RUN_METADATA_LAYER_TITLE = Text("Körningsuppgifter", "Run record")
+FOCUS_LAYER_TITLE = Text("Fokusområden", "Focus areas")
 
 #: Names of the QGIS project's layer groups, by group code (order: :data:`geolage.outputs.qgis.project.GROUPS`).
 GROUP_TITLES: dict[str, Text] = {
+    "outlines": Text("Gränser", "Boundaries"),
     "areas": Text("Områden", "Areas"),
     "hotspots": Text("Hotspots", "Hotspots"),
     "density": Text("Täthet", "Density"),

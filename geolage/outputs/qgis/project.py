@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 #: File name of the project inside the output folder.
 PROJECT_NAME = "lagesbild.qgs"
 #: Layer tree groups of the project, top to bottom (names in :data:`geolage.text.spatial.GROUP_TITLES`).
-GROUPS = ("areas", "hotspots", "density", "base", "tables")
+GROUPS = ("outlines", "areas", "hotspots", "density", "base", "tables")
 _DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 
 
@@ -263,7 +263,10 @@ def _vector_layer(
         _srs(ET.SubElement(ml, "srs"), crs)
     ET.SubElement(ml, "provider", {"encoding": "UTF-8"}).text = "ogr"
     if qml:
-        ml.extend(_style_children(qml))
+        style_root = ET.fromstring(qml)
+        if style_root.get("labelsEnabled"):
+            ml.set("labelsEnabled", style_root.get("labelsEnabled", "0"))
+        ml.extend(list(style_root))
     return _TreeLayer(_layer_id(lname), title, source, "ogr", group, visible, bounds)
 
 
