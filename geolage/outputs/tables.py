@@ -210,7 +210,7 @@ def _number_format(column: str, series: pd.Series, counts: set[str]) -> str | No
         return None
     if column.endswith(("_p", "_q", "_p_holm")) or column in ("p_value",) or column.startswith("moran_p"):
         return "0.0000"
-    if "share" in column or column in ("coverage", "hit_rate"):
+    if "share" in column or column.startswith(("cover", "hit_")):  # shares 0–1 as per cent
         return "0.0%"
     return "#,##0.00"
 

@@ -355,10 +355,9 @@ REJECT_MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-#: Labels of columns that mean something else in one table (``(table, column)``).
+#: Labels of columns that mean something else in some tables (``(table name prefix, column)``).
 TABLE_COLUMN_LABELS: dict[tuple[str, str], Text] = {
-    ("forecast_backtest", "area_share"): Text("Andel av ytan som pekas ut", "Share of the area flagged"),
-    ("forecast_summary", "area_share"): Text("Andel av ytan som pekas ut", "Share of the area flagged"),
+    ("forecast_", "area_share"): Text("Andel av ytan som pekas ut", "Share of the area flagged"),
 }
 #: Labels of the columns that outputs add beside a column (``{label}`` = the column's label).
 SUFFIX_LABELS: dict[str, Text] = {
@@ -376,7 +375,8 @@ def column_label(name: str, language: str = "sv", table: str | None = None) -> s
     their column.
     """
     language = check_language(language)
-    label = TABLE_COLUMN_LABELS.get((table, name)) if table else None
+    label = next((text for (prefix, column), text in TABLE_COLUMN_LABELS.items()
+                  if table and column == name and table.startswith(prefix)), None)
     label = label or COLUMN_LABELS.get(name)
     if label is not None:
         return label[language]
