@@ -484,7 +484,7 @@ def test_field_aliases_in_style(internal_out):
     root = ET.fromstring(read_styles(out / GPKG_NAME)["gistar_grid"]["styleQML"])
     aliases = {a.get("field"): a.get("name") for a in root.find("aliases")}
     assert aliases["gistar_z"] == COLUMN_LABELS["gistar_z"]["sv"] == "Gi* z-värde"
-    assert aliases["fid"] == ""
+    assert aliases["fid"] == "Löpnummer"
 
 
 def test_single_and_points_styles(internal_out):

@@ -160,6 +160,7 @@ COLUMN_LABELS: dict[str, Text] = {
     "key": Text("Nyckel", "Key"),
     "value_type": Text("Värdetyp", "Value type"),
     "name": Text("Namn", "Name"),
+    "fid": Text("Löpnummer", "Feature number"),
     "accepted": Text("Godkända rader", "Rows accepted"),
     "read": Text("Lästa rader", "Rows read"),
     "rejected": Text("Avvisade rader", "Rows rejected"),

@@ -20,6 +20,7 @@ __all__ = [
     "RUN_METADATA_LAYER_TITLE",
     "GROUP_TITLES",
     "FOCUS_LAYER_TITLE",
+    "THEME_TITLES",
     "in_language",
 ]
 
@@ -31,6 +32,13 @@ INCIDENTS_LAYER_TITLE = Text("Händelser (internt)", "Incidents (internal)")
 REJECTS_LAYER_TITLE = Text("Avvisade rader (internt)", "Rejected rows (internal)")
 RUN_METADATA_LAYER_TITLE = Text("Körningsuppgifter", "Run record")
 FOCUS_LAYER_TITLE = Text("Fokusområden", "Focus areas")
+#: The QGIS project's map themes, one per question (Project > Map themes).
+THEME_TITLES: dict[str, Text] = {
+    "where": Text("1 Var? Brott per invånare", "1 Where? Incidents per resident"),
+    "hotspots": Text("2 Hot spots", "2 Hot spots"),
+    "trend": Text("3 Utveckling: framväxande hot spots", "3 Trend: emerging hot spots"),
+    "forecast": Text("4 Prognos", "4 Forecast"),
+}
 
 #: Names of the QGIS project's layer groups, by group code (order: :data:`geolage.outputs.qgis.project.GROUPS`).
 GROUP_TITLES: dict[str, Text] = {

@@ -465,8 +465,7 @@ def vector_style(
             _labeling(root, label_field, outline[0] if outline else "#232323")
     aliases = _sub(root, "aliases")
     for i, name in enumerate(fields):
-        text = field_label(name, language, table) or ""
-        text = "" if text == name else text
+        text = field_label(name, language, table) or name  # a source's own column keeps its name
         _sub(aliases, "alias", field=name, index=str(i), name=text)
     _sub(root, "layerGeometryType", str(_geometry_code(symbol_type)))
     return root, info
