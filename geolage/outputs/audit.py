@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..run.disclosure import DEFAULT_COUNT_COLUMNS
+from .tables import read_table_csv
 
 __all__ = ["Finding", "scan_public_outputs"]
 
@@ -300,7 +301,7 @@ class _Scanner:
             text = path.read_bytes().decode("utf-8", errors="replace")
             if suffix == ".csv":
                 try:
-                    self.scan_frame(path, "csv", pd.read_csv(path, sep=None, engine="python"))
+                    self.scan_frame(path, "csv", read_table_csv(path))  # ";" and decimal comma in Swedish runs
                 except (ValueError, pd.errors.ParserError) as exc:
                     log.debug("csv %s not parsed (%s); scanned as text", path, exc)
             if suffix in (".geojson", ".json"):
