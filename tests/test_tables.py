@@ -103,3 +103,15 @@ def test_run_json_names_no_absolute_path(results, tmp_path):
     doc = json.loads(text)
     assert doc["record"]["inputs"] == {"data/brott.csv": "abc"}
     assert doc["record"]["note"] == "read data/brott.csv"
+
+
+def test_tables_too_long_for_a_sheet_stay_csv_only(results, tmp_path, monkeypatch):
+    from geolage.outputs import tables
+
+    rates = public_view(results, "public").tables["rates_district"].data
+    monkeypatch.setattr(tables, "MAX_SHEET_ROWS", len(rates) - 1)
+    tables.write_workbook(results, tmp_path / "tabeller.xlsx", mode="public", language="sv")
+    wb = openpyxl.load_workbook(tmp_path / "tabeller.xlsx")
+    assert "Brott per 1 000 invånare" not in wb.sheetnames
+    described = [row for row in wb["Innehåll"].iter_rows(values_only=True) if row[1] == "rates_district.csv"]
+    assert described[0][0] is None and f"({len(rates)} rader): finns bara som CSV-fil" in described[0][3]

@@ -14,6 +14,7 @@ words, number formats, a frozen heading row and fitted column widths.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import secrets
@@ -27,6 +28,7 @@ from ..categories import ALL_CATEGORIES
 from ..classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
 from ..run.disclosure import suppressed_label
 from ..run.results import RunResults, Table
+from ..text.format import format_number
 from ..text.labels import ALL_CATEGORIES_LABEL, category_label, column_label
 from ..text.outputs import (
     CODES_NOTE,
@@ -40,6 +42,7 @@ from ..text.outputs import (
 from ..text.report import TEXTS as REPORT_TEXT
 from ..text.trends import direction_label
 from .common import public_view
+from .gpkg import informative_cells
 
 __all__ = ["CSV_FORMATS", "read_table_csv", "write_tables_csv", "write_workbook", "words", "value_words"]
 
@@ -50,6 +53,9 @@ _SUPPRESSED = "_suppressed"
 _LABEL = "_label"
 #: Widest column in the workbook (characters).
 _MAX_WIDTH = 60
+#: Longest table given a sheet (rows after leaving out cells without a result): longer ones are only CSV,
+#: which keeps the workbook quick to write and to open (openpyxl writes some 10⁵ cells a second).
+MAX_SHEET_ROWS = 10_000
 
 
 # --------------------------------------------------------------------------- codes in words
@@ -216,8 +222,12 @@ def _number_format(column: str, series: pd.Series, counts: set[str]) -> str | No
 
 
 def _sheet_frame(table: Table, language: str, label: str) -> pd.DataFrame:
-    """A table for people: codes in words, withheld counts as ``label``, booleans as yes/no, no flag columns."""
-    data = _frame(table)
+    """A table for people: codes in words, withheld counts as ``label``, booleans as yes/no, no flag columns.
+
+    Per-cell tables keep only the cells that carry a result (as in the GeoPackage); the
+    CSV has every cell.
+    """
+    data = _frame(dataclasses.replace(table, data=informative_cells(table.data)))
     flags = [c for c in data.columns if c.endswith(_SUPPRESSED)]
     out = data.drop(columns=flags).astype(object)
     for flag in flags:
@@ -227,54 +237,87 @@ def _sheet_frame(table: Table, language: str, label: str) -> pd.DataFrame:
             out.loc[hidden, column] = label
     for column in out.columns:
         if column in _CODE_WORDS:
-            out[column] = [value_words(column, v, language) for v in out[column]]
+            codes = pd.unique(out[column])
+            say = {code: value_words(column, code, language) for code in codes if isinstance(code, str)}
+            out[column] = out[column].map(lambda v, say=say: say.get(v, v) if isinstance(v, str) else v)
         elif pd.api.types.is_bool_dtype(data[column]):
-            out[column] = [WORKBOOK["yes" if v else "no"][language] for v in data[column]]
+            out[column] = np.where(data[column].to_numpy(), WORKBOOK["yes"][language], WORKBOOK["no"][language])
     return out.where(pd.notna(out), None)
 
 
+def _cell_value(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
 def _write_sheet(ws, table: Table, frame: pd.DataFrame, language: str) -> None:  # noqa: ANN001 (openpyxl sheet)
+    """One table into a write-only sheet: bold wrapped headings, frozen, fitted widths, number formats."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     headings = [column_label(c, language, table.name) for c in frame.columns]
-    ws.append(headings)
-    for row in frame.itertuples(index=False, name=None):
-        ws.append([v.item() if isinstance(v, np.generic) else v for v in row])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-    counts = set(table.count_columns)
     source = _frame(table)
+    counts = set(table.count_columns)
+    formats = [_number_format(c, source[c], counts) if c in source.columns else None for c in frame.columns]
+    ws.freeze_panes = "A2"
     for j, column in enumerate(frame.columns, start=1):
-        letter = get_column_letter(j)
-        fmt = _number_format(column, source[column], counts) if column in source.columns else None
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                if isinstance(cell.value, int | float):
-                    cell.number_format = fmt
         sample = [str(v) for v in frame[column].head(200) if v is not None]
-        width = max([len(w) for w in headings[j - 1].split()] + [len(s) for s in sample] + [6])
-        ws.column_dimensions[letter].width = min(width + 2, _MAX_WIDTH)
+        width = max([len(w) for w in headings[j - 1].split()] + [len(x) for x in sample] + [6])
+        ws.column_dimensions[get_column_letter(j)].width = min(width + 2, _MAX_WIDTH)
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    row = []
+    for text in headings:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font, cell.alignment = bold, wrap
+        row.append(cell)
+    ws.append(row)
+    for values in frame.itertuples(index=False, name=None):
+        out = []
+        for value, fmt in zip(values, formats, strict=True):
+            value = _cell_value(value)
+            if fmt and isinstance(value, int | float) and not isinstance(value, bool):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = fmt
+                out.append(cell)
+            else:
+                out.append(value)
+        ws.append(out)
 
 
-def _write_contents(ws, tables: list[Table], sheets: list[str], language: str) -> None:  # noqa: ANN001
+def _write_contents(ws, tables: list[Table], sheets: dict[str, str], too_long: dict[str, str],  # noqa: ANN001
+                    language: str) -> None:
+    """The first sheet: every table (sheet, CSV file, title, description) and its columns in words."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
-    ws.append([WORKBOOK[k][language] for k in ("sheet", "csv", "table", "description", "column", "meaning")])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for table, sheet in zip(tables, sheets, strict=True):
-        ws.append([sheet, f"{table.name}.csv", table.title.get(language, table.name),
-                   table.description.get(language, ""), None, None])
-        for column in words(_frame(table).head(0), language).columns:
-            ws.append([None, None, None, None, column, column_label(column, language, table.name)])
     ws.freeze_panes = "A2"
     for letter, width in zip("ABCDEF", (32, 28, 40, 70, 28, 50), strict=True):
         ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=2, min_col=4, max_col=4):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    heading = []
+    for key in ("sheet", "csv", "table", "description", "column", "meaning"):
+        cell = WriteOnlyCell(ws, value=WORKBOOK[key][language])
+        cell.font = bold
+        heading.append(cell)
+    ws.append(heading)
+    for table in tables:
+        sheet = sheets.get(table.name)
+        text = table.description.get(language, "")
+        if "cell_id" in table.data.columns:
+            text = f"{text} {WORKBOOK['cells_note'][language]}".strip()
+        if table.name in too_long:
+            text = f"{text} {too_long[table.name]}".strip()
+        description = WriteOnlyCell(ws, value=text)
+        description.alignment = wrap
+        ws.append([sheet, f"{table.name}.csv", table.title.get(language, table.name), description, None, None])
+        for column in words(_frame(table).head(0), language).columns:
+            ws.append([None, None, None, None, column, column_label(column, language, table.name)])
 
 
 def write_workbook(results: RunResults, path: Path, *, mode: str, language: str | None = None) -> Path:
@@ -295,21 +338,24 @@ def write_workbook(results: RunResults, path: Path, *, mode: str, language: str 
         The workbook: a contents sheet (every table and column in words), then one
         sheet per table named by its title, headings and codes in words, withheld
         counts written as in the report (``"<5 (dolt)"``), number formats, a frozen
-        heading row.
+        heading row. Tables longer than :data:`MAX_SHEET_ROWS` rows are listed in the
+        contents sheet but left to their CSV file.
     """
     from openpyxl import Workbook
 
     language = language or results.config.project.language
     results = public_view(results, mode)
     tables = _tables(results, mode)
-    sheets = _sheet_names(tables, language)
     label = suppressed_label(results.config.output.min_count, language)
-    wb = Workbook()
-    contents = wb.active
-    contents.title = WORKBOOK["contents"][language]
-    _write_contents(contents, tables, sheets, language)
-    for table, sheet in zip(tables, sheets, strict=True):
-        _write_sheet(wb.create_sheet(sheet), table, _sheet_frame(table, language, label), language)
+    frames = {t.name: _sheet_frame(t, language, label) for t in tables}
+    shown = [t for t in tables if len(frames[t.name]) <= MAX_SHEET_ROWS]
+    sheets = dict(zip([t.name for t in shown], _sheet_names(shown, language), strict=True))
+    wb = Workbook(write_only=True)  # streams rows: fast and small in memory for large tables
+    too_long = {t.name: WORKBOOK["too_long"][language].format(n=format_number(len(frames[t.name]), language, 0))
+                for t in tables if t.name not in sheets}
+    _write_contents(wb.create_sheet(WORKBOOK["contents"][language]), tables, sheets, too_long, language)
+    for table in shown:
+        _write_sheet(wb.create_sheet(sheets[table.name]), table, frames[table.name], language)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         wb.save(tmp)

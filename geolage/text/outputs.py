@@ -55,6 +55,14 @@ WORKBOOK: dict[str, Text] = {
     "description": Text("Beskrivning", "Description"),
     "column": Text("Kolumn", "Column"),
     "meaning": Text("Betydelse", "Meaning"),
+    "cells_note": Text(
+        "Fliken visar bara rutor med ett resultat (brott eller en klass); CSV-filen har alla rutor.",
+        "The sheet shows only the cells with a result (incidents or a class); the CSV file has every cell.",
+    ),
+    "too_long": Text(
+        "För lång för ett kalkylblad ({n} rader): finns bara som CSV-fil.",
+        "Too long for a spreadsheet ({n} rows): only in the CSV file.",
+    ),
     "yes": Text("ja", "yes"),
     "no": Text("nej", "no"),
 }
