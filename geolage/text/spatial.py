@@ -36,8 +36,8 @@ FOCUS_LAYER_TITLE = Text("Fokusområden", "Focus areas")
 THEME_TITLES: dict[str, Text] = {
     "where": Text("1 Var? Brott per invånare", "1 Where? Incidents per resident"),
     "hotspots": Text("2 Hot spots", "2 Hot spots"),
-    "trend": Text("3 Utveckling: framväxande hot spots", "3 Trend: emerging hot spots"),
-    "forecast": Text("4 Prognos", "4 Forecast"),
+    "change": Text("3 Utveckling: framväxande hot spots", "3 Trend: emerging hot spots"),
+    "prognosis": Text("4 Prognos", "4 Forecast"),
 }
 
 #: Names of the QGIS project's layer groups, by group code (order: :data:`geolage.outputs.qgis.project.GROUPS`).

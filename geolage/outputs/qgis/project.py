@@ -34,6 +34,7 @@ from typing import Literal
 
 import numpy as np
 
+from ...run import schemas
 from ...run.results import RunResults, Table
 from ...text.format import check_language
 from ...text.spatial import GROUP_TITLES, THEME_TITLES, in_language
@@ -53,10 +54,10 @@ PROJECT_NAME = "lagesbild.qgs"
 GROUPS = ("outlines", "areas", "hotspots", "density", "base", "tables")
 #: Map themes: the layers each shows on top of the boundaries (group ``outlines``), by GeoPackage layer name.
 THEMES: dict[str, tuple[str, ...]] = {
-    "where": ("rates_district",),
-    "hotspots": ("gistar_grid",),
-    "trend": ("emerging_grid",),
-    "forecast": ("forecast_grid", "forecast_district"),
+    "where": (schemas.RATES_DISTRICT.name,),
+    "hotspots": (schemas.GISTAR_GRID.name,),
+    "change": (schemas.EMERGING_GRID.name,),
+    "prognosis": (schemas.FORECAST_GRID.name, schemas.FORECAST_DISTRICT.name),
 }
 _DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 
