@@ -71,6 +71,7 @@ def check_vector(gpkg: str, name: str) -> dict:
         styles_in_db=n_styles,
         style_names=list(names),
         aliases={f.name(): layer.attributeAlias(i) for i, f in enumerate(layer.fields())},
+        labels_enabled=bool(layer.labelsEnabled()),
         **renderer_info(layer) if layer.isSpatial() else {"renderer": None, "n_classes": 0},
     )
     return out
@@ -109,8 +110,12 @@ def check_raster(path: str) -> dict:
     return out
 
 
-def render_project(project: QgsProject, png: str, layers: list | None = None) -> dict:
-    """Render the visible layers (or ``layers``) of ``project`` to ``png``; describe the image."""
+def render_project(project: QgsProject, png: str, layers: list | None = None, probes: list | None = None) -> dict:
+    """Render the visible layers (or ``layers``) of ``project`` to ``png``; describe the image.
+
+    ``probes``: points ``[x, y]`` in the project CRS; the colours (``#rrggbb``) of the 5×5
+    pixels around each are reported as ``probe_colors``.
+    """
     root = project.layerTreeRoot()
     if layers is None:
         layers = [lyr for lyr in root.layerOrder() if root.findLayer(lyr.id()).isVisible() and lyr.isSpatial()]
@@ -141,7 +146,18 @@ def render_project(project: QgsProject, png: str, layers: list | None = None) ->
             colors.add(c)
             non_white += c != 0xFFFFFF
     total = len(range(0, img.width(), step)) * len(range(0, img.height(), step))
+    probe_colors = []
+    for x, y in probes or []:
+        px = settings.mapToPixel().transform(x, y)
+        around = set()
+        for dx in range(-2, 3):
+            for dy in range(-2, 3):
+                i, j = int(round(px.x())) + dx, int(round(px.y())) + dy
+                if 0 <= i < img.width() and 0 <= j < img.height():
+                    around.add(f"#{img.pixel(i, j) & 0xFFFFFF:06x}")
+        probe_colors.append(sorted(around))
     return {
+        "probe_colors": probe_colors,
         "png_saved": bool(saved),
         "rendered_layers": [lyr.name() for lyr in layers],
         "n_colors": len(colors),
@@ -150,7 +166,7 @@ def render_project(project: QgsProject, png: str, layers: list | None = None) ->
     }
 
 
-def check_project(path: str, png: str) -> dict:
+def check_project(path: str, png: str, probes: list | None = None) -> dict:
     project = QgsProject.instance()
     ok = project.read(path)
     out = {"read": bool(ok), "crs": project.crs().authid(), "layers": {}}
@@ -163,7 +179,9 @@ def check_project(path: str, png: str) -> dict:
         if isinstance(layer, QgsVectorLayer):
             entry.update(subset=layer.subsetString(), is_spatial=layer.isSpatial())
             if layer.isSpatial():
-                entry.update(crs=layer.crs().authid(), **renderer_info(layer))
+                entry.update(crs=layer.crs().authid(), labels_enabled=bool(layer.labelsEnabled()),
+                             aliases={f.name(): layer.attributeAlias(i) for i, f in enumerate(layer.fields())},
+                             **renderer_info(layer))
             entry["features"] = layer.featureCount()
         else:
             entry.update(crs=layer.crs().authid(), renderer=layer.renderer().type() if layer.renderer() else None)
@@ -171,7 +189,11 @@ def check_project(path: str, png: str) -> dict:
     root = project.layerTreeRoot()
     out["groups"] = [g.name() for g in root.children() if g.nodeType() == 0]
     out["visible"] = [lyr.name() for lyr in root.layerOrder() if root.findLayer(lyr.id()).isVisible()]
-    out["render"] = render_project(project, png)
+    out["themes"] = {name: sorted(lyr.name() for lyr in project.mapThemeCollection().mapThemeVisibleLayers(name))
+                     for name in project.mapThemeCollection().mapThemes()}
+    canvas = project.viewSettings().defaultViewExtent()
+    out["start_extent"] = [canvas.xMinimum(), canvas.yMinimum(), canvas.xMaximum(), canvas.yMaximum()]
+    out["render"] = render_project(project, png, probes=probes)
     rasters = [lyr for lyr in root.layerOrder() if isinstance(lyr, QgsRasterLayer)]
     if rasters:  # hidden when the project opens; rendered on their own as a second artefact
         out["render_rasters"] = render_project(project, png.replace(".png", "_rasters.png"), rasters[:1])
@@ -188,7 +210,7 @@ def main(argv: list[str]) -> int:
             "qgis_version": Qgis.QGIS_VERSION,
             "layers": {name: check_vector(spec["gpkg"], name) for name in spec["layers"]},
             "rasters": {os.path.basename(p): check_raster(p) for p in spec["rasters"]},
-            "project": check_project(spec["project"], spec["png"]),
+            "project": check_project(spec["project"], spec["png"], spec.get("probes")),
         }
     finally:
         QgsProject.instance().clear()

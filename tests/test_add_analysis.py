@@ -17,6 +17,7 @@ import pyogrio
 
 from geolage.config import read_config
 from geolage.outputs import write_outputs
+from geolage.outputs.tables import read_table_csv
 from geolage.run.pipeline import analyse, prepare
 from geolage.run.results import RunResults
 from geolage.run.schemas import TableSchema
@@ -82,7 +83,7 @@ def test_new_analysis_appears_in_every_output(tmp_path, tiny_project):
     layers = {name for name, _ in pyogrio.list_layers(out / "lagesbild.gpkg")}
     assert NIGHT_SHARE.name in layers
     layer = pyogrio.read_dataframe(out / "lagesbild.gpkg", layer=NIGHT_SHARE.name)
-    csv = pd.read_csv(out / "tabeller" / f"{NIGHT_SHARE.name}.csv", dtype={"district_id": str})
+    csv = read_table_csv(out / "tabeller" / f"{NIGHT_SHARE.name}.csv", dtype={"district_id": str})
     expected = night_share(results.incidents.dropna(subset=["district_id"]))
     assert csv["n_incidents"].sum() == expected["n_incidents"].sum() == results.incidents["district_id"].notna().sum()
     np.testing.assert_allclose(np.sort(layer["night_share"]), np.sort(expected["night_share"]))
@@ -99,7 +100,7 @@ def test_new_analysis_counts_are_withheld_in_public(tmp_path, tiny_project):
     results = _run(tiny_project)
     out = tmp_path / "pub"
     write_outputs(results, out, mode="public", pdf=False)
-    csv = pd.read_csv(out / "tabeller" / f"{NIGHT_SHARE.name}.csv")
+    csv = read_table_csv(out / "tabeller" / f"{NIGHT_SHARE.name}.csv")
     # 6 incidents in the tiny project: every count is under output.min_count (5) per district
     assert csv["n_incidents"].isna().all() and csv["n_incidents_suppressed"].all()
     assert (csv["n_night"].isna() | (csv["n_night"] == 0)).all()  # 1–4 withheld (zeros are shown)

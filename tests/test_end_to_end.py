@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import pandas as pd
 import pyogrio
 import pytest
 import rasterio
@@ -13,6 +12,7 @@ import rasterio
 from geolage.cli import demo_config_path, main
 from geolage.config import read_config
 from geolage.outputs.audit import scan_public_outputs
+from geolage.outputs.tables import read_table_csv
 from geolage.run.disclosure import DEFAULT_COUNT_COLUMNS
 from geolage.run.pipeline import prepare
 
@@ -80,7 +80,7 @@ def test_public_scan_finds_nothing(demo_out):
 
 
 def test_csv_tables_have_no_small_counts(demo_out):
-    rates = pd.read_csv(demo_out / "tabeller" / "rates_district.csv")
+    rates = read_table_csv(demo_out / "tabeller" / "rates_district.csv")
     shown = rates["count"].dropna()
     assert ((shown == 0) | (shown >= 5)).all()
     assert rates.loc[rates["count_suppressed"], "rate"].isna().all()

@@ -382,7 +382,7 @@ def test_geopackage_layers_crs_and_fields(internal_out):
         "incident_points",
         "grid",
         "study_area",
-        "overlay_utsatta_omr_den",
+        "overlay_utsatta_omraden",
         "incidents",
         "rejects",
         "run_metadata",
@@ -484,7 +484,7 @@ def test_field_aliases_in_style(internal_out):
     root = ET.fromstring(read_styles(out / GPKG_NAME)["gistar_grid"]["styleQML"])
     aliases = {a.get("field"): a.get("name") for a in root.find("aliases")}
     assert aliases["gistar_z"] == COLUMN_LABELS["gistar_z"]["sv"] == "Gi* z-värde"
-    assert aliases["fid"] == ""
+    assert aliases["fid"] == "Löpnummer"
 
 
 def test_single_and_points_styles(internal_out):
@@ -582,7 +582,7 @@ def test_project_groups_layers_and_relative_paths(internal_out):
     out, _, written = internal_out
     root = ET.parse(written["project"]).getroot()
     groups = [g.get("name") for g in root.find("layer-tree-group").findall("layer-tree-group")]
-    assert groups == ["Områden", "Hotspots", "Täthet", "Underlag", "Tabeller"]
+    assert groups == ["Gränser", "Områden", "Hotspots", "Täthet", "Underlag", "Tabeller"]  # outlines on top
     sources = [ml.findtext("datasource") for ml in root.iter("maplayer")]
     assert all(s.startswith("./") for s in sources)
     assert "./kde_alla.tif" in sources
@@ -617,7 +617,7 @@ def test_write_qgis_project_alone(internal_out, tmp_path):
     path = write_qgis_project(results, out, ["districts"], [], language="en", name="only.qgs")
     root = ET.parse(path).getroot()
     assert [ml.findtext("layername") for ml in root.iter("maplayer")] == ["Districts"]
-    assert root.find("layer-tree-group/layer-tree-group").get("name") == "Areas"
+    assert root.find("layer-tree-group/layer-tree-group").get("name") == "Boundaries"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -668,5 +668,5 @@ def test_result_table_named_like_a_base_layer_replaces_it(tmp_path):
     grid_node = groups["Underlag"].find("layer-tree-layer[@source='./lagesbild.gpkg|layername=grid']")
     assert grid_node is not None and grid_node.get("checked") == "Qt::Unchecked"
     assert grid_node.get("name") == "Rutnät med antal"
-    d_node = groups["Områden"].find("layer-tree-layer[@source='./lagesbild.gpkg|layername=districts']")
+    d_node = groups["Gränser"].find("layer-tree-layer[@source='./lagesbild.gpkg|layername=districts']")
     assert d_node.get("checked") == "Qt::Checked"

@@ -200,7 +200,7 @@ def test_project_opens_styled_grouped_and_renders(qgis):
     assert project["read"]
     assert project["crs"] == "EPSG:3006"
     assert len(project["layers"]) == len(written["layers"]) + len(written["rasters"])
-    assert project["groups"][:2] == ["Områden", "Hotspots"] and project["groups"][-1] == "Tabeller"
+    assert project["groups"][:3] == ["Gränser", "Områden", "Hotspots"] and project["groups"][-1] == "Tabeller"
     styles = _stored_styles(Path(written["gpkg"]))
     for info in project["layers"].values():
         assert info["valid"], info["name"]

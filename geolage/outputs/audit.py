@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..run import schemas
 from ..run.disclosure import _KEEP_ALWAYS, _KERNEL_PEAK, DEFAULT_COUNT_COLUMNS
+from .tables import read_table_csv
 
 __all__ = ["Finding", "scan_public_outputs"]
 
@@ -350,7 +351,7 @@ class _Scanner:
             text = path.read_bytes().decode("utf-8", errors="replace")
             if suffix == ".csv":
                 try:
-                    self.scan_frame(path, "csv", pd.read_csv(path, sep=None, engine="python"))
+                    self.scan_frame(path, "csv", read_table_csv(path))  # ";" and decimal comma in Swedish runs
                 except (ValueError, pd.errors.ParserError) as exc:
                     log.debug("csv %s not parsed (%s); scanned as text", path, exc)
             if suffix in (".geojson", ".json"):

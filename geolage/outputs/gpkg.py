@@ -37,6 +37,7 @@ from ..text.format import check_language
 from ..text.outputs import SYNTHETIC_NOTE
 from ..text.spatial import (
     DISTRICTS_LAYER_TITLE,
+    FOCUS_LAYER_TITLE,
     GRID_LAYER_TITLE,
     INCIDENTS_LAYER_TITLE,
     REJECTS_LAYER_TITLE,
@@ -71,6 +72,8 @@ GPKG_NAME = "lagesbild.gpkg"
 GEOMETRY_COLUMN = "geom"
 #: Layers that are not result tables: the study area, the run record, overlays (``overlay_<name>``).
 STUDY_AREA_LAYER = "study_area"
+#: The focus districts, outlined and labelled above every other layer.
+FOCUS_LAYER = "focus_areas"
 RUN_METADATA_LAYER = "run_metadata"
 OVERLAY_PREFIX = "overlay_"
 #: Columns of the ``layer_styles`` table, as QGIS creates it.
@@ -150,6 +153,7 @@ class Layer:
     color: str = "#3182bd"
     outline: tuple[str, float] | None = None
     from_table: bool = False
+    label_field: str | None = None
 
 
 def collect_layers(results: RunResults, language: str) -> list[Layer]:
@@ -172,7 +176,7 @@ def collect_layers(results: RunResults, language: str) -> list[Layer]:
         (see :func:`_merge`). One hot spot layer is visible (:data:`_DEFAULT_HOTSPOT`).
     """
     tables = [
-        _table_layer(name, table, language)
+        _table_layer(name, table, language, results.districts)
         for name, table in results.tables.items()
         if not (results.public and table.internal_only)
     ]
@@ -217,15 +221,55 @@ def _districts_layer(results: RunResults, language: str) -> Iterator[Layer]:
             schemas.DISTRICTS.name,
             results.districts,
             in_language(DISTRICTS_LAYER_TITLE, language),
-            group="areas",
+            group="outlines",
             visible=True,
             outline_only=True,
             outline=("#252525", 0.4),
+            label_field="district_name" if "district_name" in results.districts.columns else None,
         )
+        if "is_focus" in results.districts.columns:
+            focus = results.districts[results.districts["is_focus"].fillna(False).astype(bool)]
+            if len(focus):
+                yield Layer(
+                    FOCUS_LAYER,
+                    focus,
+                    in_language(FOCUS_LAYER_TITLE, language),
+                    group="outlines",
+                    visible=True,
+                    outline_only=True,
+                    outline=("#000000", 1.0),
+                    label_field="district_name" if "district_name" in focus.columns else None,
+                )
 
 
-def _table_layer(name: str, table: Table, language: str) -> Layer:
-    """A result table as a layer (per-cell tables only with the rows that carry a result)."""
+def _with_district_geometry(table: Table, districts: gpd.GeoDataFrame | None) -> pd.DataFrame | None:
+    """A per-district table without geometry joined to the district polygons (None when it cannot be)."""
+    if table.is_spatial or districts is None or "district_id" not in districts.columns or districts.crs is None:
+        return None
+    key = next((c for c in ("district_id", "area") if c in table.data.columns), None)
+    if key is None:
+        return None
+    shapes = districts[["district_id", districts.geometry.name]].copy()
+    shapes["district_id"] = shapes["district_id"].astype(str)
+    data = table.data.copy()
+    ids = data[key].astype(str)
+    if not ids.isin(set(shapes["district_id"])).any():
+        return None
+    merged = data.assign(_join=ids).merge(shapes.rename(columns={"district_id": "_join"}), on="_join", how="left")
+    return gpd.GeoDataFrame(merged.drop(columns="_join"), geometry=districts.geometry.name, crs=districts.crs)
+
+
+def _table_layer(name: str, table: Table, language: str, districts: gpd.GeoDataFrame | None = None) -> Layer:
+    """A result table as a layer (per-cell tables only with the rows that carry a result).
+
+    Per-district tables without geometry (``forecast_district``, ``comparison``) get
+    the district polygons, so they can be mapped.
+    """
+    joined = _with_district_geometry(table, districts)
+    if joined is not None:
+        return Layer(layer_name(name), joined, in_language(table.title, language, name),
+                     in_language(table.description, language), group="areas", outline_only=False,
+                     color="#9e9ac8", outline=("#54278f", 0.3), from_table=True)
     return Layer(
         layer_name(name),
         informative_cells(table.data),
@@ -265,20 +309,25 @@ def _base_layers(results: RunResults, language: str) -> Iterator[Layer]:
             STUDY_AREA_LAYER,
             results.study_area,
             in_language(STUDY_AREA_LAYER_TITLE, language),
-            group="base",
+            group="outlines",
             visible=True,
             outline_only=True,
             outline=("#000000", 0.6),
         )
+    label_fields = {ov.name: ov.label_field for ov in results.config.overlays}
     for oname, overlay in (results.overlays or {}).items():
+        label = label_fields.get(oname)
+        if label not in overlay.columns:
+            label = next((c for c in ("label", "name", "namn", "NAMN") if c in overlay.columns), None)
         yield Layer(
             f"{OVERLAY_PREFIX}{layer_name(oname)}",
             overlay,
             str(oname),
-            group="base",
+            group="outlines",
             visible=True,
             outline_only=True,
-            outline=("#7a0177", 0.5),
+            outline=("#7a0177", 0.7),
+            label_field=label,
         )
     if results.public:
         return
@@ -599,6 +648,8 @@ def _style_for(layer: Layer, fields: Sequence[str], geometry_type: str | None, l
         outline_only=layer.outline_only,
         color=layer.color,
         outline=layer.outline,
+        label_field=layer.label_field,
+        table=layer.name,
     )
     return qml_string(root), info
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
+import os
+import re
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import numpy as np
@@ -35,8 +37,54 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+#: An absolute path inside a text (POSIX ``/a/b`` or Windows ``C:\\a``), up to a quote, space or separator.
+_ABSOLUTE = re.compile(r"(?<![\w.~:/])(?:[A-Za-z]:[\\/]|/(?=[^\s/]))[^\s'\"<>|;,]*")
+
+
+def _relative_path(text: str, base: Path) -> str:
+    """One absolute path relative to ``base`` (its file name when it is on another drive)."""
+    if re.match(r"[A-Za-z]:[\\/]", text) and os.name != "nt":
+        return PureWindowsPath(text).name
+    try:
+        return Path(os.path.relpath(text, base)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return Path(text).name
+
+
+def relative_paths(obj: Any, base: Path) -> Any:
+    """``obj`` (JSON-ready) with every absolute path, alone or inside a text, made relative to ``base``.
+
+    Parameters
+    ----------
+    obj : Any
+        Dicts, lists, strings, numbers.
+    base : Path
+        The folder paths are made relative to (the config file's folder).
+
+    Returns
+    -------
+    Any
+        The same structure; no string in it names an absolute path of the machine.
+    """
+    if isinstance(obj, dict):
+        return {relative_paths(k, base): relative_paths(v, base) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [relative_paths(v, base) for v in obj]
+    if isinstance(obj, str):
+        return _ABSOLUTE.sub(lambda m: _relative_path(m.group(0), base), obj)
+    return obj
+
+
 def write_run_json(results: RunResults, path: Path, *, mode: str, outputs: list[str]) -> Path:
-    """Write the run record: config, input hashes, versions, seed, parameters, data quality."""
+    """Write the run record: config, input hashes, versions, seed, parameters, data quality.
+
+    Every path in it is relative: input files to the folder of the config file (or,
+    without a config file, to the output folder), outputs to the output folder
+    (``paths_relative_to`` says so), so the record names no folder of the machine
+    that made it.
+    """
+    source = results.config.source_file
+    base = Path(source).resolve().parent if source else path.resolve().parent
     doc = {
         "project": results.config.project.name,
         "mode": mode,
@@ -48,6 +96,8 @@ def write_run_json(results: RunResults, path: Path, *, mode: str, outputs: list[
         "tables": sorted(results.tables),
         "rasters": sorted(results.rasters),
         "outputs": sorted(outputs),
+        "paths_relative_to": {"inputs": "config" if source else "output", "outputs": "output"},
     }
-    path.write_text(json.dumps(_jsonable(doc), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    doc = relative_paths(_jsonable(doc), base)
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -1,21 +1,142 @@
-"""The result tables as UTF-8 CSV files with a README that explains every table and column."""
+"""The result tables as CSV files (for scripts), one workbook (for people) and a README that explains them.
+
+CSV files follow the run's language: Swedish runs write what Swedish Excel opens
+directly (``;`` between columns, decimal comma), English runs ``,`` and ``.``; both
+are UTF-8 with a byte order mark, so Excel shows å, ä and ö. Category and class
+columns keep their codes (analysts join on them) and get a ``<column>_label`` column
+in words beside them. A withheld count is an empty cell with ``<column>_suppressed``
+= True in the CSV and ``"<5 (dolt)"`` in the workbook, as in the report.
+
+The workbook (``tabeller.xlsx`` / ``tables.xlsx``) has a first sheet that explains every
+table and column in words, then one sheet per table with headings and values in
+words, number formats, a frozen heading row and fitted column widths.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import re
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ..run.results import RunResults
-from ..text.labels import column_label
-from ..text.outputs import COLUMNS_HEADING, INTERNAL_TABLES_NOTE, PUBLIC_TABLES_NOTE, SYNTHETIC_NOTE
+from ..categories import ALL_CATEGORIES
+from ..classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
+from ..run.disclosure import suppressed_label
+from ..run.results import RunResults, Table
+from ..text.format import format_number
+from ..text.labels import ALL_CATEGORIES_LABEL, category_label, column_label
+from ..text.outputs import (
+    CODES_NOTE,
+    COLUMNS_HEADING,
+    CSV_FORMAT_NOTE,
+    INTERNAL_TABLES_NOTE,
+    PUBLIC_TABLES_NOTE,
+    SYNTHETIC_NOTE,
+    WORKBOOK,
+)
+from ..text.report import TEXTS as REPORT_TEXT
+from ..text.trends import direction_label
 from .common import public_view
+from .gpkg import informative_cells
 
-__all__ = ["write_tables_csv"]
+__all__ = ["CSV_FORMATS", "read_table_csv", "write_tables_csv", "write_workbook", "words", "value_words"]
+
+#: CSV separator and decimal mark per run language (both files UTF-8 with BOM).
+CSV_FORMATS: dict[str, dict[str, str]] = {"sv": {"sep": ";", "decimal": ","}, "en": {"sep": ",", "decimal": "."}}
+_ENCODING = "utf-8-sig"
+_SUPPRESSED = "_suppressed"
+_LABEL = "_label"
+#: Widest column in the workbook (characters).
+_MAX_WIDTH = 60
+#: Longest table given a sheet (rows after leaving out cells without a result): longer ones are only CSV,
+#: which keeps the workbook quick to write and to open (openpyxl writes some 10⁵ cells a second).
+MAX_SHEET_ROWS = 10_000
 
 
-def write_tables_csv(results: RunResults, folder: Path, *, mode: str) -> list[Path]:
-    """Write every result table as UTF-8 CSV (public mode: after disclosure control) and a README.
+# --------------------------------------------------------------------------- codes in words
+def _classes(classes: dict) -> Callable[[str, str], str]:
+    return lambda code, lang: getattr(classes[code], lang) if code in classes else code
+
+
+def _category(code: str, lang: str) -> str:
+    return ALL_CATEGORIES_LABEL[lang] if code == ALL_CATEGORIES else category_label(code, lang)
+
+
+def _funnel(code: str, lang: str) -> str:
+    text = REPORT_TEXT.get(f"pos_{code}")
+    return text[lang] if text is not None else code
+
+
+def _direction(code: str, lang: str) -> str:
+    try:
+        return direction_label(code, lang)
+    except ValueError:
+        return code
+
+
+#: Columns that hold codes, and how to say each code in words.
+_CODE_WORDS: dict[str, Callable[[str, str], str]] = {
+    "category": _category,
+    "gistar_class": _classes(GISTAR_CLASSES),
+    "lisa_cluster": _classes(LISA_CLUSTERS),
+    "emerging_category": _classes(EMERGING_CATEGORIES),
+    "funnel_position": _funnel,
+    "direction": _direction,
+}
+
+
+def value_words(column: str, code: object, language: str) -> object:
+    """``code`` of a code column (category, class, funnel position, direction) in words; others as they are."""
+    say = _CODE_WORDS.get(column)
+    if say is None or code is None or (isinstance(code, float) and np.isnan(code)):
+        return code
+    return say(str(code), language)
+
+
+def words(data: pd.DataFrame, language: str) -> pd.DataFrame:
+    """``data`` with a ``<column>_label`` column (in words) right after every code column."""
+    out = data.copy()
+    for column in [c for c in data.columns if c in _CODE_WORDS]:
+        labels = data[column].map(lambda v, c=column: value_words(c, v, language))
+        out.insert(out.columns.get_loc(column) + 1, column + _LABEL, labels)
+    return out
+
+
+# --------------------------------------------------------------------------- CSV
+def _frame(table: Table) -> pd.DataFrame:
+    return pd.DataFrame(table.data.drop(columns="geometry", errors="ignore"))
+
+
+def _tables(results: RunResults, mode: str) -> list[Table]:
+    return [t for t in results.tables.values() if not (mode == "public" and t.internal_only)]
+
+
+def read_table_csv(path: str | os.PathLike[str], **kwargs: object) -> pd.DataFrame:
+    """Read a table CSV that geolage wrote, in either language's format (told from its heading row).
+
+    Parameters
+    ----------
+    path : str or Path
+    **kwargs
+        Passed to :func:`pandas.read_csv` (e.g. ``dtype``).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    with open(path, encoding=_ENCODING) as fh:
+        heading = fh.readline()
+    fmt = CSV_FORMATS["sv"] if ";" in heading else CSV_FORMATS["en"]
+    return pd.read_csv(path, encoding=_ENCODING, **fmt, **kwargs)  # type: ignore[arg-type]
+
+
+def write_tables_csv(results: RunResults, folder: Path, *, mode: str, language: str | None = None) -> list[Path]:
+    """Write every result table as CSV, the workbook and a README (public mode: after disclosure control).
 
     Parameters
     ----------
@@ -23,42 +144,223 @@ def write_tables_csv(results: RunResults, folder: Path, *, mode: str) -> list[Pa
     folder : Path
         Created if missing.
     mode : {"public", "internal"}
+    language : {"sv", "en"}, optional
+        Default ``config.project.language``: Swedish CSVs use ``;`` and a decimal
+        comma, English ones ``,`` and ``.``; headings of the workbook and the README
+        are in this language.
 
     Returns
     -------
     list of Path
-        The CSV files, then ``README.txt``.
+        The CSV files, then the workbook, then ``README.txt``.
     """
+    language = language or results.config.project.language
     results = public_view(results, mode)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for table in results.tables.values():
-        if mode == "public" and table.internal_only:
-            continue
-        df = pd.DataFrame(table.data.drop(columns="geometry", errors="ignore"))
+    fmt = CSV_FORMATS[language]
+    tables = _tables(results, mode)
+    for table in tables:
         path = folder / f"{table.name}.csv"
-        df.to_csv(path, index=False, encoding="utf-8")
+        words(_frame(table), language).to_csv(path, index=False, encoding=_ENCODING, **fmt)
         written.append(path)
-    written.append(_write_readme(results, folder, [p.stem for p in written], mode))
+    written.append(write_workbook(results, folder / WORKBOOK["file"][language], mode=mode, language=language))
+    written.append(_write_readme(results, folder, tables, mode, language))
     return written
 
 
-def _write_readme(results: RunResults, folder: Path, names: list[str], mode: str) -> Path:
-    """A README beside the CSV tables: what each is, whether data are synthetic, disclosure mode."""
-    lang = results.config.project.language
+def _write_readme(results: RunResults, folder: Path, tables: list[Table], mode: str, language: str) -> Path:
+    """A README beside the tables: format, codes, disclosure, and every table and column in words."""
+    k = results.config.output.min_count
     lines = []
     if results.config.project.synthetic:
-        lines.append(SYNTHETIC_NOTE[lang])
+        lines.append(SYNTHETIC_NOTE[language])
     if mode == "public":
-        lines.append(PUBLIC_TABLES_NOTE[lang].format(k=results.config.output.min_count))
+        lines.append(PUBLIC_TABLES_NOTE[language].format(k=k, label=suppressed_label(k, language)))
     else:
-        lines.append(INTERNAL_TABLES_NOTE[lang])
-    lines.append("")
-    for name in names:
-        t = results.tables[name]
-        lines.append(f"{name}.csv: {t.title.get(lang, name)}")
-        cols = [c for c in t.data.columns if c != "geometry"]
-        lines.append(f"  {COLUMNS_HEADING[lang]}: " + "; ".join(f"{c} = {column_label(c, lang)}" for c in cols))
+        lines.append(INTERNAL_TABLES_NOTE[language])
+    lines += [CSV_FORMAT_NOTE[language], CODES_NOTE[language], ""]
+    for table in tables:
+        lines.append(f"{table.name}.csv: {table.title.get(language, table.name)}")
+        description = table.description.get(language)
+        if description:
+            lines.append(f"  {description}")
+        lines.append(f"  {COLUMNS_HEADING[language]}:")
+        for column in words(_frame(table).head(0), language).columns:
+            lines.append(f"    {column}: {column_label(column, language, table.name)}")
+        lines.append("")
     path = folder / "README.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- workbook
+def _sheet_names(tables: list[Table], language: str) -> list[str]:
+    """Sheet names from the table titles: at most 31 characters, no forbidden characters, unique."""
+    names: list[str] = []
+    for table in tables:
+        base = re.sub(r"[\[\]:*?/\\]", " ", table.title.get(language) or table.name).strip()[:31] or table.name[:31]
+        name, i = base, 2
+        while name.lower() in {n.lower() for n in names} or name.lower() == WORKBOOK["contents"][language].lower():
+            suffix = f" ({i})"
+            name, i = base[: 31 - len(suffix)] + suffix, i + 1
+        names.append(name)
+    return names
+
+
+def _number_format(column: str, series: pd.Series, counts: set[str]) -> str | None:
+    """Excel number format of a column (shown with the reader's own separators)."""
+    if column in counts or pd.api.types.is_integer_dtype(series):
+        return "#,##0"
+    if not pd.api.types.is_float_dtype(series):
+        return None
+    if column.endswith(("_p", "_q", "_p_holm")) or column in ("p_value",) or column.startswith("moran_p"):
+        return "0.0000"
+    if "share" in column or column.startswith(("cover", "hit_")):  # shares 0–1 as per cent
+        return "0.0%"
+    return "#,##0.00"
+
+
+def _sheet_frame(table: Table, language: str, label: str) -> pd.DataFrame:
+    """A table for people: codes in words, withheld counts as ``label``, booleans as yes/no, no flag columns.
+
+    Per-cell tables keep only the cells that carry a result (as in the GeoPackage); the
+    CSV has every cell.
+    """
+    data = _frame(dataclasses.replace(table, data=informative_cells(table.data)))
+    flags = [c for c in data.columns if c.endswith(_SUPPRESSED)]
+    out = data.drop(columns=flags).astype(object)
+    for flag in flags:
+        column = flag.removesuffix(_SUPPRESSED)
+        if column in out.columns:
+            hidden = data[flag].fillna(False).astype(bool).to_numpy()
+            out.loc[hidden, column] = label
+    for column in out.columns:
+        if column in _CODE_WORDS:
+            codes = pd.unique(out[column])
+            say = {code: value_words(column, code, language) for code in codes if isinstance(code, str)}
+            out[column] = out[column].map(lambda v, say=say: say.get(v, v) if isinstance(v, str) else v)
+        elif pd.api.types.is_bool_dtype(data[column]):
+            out[column] = np.where(data[column].to_numpy(), WORKBOOK["yes"][language], WORKBOOK["no"][language])
+    return out.where(pd.notna(out), None)
+
+
+def _cell_value(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def _write_sheet(ws, table: Table, frame: pd.DataFrame, language: str) -> None:  # noqa: ANN001 (openpyxl sheet)
+    """One table into a write-only sheet: bold wrapped headings, frozen, fitted widths, number formats."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    headings = [column_label(c, language, table.name) for c in frame.columns]
+    source = _frame(table)
+    counts = set(table.count_columns)
+    formats = [_number_format(c, source[c], counts) if c in source.columns else None for c in frame.columns]
+    ws.freeze_panes = "A2"
+    for j, column in enumerate(frame.columns, start=1):
+        sample = [str(v) for v in frame[column].head(200) if v is not None]
+        width = max([len(w) for w in headings[j - 1].split()] + [len(x) for x in sample] + [6])
+        ws.column_dimensions[get_column_letter(j)].width = min(width + 2, _MAX_WIDTH)
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    row = []
+    for text in headings:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font, cell.alignment = bold, wrap
+        row.append(cell)
+    ws.append(row)
+    for values in frame.itertuples(index=False, name=None):
+        out = []
+        for value, fmt in zip(values, formats, strict=True):
+            value = _cell_value(value)
+            if fmt and isinstance(value, int | float) and not isinstance(value, bool):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = fmt
+                out.append(cell)
+            else:
+                out.append(value)
+        ws.append(out)
+
+
+def _write_contents(ws, tables: list[Table], sheets: dict[str, str], too_long: dict[str, str],  # noqa: ANN001
+                    language: str) -> None:
+    """The first sheet: every table (sheet, CSV file, title, description) and its columns in words."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    ws.freeze_panes = "A2"
+    for letter, width in zip("ABCDEF", (32, 28, 40, 70, 28, 50), strict=True):
+        ws.column_dimensions[letter].width = width
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    heading = []
+    for key in ("sheet", "csv", "table", "description", "column", "meaning"):
+        cell = WriteOnlyCell(ws, value=WORKBOOK[key][language])
+        cell.font = bold
+        heading.append(cell)
+    ws.append(heading)
+    for table in tables:
+        sheet = sheets.get(table.name)
+        text = table.description.get(language, "")
+        if "cell_id" in table.data.columns:
+            text = f"{text} {WORKBOOK['cells_note'][language]}".strip()
+        if table.name in too_long:
+            text = f"{text} {too_long[table.name]}".strip()
+        description = WriteOnlyCell(ws, value=text)
+        description.alignment = wrap
+        ws.append([sheet, f"{table.name}.csv", table.title.get(language, table.name), description, None, None])
+        for column in words(_frame(table).head(0), language).columns:
+            ws.append([None, None, None, None, column, column_label(column, language, table.name)])
+
+
+def write_workbook(results: RunResults, path: Path, *, mode: str, language: str | None = None) -> Path:
+    """Write the tables as one Excel workbook for people (atomically).
+
+    Parameters
+    ----------
+    results : RunResults
+    path : Path
+        The ``.xlsx`` file to write; its folder must exist.
+    mode : {"public", "internal"}
+    language : {"sv", "en"}, optional
+        Default ``config.project.language``.
+
+    Returns
+    -------
+    Path
+        The workbook: a contents sheet (every table and column in words), then one
+        sheet per table named by its title, headings and codes in words, withheld
+        counts written as in the report (``"<5 (dolt)"``), number formats, a frozen
+        heading row. Tables longer than :data:`MAX_SHEET_ROWS` rows are listed in the
+        contents sheet but left to their CSV file.
+    """
+    from openpyxl import Workbook
+
+    language = language or results.config.project.language
+    results = public_view(results, mode)
+    tables = _tables(results, mode)
+    label = suppressed_label(results.config.output.min_count, language)
+    frames = {t.name: _sheet_frame(t, language, label) for t in tables}
+    shown = [t for t in tables if len(frames[t.name]) <= MAX_SHEET_ROWS]
+    sheets = dict(zip([t.name for t in shown], _sheet_names(shown, language), strict=True))
+    wb = Workbook(write_only=True)  # streams rows: fast and small in memory for large tables
+    too_long = {t.name: WORKBOOK["too_long"][language].format(n=format_number(len(frames[t.name]), language, 0))
+                for t in tables if t.name not in sheets}
+    _write_contents(wb.create_sheet(WORKBOOK["contents"][language]), tables, sheets, too_long, language)
+    for table in shown:
+        _write_sheet(wb.create_sheet(sheets[table.name]), table, frames[table.name], language)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path

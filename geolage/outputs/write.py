@@ -123,7 +123,7 @@ def _write_all(
     spatial = write_spatial_outputs(results, folder, mode=mode, language=language)
     written.update({f"spatial:{k}": Path(v) for k, v in _as_dict(spatial).items()})
     progress("tables (CSV)")
-    for p in write_tables_csv(results, folder / "tabeller", mode=mode):
+    for p in write_tables_csv(results, folder / "tabeller", mode=mode, language=language):
         written[f"csv:{p.stem}"] = p
     progress("map")
     written["map"] = Path(write_map(results, folder / "karta.html", mode=mode, language=language))

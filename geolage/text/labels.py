@@ -20,6 +20,8 @@ __all__ = [
     "ALL_CATEGORIES_LABEL",
     "REJECT_MESSAGES",
     "column_label",
+    "TABLE_COLUMN_LABELS",
+    "SUFFIX_LABELS",
     "category_label",
 ]
 
@@ -158,6 +160,72 @@ COLUMN_LABELS: dict[str, Text] = {
     "key": Text("Nyckel", "Key"),
     "value_type": Text("Värdetyp", "Value type"),
     "name": Text("Namn", "Name"),
+    "fid": Text("Löpnummer", "Feature number"),
+    "accepted": Text("Godkända rader", "Rows accepted"),
+    "read": Text("Lästa rader", "Rows read"),
+    "rejected": Text("Avvisade rader", "Rows rejected"),
+    "geocoded_share": Text("Andel med koordinater", "Share with coordinates"),
+    "personnummer_masked": Text("Maskerade personnummer", "Personal identity numbers masked"),
+    "x": Text("Koordinat öst (m)", "Easting (m)"),
+    "y": Text("Koordinat nord (m)", "Northing (m)"),
+    "variable": Text("Analyserad variabel", "Variable analysed"),
+    "moran_i": Text("Morans I", "Moran's I"),
+    "moran_ei": Text("Förväntat I utan mönster", "Expected I without pattern"),
+    "moran_z": Text("z-värde (normalantagande)", "z-score (normality)"),
+    "moran_p_norm": Text("p-värde (normalantagande)", "p-value (normality)"),
+    "moran_z_rand": Text("z-värde (randomisering)", "z-score (randomisation)"),
+    "moran_p_rand": Text("p-värde (randomisering)", "p-value (randomisation)"),
+    "moran_p_sim": Text("p-värde (permutationer)", "p-value (permutations)"),
+    "moran_permutations": Text("Antal permutationer", "Number of permutations"),
+    "moran_n": Text("Antal områden/rutor", "Number of districts/cells"),
+    "gistar_n_neighbours": Text("Antal grannar (Gi*)", "Number of neighbours (Gi*)"),
+    "lisa_n_neighbours": Text("Antal grannar (LISA)", "Number of neighbours (LISA)"),
+    "emerging_mk_s": Text("Trend, Mann–Kendall S", "Trend, Mann–Kendall S"),
+    "emerging_final_z": Text("Gi* z-värde sista perioden", "Gi* z-score in the last period"),
+    "n_bins": Text("Antal tidsperioder", "Number of time periods"),
+    "distance_from": Text("Avstånd från (m)", "Distance from (m)"),
+    "distance_to": Text("Avstånd till (m)", "Distance to (m)"),
+    "distance_interval": Text("Avståndsintervall", "Distance interval"),
+    "time_interval": Text("Tidsintervall", "Time interval"),
+    "period_start": Text("Prognosperiodens start", "Forecast period start"),
+    "period_end": Text("Periodens slut", "Period end"),
+    "count_last_period": Text("Antal brott senaste perioden", "Incidents in the last period"),
+    "origin": Text("Prognosen gjord per", "Forecast made as of"),
+    "area_selected": Text("Utpekad yta (km²)", "Area flagged (km²)"),
+    "n_cells": Text("Antal utpekade rutor", "Number of cells flagged"),
+    "n_eval": Text("Brott under utvärderingsperioden", "Incidents in the evaluation period"),
+    "n_hits": Text("Brott i de utpekade rutorna", "Incidents in the flagged cells"),
+    "hit_rate": Text(
+        "Träffandel (andel av brotten i utpekad yta)", "Hit rate (share of incidents in the flagged area)"
+    ),
+    "pai": Text(
+        "PAI: träffandel delad med ytandel (1 = som slumpen)",
+        "PAI: hit rate divided by area share (1 = no better than chance)",
+    ),
+    "pai_max": Text("Högsta möjliga PAI", "Highest possible PAI"),
+    "pei": Text(
+        "PEI: PAI som andel av högsta möjliga (0–1)", "PEI: PAI as a share of the highest possible (0–1)"
+    ),
+    "rri": Text(
+        "RRI: prognosens PAI delad med föregående periods PAI",
+        "RRI: the forecast's PAI divided by the PAI of last period's counts",
+    ),
+    "n_origins": Text("Antal utvärderade tidpunkter", "Number of forecast origins evaluated"),
+    "pai_diff": Text("PAI minus den naiva prognosens PAI", "PAI minus the naive forecast's PAI"),
+    "pai_diff_ci_low": Text("Nedre 95 %-gräns (PAI-skillnad)", "Lower 95% limit (PAI difference)"),
+    "pai_diff_ci_high": Text("Övre 95 %-gräns (PAI-skillnad)", "Upper 95% limit (PAI difference)"),
+    "pai_diff_p": Text("p-värde (PAI-skillnad)", "p-value (PAI difference)"),
+    "pai_diff_p_holm": Text("p-värde, Holm-korrigerat", "p-value, Holm-corrected"),
+    "beats_baseline": Text("Bättre än naiv prognos", "Beats the naive forecast"),
+    "last_count": Text("Antal brott senaste året", "Incidents last year"),
+    "forecast": Text("Prognos: antal brott nästa år", "Forecast: incidents next year"),
+    "pi80_low": Text("80 % prognosintervall, nedre", "80% prediction interval, lower"),
+    "pi80_high": Text("80 % prognosintervall, övre", "80% prediction interval, upper"),
+    "pi95_low": Text("95 % prognosintervall, nedre", "95% prediction interval, lower"),
+    "pi95_high": Text("95 % prognosintervall, övre", "95% prediction interval, upper"),
+    "pi_low": Text("Prognosintervall, nedre", "Prediction interval, lower"),
+    "pi_high": Text("Prognosintervall, övre", "Prediction interval, upper"),
+    "model": Text("Prognosmodell", "Forecast model"),
 }
 
 #: The geolage crime categories (codes in :data:`geolage.categories.CATEGORIES`).
@@ -288,10 +356,35 @@ REJECT_MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def column_label(name: str, language: str = "sv") -> str:
-    """Readable label of a result column in ``language``; the name itself when it has none."""
-    label = COLUMN_LABELS.get(name)
-    return label[check_language(language)] if label is not None else name
+#: Labels of columns that mean something else in some tables (``(table name prefix, column)``).
+TABLE_COLUMN_LABELS: dict[tuple[str, str], Text] = {
+    ("forecast_", "area_share"): Text("Andel av ytan som pekas ut", "Share of the area flagged"),
+}
+#: Labels of the columns that outputs add beside a column (``{label}`` = the column's label).
+SUFFIX_LABELS: dict[str, Text] = {
+    "_suppressed": Text("{label}: dolt (för få brott)", "{label}: suppressed (too few incidents)"),
+    "_label": Text("{label} (i ord)", "{label} (in words)"),
+}
+
+
+def column_label(name: str, language: str = "sv", table: str | None = None) -> str:
+    """Readable label of a result column in ``language``; the name itself when it has none.
+
+    ``table`` picks a table's own label where a column means something else there
+    (``area_share`` of the forecast tables is the share of the area flagged). The
+    columns outputs add (``<column>_suppressed``, ``<column>_label``) are labelled from
+    their column.
+    """
+    language = check_language(language)
+    label = next((text for (prefix, column), text in TABLE_COLUMN_LABELS.items()
+                  if table and column == name and table.startswith(prefix)), None)
+    label = label or COLUMN_LABELS.get(name)
+    if label is not None:
+        return label[language]
+    for suffix, text in SUFFIX_LABELS.items():
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return text[language].format(label=column_label(name.removesuffix(suffix), language, table))
+    return name
 
 
 def category_label(code: str, language: str = "sv") -> str:

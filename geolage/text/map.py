@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .format import Text, check_language
 
-__all__ = ["MAP_UI", "TOOLTIP_LABELS", "SUPPRESSED_COUNT", "map_ui"]
+__all__ = ["MAP_UI", "TOOLTIP_LABELS", "SUPPRESSED_COUNT", "POLICE_CATEGORIES", "FORECAST_CLASSES", "map_ui"]
 
 #: Labels of the page's controls, legends and tooltips. ``{k}``, ``{per}``, ``{conf}`` and ``{n}``
 #: are filled in by the map (``{n}`` by the page's script, in the browser).
@@ -46,9 +46,53 @@ MAP_UI: dict[str, Text] = {
     "heat_map": Text("Brott (värmekarta, intern)", "Incidents (heat map, internal)"),
     "incidents_note": Text("Enskilda brott – endast intern version", "Single incidents – internal version only"),
     "rates_note": Text(
-        "Utjämnad takt per {per} invånare (empirisk Bayes); klassgränser: Fisher–Jenks, {k} klasser",
-        "Smoothed rate per {per} residents (empirical Bayes); class breaks: Fisher–Jenks, {k} classes",
+        "Brott per {per} invånare och år, {{period}}, utjämnat (empirisk Bayes) så att små områden inte "
+        "sticker ut av slump. Klassgränser: Fisher–Jenks.",
+        "Incidents per {per} residents per year, {{period}}, smoothed (empirical Bayes) so that small districts "
+        "do not stand out by chance. Class breaks: Fisher–Jenks.",
     ),
+    "rates_flat": Text(
+        "Skillnaderna mellan områdena ({low}–{high}) är mindre än osäkerheten i takterna (±{ci} i mitten); "
+        "därför visas en enda klass.",
+        "The differences between districts ({low}–{high}) are smaller than the uncertainty of the rates "
+        "(±{ci} at the median); so one class is shown.",
+    ),
+    "one_class": Text("Alla områden: {low}–{high}", "All districts: {low}–{high}"),
+    "gistar_note": Text(
+        "En hot spot är en plats där det sker fler brott än i kommunen i stort, också i grannrutorna runt "
+        "omkring – ett område, inte en enstaka adress. Procenten anger hur säkert mönstret inte är slump "
+        "(justerat för många test). Gäller {period}.",
+        "A hot spot is a place with more incidents than the municipality as a whole, also in the neighbouring "
+        "cells around it – an area, not a single address. The percentage says how sure it is that the pattern "
+        "is not chance (adjusted for many tests). For {period}.",
+    ),
+    "lisa_note": Text(
+        "Högt omgivet av högt (HH): område med hög takt vars grannar också har hög takt. Gäller {period}.",
+        "High-high (HH): a district with a high rate whose neighbours also have high rates. For {period}.",
+    ),
+    "emerging_note": Text(
+        "Hur hot spots har förändrats år för år under hela perioden {span}.",
+        "How hot spots have changed year by year over the whole period {span}.",
+    ),
+    "density_note": Text(
+        "Brott per km² under hela perioden {span} (summa, inte per år); utjämnad yta.",
+        "Incidents per km² over the whole period {span} (total, not per year); a smoothed surface.",
+    ),
+    "forecast": Text("Prognos nästa period", "Forecast for the next period"),
+    "forecast_note": Text(
+        "Rutorna med högst förväntad brottsrisk {start}–{end} enligt {method}; "
+        "en prognos, inte ett facit.",
+        "The cells with the highest expected crime risk {start}–{end} by {method}; a forecast, "
+        "not a certainty.",
+    ),
+    "zoom_to": Text("Zooma till", "Zoom to"),
+    "whole_area": Text("Hela kommunen", "Whole municipality"),
+    "focus_areas": Text("Fokusområden", "Focus areas"),
+    "police_areas": Text("Polisens utsatta områden", "Police vulnerable areas"),
+    "police_years": Text("År", "Years"),
+    "police_category": Text("Kategori", "Category"),
+    "legend_toggle": Text("Teckenförklaring", "Legend"),
+    "period_whole": Text("hela perioden {span}", "the whole period {span}"),
     "layers": Text("Lager", "Layers"),
     "legend_count": Text("{n} brott", "{n} incidents"),
 }
@@ -65,6 +109,20 @@ TOOLTIP_LABELS: dict[str, Text] = {
     "emerging_mk_p": Text("Trend p-värde", "Trend p-value"),
     "n_hot_bins": Text("Perioder som hot spot", "Periods as hot spot"),
     "n_cold_bins": Text("Perioder som cold spot", "Periods as cold spot"),
+}
+
+#: Polisens kategorier av utsatta områden (codes of :func:`geolage.outputs.map.places.police_category`).
+POLICE_CATEGORIES: dict[str, Text] = {
+    "sarskilt_utsatt": Text("Särskilt utsatt område", "Particularly vulnerable area"),
+    "utsatt": Text("Utsatt område", "Vulnerable area"),
+    "risk": Text("Riskområde", "Risk area"),
+}
+
+#: Classes of the forecast layer: the cells ranked in the top 1 %, 5 % and 10 % of the study area.
+FORECAST_CLASSES: dict[str, Text] = {
+    "top_1": Text("Högst risk: topp 1 % av ytan", "Highest risk: top 1% of the area"),
+    "top_5": Text("Topp 5 % av ytan", "Top 5% of the area"),
+    "top_10": Text("Topp 10 % av ytan", "Top 10% of the area"),
 }
 
 #: Shown in a tooltip instead of a count that the public map withholds (``{k}`` = ``output.min_count``).

@@ -19,6 +19,8 @@ __all__ = [
     "REJECTS_LAYER_TITLE",
     "RUN_METADATA_LAYER_TITLE",
     "GROUP_TITLES",
+    "FOCUS_LAYER_TITLE",
+    "THEME_TITLES",
     "in_language",
 ]
 
@@ -29,9 +31,18 @@ GRID_LAYER_TITLE = Text("Analysrutnät", "Analysis grid")
 INCIDENTS_LAYER_TITLE = Text("Händelser (internt)", "Incidents (internal)")
 REJECTS_LAYER_TITLE = Text("Avvisade rader (internt)", "Rejected rows (internal)")
 RUN_METADATA_LAYER_TITLE = Text("Körningsuppgifter", "Run record")
+FOCUS_LAYER_TITLE = Text("Fokusområden", "Focus areas")
+#: The QGIS project's map themes, one per question (Project > Map themes).
+THEME_TITLES: dict[str, Text] = {
+    "where": Text("1 Var? Brott per invånare", "1 Where? Incidents per resident"),
+    "hotspots": Text("2 Hot spots", "2 Hot spots"),
+    "change": Text("3 Utveckling: framväxande hot spots", "3 Trend: emerging hot spots"),
+    "prognosis": Text("4 Prognos", "4 Forecast"),
+}
 
 #: Names of the QGIS project's layer groups, by group code (order: :data:`geolage.outputs.qgis.project.GROUPS`).
 GROUP_TITLES: dict[str, Text] = {
+    "outlines": Text("Gränser", "Boundaries"),
     "areas": Text("Områden", "Areas"),
     "hotspots": Text("Hotspots", "Hotspots"),
     "density": Text("Täthet", "Density"),

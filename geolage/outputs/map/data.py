@@ -26,15 +26,14 @@ from ...text.map import map_ui
 from ..common import check_mode, public_view
 from .density import density_layers
 from .escape import esc
-from .layers import MAP_STYLES, class_layer, drawn, rate_layer
-from .units import SIMPLIFY_METRES, WGS84, features
+from .layers import MAP_STYLES, class_layer, drawn, forecast_layer, rate_layer
+from .places import district_labels, focus_areas, police_layers, zoom_targets
+from .units import WGS84
 
 __all__ = ["map_data"]
 
 #: Key of the incident points in the map data (internal mode; ``D.incidents`` in the page's script).
 INCIDENTS_KEY = schemas.INCIDENTS.name
-#: Overlay columns tried, in order, for a label when the config names none.
-_LABEL_FIELDS = ("label", "name", "namn", "NAMN")
 
 
 # --------------------------------------------------------------------------- what may be shown
@@ -93,30 +92,19 @@ def _categories_and_periods(tables: list[Table], rasters: dict[str, Raster]) -> 
     return categories, periods
 
 
+def _span(periods: list[str]) -> str:
+    """``"2019–2025"``: the first and last period label (the whole span of the run)."""
+    own = [p for p in periods if p != WHOLE_PERIOD]
+    if not own:
+        return ""
+    return own[0] if own[0] == own[-1] else f"{own[0]}–{own[-1]}"
+
+
 def _category_text(code: str, ui: dict[str, str], language: str) -> str:
     return ui["all_categories"] if code == ALL_CATEGORIES else category_label(code, language)
 
 
 # --------------------------------------------------------------------------- overlays and incidents
-def _overlay_layers(results: RunResults) -> list[dict[str, Any]]:
-    """Boundary layers (e.g. vulnerable areas) as outlines with their labels."""
-    label_fields = {ov.name: ov.label_field for ov in results.config.overlays}
-    out = []
-    for name, layer in results.overlays.items():
-        if layer is None or layer.empty:
-            continue
-        field = label_fields.get(name)
-        if field not in layer.columns:
-            text_cols = [c for c in layer.columns if c != layer.geometry.name and layer[c].dtype == object]
-            field = next((c for c in _LABEL_FIELDS if c in layer.columns), text_cols[0] if text_cols else None)
-        feats = features(layer.geometry, SIMPLIFY_METRES)
-        labels = layer[field] if field is not None else [""] * len(layer)
-        for f, label in zip(feats, labels, strict=True):
-            f["properties"] = {"name": esc(label, 60)}
-        out.append({"title": esc(name), "features": feats})
-    return out
-
-
 def _incident_points(results: RunResults, categories: list[str], periods: list[str]) -> list[list[Any]]:
     """Internal mode: incidents as [lat, lon, category index, period index] (WGS84, 5 decimals)."""
     inc = results.incidents
@@ -189,10 +177,8 @@ def map_data(
     ui = map_ui(language)
     view, tables, rasters = _shown(results, mode, language)
     categories, periods = _categories_and_periods(tables, rasters)
-    layers = [
-        (rate_layer if t.style in ("rate", "count") else class_layer)(view, t, categories, periods, ui, language)
-        for t in tables
-    ]
+    makers = {"rate": rate_layer, "count": rate_layer, "forecast": forecast_layer}
+    layers = [makers.get(t.style or "", class_layer)(view, t, categories, periods, ui, language) for t in tables]
     banners = []
     if view.config.project.synthetic:
         banners.append({"text": ui["synthetic"], "kind": "synthetic"})
@@ -206,7 +192,11 @@ def map_data(
         "periods": [{"code": esc(p), "label": ui["whole_span"] if p == WHOLE_PERIOD else esc(p)} for p in periods],
         "layers": layers,
         "density": density_layers(rasters, categories, ui, language),
-        "overlays": _overlay_layers(view),
+        "overlays": police_layers(view, language),
+        "focus": focus_areas(view),
+        "labels": district_labels(view),
+        "zoom": zoom_targets(view, ui["whole_area"]),
+        "span": esc(_span(periods)),
         INCIDENTS_KEY: None,
     }
     if mode == "internal":

@@ -8,6 +8,7 @@ for the choropleth, whose classes differ per slice). Every text is HTML-escaped.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
@@ -16,15 +17,16 @@ import pandas as pd
 
 from ...classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS, ClassInfo
 from ...run.results import RunResults, Table
+from ...text.forecast import METHOD_NAMES
 from ...text.format import format_number
-from ...text.map import SUPPRESSED_COUNT, TOOLTIP_LABELS
+from ...text.map import FORECAST_CLASSES, SUPPRESSED_COUNT, TOOLTIP_LABELS
 from .escape import esc
 from .units import SIMPLIFY_METRES, units
 
-__all__ = ["MAP_STYLES", "drawn", "number", "rate_layer", "class_layer"]
+__all__ = ["MAP_STYLES", "drawn", "number", "rate_layer", "class_layer", "forecast_layer", "flat", "breaks"]
 
 #: Table styles drawn on the map, in drawing order (bottom first).
-MAP_STYLES = ("rate", "count", "lisa", "gistar", "emerging")
+MAP_STYLES = ("rate", "count", "lisa", "gistar", "emerging", "forecast")
 
 #: Above this many values, Fisher–Jenks runs on this many evenly spaced quantiles of them.
 _JENKS_MAX = 600
@@ -37,6 +39,8 @@ _YLORRD = {
     5: ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
 }
 _NO_CLASS_COLOUR = "#d0d0d0"
+#: The one class of a choropleth whose differences are within the uncertainty (neutral, not a ramp colour).
+_FLAT_COLOUR = "#c9c3b8"
 _EXTRA_CLASS_COLOUR = "#999999"
 
 #: Extra tooltip fields per style: (column, decimals); labels in :data:`geolage.text.map.TOOLTIP_LABELS`.
@@ -44,14 +48,24 @@ _FIELDS: dict[str, tuple[tuple[str, int], ...]] = {
     "gistar": (("gistar_z", 2), ("gistar_p", 4), ("gistar_q", 4)),
     "lisa": (("lisa_i", 3), ("lisa_p", 4), ("lisa_q", 4)),
     "emerging": (("emerging_mk_z", 2), ("emerging_mk_p", 4), ("n_hot_bins", 0), ("n_cold_bins", 0)),
+    "forecast": (("score", 3), ("rank", 0)),
 }
+#: Forecast classes: the cells in the top 1 %, 5 % and 10 % of the study area (darkest first).
+FORECAST_CLASS_INFO = {
+    code: ClassInfo(code, FORECAST_CLASSES[code]["sv"], FORECAST_CLASSES[code]["en"], colour)
+    for code, colour in (("top_1", "#54278f"), ("top_5", "#807dba"), ("top_10", "#cbc9e2"))
+}
+#: Forecast methods drawn on the map, in order of preference (the first one the run has).
+_FORECAST_METHODS = ("prospective", "glm")
 _CLASSES: dict[str, dict[str, ClassInfo]] = {
     "gistar": GISTAR_CLASSES,
     "lisa": LISA_CLUSTERS,
     "emerging": EMERGING_CATEGORIES,
+    "forecast": FORECAST_CLASS_INFO,
 }
 #: The class column of each style, when the table names none (``Table.style_column``).
-_CLASS_COLUMNS = {"gistar": "gistar_class", "lisa": "lisa_cluster", "emerging": "emerging_category"}
+_CLASS_COLUMNS = {"gistar": "gistar_class", "lisa": "lisa_cluster", "emerging": "emerging_category",
+                  "forecast": "forecast_class"}
 #: Class codes left out of grid layers (they would cover the whole study area).
 _BACKGROUND_CODES = {"not_significant", "no_pattern"}
 
@@ -151,17 +165,82 @@ def breaks(values: np.ndarray, k: int = 5) -> list[float]:
     return [float(b) for b in bins]
 
 
+def _decimals(lower: float, bounds: list[float]) -> int:
+    """Fewest decimals (1–4) at which the class bounds read as different numbers."""
+    edges = sorted({lower, *bounds})  # a class of one value has lower == upper: one label, not two
+    for d in range(1, 5):
+        rounded = [round(v, d) for v in edges]
+        if len(set(rounded)) == len(rounded):
+            return d
+    return 4
+
+
 def _class_legend(finite: np.ndarray, bounds: list[float], language: str) -> list[dict[str, str]]:
-    """Legend rows ``lower – upper`` (or one value) of the choropleth classes, in YlOrRd."""
+    """Legend rows ``lower – upper`` (or one value) of the choropleth classes, in YlOrRd.
+
+    The labels get as many decimals as it takes to tell the bounds apart, so no two
+    rows read the same.
+    """
     colours = _YLORRD.get(len(bounds), [])
     legend = []
     lower = float(finite.min()) if finite.size else 0.0
+    d = _decimals(lower, bounds)
     for i, upper in enumerate(bounds):
-        text = (number(upper, 1, language) if lower == upper
-                else f"{number(lower, 1, language)} – {number(upper, 1, language)}")
-        legend.append({"label": text, "color": colours[i]})
+        low, high = number(lower, d, language), number(upper, d, language)
+        legend.append({"label": high if low == high else f"{low} – {high}", "color": colours[i]})
         lower = upper
     return legend
+
+
+def flat(values: np.ndarray, half_widths: np.ndarray) -> bool:
+    """True when the values' spread is within their uncertainty: no class breaks worth drawing.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The mapped values (finite).
+    half_widths : numpy.ndarray
+        Half the width of each value's confidence interval (NaN where unknown).
+
+    Returns
+    -------
+    bool
+        ``max - min`` of ``values`` is at most the median half-width (or every value
+        is the same).
+    """
+    if values.size == 0:
+        return False
+    spread = float(values.max() - values.min())
+    if spread == 0:
+        return True
+    known = half_widths[np.isfinite(half_widths)]
+    return bool(known.size) and spread <= float(np.median(known))
+
+
+def _slice_classes(vals: np.ndarray, half: np.ndarray, ui: dict[str, str], language: str
+                   ) -> tuple[list[float], list[dict[str, str]], str]:
+    """Class bounds, legend rows and a note for one category/period of the choropleth."""
+    finite = vals[np.isfinite(vals)]
+    if not finite.size:
+        return [], [], ""
+    if flat(finite, half[np.isfinite(vals)]):
+        low, high = float(finite.min()), float(finite.max())
+        d = _decimals(low, [high]) if high > low else 1
+        label = ui["one_class"].format(low=number(low, d, language), high=number(high, d, language))
+        ci = number(float(np.nanmedian(half)) if np.isfinite(half).any() else 0.0, d, language)
+        note = ui["rates_flat"].format(low=number(low, d, language), high=number(high, d, language), ci=ci)
+        return [high], [{"label": label, "color": _FLAT_COLOUR}], note
+    bounds = breaks(finite)
+    return bounds, _class_legend(finite, bounds, language), ""
+
+
+def _half_widths(data: pd.DataFrame) -> np.ndarray:
+    """Half the width of each row's rate confidence interval (NaN where unknown)."""
+    if not {"rate_ci_low", "rate_ci_high"} <= set(data.columns):
+        return np.full(len(data), np.nan)
+    low = pd.to_numeric(data["rate_ci_low"], errors="coerce").to_numpy(dtype=float)
+    high = pd.to_numeric(data["rate_ci_high"], errors="coerce").to_numpy(dtype=float)
+    return (high - low) / 2
 
 
 def _rate_texts(table: Table, column: str, min_count: int, language: str) -> list[list[str]]:
@@ -197,17 +276,16 @@ def rate_layer(results: RunResults, table: Table, categories: list[str], periods
         hidden |= _flags(data, c)
     texts = _rate_texts(table, column, min_count, language)
     values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
+    half = _half_widths(data)
     pos = _positions(data, places)
     keys = _slice_keys(data, categories, periods)
     slices: dict[str, Any] = {}
-    k_used = 0
     for key in pd.unique(keys):
         idx = np.flatnonzero(keys == key)
         vals = values[idx]
-        finite = vals[np.isfinite(vals)]
-        bounds = breaks(finite) if finite.size else []
-        k_used = max(k_used, len(bounds))
+        bounds, legend, note = _slice_classes(vals, half[idx], ui, language)
         classes = np.searchsorted(np.asarray(bounds), vals, side="left") if bounds else np.zeros(len(vals), int)
+        classes = np.minimum(classes, max(len(bounds) - 1, 0))
         rows, missing = [], set()
         for j, i in enumerate(idx):
             cls = int(classes[j]) if np.isfinite(vals[j]) and bounds else None
@@ -215,16 +293,15 @@ def rate_layer(results: RunResults, table: Table, categories: list[str], periods
                 missing.add(ui["suppressed"].format(k=min_count) if hidden[i] else ui["missing"])
             if not pd.isna(pos[i]):
                 rows.append([int(pos[i]), cls, texts[i]])
-        legend = _class_legend(finite, bounds, language)
         legend += [{"label": text, "color": _NO_CLASS_COLOUR} for text in sorted(missing)]
-        slices[str(key)] = {"legend": legend, "rows": rows}
+        slices[str(key)] = {"legend": legend, "rows": rows, "note": note}
     return {
         "id": table.name, "kind": "choropleth", "title": _title(table, language), "show": True,
         "by_period": "period" in data.columns,
         "unit_label": ui["district"] if places["id_col"] == "district_id" else ui["cell"],
         "fields": [ui["count"], ui["population"], ui["rate"].format(per=per), ui["ci"].format(conf=conf),
                    ui["eb_rate"]],
-        "note": ui["rates_note"].format(per=per, k=k_used or 5),
+        "note": ui["rates_note"].format(per=per),
         "empty": ui["no_data"],
         **_page_units(places),
         "slices": slices,
@@ -259,7 +336,7 @@ def class_layer(results: RunResults, table: Table, categories: list[str], period
         "by_period": "period" in data.columns,
         "unit_label": ui["cell"] if is_grid else ui["district"],
         "fields": [ui["class"], *(TOOLTIP_LABELS[c][language] for c, _ in fields), *[ui["count"]] * len(count_cols)],
-        "classes": legend, "note": "",
+        "classes": legend, "note": ui.get(f"{style}_note", ""),
         "empty": ui["no_significant"] if is_grid else ui["no_data"],
         "features": [], "slices": {},
     }
@@ -278,4 +355,43 @@ def class_layer(results: RunResults, table: Table, categories: list[str], period
         slices.setdefault(str(key), {"rows": []})["rows"].append([int(pos[i]), cls[i], texts[i]])
     layer.update(_page_units(places))
     layer["slices"] = slices
+    return layer
+
+
+# --------------------------------------------------------------------------- forecast
+def _forecast_classes(data: pd.DataFrame) -> pd.Series:
+    """``top_1`` / ``top_5`` / ``top_10`` / None per cell, from ``in_top_*`` or else from the rank."""
+    out = pd.Series([None] * len(data), index=data.index, dtype=object)
+    for share, code in ((0.10, "top_10"), (0.05, "top_5"), (0.01, "top_1")):
+        column = f"in_top_{round(share * 100)}"
+        if column in data.columns:
+            top = data[column].fillna(False).astype(bool)
+        else:
+            n = data.groupby("category")["rank"].transform("count") if "category" in data.columns else len(data)
+            top = pd.to_numeric(data["rank"], errors="coerce") <= np.ceil(share * n)
+        out[top.to_numpy()] = code
+    return out
+
+
+def forecast_layer(results: RunResults, table: Table, categories: list[str], periods: list[str],
+                   ui: dict[str, str], language: str) -> dict[str, Any]:
+    """The forecast for the next period: the cells in the top 1/5/10 % by score, one method.
+
+    The method is the first of ``prospective``, ``glm`` the run has (else the first in
+    the table); the legend names it and the forecast period.
+    """
+    data = table.data
+    methods = [str(m) for m in pd.unique(data["method"])] if "method" in data.columns else []
+    method = next((m for m in _FORECAST_METHODS if m in methods), methods[0] if methods else "")
+    if method:
+        data = data[data["method"].astype(str) == method]
+    data = data.assign(forecast_class=_forecast_classes(data))
+    data = data[data["forecast_class"].notna()]
+    shown = dataclasses.replace(table, data=data, style="forecast", style_column="forecast_class")
+    layer = class_layer(results, shown, categories, periods, ui, language)
+    start = str(data["period_start"].iloc[0]) if "period_start" in data.columns and len(data) else ""
+    end = str(data["period_end"].iloc[0]) if "period_end" in data.columns and len(data) else ""
+    layer["title"] = esc(ui["forecast"])
+    name = METHOD_NAMES[method][language] if method in METHOD_NAMES else method
+    layer["note"] = esc(ui["forecast_note"].format(start=start, end=end, method=name))
     return layer

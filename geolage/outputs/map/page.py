@@ -186,7 +186,7 @@ def make_map(
     if background not in ("osm", "none"):
         raise ValueError(f"background needs to be 'osm' or 'none'; got {background!r}")
     data = map_data(results, mode=mode, language=language)
-    m = folium.Map(location=_centre(results), zoom_start=12, tiles=None, control_scale=True,
+    m = folium.Map(location=_centre(results), zoom_start=12, tiles=None, control_scale=False,
                    zoom_snap=0.25, zoom_delta=0.5)
     _add_libraries(m, results, heat=data[INCIDENTS_KEY] is not None)
     m.add_child(_GeolageLayers(data, background))

@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +67,10 @@ def jsonable(obj: Any) -> Any:
 
 
 def layer_name(name: str) -> str:
-    """A GeoPackage layer, file stem or tag name: ``[0-9a-z_]``, lower case (``"layer"`` if nothing is left)."""
-    clean = re.sub(r"[^0-9A-Za-z_]", "_", str(name)).strip("_").lower()
+    """A GeoPackage layer, file stem or tag name: ``[0-9a-z_]``, lower case (``"layer"`` if nothing is left).
+
+    Letters with accents lose them (``"Utsatta områden"`` -> ``"utsatta_omraden"``), so names stay readable.
+    """
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    clean = re.sub(r"_+", "_", re.sub(r"[^0-9A-Za-z_]", "_", ascii_name)).strip("_").lower()
     return clean or "layer"

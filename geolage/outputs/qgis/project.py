@@ -34,9 +34,10 @@ from typing import Literal
 
 import numpy as np
 
+from ...run import schemas
 from ...run.results import RunResults, Table
 from ...text.format import check_language
-from ...text.spatial import GROUP_TITLES, in_language
+from ...text.spatial import GROUP_TITLES, THEME_TITLES, in_language
 from ..common import check_mode, public_view
 from ..geotiff import write_geotiff
 from ..gpkg import GPKG_NAME, Layer, collect_layers, default_filter, with_synthetic_note, write_geopackage
@@ -50,7 +51,14 @@ log = logging.getLogger(__name__)
 #: File name of the project inside the output folder.
 PROJECT_NAME = "lagesbild.qgs"
 #: Layer tree groups of the project, top to bottom (names in :data:`geolage.text.spatial.GROUP_TITLES`).
-GROUPS = ("areas", "hotspots", "density", "base", "tables")
+GROUPS = ("outlines", "areas", "hotspots", "density", "base", "tables")
+#: Map themes: the layers each shows on top of the boundaries (group ``outlines``), by GeoPackage layer name.
+THEMES: dict[str, tuple[str, ...]] = {
+    "where": (schemas.RATES_DISTRICT.name,),
+    "hotspots": (schemas.GISTAR_GRID.name,),
+    "change": (schemas.EMERGING_GRID.name,),
+    "prognosis": (schemas.FORECAST_GRID.name, schemas.FORECAST_DISTRICT.name),
+}
 _DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 
 
@@ -179,6 +187,7 @@ def write_qgis_project(
     ET.SubElement(tree, "custom-order", {"enabled": "0"})
     _map_canvas(root, _start_extent(entries, results), crs)
     root.append(project_layers)
+    _map_themes(root, entries, language)
     layer_order = ET.SubElement(root, "layerorder")
     for lid in order:
         ET.SubElement(layer_order, "layer", {"id": lid})
@@ -263,7 +272,10 @@ def _vector_layer(
         _srs(ET.SubElement(ml, "srs"), crs)
     ET.SubElement(ml, "provider", {"encoding": "UTF-8"}).text = "ogr"
     if qml:
-        ml.extend(_style_children(qml))
+        style_root = ET.fromstring(qml)
+        if style_root.get("labelsEnabled"):
+            ml.set("labelsEnabled", style_root.get("labelsEnabled", "0"))
+        ml.extend(list(style_root))
     return _TreeLayer(_layer_id(lname), title, source, "ogr", group, visible, bounds)
 
 
@@ -377,9 +389,24 @@ def _layer_tree(tree: ET.Element, entries: Sequence[_TreeLayer], language: str) 
     return order
 
 
+def _map_themes(root: ET.Element, entries: Sequence[_TreeLayer], language: str) -> None:
+    """One map theme per question (:data:`THEMES`): its layers with every boundary layer above them."""
+    outlines = [e for e in entries if e.group == "outlines"]
+    by_id = {e.id: e for e in entries}
+    presets = ET.SubElement(root, "visibility-presets")
+    for key, names in THEMES.items():
+        shown = [by_id[_layer_id(n)] for n in names if _layer_id(n) in by_id]
+        if not shown:
+            continue
+        preset = ET.SubElement(presets, "visibility-preset", {"name": in_language(THEME_TITLES[key], language)})
+        for e in (*outlines, *shown):
+            ET.SubElement(preset, "layer", {"id": e.id, "visible": "1", "style": "default", "expanded": "1"})
+
+
 def _start_extent(entries: Sequence[_TreeLayer], results: RunResults) -> tuple[float, float, float, float]:
-    """The extent shown when the project opens: the visible layers (else the districts)."""
-    bounds = [e.bounds for e in entries if e.visible and e.bounds is not None]
+    """The extent shown when the project opens: the municipality (study area, districts), else the visible layers."""
+    bounds = [e.bounds for e in entries if e.group == "outlines" and e.bounds is not None]
+    bounds = bounds or [e.bounds for e in entries if e.visible and e.bounds is not None]
     if not bounds:
         bounds = [tuple(results.districts.total_bounds)] if len(results.districts) else [(0, 0, 1, 1)]
     b = np.asarray(bounds, dtype=float)

@@ -390,6 +390,8 @@ def vector_style(
     outline_only: bool = False,
     color: str = "#3182bd",
     outline: tuple[str, float] | None = None,
+    label_field: str | None = None,
+    table: str | None = None,
 ) -> tuple[ET.Element, dict]:
     """Build the QML of a vector layer.
 
@@ -413,6 +415,10 @@ def vector_style(
         Colour of single-symbol styles.
     outline : (str, float), optional
         Outline colour and width (mm) of fill symbols.
+    label_field : str, optional
+        Field whose text labels each feature (white halo, placed so labels do not collide).
+    table : str, optional
+        The table's name: a column that means something else in it gets that table's alias.
 
     Returns
     -------
@@ -455,16 +461,35 @@ def vector_style(
         _sub(root, "featureBlendMode", "0")
         _sub(root, "layerOpacity", "1")
         _sub(root, "legend", type="default-vector", showLabelLegend="0")
+        if label_field is not None and label_field in fields:
+            _labeling(root, label_field, outline[0] if outline else "#232323")
     aliases = _sub(root, "aliases")
     for i, name in enumerate(fields):
-        text = field_label(name, language) or ""
-        text = "" if text == name else text
+        text = field_label(name, language, table) or name  # a source's own column keeps its name
         _sub(aliases, "alias", field=name, index=str(i), name=text)
     _sub(root, "layerGeometryType", str(_geometry_code(symbol_type)))
     return root, info
 
 
 field_label = column_label
+
+
+def _labeling(root: ET.Element, field: str, color: str) -> None:
+    """Simple labels from ``field``: dark text with a white halo, over the polygon, never overlapping."""
+    root.set("labelsEnabled", "1")
+    labeling = _sub(root, "labeling", type="simple")
+    settings = _sub(labeling, "settings", calloutType="simple")
+    style = _sub(settings, "text-style", fieldName=field, isExpression="0", fontSize="9", fontWeight="63",
+                 fontFamily="Sans Serif", textColor=_rgba(color), textOpacity="1", namedStyle="Bold",
+                 fontSizeUnit="Point", multilineHeight="1", blendMode="0", previewBkgrdColor="255,255,255,255")
+    _sub(style, "text-buffer", bufferDraw="1", bufferSize="1", bufferSizeUnits="MM",
+         bufferColor="255,255,255,255", bufferOpacity="0.9", bufferJoinStyle="128", bufferNoFill="1")
+    _sub(settings, "text-format", wrapChar="", autoWrapLength="18", multilineAlign="1", plussign="0")
+    _sub(settings, "placement", placement="1", centroidInside="1", centroidWhole="0", fitInPolygonOnly="0",
+         priority="5", dist="0", offsetType="0", overrunDistance="0")
+    _sub(settings, "rendering", obstacle="1", obstacleType="1", displayAll="0", upsidedownLabels="0",
+         limitNumLabels="0", minFeatureSize="0", scaleVisibility="0", labelPerPart="0", mergeLines="0",
+         drawLabels="1", zIndex="0")
 
 
 def raster_style(
