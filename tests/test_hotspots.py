@@ -111,8 +111,12 @@ def test_hand_worked_3x3():
 def test_columns_and_index():
     g = make_grid(6, 6)
     g["y"] = np.random.default_rng(0).poisson(2, len(g)).astype(float)
-    res = gistar(g, "y")
+    res = gistar(g, "y", inference="analytical")
     assert list(res.columns) == ["gistar_z", "gistar_p", "gistar_q", "gistar_class", "gistar_n_neighbours"]
+    default = gistar(g, "y", seed=1)  # counts: permutation inference, automatic permutations
+    assert default.attrs["parameters"]["inference_used"] == "permutation"
+    assert default.attrs["parameters"]["permutations"] == 2999  # 4 x 36 / 0.05 = 2880, rounded up to 3000 - 1
+    assert list(default.columns)[-1] == "gistar_p_sim"
     assert res.index.equals(g.index)
     assert set(res["gistar_class"]) <= set(GISTAR_CLASSES)
     res2 = gistar(g, "y", permutations=9, seed=1)
