@@ -232,15 +232,29 @@ def permutation_pvalues(
     upper = np.zeros(n, dtype=np.int64)
     lower = np.zeros(n, dtype=np.int64)
     has = k > 0
+    common = _common_weights(w, k, has)
     step = max(1, min(permutations, chunk_size // (4 * m)))
     for a in range(0, permutations, step):
         b = min(permutations, a + step)
         R = _draw_ids(rng, n, m, b - a)
         Z = y[R]  # (chunk, m)
-        _count_tails(w, k, has, Z, observed, tol, chunk_size, upper, lower)
-        _correct_self_draws(w, k, kmax, R, Z, observed, tol, upper, lower)
+        _count_tails(w, k, has, Z, observed, tol, chunk_size, upper, lower, common)
+        _correct_self_draws(w, k, kmax, R, Z, observed, tol, upper, lower, common)
     pvals[has] = np.minimum(0.5, (np.minimum(upper, lower)[has] + 1.0) / (permutations + 1.0))
     return pvals
+
+
+def _common_weights(w: sparse.csr_matrix, k: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """The weight shared by all neighbours of each row (binary, row-standardised binary), else 0."""
+    n = len(k)
+    rmax = np.zeros(n)
+    rmin = np.zeros(n)
+    if has.any():
+        starts = w.indptr[:-1][has]
+        rmax[has] = np.maximum.reduceat(w.data, starts)
+        rmin[has] = np.minimum.reduceat(w.data, starts)
+    equal = has & (rmax - rmin <= 1e-12 * np.abs(rmax)) & (rmax != 0)
+    return np.where(equal, rmax, 0.0)
 
 
 def _count_tails(
@@ -253,22 +267,17 @@ def _count_tails(
     chunk_size: int,
     upper: np.ndarray,
     lower: np.ndarray,
+    common: np.ndarray,
 ) -> None:
     """Add to ``upper``/``lower`` the permuted lags at or above / at or below the observed lag, per row.
 
     Row ``i`` takes the first ``k_i`` drawn values of each permutation. Rows whose
-    neighbours share one weight use one sorted null distribution per ``k`` (binary
-    search); other rows a chunked matrix product of their weights with the draws.
+    neighbours share one weight (``common != 0``) use one sorted null distribution per
+    ``k`` (binary search); other rows a chunked matrix product of their weights with the draws.
     """
     P = Z.shape[0]
-    starts = w.indptr[:-1]
-    n = len(k)
-    rmax = np.zeros(n)
-    rmin = np.zeros(n)
-    if has.any():
-        rmax[has] = np.maximum.reduceat(w.data, starts[has])
-        rmin[has] = np.minimum.reduceat(w.data, starts[has])
-    equal = has & (rmax - rmin <= 1e-12 * np.abs(rmax)) & (rmax != 0)
+    equal = common != 0
+    rmax = common
     cs = np.cumsum(Z, axis=1)
     for kk in np.unique(k[has]):
         rows = np.flatnonzero((k == kk) & has)
@@ -306,20 +315,40 @@ def _correct_self_draws(
     tol: float,
     upper: np.ndarray,
     lower: np.ndarray,
+    common: np.ndarray,
 ) -> None:
-    """Correct the tail counts where an observation was drawn for itself (position < k_c): use position k_c instead."""
+    """Correct the tail counts where an observation was drawn for itself (position < k_c): use position k_c instead.
+
+    ``common`` holds the common weight of rows whose neighbours share one weight (else 0):
+    their sums are read from the cumulative sums in O(1); other rows are summed over
+    their ``k`` weights.
+    """
     sel = np.arange(R.shape[1])[None, :] < k[R]
     pp, pos = np.nonzero(sel)
     if not len(pp):
         return
     cc = R[pp, pos]
     kc = k[cc]
-    idx = w.indptr[cc][:, None] + np.arange(kmax)[None, :]
-    valid = np.arange(kmax)[None, :] < kc[:, None]
-    Wpad = np.where(valid, w.data[np.minimum(idx, len(w.data) - 1)], 0.0)
-    old = (Wpad * Z[pp, :kmax]).sum(axis=1)
-    wpos = Wpad[np.arange(len(cc)), pos]
+    wc = common[cc]
+    eq = wc != 0
+    old = np.empty(len(cc))
+    wpos = np.empty(len(cc))
+    if eq.any():
+        cs = np.cumsum(Z, axis=1)
+        old[eq] = wc[eq] * cs[pp[eq], kc[eq] - 1]
+        wpos[eq] = wc[eq]
+    gen = np.flatnonzero(~eq)
+    if len(gen):
+        cg, pg = cc[gen], pp[gen]
+        idx = w.indptr[cg][:, None] + np.arange(kmax)[None, :]
+        valid = np.arange(kmax)[None, :] < kc[gen][:, None]
+        Wpad = np.where(valid, w.data[np.minimum(idx, len(w.data) - 1)], 0.0)
+        old[gen] = (Wpad * Z[pg, :kmax]).sum(axis=1)
+        wpos[gen] = Wpad[np.arange(len(gen)), pos[gen]]
     new = old + wpos * (Z[pp, kc] - Z[pp, pos])
     obs = observed[cc]
-    np.add.at(upper, cc, (new >= obs - tol).astype(np.int64) - (old >= obs - tol))
-    np.add.at(lower, cc, (new <= obs + tol).astype(np.int64) - (old <= obs + tol))
+    n = len(upper)
+    du = (new >= obs - tol).astype(np.int64) - (old >= obs - tol)
+    dl = (new <= obs + tol).astype(np.int64) - (old <= obs + tol)
+    upper += np.bincount(cc, weights=du, minlength=n).astype(np.int64)
+    lower += np.bincount(cc, weights=dl, minlength=n).astype(np.int64)
