@@ -380,6 +380,35 @@ def local_moran(
     perms, rule = _lisa_permutations(permutations, correction, n, alpha)
     z = (y - y.mean()) / sd
     lag = W @ z
+    out = _lisa_columns(y, z, lag, W, perms, seed, correction, alpha, analytic, gdf.index.copy())
+    counts = out["lisa_cluster"].value_counts().to_dict()
+    out.attrs["parameters"] = {
+        "method": "local Moran (LISA), Anselin 1995, conditional permutation (two-sided pseudo p)",
+        "analytic": f"{analytic} randomisation (Sokal et al. 1998), as spdep localmoran",
+        "variable": name,
+        "n": n,
+        "weights": sw.description,
+        "permutations": perms,
+        "permutations_rule": rule,
+        "seed": seed,
+        "correction": "Benjamini-Hochberg FDR over all rows" if correction == "fdr" else "none",
+        "alpha": alpha,
+        "clusters": {str(k): int(v) for k, v in counts.items()},
+        "clusters_analytic": {str(k): int(v) for k, v in out["lisa_cluster_analytic"].value_counts().items()},
+    }
+    log.info(
+        "LISA of %s: n = %d, %s, %d permutations (%s, seed %s), correction %s at %.2f: %s",
+        name, n, sw.description.get("kind"), perms, rule, seed, correction, alpha, counts,
+    )
+    return out
+
+
+def _lisa_columns(
+    y: np.ndarray, z: np.ndarray, lag: np.ndarray, W: Any, perms: int, seed: int | None, correction: str,
+    alpha: float, analytic: str, index: pd.Index,
+) -> pd.DataFrame:
+    """The :data:`LISA_COLUMNS` of :func:`local_moran`: permutation and analytical inference, labels."""
+    n = len(y)
     li = (n - 1) * z * lag / (z * z).sum()
     rng = np.random.default_rng(seed)
     p = np.minimum(1.0, 2.0 * permutation_pvalues(z, W, lag, perms, rng))
@@ -400,30 +429,11 @@ def local_moran(
             "lisa_q_analytic": fdr_bh(pa) if correction == "fdr" else np.full(n, np.nan),
             "lisa_cluster_analytic": None,
         },
-        index=gdf.index.copy(),
+        index=index,
     )
     for col, pcol, qcol in (("lisa_cluster", p, "lisa_q"), ("lisa_cluster_analytic", pa, "lisa_q_analytic")):
         sig = (out[qcol].to_numpy() if correction == "fdr" else pcol) < alpha
         out[col] = _lisa_clusters(z, lag, sig)
-    counts = out["lisa_cluster"].value_counts().to_dict()
-    out.attrs["parameters"] = {
-        "method": "local Moran (LISA), Anselin 1995, conditional permutation (two-sided pseudo p)",
-        "analytic": f"{analytic} randomisation (Sokal et al. 1998), as spdep localmoran",
-        "variable": name,
-        "n": n,
-        "weights": sw.description,
-        "permutations": perms,
-        "permutations_rule": rule,
-        "seed": seed,
-        "correction": "Benjamini-Hochberg FDR over all rows" if correction == "fdr" else "none",
-        "alpha": alpha,
-        "clusters": {str(k): int(v) for k, v in counts.items()},
-        "clusters_analytic": {str(k): int(v) for k, v in out["lisa_cluster_analytic"].value_counts().items()},
-    }
-    log.info(
-        "LISA of %s: n = %d, %s, %d permutations (%s, seed %s), correction %s at %.2f: %s",
-        name, n, sw.description.get("kind"), perms, rule, seed, correction, alpha, counts,
-    )
     return out
 
 

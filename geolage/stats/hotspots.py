@@ -6,6 +6,19 @@ or districts), :func:`gistar_z` (the analytical kernel on arrays), :func:`fdr_bh
 :func:`permutation_pvalues` (fast conditional randomisation shared with
 :mod:`geolage.stats.autocorrelation`, defined in :mod:`geolage.stats.permutation`).
 
+Inference. On sparse counts (0.3 incidents per cell) the normal approximation of the
+window sum is far too light in the upper tail: the analytical p flags 5 % instead of
+2.5 % of the cells of a random field, and hot spots in most random maps even after FDR.
+The conditional permutation p-value (each cell's value fixed, its neighbours drawn from
+the other values: :func:`geolage.stats.permutation.permutation_pvalues`) is exact up to
+Monte Carlo error for any distribution of the values, and with the automatic number of
+permutations (:func:`geolage.stats.permutation.auto_permutations`) its smallest value is
+small enough for FDR to reach significance. :func:`gistar` therefore uses it unless the
+normal approximation is shown to hold for the values
+(:func:`geolage.stats.permutation.analytic_z_trusted`); the analytical p stays in
+``gistar_p`` and is used when asked (``inference="analytical"``).
+tests/test_calibration.py checks both on planted truth.
+
 References: Getis, A. & Ord, J.K. (1992) The analysis of spatial association by use
 of distance statistics. Geographical Analysis 24(3); Ord, J.K. & Getis, A. (1995)
 Local spatial autocorrelation statistics: distributional issues and an application.
@@ -219,12 +232,10 @@ def gistar(
         ``cell_id``/``district_id`` column when present, else spatially); rows without
         incidents get 0.
     weights : libpysal Graph or W, SpatialWeights, or path of a GAL/GWT file, optional
-        The neighbourhood, matched to ``gdf.index`` by id. A self-weight is added where
-        the weights have none (Gi* includes self): 1 for binary weights; for
-        row-standardised weights the row's mean weight, then the row is standardised
-        again (spdep ``include.self`` + style ``"W"``: ``1/(k+1)``). Default: grid cells,
-        binary distance band of ``distance`` metres between cell centres with self
-        included; districts, queen contiguity plus self.
+        The neighbourhood, matched to ``gdf.index`` by id; a self-weight consistent with
+        the transform is added where there is none (:func:`geolage.neighbours.make_weights`).
+        Default: grid cells, binary distance band of ``distance`` metres with self;
+        districts, queen contiguity plus self.
     distance : float or "auto"
         Grid band radius in metres (default rule in :func:`geolage.neighbours.auto_distance`:
         the smallest band of at least 2 cell sizes giving on average at least
@@ -232,20 +243,16 @@ def gistar(
     min_neighbours : int
         For the automatic band.
     permutations : int or "auto"
-        Number of conditional permutations (0: none). ``"auto"`` (default): none when the
-        analytical p is used, else :func:`geolage.stats.permutation.auto_permutations`
-        for the number of rows (enough for FDR at 0.05 to reach significance).
-        Adds ``gistar_p_sim`` when > 0.
+        Conditional permutations (0: none; adds ``gistar_p_sim`` when > 0). ``"auto"``: none
+        with the analytical p, else :func:`geolage.stats.permutation.auto_permutations`.
     seed : int, optional
         Seed of ``numpy.random.default_rng`` for the permutations.
     inference : {"auto", "analytical", "permutation"}
         Which p-value the classes (and ``gistar_q``) are based on. ``"analytical"``:
         ``gistar_p`` (normal approximation). ``"permutation"``: ``gistar_p_sim``.
-        ``"auto"`` (default): the analytical p only where it is trustworthy
-        (:func:`geolage.stats.permutation.analytic_z_trusted`: the normal tail area at
-        the first FDR threshold is within 20 % given the skewness and kurtosis of the
-        values — practically never for counts of incidents), else permutations.
-        ``attrs["parameters"]`` records which was used and why.
+        ``"auto"``: the analytical p only where it is trustworthy
+        (:func:`geolage.stats.permutation.analytic_z_trusted`; practically never for
+        counts), else permutations; ``attrs["parameters"]`` says which and why.
     correction : {"fdr", "none"}
         ``"fdr"``: Benjamini–Hochberg over all rows of this one call (applied once);
         classes from ``gistar_q``. ``"none"``: ``gistar_q`` is NaN and classes come
@@ -276,19 +283,9 @@ def gistar(
     over all ``n`` rows (the mean and S, the standard deviation with divisor n, are
     those of the whole study area, zeros included), ``p = 2(1 - Phi(|z|))``. With
     binary weights this equals ``esda.G_Local(x, w, transform="B", star=True).Zs``
-    and ArcGIS *Hot Spot Analysis (Getis-Ord Gi-star)*.
-
-    Why permutations by default: on sparse counts (0.3 incidents per cell) the normal
-    approximation of the window sum is far too light in the upper tail, and the
-    analytical p flags 5 % instead of 2.5 % of the cells of a random field, hot spots
-    in most random maps even after FDR. The conditional permutation p-value (each
-    cell's value fixed, its neighbours drawn from the other values:
-    :func:`geolage.stats.permutation.permutation_pvalues`) is exact up to Monte Carlo
-    error for any distribution of the values, and with the automatic number of
-    permutations its smallest value is small enough for FDR to reach significance.
-    Classes at 99/95/90 % confidence: see :func:`classify_gistar`; multiple testing:
-    :func:`fdr_bh` (Benjamini & Hochberg 1995) once over all rows. References:
-    :mod:`geolage.stats.hotspots`.
+    and ArcGIS *Hot Spot Analysis (Getis-Ord Gi-star)*. Why permutations by default on
+    counts: see :mod:`geolage.stats.hotspots`. Classes at 99/95/90 % confidence:
+    :func:`classify_gistar`; multiple testing: :func:`fdr_bh` once over all rows.
 
     Examples
     --------
