@@ -289,8 +289,7 @@ def gistar(
 
     Examples
     --------
-    >>> res = gistar(grid, incidents=incidents, seed=1)  # doctest: +SKIP
-    >>> res["gistar_class"].value_counts()  # doctest: +SKIP
+    >>> gistar(grid, incidents=incidents, seed=1)["gistar_class"].value_counts()  # doctest: +SKIP
     """
     _check_options(inference, correction, permutations)
     y, name = _values(gdf, column, incidents)
@@ -306,12 +305,9 @@ def gistar(
         "correction": "Benjamini-Hochberg FDR over all rows" if correction == "fdr" else "none",
         "n_significant_90": int((out["gistar_class"] != "not_significant").sum()),
     }
-    log.info(
-        "Gi* on %s: %d rows (%d with value 0, all analysed), neighbourhood %s, %s inference (%s), %d permutations, "
-        "correction %s; %d significant at 90 %%",
-        name, len(y), params["n_zero"], _describe_weights(sw.description), used, reason, perms, correction,
-        params["n_significant_90"],
-    )
+    log.info("Gi* on %s: %d rows (%d with value 0, all analysed), neighbourhood %s, %s inference (%s), "
+             "%d permutations, correction %s; %d significant at 90 %%", name, len(y), params["n_zero"],
+             _describe_weights(sw.description), used, reason, perms, correction, params["n_significant_90"])
     return out
 
 
