@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from libpysal.graph import Graph
 from scipy import sparse, stats
+from test_autocorrelation import make_districts, make_grid
 
 from geolage.stats.autocorrelation import local_moran, local_moran_analytic
-from test_autocorrelation import make_districts, make_grid
 
 # a small irregular neighbourhood (7 areas, one with a single neighbour), row-standardised
 NEIGHBOURS = {0: [1, 2], 1: [0, 2, 3], 2: [0, 1, 3, 4], 3: [1, 2, 5], 4: [2, 5, 6], 5: [3, 4, 6], 6: [5]}
