@@ -42,7 +42,7 @@ __all__ = [
 #: Fewest permutations :func:`auto_permutations` gives (GeoDa's default).
 MIN_PERMUTATIONS = 999
 #: Most permutations :func:`auto_permutations` gives (time bound: about 40 s per map at 100k cells).
-MAX_PERMUTATIONS = 5_000_000
+MAX_PERMUTATIONS = 4_999_999
 #: Level :func:`auto_permutations` sizes for by default (the 95 % classes).
 AUTO_ALPHA = 0.05
 
@@ -85,7 +85,7 @@ def auto_permutations(m: int, alpha: float = AUTO_ALPHA, *, sides: int = 2) -> i
 
 def analytic_z_trusted(
     y: np.ndarray, weights: sparse.csr_matrix, m: int | None = None, alpha: float = AUTO_ALPHA, *,
-    max_error: float = 0.25,
+    max_error: float = 1.0,
 ) -> tuple[bool, float]:
     """Whether the normal approximation of weighted sums of ``y`` holds where FDR decides.
 
@@ -100,7 +100,9 @@ def analytic_z_trusted(
     alpha : float
         FDR level.
     max_error : float
-        Largest relative error of the tail area accepted.
+        Largest relative error of the tail area accepted (1.0: the normal p-value within a
+        factor of 2 where FDR decides). Measured on 3,600 cells with 12 neighbours: normal
+        values 0.6-0.8 (trusted); Poisson counts with mean 5, 20, 100: 4-6, 2-3.4, 0.9-1.2.
 
     Returns
     -------
