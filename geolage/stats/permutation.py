@@ -333,21 +333,29 @@ def _correct_self_draws(
     their ``k`` weights.
     """
     n = len(upper)
-    K = k[R]  # (P, m): k of the observation drawn at each position
-    sel = np.arange(R.shape[1])[None, :] < K
-    wc = common[R]
-    eq = sel & (wc != 0)
-    if eq.any():  # common-weight rows, on the whole draw matrix (no index lists)
-        Kc = np.maximum(K, 1)
-        cs = np.cumsum(Z, axis=1)
-        old = wc * np.take_along_axis(cs, Kc - 1, axis=1)
-        new = old + wc * (np.take_along_axis(Z, np.minimum(Kc, Z.shape[1] - 1), axis=1) - Z)
-        obs = observed[R]
-        du = ((new >= obs - tol).astype(np.int8) - (old >= obs - tol))[eq]
-        dl = ((new <= obs + tol).astype(np.int8) - (old <= obs + tol))[eq]
-        rr = R[eq]
-        upper += np.bincount(rr, weights=du, minlength=n).astype(np.int64)
-        lower += np.bincount(rr, weights=dl, minlength=n).astype(np.int64)
+    P, m = R.shape
+    flat = R.ravel()
+    K = k[flat]
+    pos = np.tile(np.arange(m, dtype=np.int64), P)
+    wc = common[flat]
+    idx = np.flatnonzero((pos < K) & (wc != 0))  # common-weight rows drawn for themselves
+    if len(idx):
+        c = flat[idx]
+        kc = K[idx]
+        base = idx - pos[idx]  # start of the permutation's row in the flat arrays
+        w_c = wc[idx]
+        old = w_c * np.cumsum(Z, axis=1).ravel()[base + kc - 1]
+        # drop the observation itself (value y_c = Z at its position), take position k_c instead
+        new = old + w_c * (Z.ravel()[base + np.minimum(kc, m - 1)] - Z.ravel()[idx])
+        obs = observed[c]
+        du = (new >= obs - tol).astype(np.int8) - (old >= obs - tol)
+        dl = (new <= obs + tol).astype(np.int8) - (old <= obs + tol)
+        upper += np.bincount(c, weights=du, minlength=n).astype(np.int64)
+        lower += np.bincount(c, weights=dl, minlength=n).astype(np.int64)
+    if not np.any((common == 0) & (k > 0)):
+        return
+    sel = (pos < K).reshape(P, m)
+    wc = wc.reshape(P, m)
     pp, pos = np.nonzero(sel & (wc == 0))
     if not len(pp):
         return
