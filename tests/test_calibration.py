@@ -2,7 +2,7 @@
 
 Complete spatial randomness (CSR): Poisson counts with the same mean in every cell of a
 small grid, at 0.1, 0.3, 1 and 5 incidents per cell, many seeds. The defaults of
-:func:`geolage.stats.hotspots.gistar` (conditional permutations, as many as FDR needs) and
+:func:`geolage.stats.hotspots.gistar` (permutations of the window values, as many as FDR needs) and
 :func:`geolage.stats.autocorrelation.local_moran` must
 
 * flag a cell in at most alpha of the maps (FDR over a map whose cells are all null is the

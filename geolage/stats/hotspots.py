@@ -9,8 +9,11 @@ or districts), :func:`gistar_z` (the analytical kernel on arrays), :func:`fdr_bh
 Inference. On sparse counts (0.3 incidents per cell) the normal approximation of the
 window sum is far too light in the upper tail: the analytical p flags 5 % instead of
 2.5 % of the cells of a random field, and hot spots in most random maps even after FDR.
-The conditional permutation p-value (each cell's value fixed, its neighbours drawn from
-the other values: :func:`geolage.stats.permutation.permutation_pvalues`) is exact up to
+The permutation p-value of the window sum under total randomisation (the ``k + 1``
+values of the window, the cell itself included, drawn from all values:
+:func:`geolage.stats.permutation.permutation_pvalues` with ``conditional=False``; the
+null the analytical z approximates, so an isolated very high cell can be a hot spot as
+in ArcGIS; esda's ``G_Local`` instead holds the cell's own value fixed) is exact up to
 Monte Carlo error for any distribution of the values, and with the automatic number of
 permutations (:func:`geolage.stats.permutation.auto_permutations`) its smallest value is
 small enough for FDR to reach significance. :func:`gistar` therefore uses it unless the
@@ -380,8 +383,8 @@ def _gistar_frame(
     p_used = p
     if permutations > 0:
         rng = np.random.default_rng(seed)
-        off = sw.without_self().sparse
-        p_sim = np.minimum(1.0, 2.0 * permutation_pvalues(y, off, off @ y, permutations, rng))
+        full = sw.sparse  # self included: the whole window is permuted (total randomisation)
+        p_sim = np.minimum(1.0, 2.0 * permutation_pvalues(y, full, full @ y, permutations, rng, conditional=False))
         out["gistar_p_sim"] = p_sim
         if inference == "permutation":
             p_used = p_sim

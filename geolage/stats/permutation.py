@@ -182,8 +182,9 @@ def permutation_pvalues(
     rng: np.random.Generator,
     *,
     chunk_size: int = 20_000_000,
+    conditional: bool = True,
 ) -> np.ndarray:
-    """Folded pseudo p-values of the spatial lag under conditional randomisation.
+    """Folded pseudo p-values of the spatial lag under conditional (or total) randomisation.
 
     For each observation ``i`` the value ``y_i`` is held fixed and its ``k_i``
     neighbours are given ``k_i`` values drawn without replacement from the other
@@ -208,6 +209,12 @@ def permutation_pvalues(
     chunk_size : int
         Largest number of values held in memory at once (draws are made in chunks of
         permutations, so memory is bounded whatever ``R``).
+    conditional : bool
+        ``True``: ``y_i`` fixed, ``weights`` without self (LISA; the lag of the neighbours).
+        ``False``: total randomisation of the whole window, ``weights`` *with* the
+        self-weight: the ``k_i`` values of row ``i`` (self included) are drawn from all
+        ``n`` values (Gi*, whose sum includes the cell itself: the null the analytical Gi*
+        z approximates).
 
     Returns
     -------
@@ -235,7 +242,7 @@ def permutation_pvalues(
     kmax = int(k.max()) if n else 0
     if kmax == 0 or permutations <= 0:
         return pvals
-    m = min(kmax + 1, n)
+    m = min(kmax + 1, n) if conditional else min(kmax, n)
     scale = float(np.abs(y).max()) * max(1.0, float(np.abs(w.data).max())) * kmax
     tol = 1e-9 * max(scale, 1.0)
     upper = np.zeros(n, dtype=np.int64)
@@ -248,7 +255,8 @@ def permutation_pvalues(
         R = _draw_ids(rng, n, m, b - a)
         Z = y[R]  # (chunk, m)
         _count_tails(w, k, has, Z, observed, tol, chunk_size, upper, lower, common)
-        _correct_self_draws(w, k, kmax, R, Z, observed, tol, upper, lower, common)
+        if conditional:
+            _correct_self_draws(w, k, kmax, R, Z, observed, tol, upper, lower, common)
     pvals[has] = np.minimum(0.5, (np.minimum(upper, lower)[has] + 1.0) / (permutations + 1.0))
     return pvals
 

@@ -92,10 +92,10 @@ CONCENTRATION_STABILITY_DESCRIPTION = Text(
 
 # --------------------------------------------------------------------------- hot spots
 GISTAR_DESCRIPTION = Text(
-    "Getis–Ord Gi* (egen cell inräknad), binära grannskap, BH-FDR; klasser från villkorade permutationer "
+    "Getis–Ord Gi* (egen cell inräknad), binära grannskap, BH-FDR; klasser från slumpvisa permutationer av värdena "
     "(så många att FDR kan nå signifikans) där normalapproximationen inte håller, som för glesa antal; "
     "alla celler i studieområdet analyseras, även de utan händelser.",
-    "Getis–Ord Gi* (self included), binary neighbourhoods, BH FDR; classes from conditional permutations "
+    "Getis–Ord Gi* (self included), binary neighbourhoods, BH FDR; classes from random permutations of the values "
     "(enough for FDR to reach significance) where the normal approximation does not hold, as for sparse "
     "counts; every cell of the study area is analysed, including cells without incidents.",
 )
