@@ -244,14 +244,15 @@ class HotspotsConfig:
     correction: Literal["fdr", "none"] = "fdr"
     #: Optional user weights: a GAL or GWT file (GeoDa) for the districts.
     district_weights: Path | None = None
-    #: Gi* classes from the analytical p-values or from the permutation p-values.
-    inference: Literal["analytical", "permutation"] = "analytical"
+    #: Gi* classes from the analytical p-values, the permutation p-values, or ``"auto"``: permutations
+    #: (as many as FDR needs) unless the normal approximation holds for the values (never for sparse counts).
+    inference: Literal["auto", "analytical", "permutation"] = "auto"
     #: The automatic distance band gives cells on average at least this many neighbours.
     min_neighbours: int = 8
     #: Significance level of the LISA cluster labels (q-values with FDR, else p-values).
     lisa_alpha: float = 0.05
-    #: LISA permutations, or ``"auto"``: at least 9999 with FDR (the smallest pseudo p-value,
-    #: 1/(permutations+1), must be small against alpha / number of cells), else ``permutations``.
+    #: LISA permutations, or ``"auto"``: with FDR enough that the smallest pseudo p-value,
+    #: 2/(permutations+1), is well below alpha / number of cells (4 x cells / alpha), else ``permutations``.
     lisa_permutations: int | Literal["auto"] = "auto"
     #: Categories with fewer incidents are not analysed on their own (``alla`` always is).
     min_incidents: int = 20

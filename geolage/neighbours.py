@@ -102,6 +102,38 @@ class SpatialWeights:
         desc = dict(self.description, self_weight=weight, self_included=True)
         return SpatialWeights(self.ids, mat, desc)
 
+    @property
+    def is_row_standardised(self) -> bool:
+        """True when the weights are not binary and every row with neighbours sums to 1."""
+        if self.is_binary or not self.sparse.nnz:
+            return False
+        sums = np.asarray(self.sparse.sum(axis=1)).ravel()
+        k = np.diff(self.sparse.tocsr().indptr)
+        return bool(np.allclose(sums[k > 0], 1.0, rtol=0, atol=1e-9))
+
+    def with_self_like_transform(self) -> SpatialWeights:
+        """Copy with a self-weight consistent with the weights' transform where there is none.
+
+        Binary weights get a self-weight of 1 (:meth:`with_self`). Row-standardised weights
+        (rows summing to 1) get the row's mean weight as self-weight and the row is
+        standardised again, so a row of ``k`` weights ``1/k`` becomes ``k + 1`` weights
+        ``1/(k+1)``: what R spdep gives with ``include.self()`` then ``nb2listw(style="W")``.
+        Other weights get 1, as documented for Gi*.
+        """
+        if not self.is_row_standardised:
+            return self.with_self(1.0)
+        mat = self.sparse.tocsr()
+        diag = mat.diagonal()
+        k = np.diff(mat.indptr)
+        sums = np.asarray(mat.sum(axis=1)).ravel()
+        mean = np.divide(sums, k, out=np.ones_like(sums), where=k > 0)
+        add = sparse.diags(np.where(diag == 0, mean, 0.0), format="csr")
+        out = SpatialWeights(self.ids, (mat + add).tocsr(), self.description).row_standardised()
+        out.sparse.sort_indices()
+        desc = dict(self.description, self_weight="row mean, then row-standardised (1/(k+1) for 1/k rows)",
+                    self_included=True, transform="row-standardised")
+        return SpatialWeights(self.ids, out.sparse, desc)
+
     def without_self(self) -> SpatialWeights:
         """Copy with a zero diagonal (Moran's I and LISA exclude self)."""
         if not self.has_self:
@@ -513,7 +545,9 @@ def make_weights(
     distance : float or "auto"
         Grid band radius (metres) when no weights are given.
     include_self : bool
-        Self-weight 1 where the weights have none (Gi*); False drops self-weights.
+        Add a self-weight where the weights have none (Gi*): 1 for binary weights, the
+        transform's own for row-standardised ones
+        (:meth:`SpatialWeights.with_self_like_transform`); False drops self-weights.
     min_neighbours : int
         For the automatic grid band.
 
@@ -528,8 +562,8 @@ def make_weights(
     else:
         sw = district_weights(gdf, include_self=include_self)
     if include_self:
-        if not sw.has_self:
-            sw = sw.with_self(1.0)
+        if (sw.sparse.diagonal() == 0).any():
+            sw = sw.with_self_like_transform()
     else:
         sw = sw.without_self()
     return sw

@@ -276,3 +276,33 @@ def test_add_emerging_unit_override():
     p = results.parameters["emerging"]
     assert p["unit"] == "quarter" and p["unit_source"] == "emerging.unit" and len(p["periods"]) == 40
     assert results.tables["emerging_grid"].data["n_bins"].eq(40).all()
+
+
+def test_space_time_gistar_equals_esda_on_the_cube_and_on_each_slice():
+    """esda's Gi* (binary weights, self included) on the explicit space-time graph, and on every slice alone."""
+    import warnings
+
+    import esda
+    from libpysal.graph import Graph
+
+    g = make_grid(7, 6)
+    rng = np.random.default_rng(8)
+    T = 5
+    Y = rng.poisson(1.5, (len(g), T)).astype(float)
+    W = grid_weights(g, 150).sparse  # queen + self
+    off = W - sparse.diags(W.diagonal())
+    off.eliminate_zeros()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for t in range(T):  # each time slice on its own: a cube of one step
+            z, _ = space_time_gistar(Y[:, [t]], W, time_window=0)
+            ref = esda.G_Local(Y[:, t], Graph.from_sparse(off.tocsr()), transform="B", star=True, permutations=0)
+            np.testing.assert_allclose(z[:, 0], ref.Zs, atol=1e-10)
+        # the whole cube, time window 1: bins time-major, neighbours in t and t - 1, self added by esda
+        lower = sparse.eye(T, format="csr") + sparse.eye(T, k=-1, format="csr")
+        big = sparse.kron(lower, W, format="csr")
+        big_off = (big - sparse.diags(big.diagonal())).tocsr()
+        big_off.eliminate_zeros()
+        ref = esda.G_Local(Y.T.ravel(), Graph.from_sparse(big_off), transform="B", star=True, permutations=0)
+    z, _ = space_time_gistar(Y, W, time_window=1)
+    np.testing.assert_allclose(z, ref.Zs.reshape(T, -1).T, atol=1e-10)

@@ -111,8 +111,12 @@ def test_hand_worked_3x3():
 def test_columns_and_index():
     g = make_grid(6, 6)
     g["y"] = np.random.default_rng(0).poisson(2, len(g)).astype(float)
-    res = gistar(g, "y")
+    res = gistar(g, "y", inference="analytical")
     assert list(res.columns) == ["gistar_z", "gistar_p", "gistar_q", "gistar_class", "gistar_n_neighbours"]
+    default = gistar(g, "y", seed=1)  # counts: permutation inference, automatic permutations
+    assert default.attrs["parameters"]["inference_used"] == "permutation"
+    assert default.attrs["parameters"]["permutations"] == 2999  # 4 x 36 / 0.05 = 2880, rounded up to 3000 - 1
+    assert list(default.columns)[-1] == "gistar_p_sim"
     assert res.index.equals(g.index)
     assert set(res["gistar_class"]) <= set(GISTAR_CLASSES)
     res2 = gistar(g, "y", permutations=9, seed=1)
@@ -261,9 +265,9 @@ def test_shuffling_rows_does_not_change_results(seed):
     g["y"] = np.random.default_rng(seed).poisson(3, len(g)).astype(float)
     if g["y"].nunique() < 2:
         return
-    a = gistar(g, "y")
+    a = gistar(g, "y", inference="analytical")  # permutation draws follow the row order
     perm = np.random.default_rng(seed + 1).permutation(len(g))
-    b = gistar(g.iloc[perm], "y").loc[a.index]
+    b = gistar(g.iloc[perm], "y", inference="analytical").loc[a.index]
     np.testing.assert_allclose(a["gistar_z"], b["gistar_z"], atol=1e-10)
     assert (a["gistar_class"] == b["gistar_class"]).all()
 
@@ -337,7 +341,12 @@ def test_add_hotspots_tables_and_parameters():
     assert p["grid_neighbourhood"]["distance"] == 200.0 and p["grid_neighbourhood"]["distance_rule"] == "auto"
     assert p["grid_cells_without_incidents"] > 0
     assert "gistar_grid:alla" in p["seeds"]
-    assert p["lisa_permutations"] == 9999  # auto with FDR
+    assert p["lisa_permutations"] == "auto"  # with FDR: 4 x rows / alpha, per table
+    assert p["lisa_permutations_used"]["grid:alla"] == 4 * 400 / 0.05 - 1
+    assert p["lisa_permutations_used"]["district:alla"] == 1999  # 4 x 16 / 0.05 = 1280, rounded up
+    # counts: Gi* by permutations (the normal approximation is off in the tail), automatic number
+    assert p["gistar_inference_used"]["grid:alla"]["inference_used"] == "permutation"
+    assert p["gistar_inference_used"]["grid:alla"]["permutations"] == 4 * 400 / 0.05 - 1
 
 
 def test_add_hotspots_is_reproducible():

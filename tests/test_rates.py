@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.weights import lat2W
-from scipy import stats
+from scipy import sparse, stats
 from shapely.geometry import box
 
 from geolage.stats.rates import (
@@ -265,3 +265,26 @@ def test_district_rates_partial_year_is_a_yearly_rate():
     row = out.set_index(["district_id", "category", "period"]).loc[("a", "hot", "2024")]
     assert row["exposure"] == pytest.approx(1000 * 182 / 366)
     assert row["rate"] == pytest.approx(3 / (1000 * 182 / 366) * 1000)
+
+
+def test_eb_rates_match_weights_by_id_not_position():
+    """A Graph in another id order gives the same spatial EB rates (by id), ids that differ raise."""
+    from libpysal.graph import Graph
+
+    ids = pd.Index(["d3", "d1", "d4", "d0", "d2"])
+    adj = pd.DataFrame({"focal": ["d0", "d1", "d1", "d2", "d2", "d3", "d3", "d4"],
+                        "neighbor": ["d1", "d0", "d2", "d1", "d3", "d2", "d4", "d3"], "weight": 1.0})
+    graph = Graph.from_adjacency(adj)  # ids in the order d0 .. d4 (a chain)
+    counts = pd.Series([30.0, 2.0, 50.0, 4.0, 9.0], index=ids)
+    pop = np.array([1000.0, 200.0, 1500.0, 300.0, 800.0])
+    by_id = eb_rates(counts, pop, weights=graph)
+    order = graph.unique_ids.get_indexer(ids)
+    aligned = sparse.csr_matrix(graph.sparse.toarray()[np.ix_(order, order)])
+    np.testing.assert_allclose(by_id, eb_rates(counts.to_numpy(), pop, weights=aligned), rtol=1e-12)
+    np.testing.assert_allclose(eb_rates(counts.to_numpy(), pop, weights=graph, ids=ids), by_id, rtol=1e-12)
+    # by position (the old behaviour) would differ
+    assert not np.allclose(eb_rates(counts.to_numpy(), pop, weights=graph.sparse), by_id)
+    with pytest.raises(ValueError, match="ids="):
+        eb_rates(counts.to_numpy(), pop, weights=graph)
+    with pytest.raises(ValueError, match="no entry in the weights"):
+        eb_rates(counts.rename(index={"d2": "d9"}), pop, weights=graph)

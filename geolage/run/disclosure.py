@@ -120,9 +120,13 @@ GRID_WITHHELD_COLUMNS: tuple[str, ...] = (
     "gistar_z",
     "gistar_p",
     "gistar_q",
+    "gistar_p_sim",
     "lisa_i",
     "lisa_p",
     "lisa_q",
+    "lisa_z",
+    "lisa_p_analytic",
+    "lisa_q_analytic",
     "moran_x",
     "moran_lag",
 )

@@ -19,10 +19,19 @@ import pandas as pd
 from scipy import stats
 
 from ..neighbours import MIN_NEIGHBOURS, SpatialWeights, make_weights
-from .hotspots import _values, fdr_bh, permutation_pvalues
+from .hotspots import _values, fdr_bh
+from .permutation import MIN_PERMUTATIONS, auto_permutations, permutation_pvalues
 from .rates import eb_standardised_rates
 
-__all__ = ["GLOBAL_MORAN_COLUMNS", "LISA_COLUMNS", "eb_standardise", "global_moran", "local_moran"]
+__all__ = [
+    "GLOBAL_MORAN_COLUMNS",
+    "LISA_COLUMNS",
+    "eb_standardise",
+    "global_moran",
+    "local_moran",
+    "local_moran_analytic",
+    "moran_simulations",
+]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +48,19 @@ GLOBAL_MORAN_COLUMNS = (
     "moran_n",
 )
 #: Columns of :func:`local_moran`'s result, in order.
-LISA_COLUMNS = ("lisa_i", "lisa_p", "lisa_q", "lisa_cluster", "moran_x", "moran_lag", "lisa_n_neighbours")
+LISA_COLUMNS = (
+    "lisa_i",
+    "lisa_p",
+    "lisa_q",
+    "lisa_cluster",
+    "moran_x",
+    "moran_lag",
+    "lisa_n_neighbours",
+    "lisa_z",
+    "lisa_p_analytic",
+    "lisa_q_analytic",
+    "lisa_cluster_analytic",
+)
 
 
 def eb_standardise(events: np.ndarray, population: np.ndarray) -> np.ndarray:
@@ -128,7 +149,9 @@ def global_moran(
     permutations : int
         Random permutations of the whole variable (0: none; ``moran_p_sim`` NaN).
     seed : int, optional
-        Seed of ``numpy.random.default_rng``.
+        Seed of ``numpy.random.RandomState``: the permutations are those ``esda.Moran``
+        draws after ``numpy.random.seed(seed)`` (same simulated values, same ``p_sim``
+        when nothing ties).
 
     Returns
     -------
@@ -207,22 +230,120 @@ def _moran_moments(W: Any, z: np.ndarray, I_obs: float, s0: float) -> tuple[floa
 
 
 def _moran_p_sim(W: Any, z: np.ndarray, I_obs: float, s0: float, permutations: int, seed: int | None) -> float:
-    """Folded pseudo p-value of I over random permutations of the whole variable (as esda), in batches."""
-    n = len(z)
-    z2 = float((z * z).sum())
-    rng = np.random.default_rng(seed)
-    batch = max(1, min(permutations, 20_000_000 // max(n, 1)))
-    sims = np.empty(permutations)
-    done = 0
-    while done < permutations:
-        b = min(batch, permutations - done)
-        Zp = rng.permuted(np.repeat(z[:, None], b, axis=1), axis=0)
-        sims[done : done + b] = n / s0 * (Zp * (W @ Zp)).sum(axis=0) / z2
-        done += b
+    """Folded pseudo p-value of I over random permutations of the whole variable, with esda's permutations.
+
+    Seed rule: permutation ``r`` is the ``r``-th ``numpy.random.RandomState(seed).permutation(z)``,
+    exactly the permutations ``esda.Moran`` draws after ``numpy.random.seed(seed)``, so the
+    simulated values (and ``p_sim``) equal esda's. Faster than esda's loop because the
+    lags of a batch of permutations are one sparse x dense product (the weights are read
+    once per batch); the batch holds at most about 16 million values (memory bounded).
+    ``p = (1 + min(#{I* >= I}, #{I* <= I})) / (R + 1)``, at most 0.5: esda's value when no
+    simulated I ties with the observed one.
+    """
+    sims = moran_simulations(W, z, s0, permutations, seed)
     tol = 1e-12 * max(1.0, abs(I_obs))
     upper = int((sims >= I_obs - tol).sum())
     lower = int((sims <= I_obs + tol).sum())
-    return (min(upper, lower) + 1.0) / (permutations + 1.0)
+    return min(0.5, (min(upper, lower) + 1.0) / (permutations + 1.0))
+
+
+def moran_simulations(W: Any, z: np.ndarray, s0: float, permutations: int, seed: int | None) -> np.ndarray:
+    """Moran's I of ``permutations`` random permutations of ``z`` (esda's permutations for the same seed).
+
+    Parameters
+    ----------
+    W : sparse matrix
+        Weights (as used for I).
+    z : array
+        Deviations from the mean.
+    s0 : float
+        Sum of the weights.
+    permutations : int
+        Number of permutations.
+    seed : int, optional
+        Seed of ``numpy.random.RandomState`` (``None``: unseeded).
+
+    Returns
+    -------
+    ndarray (permutations,)
+        ``n / s0 * z_p' W z_p / z'z`` per permutation; equal to ``esda.Moran(...).sim``
+        after ``numpy.random.seed(seed)``.
+    """
+    n = len(z)
+    z2 = float((z * z).sum())
+    rs = np.random.RandomState(seed)
+    W = W.tocsr()
+    batch = max(1, min(permutations, 16_000_000 // max(n, 1)))
+    sims = np.empty(permutations)
+    rows = np.empty((batch, n))
+    for a in range(0, permutations, batch):
+        b = min(batch, permutations - a)
+        for j in range(b):
+            rows[j] = rs.permutation(z)
+        Zp = rows[:b].T  # (n, b), a view: scipy reads it without copying the weights per column
+        sims[a : a + b] = n / s0 * np.einsum("ij,ij->j", Zp, W @ Zp) / z2
+    return sims
+
+
+def local_moran_analytic(y: np.ndarray, weights: Any, *, conditional: bool = True) -> pd.DataFrame:
+    """Local Moran's I with its analytical moments, z and p, as R spdep ``localmoran``.
+
+    Parameters
+    ----------
+    y : array (n,)
+        The variable.
+    weights : csr_matrix or SpatialWeights
+        Weights without self (row-standardised for the usual LISA), rows in the order of ``y``.
+    conditional : bool
+        ``True`` (default, as spdep >= 1.2): conditional randomisation (``y_i`` fixed,
+        the other values permuted; Sokal, Oden & Thomson 1998, eqs. A7–A8). ``False``:
+        total randomisation (Anselin 1995; Sokal et al. 1998, eqs. A3–A4).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Ii``, ``E.Ii``, ``Var.Ii``, ``Z.Ii`` and ``p`` (two-sided normal p), as
+        spdep's ``localmoran(x, listw, conditional=, mlvar=TRUE, alternative="two.sided")``.
+
+    Notes
+    -----
+    spdep's scaling: ``Ii = z_i / m2 * sum_j w_ij z_j`` with ``z = y - ybar`` and
+    ``m2 = sum z² / n``; :func:`local_moran`'s ``lisa_i`` (esda's ``Is``) is
+    ``(n - 1) / n`` times this. z and p do not depend on the scaling. With
+    ``W_i = sum_j w_ij``, ``W2_i = sum_j w_ij²``, ``b2 = m4 / m2²``:
+    conditional ``E = -z_i² W_i / ((n-1) m2)``,
+    ``Var = (z_i/m2)² n/(n-2) (W2_i - W_i²/(n-1)) (m2 - z_i²/(n-1))``;
+    total ``E = -W_i/(n-1)``,
+    ``Var = W2_i (n-b2)/(n-1) + (W_i² - W2_i)(2 b2 - n)/((n-1)(n-2)) - W_i²/(n-1)²``.
+    The same moments are esda's ``Moran_Local(...).EIc/VIc`` and ``EI/VI``. Rows with
+    ``Var = 0`` (``z_i = 0`` or no neighbours, conditional) get z = NaN and p = 1.
+    """
+    W = (weights.sparse if isinstance(weights, SpatialWeights) else weights).tocsr()
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    if n < 3:
+        raise ValueError(f"local Moran needs at least 3 observations; got {n}")
+    z = y - y.mean()
+    m2 = float((z * z).sum()) / n
+    if not m2 > 0:
+        raise ValueError(f"local Moran needs values that vary; all {n} values are equal")
+    lag = W @ z
+    ii = z / m2 * lag
+    wi = np.asarray(W.sum(axis=1)).ravel()
+    wi2 = np.asarray(W.multiply(W).sum(axis=1)).ravel()
+    if conditional:
+        e = -(z * z * wi) / ((n - 1) * m2)
+        var = (z / m2) ** 2 * (n / (n - 2)) * (wi2 - wi * wi / (n - 1)) * (m2 - z * z / (n - 1))
+    else:
+        b2 = float((z**4).sum() / n) / m2**2
+        e = -wi / (n - 1)
+        var = wi2 * (n - b2) / (n - 1) + (wi * wi - wi2) * (2 * b2 - n) / ((n - 1) * (n - 2)) - wi * wi / (n - 1) ** 2
+    ok = var > 1e-15 * max(1.0, float(np.abs(var).max()))
+    zz = np.full(n, np.nan)
+    zz[ok] = (ii[ok] - e[ok]) / np.sqrt(var[ok])
+    p = np.ones(n)
+    p[ok] = 2.0 * stats.norm.sf(np.abs(zz[ok]))
+    return pd.DataFrame({"Ii": ii, "E.Ii": e, "Var.Ii": var, "Z.Ii": zz, "p": p})
 
 
 def local_moran(
@@ -231,9 +352,10 @@ def local_moran(
     *,
     population: str | pd.Series | np.ndarray | None = None, incidents: gpd.GeoDataFrame | None = None,
     weights: Any = None, distance: float | Literal["auto"] = "auto", min_neighbours: int = MIN_NEIGHBOURS,
-    permutations: int = 999, seed: int | None = None, correction: Literal["fdr", "none"] = "fdr", alpha: float = 0.05,
+    permutations: int | Literal["auto"] = "auto", seed: int | None = None, correction: Literal["fdr", "none"] = "fdr",
+    alpha: float = 0.05, analytic: Literal["conditional", "total"] = "conditional",
 ) -> pd.DataFrame:
-    """Local Moran's I (LISA) with conditional permutation inference and HH/LL/HL/LH labels.
+    """Local Moran's I (LISA) with permutation and analytical inference and HH/LL/HL/LH labels.
 
     Parameters
     ----------
@@ -241,42 +363,51 @@ def local_moran(
         Grid cells or districts indexed by id.
     column, population, incidents, weights, distance, min_neighbours
         As in :func:`global_moran` (``population`` gives the Assunção–Reis EB rate).
-    permutations : int
-        Conditional permutations (at least 1; 999 by default as in GeoDa).
+    permutations : int or "auto"
+        Conditional permutations. ``"auto"`` (default): 999 without correction, with FDR
+        :func:`geolage.stats.permutation.auto_permutations` for the number of rows and
+        ``alpha`` (with 999 and thousands of rows no row can become FDR-significant).
     seed : int, optional
         Seed of ``numpy.random.default_rng``: the same seed gives the same p-values.
     correction : {"fdr", "none"}
         ``"fdr"``: labels from the Benjamini–Hochberg q-values over all rows (applied
-        once); ``"none"``: from the pseudo p-values (as GeoDa's cluster map).
+        once); ``"none"``: from the p-values.
     alpha : float
         Significance level of the labels.
+    analytic : {"conditional", "total"}
+        Null hypothesis of the analytical z (:func:`local_moran_analytic`).
 
     Returns
     -------
     DataFrame
-        Indexed like ``gdf``: ``lisa_i`` (local I), ``lisa_p`` (folded pseudo p-value,
-        :func:`geolage.stats.hotspots.permutation_pvalues`), ``lisa_q`` (BH q, NaN when
+        Indexed like ``gdf``: ``lisa_i`` (local I), ``lisa_p`` (two-sided pseudo p-value
+        of conditional permutation: twice esda's folded ``p_sim``, see
+        :func:`geolage.stats.permutation.permutation_pvalues`), ``lisa_q`` (BH q, NaN when
         ``correction="none"``), ``lisa_cluster`` (``HH``, ``LL``, ``HL``, ``LH`` when
         significant, else ``not_significant``), ``moran_x`` (standardised value) and
-        ``moran_lag`` (its spatial lag): the Moran scatter plot, ``lisa_n_neighbours``.
+        ``moran_lag`` (its spatial lag): the Moran scatter plot, ``lisa_n_neighbours``,
+        then the analytical inference: ``lisa_z`` (z of I_i, spdep's ``Z.Ii``),
+        ``lisa_p_analytic`` (two-sided normal p), ``lisa_q_analytic`` and
+        ``lisa_cluster_analytic`` (labels from them, same rule).
 
     Notes
     -----
     ``I_i = (n - 1) z_i sum_j w_ij z_j / sum_k z_k²`` with ``z`` the variable
     standardised by its mean and standard deviation (divisor n) and row-standardised
-    weights: identical to ``esda.Moran_Local(...).Is``. Quadrants: HH ``z > 0`` and lag
-    ``> 0``; LH ``z <= 0``, lag ``> 0``; LL both ``<= 0``; HL ``z > 0``, lag ``<= 0``
-    (esda's ``q`` 1/2/3/4). Rows with ``z_i = 0`` get ``p = 1``. ``lisa_p`` is esda's
-    and GeoDa's folded pseudo p-value, one-sided in the direction observed (at most
-    0.5): under the null ``P(p <= alpha) = 2 alpha``, so GeoDa-style labels at 0.05
-    flag about 10 % of the rows of a random field; with FDR (the default) almost none.
-    All rows share one set of random draws (as esda's ``crand``), so with few
-    permutations the share flagged varies between seeds more than independent draws
-    would make it. Anselin, L. (1995)
-    Local indicators of spatial association — LISA. Geographical Analysis 27(2), 93–115;
+    weights: identical to ``esda.Moran_Local(...).Is``, and ``(n-1)/n`` times spdep's
+    ``Ii`` (``z_i/m2 sum_j w_ij z_j``, ``m2 = sum z²/n``); the z-scores do not depend on
+    this scaling. Quadrants: HH ``z > 0`` and lag ``> 0``; LH ``z <= 0``, lag ``> 0``;
+    LL both ``<= 0``; HL ``z > 0``, lag ``<= 0`` (esda's ``q`` 1/2/3/4). Rows with
+    ``z_i = 0`` get ``p = 1``. ``lisa_p`` is two-sided so that ``P(p <= alpha) <= alpha``
+    under the null (GeoDa and esda compare the folded one-sided value, ``lisa_p / 2``,
+    with alpha, which flags about ``2 alpha`` of a random field). The analytical z is
+    a normal approximation (poor for skewed counts; the labels use the permutation p).
+    Anselin, L. (1995) Local indicators of spatial association — LISA. Geographical
+    Analysis 27(2), 93–115; Sokal, R.R., Oden, N.L. & Thomson, B.A. (1998) Local spatial
+    autocorrelation in a biological model. Geographical Analysis 30(4), 331–354;
     Benjamini & Hochberg (1995); Assunção & Reis (1999) for rates.
     """
-    _check_local_options(permutations, correction, alpha)
+    _check_local_options(permutations, correction, alpha, analytic)
     y, name = _variable(gdf, column, population, incidents)
     n = len(y)
     if n < 4:
@@ -286,53 +417,88 @@ def local_moran(
         raise ValueError(f"local Moran needs values that vary; all {n} values are equal")
     sw = _moran_weights(gdf, weights, distance, min_neighbours)
     W = sw.sparse
+    perms, rule = _lisa_permutations(permutations, correction, n, alpha)
     z = (y - y.mean()) / sd
     lag = W @ z
-    li = (n - 1) * z * lag / (z * z).sum()
-    rng = np.random.default_rng(seed)
-    p = permutation_pvalues(z, W, lag, permutations, rng)
-    p[z == 0] = 1.0
-    q = fdr_bh(p) if correction == "fdr" else np.full(n, np.nan)
-    cluster = _lisa_clusters(z, lag, (q if correction == "fdr" else p) < alpha)
-    out = pd.DataFrame(
-        {
-            "lisa_i": li,
-            "lisa_p": p,
-            "lisa_q": q,
-            "lisa_cluster": cluster,
-            "moran_x": z,
-            "moran_lag": lag,
-            "lisa_n_neighbours": np.diff(W.indptr),
-        },
-        index=gdf.index.copy(),
-    )
-    counts = pd.Series(cluster).value_counts().to_dict()
+    out = _lisa_columns(y, z, lag, W, perms, seed, correction, alpha, analytic, gdf.index.copy())
+    counts = out["lisa_cluster"].value_counts().to_dict()
     out.attrs["parameters"] = {
-        "method": "local Moran (LISA), Anselin 1995, conditional permutation",
+        "method": "local Moran (LISA), Anselin 1995, conditional permutation (two-sided pseudo p)",
+        "analytic": f"{analytic} randomisation (Sokal et al. 1998), as spdep localmoran",
         "variable": name,
         "n": n,
         "weights": sw.description,
-        "permutations": permutations,
+        "permutations": perms,
+        "permutations_rule": rule,
         "seed": seed,
         "correction": "Benjamini-Hochberg FDR over all rows" if correction == "fdr" else "none",
         "alpha": alpha,
         "clusters": {str(k): int(v) for k, v in counts.items()},
+        "clusters_analytic": {str(k): int(v) for k, v in out["lisa_cluster_analytic"].value_counts().items()},
     }
     log.info(
-        "LISA of %s: n = %d, %s, %d permutations (seed %s), correction %s at %.2f: %s",
-        name, n, sw.description.get("kind"), permutations, seed, correction, alpha, counts,
+        "LISA of %s: n = %d, %s, %d permutations (%s, seed %s), correction %s at %.2f: %s",
+        name, n, sw.description.get("kind"), perms, rule, seed, correction, alpha, counts,
     )
     return out
 
 
-def _check_local_options(permutations: int, correction: str, alpha: float) -> None:
+def _lisa_columns(
+    y: np.ndarray, z: np.ndarray, lag: np.ndarray, W: Any, perms: int, seed: int | None, correction: str,
+    alpha: float, analytic: str, index: pd.Index,
+) -> pd.DataFrame:
+    """The :data:`LISA_COLUMNS` of :func:`local_moran`: permutation and analytical inference, labels."""
+    n = len(y)
+    li = (n - 1) * z * lag / (z * z).sum()
+    rng = np.random.default_rng(seed)
+    p = np.minimum(1.0, 2.0 * permutation_pvalues(z, W, lag, perms, rng))
+    p[z == 0] = 1.0
+    an = local_moran_analytic(y, W, conditional=analytic == "conditional")
+    pa = an["p"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "lisa_i": li,
+            "lisa_p": p,
+            "lisa_q": fdr_bh(p) if correction == "fdr" else np.full(n, np.nan),
+            "lisa_cluster": None,
+            "moran_x": z,
+            "moran_lag": lag,
+            "lisa_n_neighbours": np.diff(W.indptr),
+            "lisa_z": an["Z.Ii"].to_numpy(),
+            "lisa_p_analytic": pa,
+            "lisa_q_analytic": fdr_bh(pa) if correction == "fdr" else np.full(n, np.nan),
+            "lisa_cluster_analytic": None,
+        },
+        index=index,
+    )
+    for col, pcol, qcol in (("lisa_cluster", p, "lisa_q"), ("lisa_cluster_analytic", pa, "lisa_q_analytic")):
+        sig = (out[qcol].to_numpy() if correction == "fdr" else pcol) < alpha
+        out[col] = _lisa_clusters(z, lag, sig)
+    return out
+
+
+def _lisa_permutations(permutations: int | str, correction: str, n: int, alpha: float) -> tuple[int, str]:
+    """Permutations of :func:`local_moran` and the rule that chose them."""
+    if permutations != "auto":
+        return int(permutations), "given"
+    if correction == "fdr":
+        return auto_permutations(n, alpha), f"auto: 4 x rows / {alpha:g}, rounded (FDR can reach significance)"
+    return MIN_PERMUTATIONS, "auto: 999 without correction"
+
+
+def _check_local_options(permutations: int | str, correction: str, alpha: float, analytic: str) -> None:
     """Raise on options :func:`local_moran` cannot use."""
-    if permutations < 1:
-        raise ValueError(f"local_moran needs permutations >= 1 (inference is by permutation); got {permutations}")
+    if isinstance(permutations, str):
+        if permutations != "auto":
+            raise ValueError(f"permutations needs to be a number >= 1 or 'auto'; got {permutations!r}")
+    elif permutations < 1:
+        raise ValueError(f"local_moran needs permutations >= 1 (or 'auto'); got {permutations}")
     if correction not in ("fdr", "none"):
         raise ValueError(f"correction needs to be 'fdr' or 'none'; got {correction!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha needs to be between 0 and 1; got {alpha}")
+    if analytic not in ("conditional", "total"):
+        raise ValueError(f"analytic needs to be 'conditional' or 'total'; got {analytic!r}")
 
 
 def _lisa_clusters(z: np.ndarray, lag: np.ndarray, significant: np.ndarray) -> np.ndarray:

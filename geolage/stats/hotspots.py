@@ -4,7 +4,23 @@ Public functions: :func:`gistar` (Gi* of a column or of incident counts on grid 
 or districts), :func:`gistar_z` (the analytical kernel on arrays), :func:`fdr_bh`
 (Benjamini–Hochberg adjusted p-values), :func:`classify_gistar` (hot/cold classes) and
 :func:`permutation_pvalues` (fast conditional randomisation shared with
-:mod:`geolage.stats.autocorrelation`).
+:mod:`geolage.stats.autocorrelation`, defined in :mod:`geolage.stats.permutation`).
+
+Inference. On sparse counts (0.3 incidents per cell) the normal approximation of the
+window sum is far too light in the upper tail: the analytical p flags 5 % instead of
+2.5 % of the cells of a random field, and hot spots in most random maps even after FDR.
+The permutation p-value of the window sum under total randomisation (the ``k + 1``
+values of the window, the cell itself included, drawn from all values:
+:func:`geolage.stats.permutation.permutation_pvalues` with ``conditional=False``; the
+null the analytical z approximates, so an isolated very high cell can be a hot spot as
+in ArcGIS; esda's ``G_Local`` instead holds the cell's own value fixed) is exact up to
+Monte Carlo error for any distribution of the values, and with the automatic number of
+permutations (:func:`geolage.stats.permutation.auto_permutations`) its smallest value is
+small enough for FDR to reach significance. :func:`gistar` therefore uses it unless the
+normal approximation is shown to hold for the values
+(:func:`geolage.stats.permutation.analytic_z_trusted`); the analytical p stays in
+``gistar_p`` and is used when asked (``inference="analytical"``).
+tests/test_calibration.py checks both on planted truth.
 
 References: Getis, A. & Ord, J.K. (1992) The analysis of spatial association by use
 of distance statistics. Geographical Analysis 24(3); Ord, J.K. & Getis, A. (1995)
@@ -25,6 +41,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from ..neighbours import MIN_NEIGHBOURS, SpatialWeights, make_weights
+from .permutation import AUTO_ALPHA, analytic_z_trusted, auto_permutations, permutation_pvalues
 
 __all__ = [
     "GISTAR_COLUMNS",
@@ -33,6 +50,8 @@ __all__ = [
     "fdr_bh",
     "classify_gistar",
     "permutation_pvalues",
+    "auto_permutations",
+    "choose_gistar_inference",
     "count_incidents_in",
 ]
 
@@ -97,185 +116,6 @@ def classify_gistar(z: np.ndarray, p: np.ndarray) -> np.ndarray:
         out[sig & (z > 0)] = f"hot_{tag}"
         out[sig & (z < 0)] = f"cold_{tag}"
     return out
-
-
-def _draw_ids(rng: np.random.Generator, n: int, m: int, permutations: int) -> np.ndarray:
-    """(permutations, m) positions drawn without replacement from range(n), one row per permutation.
-
-    Large n: uniform integers, rows with a repeated position drawn again (rare). Small n:
-    the first m of a random ordering of range(n) (argsort of uniforms), in chunks.
-    """
-    if n <= 4096:
-        out = np.empty((permutations, m), dtype=np.int64)
-        step = max(1, 4_000_000 // n)
-        for a in range(0, permutations, step):
-            b = min(permutations, a + step)
-            out[a:b] = np.argsort(rng.random((b - a, n)), axis=1)[:, :m]
-        return out
-    out = rng.integers(0, n, size=(permutations, m), dtype=np.int64)
-    while True:
-        srt = np.sort(out, axis=1)
-        bad = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
-        if not len(bad):
-            return out
-        out[bad] = rng.integers(0, n, size=(len(bad), m), dtype=np.int64)
-
-
-def permutation_pvalues(
-    y: np.ndarray,
-    weights: sparse.csr_matrix,
-    observed: np.ndarray,
-    permutations: int,
-    rng: np.random.Generator,
-    *,
-    chunk_size: int = 20_000_000,
-) -> np.ndarray:
-    """Folded pseudo p-values of the spatial lag under conditional randomisation.
-
-    For each observation ``i`` the value ``y_i`` is held fixed and its ``k_i``
-    neighbours are given ``k_i`` values drawn without replacement from the other
-    ``n - 1`` values; the statistic of interest (Gi*, local Moran) is a monotone
-    function of the lag ``L_i = sum_j w_ij y_j`` (self excluded), so the p-value is
-    computed on the lag. ``p = (1 + min(#{L* >= L}, #{L* <= L})) / (permutations + 1)``:
-    esda's folded one-sided pseudo p-value (Anselin 1995), identical to esda's when no
-    permuted lag ties with the observed one (ties count in both tails, so many equal
-    values, e.g. zero counts, do not give spurious significance).
-
-    Parameters
-    ----------
-    y : array (n,)
-        Values.
-    weights : csr_matrix
-        Weights with zero diagonal (self is not permuted).
-    observed : array (n,)
-        Observed lag ``weights @ y``.
-    permutations : int
-        Number of random draws.
-    rng : numpy.random.Generator
-        Source of randomness (seeded by the caller).
-    chunk_size : int
-        Largest number of (observation, permutation) pairs held in memory at once.
-
-    Returns
-    -------
-    ndarray (n,)
-        Pseudo p-values in ``[1 / (permutations + 1), 0.5]`` (1 for observations without
-        neighbours).
-
-    Notes
-    -----
-    Like esda's ``crand``, one matrix of random draws is shared by all observations
-    (row ``p`` holds ``kmax + 1`` distinct positions). Observation ``i`` uses the first
-    ``k_i`` positions of each row; when ``i`` itself is among them it is replaced by
-    the position ``k_i``, which keeps each draw a uniform sample of ``k_i`` of the other
-    ``n - 1`` values. Rows whose neighbours all have the same weight (binary or
-    row-standardised binary weights) share one sorted null distribution per ``k``, and
-    counting is a binary search: O(permutations·kmax + n·log(permutations)) instead of
-    O(n·permutations·k). Other rows are done by a chunked matrix product.
-    """
-    y = np.asarray(y, dtype=float)
-    n = len(y)
-    w = weights.tocsr()
-    k = np.diff(w.indptr)
-    observed = np.asarray(observed, dtype=float)
-    pvals = np.ones(n)
-    kmax = int(k.max()) if n else 0
-    if kmax == 0 or permutations <= 0:
-        return pvals
-    m = min(kmax + 1, n)
-    R = _draw_ids(rng, n, m, permutations)
-    Z = y[R]  # (P, m)
-    P = permutations
-    scale = float(np.abs(y).max()) * max(1.0, float(np.abs(w.data).max())) * kmax
-    tol = 1e-9 * max(scale, 1.0)
-    upper = np.zeros(n, dtype=np.int64)
-    lower = np.zeros(n, dtype=np.int64)
-
-    has = k > 0
-    _count_tails(w, k, has, Z, observed, tol, chunk_size, upper, lower)
-    _correct_self_draws(w, k, kmax, R, Z, observed, tol, upper, lower)
-    pvals[has] = (np.minimum(upper, lower)[has] + 1.0) / (P + 1.0)
-    return pvals
-
-
-def _count_tails(
-    w: sparse.csr_matrix,
-    k: np.ndarray,
-    has: np.ndarray,
-    Z: np.ndarray,
-    observed: np.ndarray,
-    tol: float,
-    chunk_size: int,
-    upper: np.ndarray,
-    lower: np.ndarray,
-) -> None:
-    """Add to ``upper``/``lower`` the permuted lags at or above / at or below the observed lag, per row.
-
-    Row ``i`` takes the first ``k_i`` drawn values of each permutation. Rows whose
-    neighbours share one weight use one sorted null distribution per ``k`` (binary
-    search); other rows a chunked matrix product of their weights with the draws.
-    """
-    P = Z.shape[0]
-    starts = w.indptr[:-1]
-    n = len(k)
-    rmax = np.zeros(n)
-    rmin = np.zeros(n)
-    if has.any():
-        rmax[has] = np.maximum.reduceat(w.data, starts[has])
-        rmin[has] = np.minimum.reduceat(w.data, starts[has])
-    equal = has & (rmax - rmin <= 1e-12 * np.abs(rmax)) & (rmax != 0)
-    cs = np.cumsum(Z, axis=1)
-    for kk in np.unique(k[has]):
-        rows = np.flatnonzero((k == kk) & has)
-        eq_rows = rows[equal[rows]]
-        if len(eq_rows):
-            s = np.sort(cs[:, kk - 1])
-            wv = rmax[eq_rows]
-            t = observed[eq_rows] / wv
-            tt = tol / np.abs(wv)
-            upper[eq_rows] = P - np.searchsorted(s, t - tt, side="left")
-            lower[eq_rows] = np.searchsorted(s, t + tt, side="right")
-        gen_rows = rows[~equal[rows]]
-        if len(gen_rows):
-            idx = w.indptr[gen_rows][:, None] + np.arange(kk)[None, :]
-            Wg = w.data[idx]  # (ng, kk)
-            Zk = Z[:, :kk].T  # (kk, P)
-            step = max(1, chunk_size // P)
-            for a in range(0, len(gen_rows), step):
-                V = Wg[a : a + step] @ Zk
-                obs = observed[gen_rows[a : a + step]][:, None]
-                upper[gen_rows[a : a + step]] = (V >= obs - tol).sum(axis=1)
-                lower[gen_rows[a : a + step]] = (V <= obs + tol).sum(axis=1)
-
-
-def _correct_self_draws(
-    w: sparse.csr_matrix,
-    k: np.ndarray,
-    kmax: int,
-    R: np.ndarray,
-    Z: np.ndarray,
-    observed: np.ndarray,
-    tol: float,
-    upper: np.ndarray,
-    lower: np.ndarray,
-) -> None:
-    """Correct the tail counts where an observation was drawn for itself (position < k_c): use position k_c instead."""
-    pp, pos = np.nonzero(np.ones_like(R, dtype=bool))
-    cc = R[pp, pos]
-    sel = pos < k[cc]
-    pp, pos, cc = pp[sel], pos[sel], cc[sel]
-    if not len(cc):
-        return
-    kc = k[cc]
-    idx = w.indptr[cc][:, None] + np.arange(kmax)[None, :]
-    valid = np.arange(kmax)[None, :] < kc[:, None]
-    Wpad = np.where(valid, w.data[np.minimum(idx, len(w.data) - 1)], 0.0)
-    old = (Wpad * Z[pp, :kmax]).sum(axis=1)
-    wpos = Wpad[np.arange(len(cc)), pos]
-    new = old + wpos * (Z[pp, kc] - Z[pp, pos])
-    obs = observed[cc]
-    np.add.at(upper, cc, (new >= obs - tol).astype(np.int64) - (old >= obs - tol))
-    np.add.at(lower, cc, (new <= obs + tol).astype(np.int64) - (old <= obs + tol))
 
 
 # --------------------------------------------------------------------------- Gi*
@@ -377,8 +217,8 @@ def gistar(
     column: str | pd.Series | np.ndarray | None = None,
     *,
     incidents: gpd.GeoDataFrame | None = None, weights: Any = None, distance: float | Literal["auto"] = "auto",
-    min_neighbours: int = MIN_NEIGHBOURS, permutations: int = 0, seed: int | None = None,
-    inference: Literal["analytical", "permutation"] = "analytical", correction: Literal["fdr", "none"] = "fdr",
+    min_neighbours: int = MIN_NEIGHBOURS, permutations: int | Literal["auto"] = "auto", seed: int | None = None,
+    inference: Literal["auto", "analytical", "permutation"] = "auto", correction: Literal["fdr", "none"] = "fdr",
 ) -> pd.DataFrame:
     """Getis–Ord Gi* hot and cold spots of a column (or of incident counts).
 
@@ -395,9 +235,9 @@ def gistar(
         ``cell_id``/``district_id`` column when present, else spatially); rows without
         incidents get 0.
     weights : libpysal Graph or W, SpatialWeights, or path of a GAL/GWT file, optional
-        The neighbourhood, matched to ``gdf.index`` by id. A self-weight of 1 is added
-        where the weights have none (Gi* includes self). Default: grid cells, binary
-        distance band of ``distance`` metres between cell centres with self included;
+        The neighbourhood, matched to ``gdf.index`` by id; a self-weight consistent with
+        the transform is added where there is none (:func:`geolage.neighbours.make_weights`).
+        Default: grid cells, binary distance band of ``distance`` metres with self;
         districts, queen contiguity plus self.
     distance : float or "auto"
         Grid band radius in metres (default rule in :func:`geolage.neighbours.auto_distance`:
@@ -405,13 +245,17 @@ def gistar(
         ``min_neighbours`` neighbours).
     min_neighbours : int
         For the automatic band.
-    permutations : int
-        Number of conditional permutations (0: none). Adds ``gistar_p_sim``.
+    permutations : int or "auto"
+        Conditional permutations (0: none; adds ``gistar_p_sim`` when > 0). ``"auto"``: none
+        with the analytical p, else :func:`geolage.stats.permutation.auto_permutations`.
     seed : int, optional
         Seed of ``numpy.random.default_rng`` for the permutations.
-    inference : {"analytical", "permutation"}
-        Which p-value the classes (and ``gistar_q``) are based on: ``gistar_p``
-        (normal approximation) or ``gistar_p_sim`` (needs ``permutations > 0``).
+    inference : {"auto", "analytical", "permutation"}
+        Which p-value the classes (and ``gistar_q``) are based on. ``"analytical"``:
+        ``gistar_p`` (normal approximation). ``"permutation"``: ``gistar_p_sim``.
+        ``"auto"``: the analytical p only where it is trustworthy
+        (:func:`geolage.stats.permutation.analytic_z_trusted`; practically never for
+        counts), else permutations; ``attrs["parameters"]`` says which and why.
     correction : {"fdr", "none"}
         ``"fdr"``: Benjamini–Hochberg over all rows of this one call (applied once);
         classes from ``gistar_q``. ``"none"``: ``gistar_q`` is NaN and classes come
@@ -426,13 +270,14 @@ def gistar(
         ``gistar_n_neighbours`` (neighbours, self not counted) and, with permutations,
         ``gistar_p_sim`` (two-sided pseudo p: twice the folded one-sided value, at
         most 1). ``attrs["parameters"]`` records every parameter used, incl. the
-        neighbourhood (automatic distance, mean/min/max neighbours).
+        neighbourhood (automatic distance, mean/min/max neighbours), ``inference_used``
+        and ``inference_reason``.
 
     Raises
     ------
     ValueError
         Missing values, fewer than 3 rows, all values equal, weights that do not match
-        the ids, ``inference="permutation"`` without permutations.
+        the ids, ``inference="permutation"`` with ``permutations=0``.
 
     Notes
     -----
@@ -441,48 +286,87 @@ def gistar(
     over all ``n`` rows (the mean and S, the standard deviation with divisor n, are
     those of the whole study area, zeros included), ``p = 2(1 - Phi(|z|))``. With
     binary weights this equals ``esda.G_Local(x, w, transform="B", star=True).Zs``
-    and ArcGIS *Hot Spot Analysis (Getis-Ord Gi-star)*. Permutation inference:
-    :func:`permutation_pvalues`. Classes at 99/95/90 % confidence: see
-    :func:`classify_gistar`; multiple testing: :func:`fdr_bh` (Benjamini & Hochberg
-    1995) once over all rows. References: :mod:`geolage.stats.hotspots`.
+    and ArcGIS *Hot Spot Analysis (Getis-Ord Gi-star)*. Why permutations by default on
+    counts: see :mod:`geolage.stats.hotspots`. Classes at 99/95/90 % confidence:
+    :func:`classify_gistar`; multiple testing: :func:`fdr_bh` once over all rows.
 
     Examples
     --------
-    >>> res = gistar(grid, incidents=incidents, seed=1)  # doctest: +SKIP
-    >>> res["gistar_class"].value_counts()  # doctest: +SKIP
+    >>> gistar(grid, incidents=incidents, seed=1)["gistar_class"].value_counts()  # doctest: +SKIP
     """
     _check_options(inference, correction, permutations)
     y, name = _values(gdf, column, incidents)
     sw = make_weights(gdf, weights, distance=distance, include_self=True, min_neighbours=min_neighbours)
-    out = _gistar_frame(y, sw, gdf.index.copy(), permutations=permutations, seed=seed, inference=inference,
+    used, reason, perms, perm_rule = choose_gistar_inference(y, sw, inference, permutations)
+    out = _gistar_frame(y, sw, gdf.index.copy(), permutations=perms, seed=seed, inference=used,
                         correction=correction)
     out.attrs["parameters"] = params = {
         "method": "Getis-Ord Gi* (self included), Ord & Getis 1995", "variable": name, "n": len(y),
         "n_zero": int((y == 0).sum()), "weights": sw.description, "inference": inference,
-        "permutations": permutations, "seed": seed,
+        "inference_used": used, "inference_reason": reason, "permutations": perms,
+        "permutations_rule": perm_rule, "seed": seed,
         "correction": "Benjamini-Hochberg FDR over all rows" if correction == "fdr" else "none",
         "n_significant_90": int((out["gistar_class"] != "not_significant").sum()),
     }
-    log.info(
-        "Gi* on %s: %d rows (%d with value 0, all analysed), neighbourhood %s, %s inference, correction %s; "
-        "%d significant at 90 %%",
-        name, len(y), params["n_zero"], _describe_weights(sw.description), inference, correction,
-        params["n_significant_90"],
-    )
+    log.info("Gi* on %s: %d rows (%d with value 0, all analysed), neighbourhood %s, %s inference (%s), "
+             "%d permutations, correction %s; %d significant at 90 %%", name, len(y), params["n_zero"],
+             _describe_weights(sw.description), used, reason, perms, correction, params["n_significant_90"])
     return out
 
 
-def _check_options(inference: str, correction: str, permutations: int) -> None:
+def choose_gistar_inference(
+    y: np.ndarray, sw: SpatialWeights, inference: str, permutations: int | str, alpha: float = AUTO_ALPHA
+) -> tuple[str, str, int, str]:
+    """The inference Gi* uses, why, and the number of permutations and its rule.
+
+    Parameters
+    ----------
+    y : array
+        The values.
+    sw : SpatialWeights
+        Gi* weights (with self).
+    inference : {"auto", "analytical", "permutation"}
+        As in :func:`gistar`.
+    permutations : int or "auto"
+        As in :func:`gistar`.
+    alpha : float
+        FDR level the automatic number of permutations is sized for.
+
+    Returns
+    -------
+    used, reason, permutations, rule : str, str, int, str
+        ``used`` is ``"analytical"`` or ``"permutation"``.
+    """
+    if inference == "auto":
+        trusted, err = analytic_z_trusted(y, sw.sparse, len(y), alpha)
+        used = "analytical" if trusted else "permutation"
+        reason = (
+            f"auto: normal tail area at the first FDR threshold off by {err:.0%} (skewed values)"
+            if not trusted else f"auto: normal approximation accurate (tail area within {err:.0%})"
+        )
+    else:
+        used, reason = inference, "given"
+    if permutations == "auto":
+        if used == "permutation":
+            return used, reason, auto_permutations(len(y), alpha), f"auto: 4 x rows / {alpha:g}, rounded"
+        return used, reason, 0, "auto: none with analytical inference"
+    return used, reason, int(permutations), "given"
+
+
+def _check_options(inference: str, correction: str, permutations: int | str) -> None:
     """Raise one ValueError listing every bad option of :func:`gistar`."""
     problems = []
-    if inference not in ("analytical", "permutation"):
-        problems.append(f"inference needs to be 'analytical' or 'permutation'; got {inference!r}")
+    if inference not in ("auto", "analytical", "permutation"):
+        problems.append(f"inference needs to be 'auto', 'analytical' or 'permutation'; got {inference!r}")
     if correction not in ("fdr", "none"):
         problems.append(f"correction needs to be 'fdr' or 'none'; got {correction!r}")
-    if permutations < 0:
+    if isinstance(permutations, str):
+        if permutations != "auto":
+            problems.append(f"permutations needs to be a number or 'auto'; got {permutations!r}")
+    elif permutations < 0:
         problems.append(f"permutations needs to be 0 or more; got {permutations}")
-    if inference == "permutation" and permutations <= 0:
-        problems.append("inference='permutation' needs permutations > 0; got 0")
+    elif inference == "permutation" and permutations == 0:
+        problems.append("inference='permutation' needs permutations > 0 (or 'auto'); got 0")
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -499,8 +383,8 @@ def _gistar_frame(
     p_used = p
     if permutations > 0:
         rng = np.random.default_rng(seed)
-        off = sw.without_self().sparse
-        p_sim = np.minimum(1.0, 2.0 * permutation_pvalues(y, off, off @ y, permutations, rng))
+        full = sw.sparse  # self included: the whole window is permuted (total randomisation)
+        p_sim = np.minimum(1.0, 2.0 * permutation_pvalues(y, full, full @ y, permutations, rng, conditional=False))
         out["gistar_p_sim"] = p_sim
         if inference == "permutation":
             p_used = p_sim

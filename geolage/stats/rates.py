@@ -140,10 +140,39 @@ def rates(counts: Any, exposure: Any, *, rate_per: float = 1000, confidence: flo
     return pd.DataFrame({"rate": rate * rate_per, "rate_ci_low": low * rate_per, "rate_ci_high": high * rate_per})
 
 
-def _binary_matrix(weights: Any, n: int) -> sparse.csr_matrix:
-    """Return a binary (0/1) sparse neighbour matrix, no diagonal, from a W, Graph or matrix."""
-    if hasattr(weights, "sparse"):
-        m = weights.sparse
+def _weight_ids(weights: Any) -> pd.Index | None:
+    """The ids a weights object carries (Graph ``unique_ids``, W ``id_order``, SpatialWeights ``ids``), else None."""
+    if hasattr(weights, "unique_ids"):
+        return pd.Index(weights.unique_ids)
+    if hasattr(weights, "id_order"):
+        return pd.Index(weights.id_order)
+    if hasattr(weights, "ids") and hasattr(weights, "sparse"):
+        return pd.Index(weights.ids)
+    return None
+
+
+def _binary_matrix(weights: Any, n: int, ids: Any = None) -> sparse.csr_matrix:
+    """Return a binary (0/1) sparse neighbour matrix, no diagonal, rows in the order of the data.
+
+    Weights that carry ids (libpysal Graph or W, SpatialWeights) are matched to ``ids`` by
+    id (reordered; a ValueError names ids that do not match). Without ``ids`` their ids
+    need to be ``0 .. n-1`` in order (positions), else a ValueError asks for ``ids``. A
+    bare sparse matrix is taken by position.
+    """
+    wids = _weight_ids(weights)
+    if wids is not None:
+        from ..neighbours import as_weights
+
+        if ids is None:
+            if not (wids == pd.RangeIndex(len(wids))).all():
+                raise ValueError(
+                    f"the weights carry ids ({', '.join(map(str, wids[:3]))}, ...) but the counts do not: give ids= "
+                    "(the id of each unit, in the order of the counts) or counts as a Series indexed by id, so "
+                    "the weights can be matched by id and not by position"
+                )
+            m = weights.sparse
+        else:
+            m = as_weights(weights, pd.Index(ids)).sparse
     else:
         m = weights
     m = sparse.csr_matrix(m, dtype=float)
@@ -155,7 +184,7 @@ def _binary_matrix(weights: Any, n: int) -> sparse.csr_matrix:
     return m
 
 
-def eb_rates(counts: Any, population: Any, *, weights: Any = None) -> np.ndarray:
+def eb_rates(counts: Any, population: Any, *, weights: Any = None, ids: Any = None) -> np.ndarray:
     """Empirical-Bayes smoothed rates, global (Marshall) or spatial (local reference).
 
     Parameters
@@ -165,10 +194,14 @@ def eb_rates(counts: Any, population: Any, *, weights: Any = None) -> np.ndarray
     population : array_like
         Population (or person-years) at risk per unit, same order. Units with population 0
         or NaN get NaN and do not enter the prior.
-    weights : libpysal W, libpysal Graph, sparse matrix or None
-        Neighbours of each unit, in the same order as ``counts`` (W must have its
-        ``id_order`` in that order, a Graph its ``unique_ids``). Non-zero entries count as
-        neighbours (binary). None gives the global estimator.
+    weights : libpysal W, libpysal Graph, SpatialWeights, sparse matrix or None
+        Neighbours of each unit. Weights with ids (Graph, W, SpatialWeights) are matched
+        to the units by id (``ids``, or the index of ``counts`` when it is a Series), in
+        any order; ids that do not match raise ValueError. A bare sparse matrix is taken
+        by position. Non-zero entries count as neighbours (binary). None gives the
+        global estimator.
+    ids : sequence, optional
+        The id of each unit, in the order of ``counts``.
 
     Returns
     -------
@@ -214,7 +247,9 @@ def eb_rates(counts: Any, population: Any, *, weights: Any = None) -> np.ndarray
             w = np.where(var + m / b[ok] > 0, var / (var + m / b[ok]), 0.0)
         out[ok] = m + w * (r[ok] - m)
         return out
-    a = _binary_matrix(weights, e.size)
+    if ids is None and isinstance(counts, pd.Series):
+        ids = counts.index
+    a = _binary_matrix(weights, e.size, ids)
     keep = sparse.diags(ok.astype(float))
     a = (a @ keep + keep).tocsr()  # neighbours with a valid population, plus the unit itself
     bz, ez = np.where(ok, b, 0.0), np.where(ok, e, 0.0)
@@ -553,9 +588,10 @@ def district_rates(
     population_table : DataFrame, optional
         Population per year (``district_id``, ``year``, ``population``).
     weights : libpysal W / Graph, SpatialWeights, sparse matrix, "none" or None
-        Neighbours for the spatial EB rate, in the order of ``districts`` (anything with a
-        ``sparse`` matrix; non-zero = neighbour). None: Queen contiguity. ``"none"``: no
-        spatial EB (column NaN).
+        Neighbours for the spatial EB rate: weights with ids are matched to
+        ``districts.index`` by id (any order; mismatching ids raise), a bare sparse matrix
+        is taken in the order of ``districts``; non-zero = neighbour. None: Queen
+        contiguity. ``"none"``: no spatial EB (column NaN).
     rate_per : float
         Rates per this many person-years.
     confidence : float
@@ -601,7 +637,8 @@ def district_rates(
     df = df.sort_values(["category", "period", "_pos"], kind="stable").reset_index(drop=True)
     if weights is None:
         weights = contiguity_weights(districts) if len(districts) > 1 else "none"
-    df["eb_rate"], df["eb_rate_spatial"], df["eb_z"] = _eb_columns(df, len(districts), weights, rate_per)
+    df["eb_rate"], df["eb_rate_spatial"], df["eb_z"] = _eb_columns(df, len(districts), weights, rate_per,
+                                                                   districts.index)
     dist = districts.copy()
     dist.index = dist.index.astype(str)
     df["district_name"] = df["district_id"].map(dist["district_name"])
@@ -616,7 +653,9 @@ def district_rates(
     return out
 
 
-def _eb_columns(df: pd.DataFrame, n: int, weights: Any, rate_per: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _eb_columns(
+    df: pd.DataFrame, n: int, weights: Any, rate_per: float, ids: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Global EB rate, spatial EB rate (NaN when ``weights`` is ``"none"``) and Assunção–Reis z of every row.
 
     ``df`` is sorted by category and period, then district: each block of ``n`` rows is
@@ -631,5 +670,5 @@ def _eb_columns(df: pd.DataFrame, n: int, weights: Any, rate_per: float) -> tupl
         eb[sl] = eb_rates(c, b) * rate_per
         ebz[sl] = eb_standardised_rates(c, b)
         if not (isinstance(weights, str) and weights == "none"):
-            ebs[sl] = eb_rates(c, b, weights=weights) * rate_per
+            ebs[sl] = eb_rates(c, b, weights=weights, ids=ids) * rate_per
     return eb, ebs, ebz

@@ -92,10 +92,12 @@ CONCENTRATION_STABILITY_DESCRIPTION = Text(
 
 # --------------------------------------------------------------------------- hot spots
 GISTAR_DESCRIPTION = Text(
-    "Getis–Ord Gi* (egen cell inräknad), binära grannskap, BH-FDR; alla celler i studieområdet "
-    "analyseras, även de utan händelser.",
-    "Getis–Ord Gi* (self included), binary neighbourhoods, BH FDR; every cell of the study area is "
-    "analysed, including cells without incidents.",
+    "Getis–Ord Gi* (egen cell inräknad), binära grannskap, BH-FDR; klasser från slumpvisa permutationer av värdena "
+    "(så många att FDR kan nå signifikans) där normalapproximationen inte håller, som för glesa antal; "
+    "alla celler i studieområdet analyseras, även de utan händelser.",
+    "Getis–Ord Gi* (self included), binary neighbourhoods, BH FDR; classes from random permutations of the values "
+    "(enough for FDR to reach significance) where the normal approximation does not hold, as for sparse "
+    "counts; every cell of the study area is analysed, including cells without incidents.",
 )
 GISTAR_GRID_TITLE = Text("Hot spots (Gi*) per rutcell", "Hot spots (Gi*) per grid cell")
 GISTAR_DISTRICT_TITLE = Text("Hot spots (Gi*) per område", "Hot spots (Gi*) per district")

@@ -20,18 +20,14 @@ from ...config import HotspotsConfig
 from ...neighbours import SpatialWeights, make_weights
 from ...stats.autocorrelation import global_moran, local_moran
 from ...stats.hotspots import gistar
+from ...stats.permutation import auto_permutations
 from .. import schemas
 from ..results import RunResults
 from .common import as_spatial, categories_with, derived_seed, span_incidents, stack, subset
 
-__all__ = ["add_hotspots", "LISA_FDR_PERMUTATIONS"]
+__all__ = ["add_hotspots"]
 
 log = logging.getLogger(__name__)
-
-#: LISA permutations with FDR when ``hotspots.lisa_permutations = "auto"``: with 999 the
-#: smallest pseudo p-value (0.001) times thousands of cells leaves no cell FDR-significant.
-LISA_FDR_PERMUTATIONS = 9999
-
 
 @dataclass(frozen=True)
 class _Unit:
@@ -53,12 +49,22 @@ def _counts(inc: pd.DataFrame, key: str, index: pd.Index) -> pd.Series:
     return inc[key].dropna().value_counts().reindex(index, fill_value=0).astype(float)
 
 
-def _lisa_permutations(cfg: HotspotsConfig) -> tuple[int, str]:
+def _lisa_permutations(cfg: HotspotsConfig) -> tuple[int | str, str]:
     """LISA permutations and the rule that chose them (enough for FDR to reach significance)."""
     if cfg.lisa_permutations != "auto":
         return max(int(cfg.lisa_permutations), 1), "given"
-    perms = max(cfg.permutations, LISA_FDR_PERMUTATIONS) if cfg.correction == "fdr" else cfg.permutations
-    return max(int(perms), 1), "auto: at least 9999 with FDR, else hotspots.permutations"
+    if cfg.correction == "fdr":
+        return "auto", "auto: 4 x rows / lisa_alpha (FDR can reach significance), per table"
+    return max(int(cfg.permutations), 1), "auto: hotspots.permutations without correction"
+
+
+def _gistar_permutations(cfg: HotspotsConfig, n: int) -> int | str:
+    """Gi* permutations: automatic with ``inference = "auto"``, at least enough for FDR with "permutation"."""
+    if cfg.inference == "auto":
+        return "auto"
+    if cfg.inference == "permutation" and cfg.correction == "fdr":
+        return max(int(cfg.permutations), auto_permutations(n))
+    return int(cfg.permutations)
 
 
 def _district_population(districts: gpd.GeoDataFrame) -> tuple[pd.Series, bool]:
@@ -71,20 +77,31 @@ def _district_population(districts: gpd.GeoDataFrame) -> tuple[pd.Series, bool]:
     return pop, use_rate
 
 
-def _gistar_frame(unit: _Unit, category: str, counts: pd.Series, cfg: HotspotsConfig, seed: int) -> pd.DataFrame:
-    """Gi* of one category on one unit, as rows of ``gistar_grid`` / ``gistar_district``."""
-    res = gistar(unit.frame, counts.rename("count"), weights=unit.gistar_weights, permutations=cfg.permutations,
-                 seed=seed, inference=cfg.inference, correction=cfg.correction)
+def _gistar_frame(
+    unit: _Unit, category: str, counts: pd.Series, cfg: HotspotsConfig, seed: int, used: dict[str, Any]
+) -> pd.DataFrame:
+    """Gi* of one category on one unit, as rows of ``gistar_grid`` / ``gistar_district``.
+
+    Records in ``used`` (key ``unit:category``) the inference used, why, and the permutations.
+    """
+    res = gistar(unit.frame, counts.rename("count"), weights=unit.gistar_weights,
+                 permutations=_gistar_permutations(cfg, len(counts)), seed=seed, inference=cfg.inference,
+                 correction=cfg.correction)
+    par = res.attrs["parameters"]
+    used[f"{unit.name}:{category}"] = {k: par[k] for k in ("inference_used", "inference_reason", "permutations",
+                                                           "permutations_rule")}
     frame = pd.DataFrame({unit.key: unit.frame.index.astype(str), "category": category, "count": counts.to_numpy()})
     return as_spatial(pd.concat([frame, res.reset_index(drop=True)], axis=1), unit.frame.geometry)
 
 
 def _lisa_frame(
-    unit: _Unit, category: str, counts: pd.Series, cfg: HotspotsConfig, permutations: int, seed: int
+    unit: _Unit, category: str, counts: pd.Series, cfg: HotspotsConfig, permutations: int | str, seed: int,
+    used: dict[str, Any],
 ) -> pd.DataFrame:
     """Local Moran of one category on one unit, as rows of ``lisa_grid`` / ``lisa_district``."""
     lm = local_moran(unit.frame, counts.rename("count"), population=unit.population, weights=unit.moran_weights,
                      permutations=permutations, seed=seed, correction=cfg.correction, alpha=cfg.lisa_alpha)
+    used[f"{unit.name}:{category}"] = lm.attrs["parameters"]["permutations"]
     frame = pd.DataFrame({unit.key: unit.frame.index.astype(str), "category": category, "variable": unit.variable,
                           "count": counts.to_numpy()})
     return as_spatial(pd.concat([frame, lm.reset_index(drop=True)], axis=1), unit.frame.geometry)
@@ -155,6 +172,8 @@ def add_hotspots(results: RunResults) -> None:
     lisa: dict[str, list[pd.DataFrame]] = {u.name: [] for u in units}
     moran_rows: list[dict[str, Any]] = []
     seeds: dict[str, int] = {}
+    gi_used: dict[str, Any] = {}
+    lisa_used: dict[str, Any] = {}
     for cat in cats:
         sub = subset(inc, cat)
         for unit in units:
@@ -164,13 +183,15 @@ def add_hotspots(results: RunResults) -> None:
                          counts.iloc[0] if len(counts) else 0)
                 continue
             s = seeds[f"gistar_{unit.name}:{cat}"] = derived_seed(seed, "gistar", unit.name, cat)
-            gi[unit.name].append(_gistar_frame(unit, cat, counts, cfg, s))
+            gi[unit.name].append(_gistar_frame(unit, cat, counts, cfg, s, gi_used))
             s = seeds[f"moran_{unit.name}:{cat}"] = derived_seed(seed, "moran", unit.name, cat)
             gm = global_moran(unit.frame, counts.rename("count"), population=unit.population,
                               weights=unit.moran_weights, permutations=cfg.permutations, seed=s)
             moran_rows.append({"unit": unit.name, "category": cat, "variable": unit.variable, **gm.to_dict()})
             s = seeds[f"lisa_{unit.name}:{cat}"] = derived_seed(seed, "lisa", unit.name, cat)
-            lisa[unit.name].append(_lisa_frame(unit, cat, counts, cfg, lisa_perms, s))
+            lisa[unit.name].append(_lisa_frame(unit, cat, counts, cfg, lisa_perms, s, lisa_used))
+    results.record_parameters("hotspots", announce=False, gistar_inference_used=gi_used,
+                              lisa_permutations_used=lisa_used)
     results.record_parameters("hotspots", announce=False, seeds=seeds,
                               district_variable="eb_rate (Assunção-Reis)" if use_rate else "count")
     grid_name, district_name = schemas.UNIT_GRID, schemas.UNIT_DISTRICT
