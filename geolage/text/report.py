@@ -161,11 +161,27 @@ TEXTS: dict[str, Text] = {
     ),
     "method_text": Text(
         "Metoden följer Brås arbetsgång för lokala lägesbilder: kartläggning av brotten, en lägesbild som beskriver "
-        "nivåer, utveckling och platser, och därefter åtgärder. Takter anges per {per} invånare. Områden med få "
-        "invånare får skattade takter (empirisk Bayes) som drar extrema värden mot genomsnittet.",
-        "The method follows Brå's process for local crime situation pictures: mapping the offences, a situation "
-        "picture of levels, development and places, then measures. Rates are per {per} residents. Areas with few "
-        "residents get estimated rates (empirical Bayes) that pull extreme values towards the mean.",
+        "nivåer, utveckling och platser, och därefter åtgärder.",
+        "The method follows the usual steps of a local crime situation picture: mapping the offences, a picture "
+        "of levels, development and places, then measures.",
+    ),
+    "method_rates": Text(
+        "Takter anges per {per} invånare. Områden med få invånare får skattade takter (empirisk Bayes) som drar "
+        "extrema värden mot genomsnittet.",
+        "Rates are per {per} residents. Areas with few residents get estimated rates (empirical Bayes) that pull "
+        "extreme values towards the mean.",
+    ),
+    "method_no_population": Text(
+        "Takter per invånare saknas i rapporten eftersom körningen inte har någon befolkning per område; "
+        "kartor och tabeller visar antal brott och täthet.",
+        "Rates per resident are left out because the run has no population per district; maps and tables show "
+        "counts and density instead.",
+    ),
+    "method_grid_only": Text(
+        "Körningen har ingen områdesindelning: hela undersökningsområdet ({area}) räknas som ett område, och "
+        "analyserna av platser görs i rutnätet.",
+        "The run has no districts: the whole study area ({area}) counts as one district, and the analyses of "
+        "places use the grid.",
     ),
     # 3. development over time
     "series_fig": Text(
