@@ -36,8 +36,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Area name of all districts together.
-WHOLE_AREA = "Hela kommunen"
+#: Area code of all districts together (its name in words: :data:`geolage.text.trends.AREA_LABELS`).
+WHOLE_AREA = "whole_area"
 
 #: Direction codes of :func:`direction`: a sure increase, a sure decrease, no sure change. In
 #: words (sv/en): :data:`geolage.text.trends.DIRECTION_LABELS`.

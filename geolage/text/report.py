@@ -84,7 +84,7 @@ TEXTS: dict[str, Text] = {
         "{area} has a lower level of {cat} than {ref} ({rr} times)",
     ),
     "all_crimes": Text("brott totalt", "all offences"),
-    "ref_rest": Text("övriga kommunen", "the rest of the municipality"),
+    "ref_rest": Text("övriga kommunen", "the rest of the study area"),
     "ref_all": Text("kommunen som helhet", "the municipality as a whole"),
     "ref_list": Text("jämförelseområdena", "the reference areas"),
     "funnel_above": Text(
@@ -451,8 +451,8 @@ LIMITS: tuple[Text, ...] = (
     Text(
         "Positionerna är ofta adresser eller ungefärliga platser. DeSO/RegSO-gränserna har en lägesnoggrannhet på "
         "omkring 40 meter, så brott nära en gräns kan hamna i grannområdet.",
-        "Positions are often addresses or approximate places. DeSO/RegSO boundaries have a positional accuracy of "
-        "about 40 metres, so offences near a boundary can fall in the neighbouring area.",
+        "Positions are often addresses or approximate places, and district boundaries have a limited positional "
+        "accuracy (tens of metres), so offences near a boundary can fall in the neighbouring area.",
     ),
     Text(
         "Små tal ger osäkra takter. Empirisk Bayes och konfidensintervall mildrar det men tar inte bort det.",

@@ -114,8 +114,10 @@ def _plain(value: Any) -> str:
 def _parameters(ctx: ReportContext) -> list[Block]:
     """Every parameter each step used, automatically chosen ones included."""
     t = ctx.t
+    other = "_sv" if ctx.lang == "en" else "_en"  # a text recorded in both languages: only the report's
     rows = [[cell(clean(step)), cell(clean(key)), cell(clean(_plain(value), 200), cls="mono")]
-            for step, params in (ctx.r.parameters or {}).items() for key, value in (params or {}).items()]
+            for step, params in (ctx.r.parameters or {}).items() for key, value in (params or {}).items()
+            if not key.endswith(other)]
     return [heading(t["parameters"]),
             {"type": "table", "caption": t["parameters_caption"], "note": "",
              "columns": [{"label": t["col_step"], "num": False}, {"label": t["col_parameter"], "num": False},
