@@ -284,11 +284,10 @@ def _study_area_geometry(
     """The study area of a run without districts: ``[study_area]``, or the points' buffered convex hull."""
     if given is not None:
         return given, "study_area layer"
-    if len(incidents) == 0:
-        raise ConfigError(
-            "no incident was accepted, so no study area can be drawn around them; check the sources "
-            "(geolage validate lists why rows were rejected) or give [study_area]"
-        )
+    if len(incidents) == 0:  # validate still reports why; a run on no incidents has nothing to show
+        log.warning("no incident was accepted, so no study area can be drawn around them; check the sources "
+                    "(geolage validate lists why rows were rejected) or give [study_area]")
+        return shapely.box(0, 0, 1, 1), "none: no incident was accepted"
     pts = shapely.points(incidents["x"].to_numpy(float), incidents["y"].to_numpy(float))
     hull = shapely.convex_hull(shapely.multipoints(pts))
     buffer = max(float(config.grid.hull_buffer), 1.0)
