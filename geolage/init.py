@@ -673,9 +673,11 @@ def init_config(
     if last is not None:
         lines.append(f"as_of = {_month_end(last) + dt.timedelta(days=1)}  # {t['as_of']}")
     lines += [""] + _districts_lines(d, base, t)
+    lines += ["", f"# {t['custom']}"]
     if custom:
-        lines += ["", f"# {t['custom']}", "[custom_categories]"]
-        lines += [f"{code} = {_q(label)}" for code, label in custom.items()]
+        lines += ["[custom_categories]"] + [f"{code} = {_q(label)}" for code, label in custom.items()]
+    else:
+        lines += ["# [custom_categories]", '# break_commercial = "Break and enter (commercial)"']
     for g, plan in zip(guesses, plans):
         lines += [""] + _source_lines(g, plan, base, t)
     lines += [""] + _periods_lines(first, last, t)
@@ -720,6 +722,8 @@ def _source_lines(g: SourceGuess, plan: dict[str, str], base: Path, t: dict[str,
             lines.append(f'crs = "EPSG:3006"  # TODO: {t["xy_crs_todo"]}')
     if g.date_format:
         lines.append(f"date_format = {_q(g.date_format)}  # {t['date_format']}")
+    else:
+        lines.append(f"# date_format = \"%d/%m/%Y %H:%M\"  # {t['date_format']}")
     lines.append(f"# {t['precision_' + g.precision]}")
     lines += ["", "[sources.columns]"]
     for key in ("id", "category", "lon", "lat", "x", "y", "datetime", "date", "time", "from", "to",

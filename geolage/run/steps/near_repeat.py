@@ -94,6 +94,6 @@ def add_near_repeat(results: RunResults) -> None:
     summary = knox_summary(res, category=cat)
     results.add_table(schemas.NEAR_REPEAT.table(table, title=title, description=summary))
     params = dict(res.parameters)
-    params["summary_sv"] = summary["sv"]
-    params["summary_en"] = summary["en"]
+    # the sentence in the run's language only: an English run records no Swedish (and vice versa)
+    params["summary"] = summary[results.config.project.language]
     results.record_parameters(schemas.NEAR_REPEAT.step, **params)
