@@ -251,6 +251,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for key in sorted(written):
         if not key.startswith("csv:"):
             print(f"  {written[key]}")
+    first = written.get("map") or written.get("report")
+    if first is not None:
+        print(f"\n{_TEXT[language]['open_first']} {first}")
     return 0
 
 

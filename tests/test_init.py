@@ -169,3 +169,13 @@ def test_init_refuses_to_overwrite(tmp_path, capsys):
     assert main(["init", str(REAL / "cincinnati" / "cincinnati_burglary_2017.csv"), "--out", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert out.read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_near_repeat_auto_picks_a_category_the_data_has():
+    from geolage.run.steps.near_repeat import resolve_near_repeat_category
+
+    inc = pd.DataFrame({"category": ["ran", "ran", "stold", "inbrott_bostad"]})
+    assert resolve_near_repeat_category("auto", inc) == "inbrott_bostad"  # the classic near-repeat crime
+    assert resolve_near_repeat_category("auto", inc[inc["category"] != "inbrott_bostad"]) == "ran"  # most frequent
+    assert resolve_near_repeat_category("auto", pd.DataFrame({"category": ["b", "a", "b", "a"]})) == "a"  # tie
+    assert resolve_near_repeat_category("stold", inc) == "stold"  # a given category is kept
