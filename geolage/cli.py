@@ -86,11 +86,28 @@ def demo_config_path() -> Path:
     )
 
 
+#: Longest log line at the default level (the whole line with -v; every parameter is in run.json).
+MAX_LOG_LINE = 200
+
+
+class _ShortFormatter(logging.Formatter):
+    """Log lines cut to :data:`MAX_LOG_LINE` characters (``…`` at the end), warnings and errors whole."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        if record.levelno >= logging.WARNING or len(line) <= MAX_LOG_LINE:
+            return line
+        return line[: MAX_LOG_LINE - 1] + "…"
+
+
 def _setup_logging(verbose: int, quiet: int) -> None:
     level = logging.INFO - 10 * verbose + 10 * quiet
     logging.basicConfig(
         level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    if verbose == 0:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(_ShortFormatter("%(levelname)s %(name)s: %(message)s"))
     for noisy in ("fiona", "rasterio", "matplotlib", "PIL", "pyogrio", "numba", "urllib3", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
 

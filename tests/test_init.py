@@ -179,3 +179,16 @@ def test_near_repeat_auto_picks_a_category_the_data_has():
     assert resolve_near_repeat_category("auto", inc[inc["category"] != "inbrott_bostad"]) == "ran"  # most frequent
     assert resolve_near_repeat_category("auto", pd.DataFrame({"category": ["b", "a", "b", "a"]})) == "a"  # tie
     assert resolve_near_repeat_category("stold", inc) == "stold"  # a given category is kept
+
+
+def test_info_lines_are_short_at_the_default_level():
+    import logging
+
+    from geolage.cli import MAX_LOG_LINE, _ShortFormatter
+
+    f = _ShortFormatter("%(levelname)s %(name)s: %(message)s")
+    long = logging.LogRecord("geolage.x", logging.INFO, __file__, 1, "p = " + "x" * 500, None, None)
+    line = f.format(long)
+    assert len(line) == MAX_LOG_LINE == 200 and line.endswith("…") and line.startswith("INFO geolage.x: p = xx")
+    warn = logging.LogRecord("geolage.x", logging.WARNING, __file__, 1, "w" * 500, None, None)
+    assert len(f.format(warn)) > 500  # warnings are never cut
