@@ -7,6 +7,7 @@ plain tables, GeoDataFrames or arrays, so they serve any municipality's data::
     geolage.gistar(grid, "count")            # Getis–Ord Gi* with FDR control
     geolage.kde(incidents, bandwidth=300)    # kernel density, incidents per km²
     geolage.knox(burglaries)                 # near-repeat test
+    geolage.hotspot_gistar(points)           # one call: points -> grid cells with Gi* (like sfhotspot)
 
 The workflow (config → validate → grid → analyses → outputs) is in
 :mod:`geolage.run.pipeline` and the ``geolage`` command. Submodules hold the building
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .api import hotspot_classify, hotspot_count, hotspot_gistar, hotspot_kde
 from .categories import CATEGORIES, category_label
 from .config import Config, read_config
 from .deprecated import trend
@@ -95,6 +97,11 @@ __all__ = [
     "backtest_forecast",
     "hotspot_metrics",
     "forecast_district_counts",
+    # one call from points to mapped cells (like sfhotspot)
+    "hotspot_count",
+    "hotspot_kde",
+    "hotspot_gistar",
+    "hotspot_classify",
     # errors
     "GeolageError",
     "ConfigError",

@@ -1,4 +1,4 @@
-"""Command line: ``geolage validate | run | demo | batch`` (the only module that prints or configures logging)."""
+"""Command line: ``geolage init | validate | run | demo | batch`` (the only module that prints or logs)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,15 @@ _TEXT = {
         "unexpected": (
             "oväntat fel ({kind}); hela felet finns i {log} (kör med -v för att visa det). Rapportera det gärna."
         ),
+        "top": "Vanligaste orsaker i {source} (rad med exempel och vad som rättar det):",
+        "too_many": (
+            "{source}: {share} av raderna avvisades (gräns {limit}, validation.max_rejected_share); "
+            "rätta enligt orsakerna ovan och kör igen"
+        ),
+        "init_written": "Konfiguration skriven till",
+        "init_todo": "Rader att ta ställning till (TODO): {n}",
+        "init_next": "Nästa steg",
+        "open_first": "Öppna först:",
     },
     "en": {
         "read": "rows read",
@@ -59,6 +68,15 @@ _TEXT = {
         "unexpected": (
             "unexpected error ({kind}); the full error is in {log} (run with -v to show it). Please report it."
         ),
+        "top": "Top reasons in {source} (an example row and what fixes it):",
+        "too_many": (
+            "{source}: {share} of the rows were rejected (limit {limit}, validation.max_rejected_share); "
+            "fix them as the reasons above say and validate again"
+        ),
+        "init_written": "Configuration written to",
+        "init_todo": "Lines that need a decision (TODO): {n}",
+        "init_next": "Next steps",
+        "open_first": "Open first:",
     },
 }
 
@@ -78,11 +96,28 @@ def demo_config_path() -> Path:
     )
 
 
+#: Longest log line at the default level (the whole line with -v; every parameter is in run.json).
+MAX_LOG_LINE = 200
+
+
+class _ShortFormatter(logging.Formatter):
+    """Log lines cut to :data:`MAX_LOG_LINE` characters (``…`` at the end), warnings and errors whole."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        if record.levelno >= logging.WARNING or len(line) <= MAX_LOG_LINE:
+            return line
+        return line[: MAX_LOG_LINE - 1] + "…"
+
+
 def _setup_logging(verbose: int, quiet: int) -> None:
     level = logging.INFO - 10 * verbose + 10 * quiet
     logging.basicConfig(
         level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    if verbose == 0:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(_ShortFormatter("%(levelname)s %(name)s: %(message)s"))
     for noisy in ("fiona", "rasterio", "matplotlib", "PIL", "pyogrio", "numba", "urllib3", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
 
@@ -135,14 +170,53 @@ def _print_quality(quality: dict, language: str) -> None:
     print(f"{t['outside']}: {quality['outside_districts']}")
 
 
+#: The header geolage writes to rejects.csv: a file starting with it is geolage's own and may be replaced.
+_REJECTS_HEADER = "source,source_row,reason,column,value,message,raw"
+
+
+def _own_rejects_file(path: Path) -> bool:
+    """Whether ``path`` is a rejects file geolage wrote (its header), so re-validating may replace it."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            return f.readline().strip().lstrip("\ufeff") == _REJECTS_HEADER
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _print_reasons(results: Any, language: str, top: int = 3) -> list[str]:
+    """Per source, the most common rejection reasons with one example message (it says the fix).
+
+    Returns the sources that lost more than ``validation.max_rejected_share`` of their rows.
+    """
+    t = _TEXT[language]
+    limit = results.config.validation.max_rejected_share
+    rej = results.rejects
+    failed = []
+    for name, s in results.quality["per_source"].items():
+        mine = rej[rej["source"] == name]
+        if len(mine):
+            counts = mine["reason"].value_counts().head(top)
+            print(f"\n{t['top'].format(source=name)}")
+            for reason, n in counts.items():
+                example = mine[mine["reason"] == reason].iloc[0]
+                print(f"  {reason:<22} {n:>7}  (row {example['source_row']}) {str(example['message'])[:160]}")
+        share = s["rejected"] / s["read"] if s["read"] else 0.0
+        if share > limit:
+            failed.append(t["too_many"].format(source=name, share=f"{share:.0%}", limit=f"{limit:.0%}"))
+    return failed
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .run.pipeline import prepare
 
     config = _load(args)
     language = config.project.language
     rejects_path = Path(args.rejects)
-    if rejects_path.exists() and not args.overwrite:
-        raise OutputExistsError(f"{rejects_path}: already exists; choose another --rejects or add --overwrite")
+    if rejects_path.exists() and not args.overwrite and not _own_rejects_file(rejects_path):
+        raise OutputExistsError(
+            f"{rejects_path}: already exists and is not a rejects file geolage wrote; "
+            "choose another --rejects or add --overwrite"
+        )
     progress = _Progress(len(config.sources) + 2, enabled=not args.quiet and sys.stderr.isatty())
     try:
         results = prepare(config, progress=progress)
@@ -151,13 +225,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if config.project.synthetic:
         print(_TEXT[language]["synthetic"])
     _print_quality(results.quality, language)
+    failed = _print_reasons(results, language)
     tmp = rejects_path.with_name(f".{rejects_path.name}.partial")
     rejects_path.parent.mkdir(parents=True, exist_ok=True)
     results.rejects.to_csv(tmp, index=False, encoding="utf-8")
     os.replace(tmp, rejects_path)
     print(f"\n{_TEXT[language]['rejects_written']} {rejects_path} ({len(results.rejects)})")
+    for line in failed:
+        print(f"geolage: {line}", file=sys.stderr)
     _check_losses(results.quality, config)
-    return 0
+    return 1 if failed else 0
 
 
 def _check_losses(quality: dict, config: Config) -> None:
@@ -225,6 +302,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for key in sorted(written):
         if not key.startswith("csv:"):
             print(f"  {written[key]}")
+    first = written.get("map") or written.get("report")
+    if first is not None:
+        print(f"\n{_TEXT[language]['open_first']} {first}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .init import init_config
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise OutputExistsError(f"{out}: already exists; choose another --out or add --overwrite")
+    language = args.language or "en"
+    text, _ = init_config(args.data, out=out, districts=args.districts, districts_layer=args.districts_layer,
+                          population=args.population, language=language, name=args.name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    t = _TEXT[language]
+    n_todo = sum("TODO" in line for line in text.splitlines() if not line.startswith("# Lines with")
+                 and not line.startswith("# Rader med"))
+    print(f"{t['init_written']} {out}")
+    print(t["init_todo"].format(n=n_todo))
+    print(f"{t['init_next']}:\n  geolage validate {out}\n  geolage run {out} --out {out.stem}-results")
     return 0
 
 
@@ -426,6 +528,16 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("config", help="run configuration (TOML)")
     v.add_argument("--rejects", default="rejects.csv", help="where to write rejected rows (default: rejects.csv)")
     v.set_defaults(func=_cmd_validate)
+
+    i = sub.add_parser("init", parents=[common],
+                       help="look at incident files and write a commented configuration to start from")
+    i.add_argument("data", nargs="+", help="incident files (CSV, Excel, GeoPackage, GeoJSON, Parquet)")
+    i.add_argument("--districts", help="district polygons (optional; without them the run is grid-only)")
+    i.add_argument("--districts-layer", help="layer of a multi-layer district file")
+    i.add_argument("--population", help="CSV of population per district (optional)")
+    i.add_argument("--name", help="project name (default: from the first file name)")
+    i.add_argument("--out", default="geolage.toml", help="where to write the configuration (default: geolage.toml)")
+    i.set_defaults(func=_cmd_init)
 
     run_outputs = argparse.ArgumentParser(add_help=False)
     run_outputs.add_argument(

@@ -193,6 +193,9 @@ class GridConfig:
 
     #: Cell side in metres, or ``"auto"`` (rule in :func:`geolage.grid.choose_cell_size`).
     cell_size: int | Literal["auto"] = "auto"
+    #: Without ``[study_area]`` and ``[districts]``, the study area is the convex hull of the
+    #: incidents (WGS84 or projected, all sources) buffered by this many metres.
+    hull_buffer: float = 500.0
 
 
 @dataclass(frozen=True)
@@ -277,7 +280,9 @@ class EmergingConfig:
 class NearRepeatConfig:
     """``[near_repeat]``: Knox test."""
 
-    category: str = "inbrott_bostad"
+    #: Category of the Knox test; ``"auto"``: ``inbrott_bostad`` when the data has it, otherwise
+    #: the most frequent category of the accepted incidents.
+    category: str = "auto"
     distance_bands: tuple[float, ...] = (0, 100, 200, 400, 800)
     time_bands: tuple[float, ...] = (0, 7, 14, 21, 28)
     permutations: int = 999
@@ -325,9 +330,11 @@ class Config:
     """A whole lägesbild run configuration."""
 
     project: ProjectConfig
-    districts: DistrictsConfig
     sources: tuple[SourceConfig, ...]
     periods: PeriodsConfig
+    #: ``[districts]`` is optional: without it the run is grid-only and the whole study area is
+    #: its one district (named after the project, without population); see ``docs/own-data.md``.
+    districts: DistrictsConfig | None = None
     study_area: LayerConfig | None = None
     overlays: tuple[OverlayConfig, ...] = ()
     areas: AreasConfig = field(default_factory=AreasConfig)
@@ -536,6 +543,8 @@ def _build_choice(tp: Any, value: Any, key: str, problems: list[str]) -> Any:
 def _build_alternatives(tp: Any, value: Any, key: str, problems: list[str], base: Path) -> Any:
     """The first alternative of ``X | Y`` that fits (choices first); one problem when none does."""
     alternatives = [a for a in typing.get_args(tp) if a is not type(None)]
+    if len(alternatives) == 1 and dataclasses.is_dataclass(alternatives[0]):  # an optional section
+        return _build(alternatives[0], value, key, problems, base)
     for alt in sorted(alternatives, key=lambda a: 0 if typing.get_origin(a) is Literal else 1):
         trial: list[str] = []
         result = _build(alt, value, key, trial, base)
@@ -627,6 +636,8 @@ class _Checks:
 
 
 def _check_districts(cfg: Config, checks: _Checks) -> None:
+    if cfg.districts is None:
+        return
     checks.need_file(cfg.districts.path, "districts.path")
     checks.need_file(cfg.districts.population_table, "districts.population_table")
 
@@ -747,8 +758,8 @@ def _check_custom_categories(cfg: Config, checks: _Checks) -> None:
 
 def _check_near_repeat(cfg: Config, checks: _Checks) -> None:
     nr = cfg.near_repeat
-    if nr.category not in checks.known_categories:
-        checks.problems.append(f"'near_repeat.category' needs to be a category code; got {nr.category!r}")
+    if nr.category != "auto" and nr.category not in checks.known_categories:
+        checks.problems.append(f"'near_repeat.category' needs to be a category code or 'auto'; got {nr.category!r}")
     for name in ("distance_bands", "time_bands"):
         bands = getattr(nr, name)
         if len(bands) < 2 or list(bands) != sorted(set(bands)):

@@ -52,7 +52,7 @@ def choose_cell_size(x: np.ndarray, y: np.ndarray) -> tuple[int, str]:
     size = max([s for s in SCB_CELL_SIZES if s <= raw], default=SCB_CELL_SIZES[0])
     return size, (
         f"shorter side of the incidents' extent (2.5–97.5 percentiles) {min(x1 - x0, y1 - y0):.0f} m / 50 = "
-        f"{raw:.0f} m, snapped down to the SCB grid size {size} m"
+        f"{raw:.0f} m, snapped down to the standard grid size {size} m (100, 250, 500, 1000 m)"
     )
 
 

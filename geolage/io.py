@@ -49,8 +49,10 @@ def _same_crs(a: CRS, b: CRS) -> bool:
     return a == b or (a.to_epsg() is not None and a.to_epsg() == b.to_epsg())
 
 
-def read_layer(path: str | Path, layer: str | None = None, *, crs: str | None = None) -> gpd.GeoDataFrame:
-    """Read a vector layer and check its CRS.
+def read_layer(
+    path: str | Path, layer: str | None = None, *, crs: str | None = None, reproject: bool = False
+) -> gpd.GeoDataFrame:
+    """Read a vector layer and check its CRS (or reproject it to ``crs``).
 
     Parameters
     ----------
@@ -60,6 +62,10 @@ def read_layer(path: str | Path, layer: str | None = None, *, crs: str | None = 
         Layer name (needed when a GeoPackage holds several layers).
     crs : str, optional
         The CRS the layer must be in (e.g. ``"EPSG:3006"``).
+    reproject : bool
+        Reproject a layer in another CRS to ``crs`` (logged at INFO) instead of refusing it.
+        Boundary layers (districts, study area, overlays) are reprojected; a point source's
+        CRS must match its configured ``crs``.
 
     Returns
     -------
@@ -70,8 +76,8 @@ def read_layer(path: str | Path, layer: str | None = None, *, crs: str | None = 
     InputFileError
         The file is missing or unreadable, the layer does not exist, or the layer has no CRS.
     CRSMismatchError
-        The layer's CRS differs from ``crs``. A mismatch is an error, never a warning:
-        a silent mismatch gives counts of zero in a scheduled run.
+        The layer's CRS differs from ``crs`` and ``reproject`` is False. A mismatch is never
+        ignored: a silent mismatch gives counts of zero in a scheduled run.
     """
     path = Path(path)
     if not path.exists():
@@ -90,6 +96,10 @@ def read_layer(path: str | Path, layer: str | None = None, *, crs: str | None = 
             f"{path}: the layer has no CRS; assign one (e.g. EPSG:3006) in QGIS or with ogr2ogr -a_srs"
         )
     if crs is not None and not _same_crs(CRS.from_user_input(gdf.crs), CRS.from_user_input(crs)):
+        if reproject:
+            log.info("%s: reprojected from %s to the run CRS %s", path.name,
+                     CRS.from_user_input(gdf.crs).to_string(), CRS.from_user_input(crs).to_string())
+            return gdf.to_crs(crs)
         raise CRSMismatchError(
             f"{path}: layer CRS is {CRS.from_user_input(gdf.crs).to_string()} but the run uses "
             f"{CRS.from_user_input(crs).to_string()}; reproject the layer (e.g. ogr2ogr -t_srs {crs}) "
@@ -106,7 +116,7 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
     cfg : DistrictsConfig
         Path, layer and field names.
     crs : str
-        The run CRS; the layer must be in it.
+        The run CRS; a layer in another CRS is reprojected to it (logged).
 
     Returns
     -------
@@ -121,11 +131,9 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
     Raises
     ------
     InputFileError
-        A named field is missing, district ids repeat, or ids are empty.
-    CRSMismatchError
-        The layer is not in ``crs``.
+        A named field is missing, district ids repeat, or ids are empty, or the layer has no CRS.
     """
-    gdf = read_layer(cfg.path, cfg.layer, crs=crs)
+    gdf = read_layer(cfg.path, cfg.layer, crs=crs, reproject=True)
     # The population may come from a separate table (districts.population_table) instead.
     from_layer = cfg.population_field is not None and cfg.population_table is None
     fields = [cfg.id_field, cfg.name_field] + ([cfg.population_field] if from_layer else [])
@@ -241,7 +249,7 @@ def read_overlay(cfg: OverlayConfig | LayerConfig, *, crs: str) -> gpd.GeoDataFr
     The study area (a :class:`LayerConfig`) needs polygons: a feature with no geometry, or a layer with
     no area, is an :class:`InputFileError` naming the features.
     """
-    gdf = read_layer(cfg.path, cfg.layer, crs=crs)
+    gdf = read_layer(cfg.path, cfg.layer, crs=crs, reproject=True)
     if isinstance(cfg, LayerConfig):
         geoms = gdf.geometry.values
         missing = np.flatnonzero(pd.isna(geoms) | shapely.is_empty(geoms))

@@ -107,8 +107,8 @@ REJECT_COLUMNS = ["source", "source_row", "reason", "column", "value", "message"
 
 #: Why coordinates outside the area of use of their CRS cannot be used (detail of ``invalid_coordinates``).
 _OUTSIDE_CRS_AREA = {
-    "sv": "utanför koordinatsystemets giltighetsområde",
-    "en": "outside the area where the coordinate system is valid",
+    "sv": "utanför giltighetsområdet för {crs}; kontrollera kolumnerna eller ange ett CRS som täcker data",
+    "en": "outside the area where {crs} is valid; check the columns or set a CRS that covers the data",
 }
 
 
@@ -363,6 +363,10 @@ def _crs_bounds(crs: CRS) -> tuple[tuple[float, float, float, float], tuple[floa
     return ll, xy
 
 
+#: How far (degrees) WGS84 points may lie outside the run CRS's area of use and still be accepted.
+LONLAT_MARGIN_DEGREES = 3.0
+
+
 def _inside(x: np.ndarray, y: np.ndarray, b: tuple[float, float, float, float]) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return (x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])
@@ -401,11 +405,21 @@ def _from_lonlat(
     x, y = np.full(n, np.nan), np.full(n, np.nan)
     fixes = np.full(n, "", dtype=object)
     target_ll, _ = _crs_bounds(target)
-    ok = _inside(lon, lat, target_ll)
+    # Points a little outside the CRS's area of use (a city across a UTM zone edge) project well
+    # (scale error 3° beyond a UTM zone < 0.5 %); the study area decides whether they belong.
+    m = LONLAT_MARGIN_DEGREES
+    w, s, e, n_ = target_ll
+    wide = (max(w - m, -180), max(s - m, -90), min(e + m, 180), min(n_ + m, 90))
+    ok = _inside(lon, lat, wide)
     swapped = ~ok & _inside(lat, lon, target_ll)
+    near_edge = rej.open & ok & ~_inside(lon, lat, target_ll)
+    if near_edge.any():
+        log.warning("%d point(s) (%s) lie up to %g° outside the area of use of %s; accepted (the transformation "
+                    "is well defined there)", int(near_edge.sum()), label, m, target.to_string())
     lon, lat = np.where(swapped, lat, lon), np.where(swapped, lon, lat)
     good = rej.open & (ok | swapped)
-    rej.add(~(ok | swapped), "invalid_coordinates", label, written, _OUTSIDE_CRS_AREA[rej.language])
+    rej.add(~(ok | swapped), "invalid_coordinates", label, written,
+            _OUTSIDE_CRS_AREA[rej.language].format(crs=target.to_string()))
     fixes[good & swapped] = "swapped_latlon"
     to_run = Transformer.from_crs("EPSG:4326", target, always_xy=True)
     x[good], y[good] = to_run.transform(lon[good], lat[good])
@@ -430,7 +444,8 @@ def _from_projected(
     ll = ~ok & ~swap & _inside(a, b, ll_b)
     ll_swap = ~ok & ~swap & _inside(b, a, ll_b)
     usable = (ok | swap | ll | ll_swap) & ~(ll & ll_swap)
-    rej.add(~usable, "invalid_coordinates", label, written, _OUTSIDE_CRS_AREA[rej.language])
+    rej.add(~usable, "invalid_coordinates", label, written,
+            _OUTSIDE_CRS_AREA[rej.language].format(crs=src_crs.to_string()))
     sx = np.where(swap, b, a)
     sy = np.where(swap, a, b)
     fixes[rej.open & swap] = "swapped_axes"

@@ -54,8 +54,13 @@ def test_validate_prints_summary_and_writes_rejects(tmp_path, capsys):
     ]
     cfg = write_config(tmp_path, CSV_HEADER + "\n".join(rows) + "\n")
     out = tmp_path / "avvisade.csv"
-    assert main(["validate", str(cfg), "--rejects", str(out), "-q"]) == 0
-    text = capsys.readouterr().out
+    # 2 of 4 rows rejected: over the 10 % limit (validation.max_rejected_share), so exit 1
+    assert main(["validate", str(cfg), "--rejects", str(out), "-q"]) == 1
+    captured = capsys.readouterr()
+    text = captured.out
+    assert "polis: 50% av raderna avvisades (gräns 10%, validation.max_rejected_share)" in captured.err
+    # the top reasons with the example row and its fix, on the console
+    assert "(row 3) Okänd brottskod 'X' i kolumnen kod; lägg till den i källans [sources.categories]." in text
     assert "polis" in text and "lästa rader" in text
     assert "missing_coordinates" in text and "unknown_category" in text and "swapped_axes" in text
     rej = pd.read_csv(out)

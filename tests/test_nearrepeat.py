@@ -290,7 +290,7 @@ def test_add_near_repeat_adds_table_and_parameters():
     assert tab.description["sv"].startswith("Inom ")
     p = r.parameters["near_repeat"]
     assert p["seed"] == 3 and p["permutations"] == 199 and p["n_events"] == 720
-    assert p["summary_sv"] == tab.description["sv"]
+    assert p["summary"] == tab.description[r.config.project.language]
 
 
 def test_add_near_repeat_with_too_few_events():

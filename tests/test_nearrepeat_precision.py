@@ -192,4 +192,4 @@ def test_step_records_the_refusal():
     assert tab.description["sv"].startswith("Knox-testet gjordes inte")
     p = r.parameters["near_repeat"]
     assert p["refused"] is True and p["refusal"]["kind"] == "time" and p["refusal"]["unit"] == "window"
-    assert p["summary_en"] == tab.description["en"]
+    assert p["summary"] == tab.description[cfg.project.language]

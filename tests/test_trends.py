@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from geolage.stats.compare import ALL_FOCUS_AREAS
 from geolage.stats.trends import (
     DIRECTIONS,
     SERIES_COLUMNS,
@@ -172,7 +173,7 @@ def test_flat_poisson_series_flagged_at_about_alpha():
 # --------------------------------------------------------------------------- tables
 def test_analysis_areas_union_and_whole():
     areas = analysis_areas(districts())
-    assert [a for a, _, _ in areas] == ["d0", "d1", "d2", "Alla fokusområden", WHOLE_AREA]
+    assert [a for a, _, _ in areas] == ["d0", "d1", "d2", ALL_FOCUS_AREAS, WHOLE_AREA]
     assert areas[3][2] == ["d0", "d1"] and areas[4][2] == ["d0", "d1", "d2"]
 
 
@@ -183,7 +184,7 @@ def test_make_series_counts_add_up():
     assert list(s.columns) == list(SERIES_COLUMNS)
     y = s[(s["unit"] == "year") & (s["category"] == "alla")].set_index(["area", "period"])["count"]
     assert y[(WHOLE_AREA, "2018")] + y[(WHOLE_AREA, "2019")] == len(inc)
-    assert y[("Alla fokusområden", "2019")] == y[("d0", "2019")] + y[("d1", "2019")]
+    assert y[(ALL_FOCUS_AREAS, "2019")] == y[("d0", "2019")] + y[("d1", "2019")]
     m = s[(s["unit"] == "month") & (s["category"] == "alla") & (s["area"] == WHOLE_AREA)]
     assert m["count"].sum() == len(inc) and len(m) == 24
     ex = s[(s["unit"] == "year") & (s["area"] == "d0")]["exposure"]

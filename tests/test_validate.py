@@ -49,13 +49,34 @@ def dirty(tmp_path):
 
 
 # ---------------------------------------------------------------- inputs
-def test_crs_mismatch_is_an_error(tmp_path, tiny_project):
+def test_district_layer_in_another_crs_is_reprojected(tmp_path, tiny_project, caplog):
     import geopandas as gpd
 
-    d = gpd.read_file(tiny_project.parent / "omraden.gpkg").to_crs("EPSG:3021")
-    d.to_file(tiny_project.parent / "omraden.gpkg", layer="omraden", driver="GPKG")
-    with pytest.raises(CRSMismatchError, match=r"omraden.gpkg: layer CRS is EPSG:3021 but the run uses EPSG:3006"):
-        prepare(read_config(tiny_project))
+    original = gpd.read_file(tiny_project.parent / "omraden.gpkg")
+    original.to_crs("EPSG:3021").to_file(tiny_project.parent / "omraden.gpkg", layer="omraden", driver="GPKG")
+    with caplog.at_level("INFO", logger="geolage.io"):
+        res = prepare(read_config(tiny_project))
+    assert "omraden.gpkg: reprojected from EPSG:3021 to the run CRS EPSG:3006" in caplog.text
+    assert res.districts.crs.to_epsg() == 3006
+    # the round trip 3006 -> 3021 -> 3006 returns the same polygons (to well under a metre)
+    back = res.districts.geometry.reset_index(drop=True)
+    assert back.hausdorff_distance(original.geometry).max() < 0.01
+
+
+def test_point_source_crs_mismatch_is_an_error(tmp_path):
+    from geolage.io import read_layer
+
+    pts = gpd_points(tmp_path / "p.gpkg", "EPSG:3021")
+    with pytest.raises(CRSMismatchError, match=r"p.gpkg: layer CRS is EPSG:3021 but the run uses EPSG:3006"):
+        read_layer(pts, crs="EPSG:3006")
+
+
+def gpd_points(path, crs):
+    import geopandas as gpd
+    import shapely
+
+    gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(1400000, 6400000)], crs=crs).to_file(path, driver="GPKG")
+    return path
 
 
 def test_duplicate_district_ids(tmp_path, tiny_project):

@@ -34,6 +34,7 @@ from ..io import (
     read_reference_rates,
 )
 from ..preflight import check_distances, check_run_size
+from ..text.labels import set_custom_categories
 from ..validate import validate_incidents
 from . import schemas
 from .results import InputTables, RunResults
@@ -102,10 +103,11 @@ def _resolve_areas(districts: gpd.GeoDataFrame, config: Config) -> gpd.GeoDataFr
 
 def input_files(config: Config) -> list[Path]:
     """Every input file of a run (config file first), each once: their hashes go into the run record."""
-    files = [config.districts.path] + [s.path for s in config.sources] + [o.path for o in config.overlays]
+    files = [config.districts.path] if config.districts is not None else []
+    files += [s.path for s in config.sources] + [o.path for o in config.overlays]
     for p in (
         config.study_area.path if config.study_area else None,
-        config.districts.population_table,
+        config.districts.population_table if config.districts is not None else None,
         config.areas.reference_rates,
         config.project.bra_totals,
         config.hotspots.district_weights,
@@ -133,7 +135,7 @@ def read_input_tables(config: Config) -> InputTables:
     """Read the population table, reference rates and Brå totals of a run (those configured)."""
     d = config.districts
     population = None
-    if d.population_table is not None:
+    if d is not None and d.population_table is not None:
         population = read_population_table(d.population_table, id_field=d.id_field,
                                            population_field=d.population_field)
         population["year"] = population["year"].fillna(config.periods.end.year).astype(int)
@@ -184,22 +186,34 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
     started = dt.datetime.now(dt.UTC)
     check_run_size(config)  # grid and raster against the study area and memory, before any data is read
     crs = config.project.crs
+    set_custom_categories(config.custom_categories)  # their labels in every table, map and report
     progress(schemas.DISTRICTS.name)
-    districts, district_report = read_districts(config.districts, crs=crs)
     inputs = read_input_tables(config)
-    if inputs.population is not None:
-        districts = _apply_population(districts, inputs.population, config)
-    districts = _resolve_areas(districts, config)
+    area_geom = None
     if config.study_area is not None:
         area_layer = read_overlay(config.study_area, crs=crs)
         area_geom = shapely.union_all(shapely.make_valid(area_layer.geometry.values))
+    if config.districts is not None:
+        districts, district_report = read_districts(config.districts, crs=crs)
+        if inputs.population is not None:
+            districts = _apply_population(districts, inputs.population, config)
+        districts = _resolve_areas(districts, config)
+        if area_geom is None:
+            area_geom = shapely.union_all(districts.geometry.values)
     else:
-        area_geom = shapely.union_all(districts.geometry.values)
-    study_area = gpd.GeoDataFrame({"name": [config.project.name]}, geometry=[area_geom], crs=crs)
+        districts = _whole_area_district(area_geom, config)  # area_geom None: filled in after validation
     overlays = {ov.name: read_overlay(ov, crs=crs) for ov in config.overlays}
 
     outcome = validate_incidents(config, districts, area_geom, progress=lambda name: progress(f"source {name}"))
     incidents, rejects, quality = outcome.incidents, outcome.rejects, outcome.quality
+    if config.districts is None:
+        area_geom, area_rule = _study_area_geometry(area_geom, incidents, config)
+        districts = _whole_area_district(area_geom, config)
+        incidents["district_id"] = districts["district_id"].iloc[0]
+        incidents["district_name"] = districts["district_name"].iloc[0]
+        quality["outside_districts"] = 0
+        district_report = {"n_districts": 1, "repaired": 0, "whole_area": True}
+    study_area = gpd.GeoDataFrame({"name": [config.project.name]}, geometry=[area_geom], crs=crs)
     quality[schemas.DISTRICTS.name] = district_report
 
     progress(schemas.GRID.name)
@@ -224,6 +238,11 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
         quality=quality,
     )
     _add_base_tables(results)
+    if config.districts is None:
+        results.record_parameters(
+            schemas.DISTRICTS.name, districts="none: the whole study area is one district (grid-only run)",
+            study_area=area_rule, hull_buffer_m=config.grid.hull_buffer,
+        )
     results.record_parameters(schemas.GRID.name, cell_size_m=size, cell_size_rule=reason, n_cells=len(grid))
     results.record_parameters(
         "validation",
@@ -244,6 +263,41 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
         "started_utc": started.isoformat(timespec="seconds"),
     }
     return results
+
+#: District id of the one district of a run without ``[districts]``: the whole study area.
+WHOLE_AREA_ID = "study_area"
+
+
+def _whole_area_district(area: shapely.Geometry | None, config: Config) -> gpd.GeoDataFrame:
+    """The one district of a run without ``[districts]``: the study area, named after the project."""
+    # Before validation without [study_area] the area is not known yet: a box around everything.
+    geom = area if area is not None else shapely.box(-1e12, -1e12, 1e12, 1e12)
+    d = gpd.GeoDataFrame(
+        {"district_id": [WHOLE_AREA_ID], "district_name": [config.project.name], "population": [float("nan")],
+         "is_focus": [False], "is_reference": [True]},
+        geometry=[geom], crs=config.project.crs,
+    )
+    d.index = pd.Index(d["district_id"], name=None)
+    return d
+
+
+def _study_area_geometry(
+    given: shapely.Geometry | None, incidents: gpd.GeoDataFrame, config: Config
+) -> tuple[shapely.Geometry, str]:
+    """The study area of a run without districts: ``[study_area]``, or the points' buffered convex hull."""
+    if given is not None:
+        return given, "study_area layer"
+    if len(incidents) == 0:  # validate still reports why; a run on no incidents has nothing to show
+        log.warning("no incident was accepted, so no study area can be drawn around them; check the sources "
+                    "(geolage validate lists why rows were rejected) or give [study_area]")
+        return shapely.box(0, 0, 1, 1), "none: no incident was accepted"
+    pts = shapely.points(incidents["x"].to_numpy(float), incidents["y"].to_numpy(float))
+    hull = shapely.convex_hull(shapely.multipoints(pts))
+    buffer = max(float(config.grid.hull_buffer), 1.0)
+    log.info("study area: convex hull of the %d accepted incidents buffered by %.0f m (no [study_area] or "
+             "[districts] given)", len(incidents), buffer)
+    return hull.buffer(buffer), f"convex hull of the incidents buffered by {buffer:.0f} m"
+
 
 def _add_base_tables(results: RunResults) -> None:
     """The validated data as tables: incidents and rejects (internal only), districts, grid, data quality."""

@@ -29,7 +29,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Area name of the union of all focus districts.
-ALL_FOCUS_AREAS = "Alla fokusområden"
+ALL_FOCUS_AREAS = "all_focus_areas"
 
 COMPARISON_COLUMNS = (
     "area",

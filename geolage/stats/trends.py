@@ -36,8 +36,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Area name of all districts together.
-WHOLE_AREA = "Hela kommunen"
+#: Area code of all districts together (its name in words: :data:`geolage.text.trends.AREA_LABELS`).
+WHOLE_AREA = "whole_area"
 
 #: Direction codes of :func:`direction`: a sure increase, a sure decrease, no sure change. In
 #: words (sv/en): :data:`geolage.text.trends.DIRECTION_LABELS`.
@@ -416,7 +416,7 @@ def analysis_areas(
     -------
     list of (area, area_name, member district ids)
         Every district (area = its id), the union of focus districts when there are more than
-        one, and all districts together.
+        one, and all districts together (unless there is only one district).
     """
     ids = [str(i) for i in districts.index]
     names = dict(zip(ids, districts["district_name"].astype(str), strict=True))
@@ -425,7 +425,8 @@ def analysis_areas(
         focus = [str(i) for i in districts.index[districts["is_focus"].fillna(False).astype(bool)]]
         if len(focus) > 1:
             out.append((union_name, union_name, focus))
-    out.append((whole_name, whole_name, ids))
+    if len(ids) != 1:  # with one district (a run without districts) the whole area is that district
+        out.append((whole_name, whole_name, ids))
     return out
 
 

@@ -8,6 +8,8 @@ category or column still shows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .format import Text, check_language
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "TABLE_COLUMN_LABELS",
     "SUFFIX_LABELS",
     "category_label",
+    "set_custom_categories",
 ]
 
 #: Readable label of every result column (QGIS aliases, CSV README, spreadsheet headings).
@@ -392,12 +395,30 @@ def column_label(name: str, language: str = "sv", table: str | None = None) -> s
     return name
 
 
+#: Labels of the run's ``[custom_categories]`` (code -> label, one label for both languages),
+#: set by :func:`set_custom_categories` when a run is prepared.
+_CUSTOM_LABELS: dict[str, str] = {}
+
+
+def set_custom_categories(labels: Mapping[str, str]) -> None:
+    """Use these labels for the user's own category codes (``[custom_categories]``) from now on.
+
+    Parameters
+    ----------
+    labels : mapping
+        Code -> label, as in the configuration. Replaces the labels set before.
+    """
+    _CUSTOM_LABELS.clear()
+    _CUSTOM_LABELS.update({str(k): str(v) for k, v in labels.items()})
+
+
 def category_label(code: str, language: str = "sv") -> str:
     """Return the label of a category code in ``language`` (``"sv"`` or ``"en"``).
 
-    Unknown codes (a user's own category) are returned unchanged.
+    A user's own category (``[custom_categories]``) gets its configured label; other
+    unknown codes are returned unchanged.
     """
     label = CATEGORY_LABELS.get(code)
     if label is None:
-        return code
+        return _CUSTOM_LABELS.get(code, code)
     return label["en"] if language == "en" else label["sv"]

@@ -89,7 +89,7 @@ TEXTS: dict[str, Text] = {
         "{area} has a lower level of {cat} than {ref} ({rr} times)",
     ),
     "all_crimes": Text("brott totalt", "all offences"),
-    "ref_rest": Text("övriga kommunen", "the rest of the municipality"),
+    "ref_rest": Text("övriga kommunen", "the rest of the study area"),
     "ref_all": Text("kommunen som helhet", "the municipality as a whole"),
     "ref_list": Text("jämförelseområdena", "the reference areas"),
     "funnel_above": Text(
@@ -166,11 +166,27 @@ TEXTS: dict[str, Text] = {
     ),
     "method_text": Text(
         "Metoden följer Brås arbetsgång för lokala lägesbilder: kartläggning av brotten, en lägesbild som beskriver "
-        "nivåer, utveckling och platser, och därefter åtgärder. Takter anges per {per} invånare. Områden med få "
-        "invånare får skattade takter (empirisk Bayes) som drar extrema värden mot genomsnittet.",
-        "The method follows Brå's process for local crime situation pictures: mapping the offences, a situation "
-        "picture of levels, development and places, then measures. Rates are per {per} residents. Areas with few "
-        "residents get estimated rates (empirical Bayes) that pull extreme values towards the mean.",
+        "nivåer, utveckling och platser, och därefter åtgärder.",
+        "The method follows the usual steps of a local crime situation picture: mapping the offences, a picture "
+        "of levels, development and places, then measures.",
+    ),
+    "method_rates": Text(
+        "Takter anges per {per} invånare. Områden med få invånare får skattade takter (empirisk Bayes) som drar "
+        "extrema värden mot genomsnittet.",
+        "Rates are per {per} residents. Areas with few residents get estimated rates (empirical Bayes) that pull "
+        "extreme values towards the mean.",
+    ),
+    "method_no_population": Text(
+        "Takter per invånare saknas i rapporten eftersom körningen inte har någon befolkning per område; "
+        "kartor och tabeller visar antal brott och täthet.",
+        "Rates per resident are left out because the run has no population per district; maps and tables show "
+        "counts and density instead.",
+    ),
+    "method_grid_only": Text(
+        "Körningen har ingen områdesindelning: hela undersökningsområdet ({area}) räknas som ett område, och "
+        "analyserna av platser görs i rutnätet.",
+        "The run has no districts: the whole study area ({area}) counts as one district, and the analyses of "
+        "places use the grid.",
     ),
     # 3. development over time
     "series_fig": Text(
@@ -440,8 +456,8 @@ LIMITS: tuple[Text, ...] = (
     Text(
         "Positionerna är ofta adresser eller ungefärliga platser. DeSO/RegSO-gränserna har en lägesnoggrannhet på "
         "omkring 40 meter, så brott nära en gräns kan hamna i grannområdet.",
-        "Positions are often addresses or approximate places. DeSO/RegSO boundaries have a positional accuracy of "
-        "about 40 metres, so offences near a boundary can fall in the neighbouring area.",
+        "Positions are often addresses or approximate places, and district boundaries have a limited positional "
+        "accuracy (tens of metres), so offences near a boundary can fall in the neighbouring area.",
     ),
     Text(
         "Små tal ger osäkra takter. Empirisk Bayes och konfidensintervall mildrar det men tar inte bort det.",

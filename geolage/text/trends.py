@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..stats.trends import DIRECTIONS
+from ..stats.compare import ALL_FOCUS_AREAS
+from ..stats.trends import DIRECTIONS, WHOLE_AREA
 from .format import Text
 
-__all__ = ["DIRECTION_LABELS", "direction_label", "direction_words"]
+__all__ = ["DIRECTION_LABELS", "AREA_LABELS", "area_name", "direction_label", "direction_words"]
+
+#: Names of the areas the statistics add beside the districts (codes in :mod:`geolage.stats`).
+AREA_LABELS: dict[str, Text] = {
+    WHOLE_AREA: Text("Hela kommunen", "Whole area"),
+    ALL_FOCUS_AREAS: Text("Alla fokusområden", "All focus areas"),
+}
+
+
+def area_name(code: str, language: str) -> str:
+    """The name of an added area (:data:`AREA_LABELS`) in ``language``; other codes unchanged."""
+    label = AREA_LABELS.get(code)
+    return label["en" if language == "en" else "sv"] if label is not None else code
 
 #: The direction codes of :func:`geolage.stats.trends.direction` in words.
 DIRECTION_LABELS: dict[str, Text] = {

@@ -68,6 +68,23 @@ def _shown(results: RunResults, mode: str, language: str) -> tuple[RunResults, l
     return view, tables, rasters
 
 
+def _without_empty_rates(view: RunResults, layers: list[dict[str, Any]]) -> None:
+    """Hide the rate layer at start when no district has a population (it would be all grey).
+
+    Counts and density show instead; a run without districts leaves the layer out (its one
+    district is the study area).
+    """
+    d = view.districts
+    if d is not None and "population" in d.columns and d["population"].notna().any():
+        return
+    for layer in list(layers):
+        if layer["id"] == schemas.RATES_DISTRICT.name:
+            if view.config.districts is None:
+                layers.remove(layer)
+            else:
+                layer["show"] = False
+
+
 # --------------------------------------------------------------------------- categories and periods
 def _category_order(codes: Iterable[str]) -> list[str]:
     """All categories first, then the known categories in their order, then any others sorted."""
@@ -179,6 +196,7 @@ def map_data(
     categories, periods = _categories_and_periods(tables, rasters)
     makers = {"rate": rate_layer, "count": rate_layer, "forecast": forecast_layer}
     layers = [makers.get(t.style or "", class_layer)(view, t, categories, periods, ui, language) for t in tables]
+    _without_empty_rates(view, layers)
     banners = []
     if view.config.project.synthetic:
         banners.append({"text": ui["synthetic"], "kind": "synthetic"})

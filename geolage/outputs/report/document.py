@@ -88,7 +88,8 @@ def render_report_html(results: RunResults, *, mode: str = "public", language: s
         raise ValueError("mode 'internal' needs the full results; these were already made public")
     ctx = ReportContext(public_view(results, mode, lang), lang, mode)
     with without_figures(not figures):
-        sections = [_section(ctx, s) for s in SECTIONS]
+        # a section with nothing to show for this run's data (e.g. rates without population) is left out
+        sections = [sec for sec in (_section(ctx, s) for s in SECTIONS) if sec["blocks"]]
     t, project, p = ctx.t, ctx.r.config.project, ctx.r.config.periods
     name = clean(project.name)
     banner = t["synthetic"] if project.synthetic else ""

@@ -16,9 +16,39 @@ from ...text.nearrepeat import knox_refusal, knox_summary
 from .. import schemas
 from ..results import RunResults
 
-__all__ = ["add_near_repeat"]
+__all__ = ["add_near_repeat", "resolve_near_repeat_category"]
 
 log = logging.getLogger(__name__)
+
+
+#: The category ``near_repeat.category = "auto"`` prefers when the data has it.
+_PREFERRED = "inbrott_bostad"
+
+
+def resolve_near_repeat_category(category: str, incidents: pd.DataFrame) -> str:
+    """The category of the Knox test: ``category``, or for ``"auto"`` the one the data suits.
+
+    Parameters
+    ----------
+    category : str
+        ``[near_repeat].category``: a category code or ``"auto"``.
+    incidents : DataFrame
+        Accepted incidents (column ``category``).
+
+    Returns
+    -------
+    str
+        ``category`` unless it is ``"auto"``; then ``inbrott_bostad`` (residential burglary,
+        the classic near-repeat crime) when the data has it, else the most frequent category
+        (ties: the first code in sorted order), else ``inbrott_bostad`` for empty data.
+    """
+    if category != "auto":
+        return category
+    counts = incidents["category"].value_counts() if len(incidents) else pd.Series(dtype=int)
+    if _PREFERRED in counts.index or counts.empty:
+        return _PREFERRED
+    top = counts[counts == counts.max()].index
+    return str(sorted(top)[0])
 
 
 def add_near_repeat(results: RunResults) -> None:
@@ -40,7 +70,7 @@ def add_near_repeat(results: RunResults) -> None:
     cfg = results.config.near_repeat
     seed = results.config.project.seed
     inc = results.incidents
-    cat = cfg.category
+    cat = resolve_near_repeat_category(cfg.category, inc)
     sub = inc[inc["category"] == cat] if len(inc) else inc
     label = {lang: category_label(cat, lang) for lang in ("sv", "en")}
     title = T.NEAR_REPEAT_TITLE.format(label=label)
@@ -73,8 +103,8 @@ def add_near_repeat(results: RunResults) -> None:
     results.add_table(schemas.NEAR_REPEAT.table(table, title=title, description=summary))
     params = dict(res.parameters)
     params["refused"] = False
-    params["summary_sv"] = summary["sv"]
-    params["summary_en"] = summary["en"]
+    # the sentence in the run's language only: an English run records no Swedish (and vice versa)
+    params["summary"] = summary[results.config.project.language]
     results.record_parameters(schemas.NEAR_REPEAT.step, **params)
 
 
@@ -84,5 +114,5 @@ def _empty(results: RunResults, title: Text, msg: Text, **params: Any) -> None:
         schemas.NEAR_REPEAT.table(pd.DataFrame(columns=list(schemas.NEAR_REPEAT.columns)), title=title,
                                   description=msg)
     )
-    results.record_parameters(schemas.NEAR_REPEAT.step, **params, summary=msg["en"], summary_sv=msg["sv"],
-                              summary_en=msg["en"])
+    # the sentence in the run's language only: an English run records no Swedish (and vice versa)
+    results.record_parameters(schemas.NEAR_REPEAT.step, **params, summary=msg[results.config.project.language])

@@ -12,13 +12,13 @@ import pandas as pd
 
 from ...config import Config
 from ...neighbours import read_weights
-from ...stats.compare import compare_areas, coverage, funnel_table
+from ...stats.compare import ALL_FOCUS_AREAS, compare_areas, coverage, funnel_table
 from ...stats.concentration import concentration_table, lorenz_table, stability_table
 from ...stats.rates import count_incidents, district_rates
 from ...stats.timepatterns import month_of_year, weekday_hour
-from ...stats.trends import analysis_areas, make_series, trend_table, year_to_date
+from ...stats.trends import WHOLE_AREA, analysis_areas, make_series, trend_table, year_to_date
 from ...text import tables as T
-from ...text.trends import direction_words
+from ...text.trends import area_name, direction_words
 from .. import schemas
 from ..results import RunResults
 
@@ -95,8 +95,10 @@ def _add_comparisons(results: RunResults, s: _Span, rates: pd.DataFrame) -> dict
         reference = list(d.index[d["is_reference"].fillna(False).astype(bool)])
     ref_rates = results.inputs.reference_rates
     names = dict(zip(d.index, d["district_name"].astype(str), strict=True))
+    lang = s.config.project.language
     comp = compare_areas(rates, focus=focus, reference=reference, reference_rates=ref_rates, names=names,
-                         rate_per=st.rate_per, confidence=st.confidence)
+                         rate_per=st.rate_per, confidence=st.confidence,
+                         union_name=area_name(ALL_FOCUS_AREAS, lang))
     results.add_table(schemas.COMPARISON.table(comp))
     results.add_table(schemas.FUNNEL.table(funnel_table(rates, rate_per=st.rate_per)))
     return {
@@ -126,7 +128,9 @@ def _add_coverage(results: RunResults, s: _Span) -> list[int]:
 def _add_development(results: RunResults, s: _Span) -> None:
     """Time series, trends and the year to date per area (``series``, ``trend``, ``year_to_date``)."""
     per, st = s.periods, s.config.statistics
-    areas = analysis_areas(s.districts)
+    lang = s.config.project.language  # the added areas' names, as the trend words, in the run's language
+    areas = analysis_areas(s.districts, union_name=area_name(ALL_FOCUS_AREAS, lang),
+                           whole_name=area_name(WHOLE_AREA, lang))
     units = ["year"] + [u for u in ("quarter", "month") if u != "year"]
     series = make_series(s.incidents, s.districts, units=units, start=per.start, end=per.end,
                          categories=s.categories, population_table=s.population, areas=areas)

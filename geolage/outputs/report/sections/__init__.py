@@ -26,7 +26,7 @@ __all__ = ["Section", "SECTIONS"]
 
 
 class Section(NamedTuple):
-    """One section: its HTML anchor, the key of its title in the report's texts, and its builder."""
+    """One section: its HTML anchor (language-neutral), the key of its title in the report's texts, and its builder."""
 
     anchor: str
     title_key: str
@@ -35,13 +35,13 @@ class Section(NamedTuple):
 
 #: Every section, in the report's order.
 SECTIONS: tuple[Section, ...] = (
-    Section("sammanfattning", "sec_summary", summary),
-    Section("data-och-metod", "sec_data", data_method),
-    Section("utveckling", "sec_time", over_time),
-    Section("jamforelse", "sec_compare", comparison),
-    Section("var", "sec_where", where),
-    Section("tidsmonster", "sec_patterns", patterns),
-    Section("fordjupning", "sec_deep", deep_dives),
-    Section("prognos", "sec_forecast", forecast),
-    Section("begransningar", "sec_limits", limitations),
+    Section("summary", "sec_summary", summary),
+    Section("data-and-method", "sec_data", data_method),
+    Section("development", "sec_time", over_time),
+    Section("compared-with-reference", "sec_compare", comparison),
+    Section("where", "sec_where", where),
+    Section("time-patterns", "sec_patterns", patterns),
+    Section("deep-dives", "sec_deep", deep_dives),
+    Section("forecast", "sec_forecast", forecast),
+    Section("limitations", "sec_limits", limitations),
 )

@@ -10,6 +10,7 @@ from .. import charts
 from ..blocks import Block, figure_block, paragraph, present, table_block
 from ..context import ReportContext, clean
 from ..select import area_col, only_all, whole_span
+from .data_method import has_population
 
 __all__ = ["comparison"]
 
@@ -68,7 +69,9 @@ def _funnel(ctx: ReportContext, fu: pd.DataFrame) -> list[Block | None]:
 
 
 def comparison(ctx: ReportContext) -> list[Block]:
-    """The comparison section."""
+    """The comparison section (left out without population: the data-and-method section says why)."""
+    if not has_population(ctx):
+        return []
     cp = ctx.table(schemas.COMPARISON)
     fu = ctx.table(schemas.FUNNEL)
     return present([

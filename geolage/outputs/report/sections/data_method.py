@@ -20,9 +20,13 @@ def _sources(ctx: ReportContext) -> list[Block]:
     """The input files used, and the optional inputs this run did without."""
     t, cfg = ctx.t, ctx.r.config
     used = [f"{clean(s.name)} ({clean(Path(s.path).name)})" for s in cfg.sources]
-    used.append(clean(Path(cfg.districts.path).name))
+    if cfg.districts is not None:
+        used.append(clean(Path(cfg.districts.path).name))
+    if cfg.project.bra_totals:  # a Swedish source: named only when it was used
+        used.append(t["src_bra"])
     not_used = []
-    for given, key in ((cfg.project.bra_totals, "src_bra"), (cfg.districts.population_table, "src_pop"),
+    pop_table = cfg.districts.population_table if cfg.districts is not None else None
+    for given, key in ((pop_table, "src_pop"),
                        (cfg.areas.reference_rates, "src_ref"), (cfg.overlays or None, "src_overlays")):
         (used if given else not_used).append(t[key])
     blocks = [heading(t["sources"]), paragraph(t["sources_used"].format(names=", ".join(used)))]
@@ -80,6 +84,8 @@ def _coverage(ctx: ReportContext) -> list[Block | None]:
     """Coverage against Brå: chart and table per year and offence group."""
     t = ctx.t
     cv = ctx.table(schemas.COVERAGE)
+    if not ctx.r.config.project.bra_totals:  # a Swedish source: no section when it was not used
+        return []
     if cv is None:
         return [heading(t["coverage_heading"]), ctx.missing(schemas.COVERAGE)]
     blocks = [heading(t["coverage_heading"]), figure_block(charts.coverage_chart(ctx, cv), t["coverage_fig"])]
@@ -108,8 +114,10 @@ def _plain(value: Any) -> str:
 def _parameters(ctx: ReportContext) -> list[Block]:
     """Every parameter each step used, automatically chosen ones included."""
     t = ctx.t
+    other = "_sv" if ctx.lang == "en" else "_en"  # a text recorded in both languages: only the report's
     rows = [[cell(clean(step)), cell(clean(key)), cell(clean(_plain(value), 200), cls="mono")]
-            for step, params in (ctx.r.parameters or {}).items() for key, value in (params or {}).items()]
+            for step, params in (ctx.r.parameters or {}).items() for key, value in (params or {}).items()
+            if not key.endswith(other)]
     return [heading(t["parameters"]),
             {"type": "table", "caption": t["parameters_caption"], "note": "",
              "columns": [{"label": t["col_step"], "num": False}, {"label": t["col_parameter"], "num": False},
@@ -135,11 +143,28 @@ def _record_rows(ctx: ReportContext) -> list[tuple[str, str]]:
     return rows
 
 
+def has_population(ctx: ReportContext) -> bool:
+    """Whether any district has a population (else the run has no rates per resident)."""
+    d = ctx.r.districts
+    return d is not None and "population" in d.columns and bool(d["population"].notna().any())
+
+
+def _method_notes(ctx: ReportContext) -> list[Block]:
+    """Rates per resident, or one sentence why there are none; a run without districts says so."""
+    t = ctx.t
+    blocks = [paragraph(t["method_rates"].format(per=ctx.num(ctx.per)) if has_population(ctx)
+                        else t["method_no_population"])]
+    if ctx.r.config.districts is None:
+        blocks.append(paragraph(t["method_grid_only"].format(area=clean(ctx.r.config.project.name))))
+    return blocks
+
+
 def data_method(ctx: ReportContext) -> list[Block]:
     """The data and method section."""
     t = ctx.t
     return present([
-        paragraph(t["method_text"].format(per=ctx.num(ctx.per))),
+        paragraph(t["method_text"]),
+        *_method_notes(ctx),
         *_sources(ctx),
         *_quality(ctx),
         *_coverage(ctx),

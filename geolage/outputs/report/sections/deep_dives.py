@@ -10,6 +10,7 @@ from .. import charts
 from ..blocks import Block, bullets, figure_block, heading, paragraph, present
 from ..context import ReportContext, clean
 from ..select import area_col, as_geo, rate_column, rates_selection, sure_trends, whole_span
+from .data_method import has_population
 
 __all__ = ["deep_dives"]
 
@@ -89,6 +90,6 @@ def deep_dives(ctx: ReportContext) -> list[Block]:
             facts += _ratio_facts(ctx, cp, cat)
         blocks.append(heading(ctx.cat(cat, capital=True)))
         blocks.append(bullets(facts) if facts else paragraph(t["deep_none"]))
-        if rd is not None:
+        if rd is not None and has_population(ctx):
             blocks.append(_rate_map(ctx, rd, cat))
     return present(blocks)

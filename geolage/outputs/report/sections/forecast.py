@@ -67,5 +67,6 @@ def forecast(ctx: ReportContext) -> list[Block]:
     return present([
         *([ctx.missing(schemas.FORECAST_BACKTEST)] if bt is None else _backtest(ctx, bt)),
         *_against_baseline(ctx),
-        ctx.missing(schemas.FORECAST_DISTRICT) if fd is None else _per_area(ctx, fd),
+        None if fd is None and ctx.r.config.districts is None  # grid-only: no forecast per district
+        else ctx.missing(schemas.FORECAST_DISTRICT) if fd is None else _per_area(ctx, fd),
     ])

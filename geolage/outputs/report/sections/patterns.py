@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ....run import schemas
+from ....run.steps.near_repeat import resolve_near_repeat_category
 from .. import charts
 from ..blocks import Block, figure_block, heading, paragraph, present, table_block
 from ..context import ReportContext
@@ -23,7 +24,9 @@ def _near_repeat(ctx: ReportContext) -> list[Block]:
     said = tab.description.get(ctx.lang) if tab is not None and tab.description else None
     if nr is None:
         return [heading(t["near_repeat_heading"]), paragraph(said) if said else ctx.missing(schemas.NEAR_REPEAT)]
-    caption = t["near_repeat_caption"] + f" ({ctx.cat(ctx.r.config.near_repeat.category)})"
+    cat = (str(nr["category"].iloc[0]) if len(nr) and "category" in nr.columns
+           else resolve_near_repeat_category(ctx.r.config.near_repeat.category, ctx.r.incidents))
+    caption = t["near_repeat_caption"] + f" ({ctx.cat(cat)})"
     return [heading(t["near_repeat_heading"]), *([paragraph(said)] if said else []), table_block(ctx, nr, [
         ("distance_band", t["col_distance"], None), ("time_band", t["col_time"], None),
         ("observed", t["col_observed"], None), ("expected", t["col_expected"], lambda v: ctx.num(v, 1)),

@@ -8,7 +8,6 @@ import pandas as pd
 
 from ....categories import ALL_CATEGORIES
 from ....run import schemas
-from ....stats.rates import WHOLE_PERIOD
 from ..blocks import Block, bullets, note_block, paragraph
 from ..context import ReportContext, clean, year_text
 from ..select import area_col, latest_coverage, only_all, sure_trends, whole_span
@@ -17,16 +16,17 @@ __all__ = ["summary", "forecast_verdict"]
 
 
 def _total(ctx: ReportContext) -> list[str]:
-    """The number of offences analysed."""
-    rd = ctx.table(schemas.RATES_DISTRICT)
-    if rd is None or not {"category", "count"} <= set(rd.columns):
-        return []
-    sel = rd[(rd["category"] == ALL_CATEGORIES) & (rd["period"] == WHOLE_PERIOD)] if "period" in rd else rd
-    total = pd.to_numeric(sel["count"], errors="coerce").sum()
-    if not total > 0:
+    """The number of offences analysed: the accepted incidents (data quality).
+
+    Not a sum of the public district table, whose small counts are withheld and which leaves
+    out incidents outside every district.
+    """
+    total = ctx.r.quality.get("accepted") if ctx.r.quality else None
+    if not isinstance(total, int | float) or not total > 0:
         return []
     p = ctx.r.config.periods
-    return [ctx.t["total"].format(n=ctx.num(total), start=p.start.year, end=p.end.year)]
+    start, end = p.start.year, p.end.year
+    return [ctx.t["total"].format(n=ctx.num(total), start=start, end=end).replace(f"{start}–{start}", f"{start}")]
 
 
 def _trends(ctx: ReportContext) -> list[str]:

@@ -10,6 +10,7 @@ from .. import charts
 from ..blocks import Block, figure_block, present, table_block
 from ..context import ReportContext
 from ..select import as_geo, only_all, rate_column, rates_selection
+from .data_method import has_population
 
 __all__ = ["where"]
 
@@ -26,6 +27,8 @@ def _rates(ctx: ReportContext) -> list[Block | None]:
     """The map of smoothed rates (all offences) and the ten areas with the highest rate."""
     t = ctx.t
     rd = ctx.table(schemas.RATES_DISTRICT)
+    if not has_population(ctx):  # no rates: the data-and-method section says why
+        return []
     if rd is None or "category" not in rd.columns:
         return [ctx.missing(schemas.RATES_DISTRICT)]
     sel = rates_selection(rd, ALL_CATEGORIES)
@@ -49,7 +52,7 @@ def _class_maps(ctx: ReportContext) -> list[Block | None]:
     for schema, column, classes, caption, required in CLASS_MAPS:
         df = ctx.table(schema)
         if df is None or column not in df.columns:
-            if required:
+            if required and (has_population(ctx) or schema is not schemas.LISA_DISTRICT):
                 blocks.append(ctx.missing(schema))
             continue
         gdf = as_geo(ctx, only_all(df))
