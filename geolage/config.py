@@ -1,10 +1,9 @@
 """Read a lägesbild run configuration (TOML) into frozen dataclasses.
 
-The configuration is the one source of truth for every parameter of a run. Each
-section of the TOML file maps to one dataclass below; unknown keys, missing
-required keys and values of the wrong type raise :class:`~geolage.errors.ConfigError`
-naming the key and what is expected. Relative paths are resolved against the
-folder of the configuration file.
+The configuration is the one source of truth for every parameter of a run. Each section of the TOML
+file maps to one dataclass below; unknown keys, missing required keys and values of the wrong type raise
+:class:`~geolage.errors.ConfigError` naming the key and what is expected. Relative paths are resolved
+against the folder of the configuration file; value ranges are checked in :mod:`geolage.config_rules`.
 """
 
 from __future__ import annotations
@@ -26,8 +25,7 @@ __all__ = [
     "Config", "ProjectConfig", "DistrictsConfig", "LayerConfig", "OverlayConfig", "SourceConfig",
     "ColumnsConfig", "AreasConfig", "PeriodsConfig", "GridConfig", "ValidationConfig", "StatisticsConfig",
     "DensityConfig", "HotspotsConfig", "EmergingConfig", "NearRepeatConfig", "ForecastConfig", "OutputConfig",
-    "read_config", "config_from_dict",
-]
+    "read_config", "config_from_dict"]
 
 FORMATS = ("csv", "excel", "gpkg", "geojson", "parquet")
 _POINT_FORMATS = ("gpkg", "geojson", "parquet")  # may give no coordinate columns: the geometry is used

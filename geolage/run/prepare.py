@@ -16,6 +16,7 @@ import logging
 import platform
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -189,19 +190,7 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
     set_custom_categories(config.custom_categories)  # their labels in every table, map and report
     progress(schemas.DISTRICTS.name)
     inputs = read_input_tables(config)
-    area_geom = None
-    if config.study_area is not None:
-        area_layer = read_overlay(config.study_area, crs=crs)
-        area_geom = shapely.union_all(shapely.make_valid(area_layer.geometry.values))
-    if config.districts is not None:
-        districts, district_report = read_districts(config.districts, crs=crs)
-        if inputs.population is not None:
-            districts = _apply_population(districts, inputs.population, config)
-        districts = _resolve_areas(districts, config)
-        if area_geom is None:
-            area_geom = shapely.union_all(districts.geometry.values)
-    else:
-        districts = _whole_area_district(area_geom, config)  # area_geom None: filled in after validation
+    districts, district_report, area_geom = _read_areas(config, inputs)
     overlays = {ov.name: read_overlay(ov, crs=crs) for ov in config.overlays}
 
     outcome = validate_incidents(config, districts, area_geom, progress=lambda name: progress(f"source {name}"))
@@ -263,6 +252,30 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
         "started_utc": started.isoformat(timespec="seconds"),
     }
     return results
+
+
+def _read_areas(config: Config, inputs: InputTables) -> tuple[gpd.GeoDataFrame, dict[str, Any] | None, Any]:
+    """The districts (population and focus/reference areas applied), their report and the study area.
+
+    Without ``[districts]`` the one whole-area district and the study area are made after validation
+    (from the points' hull when no study area is given); the report is then None.
+    """
+    crs = config.project.crs
+    district_report = None
+    area_geom = None
+    if config.study_area is not None:
+        area_layer = read_overlay(config.study_area, crs=crs)
+        area_geom = shapely.union_all(shapely.make_valid(area_layer.geometry.values))
+    if config.districts is not None:
+        districts, district_report = read_districts(config.districts, crs=crs)
+        if inputs.population is not None:
+            districts = _apply_population(districts, inputs.population, config)
+        districts = _resolve_areas(districts, config)
+        if area_geom is None:
+            area_geom = shapely.union_all(districts.geometry.values)
+    else:
+        districts = _whole_area_district(area_geom, config)  # area_geom None: filled in after validation
+    return districts, district_report, area_geom
 
 #: District id of the one district of a run without ``[districts]``: the whole study area.
 WHOLE_AREA_ID = "study_area"
