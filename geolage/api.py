@@ -188,7 +188,7 @@ def hotspot_gistar(
     points: gpd.GeoDataFrame | gpd.GeoSeries, *, cell_size: float | Literal["auto"] = "auto",
     distance: float | Literal["auto"] = "auto", bandwidth: float | Literal["auto"] = "auto",
     bandwidth_adjust: float = 1.0, kernel: str = "quartic", correction: Literal["fdr", "none"] = "fdr",
-    quiet: bool = False,
+    inference: Literal["auto", "analytical", "permutation"] = "auto", seed: int = 0, quiet: bool = False,
 ) -> gpd.GeoDataFrame:
     """Getis–Ord Gi* hot and cold spots of point counts on a grid over the points.
 
@@ -205,21 +205,27 @@ def hotspot_gistar(
         Of the ``kde`` column, as in :func:`hotspot_kde`.
     correction : {"fdr", "none"}
         Benjamini–Hochberg over all cells (``qvalue``, used by ``gistar_class``), or none.
+    inference : {"auto", "analytical", "permutation"}
+        As in :func:`geolage.gistar` (``"auto"``: permutations where the normal approximation of
+        the z is not trustworthy, as on sparse counts).
+    seed : int
+        Seed of the permutations (recorded in the parameters).
     quiet : bool
         Do not announce the chosen parameters.
 
     Returns
     -------
     GeoDataFrame
-        ``cell_id``, ``n``, ``kde``, ``gistar`` (z-score), ``pvalue`` (two-sided, normal
-        approximation), ``qvalue`` (FDR-adjusted; NaN with ``correction="none"``),
+        ``cell_id``, ``n``, ``kde``, ``gistar`` (z-score), ``pvalue`` (two-sided; normal
+        approximation or permutation, as ``inference`` says), ``qvalue`` (FDR-adjusted; NaN with ``correction="none"``),
         ``gistar_class`` (``hot_99`` … ``cold_99``, ``not_significant``), ``geometry``.
         The values equal :func:`geolage.gistar` on the same grid.
     """
     params: dict[str, Any] = {"method": "Getis-Ord Gi* of counts per grid cell"}
     pts = _metric_points(points)
     cells = _grid_for(pts, cell_size, params, quiet)
-    res = _gistar(cells, cells["n"].to_numpy(float), distance=distance, correction=correction)
+    res = _gistar(cells, cells["n"].to_numpy(float), distance=distance, correction=correction,
+                  inference=inference, seed=seed)
     cells["gistar"], cells["pvalue"] = res["gistar_z"].to_numpy(), res["gistar_p"].to_numpy()
     cells["qvalue"], cells["gistar_class"] = res["gistar_q"].to_numpy(), res["gistar_class"].to_numpy()
     params["gistar"] = res.attrs.get("parameters", {})

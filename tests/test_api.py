@@ -59,13 +59,14 @@ def test_gistar_verb_equals_the_lower_level_functions():
     from libpysal.graph import Graph
 
     pts = _memphis(lonlat=False)
-    gi = geolage.hotspot_gistar(pts, cell_size=500, distance=1000, quiet=True)
+    # analytical inference keeps this fast (the permutation default is checked in test_calibration)
+    gi = geolage.hotspot_gistar(pts, cell_size=500, distance=1000, inference="analytical", quiet=True)
     x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
     area = shapely.convex_hull(shapely.multipoints(shapely.points(x, y))).buffer(500)
     grid = geolage.make_grid(area, 500, crs="EPSG:32616")
     counts = pd.Series(geolage.assign_cells(x, y, grid)).value_counts()
     n = grid.index.map(counts).fillna(0).to_numpy(float)
-    ref = geolage.gistar(grid, n, distance=1000)
+    ref = geolage.gistar(grid, n, distance=1000, inference="analytical")
     assert gi["cell_id"].tolist() == grid["cell_id"].tolist()
     np.testing.assert_array_equal(gi["n"].to_numpy(), n)
     np.testing.assert_allclose(gi["gistar"].to_numpy(), ref["gistar_z"].to_numpy(), rtol=0, atol=1e-12)

@@ -54,11 +54,11 @@ def test_validate_prints_summary_and_writes_rejects(tmp_path, capsys):
     ]
     cfg = write_config(tmp_path, CSV_HEADER + "\n".join(rows) + "\n")
     out = tmp_path / "avvisade.csv"
-    # 2 of 4 rows rejected: over the 10 % limit (validation.max_rejected_share), so exit 1
-    assert main(["validate", str(cfg), "--rejects", str(out), "-q"]) == 1
+    # 2 of 4 rows rejected: not over the 50 % limit (validation.max_rejected_share), so exit 0
+    assert main(["validate", str(cfg), "--rejects", str(out), "-q"]) == 0
     captured = capsys.readouterr()
     text = captured.out
-    assert "polis: 50% av raderna avvisades (gräns 10%, validation.max_rejected_share)" in captured.err
+    assert captured.err == ""
     # the top reasons with the example row and its fix, on the console
     assert "(row 3) Okänd brottskod 'X' i kolumnen kod; lägg till den i källans [sources.categories]." in text
     assert "polis" in text and "lästa rader" in text

@@ -27,7 +27,7 @@ from scipy import ndimage, optimize
 from geolage.config import read_config
 from geolage.neighbours import make_weights
 from geolage.outputs.geotiff import write_geotiff
-from geolage.outputs.tables import write_tables_csv
+from geolage.outputs.tables import read_table_csv, write_tables_csv
 from geolage.run.disclosure import public_results
 from geolage.run.pipeline import run
 from geolage.stats.hotspots import gistar_z
@@ -102,7 +102,7 @@ def run_files(tmp_path_factory):
 # --------------------------------------------------------------------------- helpers
 def _read(folder: Path, name: str) -> pd.DataFrame | None:
     path = folder / f"{name}.csv"
-    return pd.read_csv(path, dtype={"period": str, "cell_id": str}) if path.is_file() else None
+    return read_table_csv(path, dtype={"period": str, "cell_id": str}) if path.is_file() else None
 
 
 def _truth(results, name: str, pub: pd.DataFrame) -> pd.DataFrame:

@@ -136,7 +136,7 @@ def test_lonlat_across_the_utm_zone_edge_is_accepted_far_away_is_refused(tmp_pat
 
 
 # ---------------------------------------------------------------- validate: exit code, hints, rejects file
-def test_validate_exits_1_with_the_fix_on_the_console_and_replaces_its_rejects(tmp_path, capsys):
+def test_validate_exits_2_with_the_fix_on_the_console_and_replaces_its_rejects(tmp_path, capsys):
     df = _memphis(60)
     df["datetime"] = pd.to_datetime(df["datetime"]).dt.strftime("%d/%m/%Y %H:%M")  # not ISO
     path = tmp_path / "r.csv"
@@ -146,10 +146,10 @@ def test_validate_exits_1_with_the_fix_on_the_console_and_replaces_its_rejects(t
     broken = cfg_path.read_text(encoding="utf-8").replace('date_format = "%d/%m/%Y %H:%M"', "")
     cfg_path.write_text(broken, encoding="utf-8")  # … a hand-written config without it loses rows
     rejects = tmp_path / "rejects.csv"
-    assert main(["validate", str(cfg_path), "--rejects", str(rejects), "-q"]) == 1
+    assert main(["validate", str(cfg_path), "--rejects", str(rejects), "-q"]) == 2  # over the limit: an error
     out = capsys.readouterr()
     assert "set sources.date_format for other forms" in out.out
-    assert "of the rows were rejected (limit 10%, validation.max_rejected_share)" in out.err
+    assert "of the rows were rejected (limit 50%, validation.max_rejected_share)" in out.err
     first = pd.read_csv(rejects)
     assert len(first) > 0.35 * len(df)
     # re-validating replaces its own rejects file; a fixed config exits 0 and empties it

@@ -352,7 +352,7 @@ def compare_areas(
         raise ValueError(f"focus districts need to be in the rates table; {len(missing)} are not, first {missing[0]!r}")
     areas: list[tuple[str, str, list[str]]] = [(f, (names or {}).get(f, f), [f]) for f in focus]
     if len(focus) > 1:
-        areas.append((union_name, union_name, focus))
+        areas.append((ALL_FOCUS_AREAS, union_name, focus))  # the code as id, a name for people
     ref_list = None if isinstance(reference, str) else [str(r) for r in reference]
     if isinstance(reference, str) and reference not in ("rest", "all"):
         raise ValueError(f"reference needs to be 'rest', 'all' or a list of district ids; got {reference!r}")

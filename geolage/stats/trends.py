@@ -424,9 +424,9 @@ def analysis_areas(
     if "is_focus" in districts:
         focus = [str(i) for i in districts.index[districts["is_focus"].fillna(False).astype(bool)]]
         if len(focus) > 1:
-            out.append((union_name, union_name, focus))
+            out.append((ALL_FOCUS_AREAS, union_name, focus))  # the code as id (disclosure finds it), a name
     if len(ids) != 1:  # with one district (a run without districts) the whole area is that district
-        out.append((whole_name, whole_name, ids))
+        out.append((WHOLE_AREA, whole_name, ids))
     return out
 
 

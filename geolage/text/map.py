@@ -99,6 +99,8 @@ MAP_UI: dict[str, Text] = {
 
 #: Tooltip labels of the statistics shown for Gi*, LISA and emerging hot spot places (by column).
 TOOLTIP_LABELS: dict[str, Text] = {
+    "rank": Text("Rang", "Rank"),
+    "score": Text("Prognosvärde (i publika utdata: rang 0–1)", "Forecast score (in public outputs: rank 0–1)"),
     "gistar_z": Text("Gi* z-värde", "Gi* z-score"),
     "gistar_p": Text("p-värde", "p-value"),
     "gistar_q": Text("q-värde (FDR)", "q-value (FDR)"),

@@ -320,7 +320,7 @@ def cases() -> list[Case]:
         Case("district_blank_id", _districts(lambda d: d.assign(omr_id=["D1", "", "D3", "D4", "D5"])),
              Error(("omraden.gpkg", "omr_id", "empty"))),
         Case("district_wrong_crs", _districts(lambda d: d.to_crs("EPSG:3021")),
-             Error(("omraden.gpkg", "EPSG:3021", "reproject"))),
+             Accepted()),  # reprojected to the run's CRS (issue 11), with a log line
         Case("district_field_missing", _districts(lambda d: d.rename(columns={"namn": "name"})),
              Error(("omraden.gpkg", "namn", "not found"))),
         Case("district_population_text", _districts(lambda d: d.assign(bef=["1000", "many", "1", "2", "3"])),
@@ -330,7 +330,7 @@ def cases() -> list[Case]:
         Case("study_area_lines", lambda: _study_area([shapely.LineString([(X0, Y0), (X0 + 5000, Y0 + 1000)])]),
              Error(("studie.gpkg", "no polygon"))),
         Case("study_area_wrong_crs", lambda: _study_area([shapely.box(X0, Y0, X0 + 5000, Y0 + 1000)], "EPSG:3021"),
-             Error(("studie.gpkg", "EPSG:3021", "reproject"))),
+             Accepted()),  # reprojected to the run's CRS (issue 11), with a log line
         Case("population_table_text", lambda: _population("omr_id,bef\nD1,100\nD2,många\n"),
              Error(("befolkning.csv", "bef", "not a number", "[2]"))),
         Case("population_table_column_missing", lambda: _population("omr_id,folk\nD1,100\n"),
