@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .categories import ALL_CATEGORIES, CATEGORIES
-from .config_rules import RANGE_CHECKS
+from .config_rules import RANGE_CHECKS, check_sources
 from .errors import ConfigError
 
 __all__ = [
     "Config", "ProjectConfig", "DistrictsConfig", "LayerConfig", "OverlayConfig", "SourceConfig",
-    "ColumnsConfig", "AreasConfig", "PeriodsConfig", "GridConfig", "ValidationConfig", "StatisticsConfig",
+    "ColumnsConfig", "FocusAreaConfig", "AreasConfig", "PeriodsConfig", "GridConfig", "ValidationConfig",
+    "StatisticsConfig",
     "DensityConfig", "HotspotsConfig", "EmergingConfig", "NearRepeatConfig", "ForecastConfig", "OutputConfig",
     "read_config", "config_from_dict"]
 
@@ -161,11 +162,26 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class FocusAreaConfig:
+    """``[[areas.focus]]``: a named focus area made of districts; it gets its own lägesbild."""
+
+    #: The area's name in reports and maps, e.g. ``"Hässleholmen/Hulta"``.
+    name: str
+    #: Its districts (ids or names).
+    districts: tuple[str, ...]
+    #: Period of the area's previous lägesbild, e.g. ``[2014-01-01, 2019-12-31]``: the report then
+    #: says what changed between it and the current period.
+    previous: tuple[dt.date, dt.date] | None = None
+    #: Who asked for the lägesbild and why (the report's background section), in plain words.
+    assignment: str | None = None
+
+
+@dataclass(frozen=True)
 class AreasConfig:
     """``[areas]``: focus areas and what they are compared with."""
 
-    #: District names or ids of the focus areas.
-    focus: tuple[str, ...] = ()
+    #: The focus areas: a district name or id (one district = one area), or a named area of districts.
+    focus: tuple[str | FocusAreaConfig, ...] = ()
     #: ``"rest"`` (rest of the study area), ``"all"`` (whole area) or a list of district ids/names.
     reference: str | tuple[str, ...] = "rest"
     #: Optional CSV of external reference rates per category (columns ``category``,
@@ -541,8 +557,9 @@ def _build_choice(tp: Any, value: Any, key: str, problems: list[str]) -> Any:
 def _build_alternatives(tp: Any, value: Any, key: str, problems: list[str], base: Path) -> Any:
     """The first alternative of ``X | Y`` that fits (choices first); one problem when none does."""
     alternatives = [a for a in typing.get_args(tp) if a is not type(None)]
-    if len(alternatives) == 1 and dataclasses.is_dataclass(alternatives[0]):  # an optional section
-        return _build(alternatives[0], value, key, problems, base)
+    sections = [a for a in alternatives if dataclasses.is_dataclass(a)]
+    if len(sections) == 1 and (len(alternatives) == 1 or isinstance(value, dict)):  # a (possibly optional) table
+        return _build(sections[0], value, key, problems, base)
     for alt in sorted(alternatives, key=lambda a: 0 if typing.get_origin(a) is Literal else 1):
         trial: list[str] = []
         result = _build(alt, value, key, trial, base)
@@ -652,6 +669,16 @@ def _check_overlays(cfg: Config, checks: _Checks) -> None:
 
 def _check_areas(cfg: Config, checks: _Checks) -> None:
     checks.need_file(cfg.areas.reference_rates, "areas.reference_rates")
+    names = [f.name if isinstance(f, FocusAreaConfig) else f for f in cfg.areas.focus]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        checks.problems.append(f"'areas.focus': '{dup}' is named twice; give each focus area once")
+    for i, area in enumerate(cfg.areas.focus):
+        if not isinstance(area, FocusAreaConfig):
+            continue
+        if not area.name.strip() or not area.districts:
+            checks.problems.append(f"'areas.focus[{i}]' needs a name and at least one district (ids or names)")
+        if area.previous is not None and area.previous[0] > area.previous[1]:
+            checks.problems.append(f"'areas.focus[{i}].previous' starts ({area.previous[0]}) after it ends")
 
 
 def _check_project(cfg: Config, checks: _Checks) -> None:
@@ -660,68 +687,6 @@ def _check_project(cfg: Config, checks: _Checks) -> None:
 
 def _check_hotspots(cfg: Config, checks: _Checks) -> None:
     checks.need_file(cfg.hotspots.district_weights, "hotspots.district_weights")
-
-
-def _check_sources(cfg: Config, checks: _Checks) -> None:
-    problems = checks.problems
-    if not cfg.sources:
-        problems.append("'sources' needs at least one [[sources]] table")
-    names = [s.name for s in cfg.sources]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(f"sources: the name '{dup}' is used twice; give each source its own name")
-    for i, src in enumerate(cfg.sources):
-        key = f"sources[{i}] ('{src.name}')"
-        checks.need_file(src.path, f"{key}.path")
-        _check_source_format(src, key, problems)
-        _check_source_columns(src, key, problems)
-        _check_source_categories(src, key, checks)
-
-
-def _check_source_format(src: SourceConfig, key: str, problems: list[str]) -> None:
-    try:
-        src.resolved_format()
-    except ConfigError as exc:
-        problems.append(str(exc))
-    if src.format is not None and src.format not in FORMATS:
-        problems.append(f"'{key}.format' needs to be one of {', '.join(FORMATS)}; got {src.format!r}")
-
-
-def _check_source_columns(src: SourceConfig, key: str, problems: list[str]) -> None:
-    """Exactly one way to give the place (x/y, lon/lat or a point layer) and one to give the time."""
-    c = src.columns
-    has_xy = c.x is not None and c.y is not None
-    has_ll = c.lon is not None and c.lat is not None
-    spatial = src.format in _POINT_FORMATS or src.path.suffix.lower() in _POINT_SUFFIXES
-    if has_xy and has_ll or not (has_xy or has_ll or spatial):
-        problems.append(
-            f"'{key}.columns' needs either x and y, or lon and lat (exactly one pair); "
-            "a point layer (GeoPackage, GeoJSON, GeoParquet) may give neither and use its geometry"
-        )
-    has_window = c.time_from is not None
-    if (c.time_to is not None) and not has_window:
-        problems.append(f"'{key}.columns.to' needs 'from' as well")
-    has_parts = c.year is not None or c.month is not None or c.day is not None
-    if has_parts and (c.year is None or c.month is None or c.day is None):
-        problems.append(f"'{key}.columns' needs year, month and day together (hour and minute are optional)")
-    if sum([c.datetime is not None, c.date is not None, has_window, has_parts]) != 1:
-        problems.append(
-            f"'{key}.columns' needs exactly one of: datetime, date (with optional time), from/to, "
-            "or year/month/day (with optional hour/minute)"
-        )
-
-
-def _check_source_categories(src: SourceConfig, key: str, checks: _Checks) -> None:
-    known = checks.known_categories
-    for code, target in src.categories.items():
-        if target not in known:
-            checks.problems.append(
-                f"'{key}.categories.{code}' maps to unknown category '{target}'; "
-                f"expected one of {', '.join(sorted(known))} (or declare it in [custom_categories])"
-            )
-    if src.unknown_category != "reject" and src.unknown_category not in known:
-        checks.problems.append(
-            f"'{key}.unknown_category' needs to be 'reject' or a category code; got {src.unknown_category!r}"
-        )
 
 
 def _check_periods(cfg: Config, checks: _Checks) -> None:
@@ -772,7 +737,7 @@ _SECTION_CHECKS = (
     _check_areas,
     _check_project,
     _check_hotspots,
-    _check_sources,
+    check_sources,
     _check_periods,
     _check_grid,
     _check_output,

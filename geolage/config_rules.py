@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-if TYPE_CHECKING:  # config imports this module; the types are for the checkers' signatures only
-    from .config import Config, _Checks
+from .errors import ConfigError
 
-__all__ = ["RANGE_CHECKS", "MIN_RASTER_CELL", "crs_problem", "unsafe_name"]
+if TYPE_CHECKING:  # config imports this module; the types are for the checkers' signatures only
+    from .config import Config, SourceConfig, _Checks
+
+__all__ = ["RANGE_CHECKS", "check_sources", "MIN_RASTER_CELL", "crs_problem", "unsafe_name"]
 
 #: Smallest density raster cell (m): finer cells than this resolve nothing a geocoded address can say.
 MIN_RASTER_CELL = 1.0
@@ -227,3 +229,71 @@ RANGE_CHECKS = (
     _check_near_repeat_values,
     _check_forecast_values,
 )
+
+
+# --------------------------------------------------------------------------- sources
+def check_sources(cfg: Config, checks: _Checks) -> None:
+    """Sources: at least one, unique names, files, format, columns (place and time) and categories."""
+    problems = checks.problems
+    if not cfg.sources:
+        problems.append("'sources' needs at least one [[sources]] table")
+    names = [s.name for s in cfg.sources]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"sources: the name '{dup}' is used twice; give each source its own name")
+    for i, src in enumerate(cfg.sources):
+        key = f"sources[{i}] ('{src.name}')"
+        checks.need_file(src.path, f"{key}.path")
+        _check_source_format(src, key, problems)
+        _check_source_columns(src, key, problems)
+        _check_source_categories(src, key, checks)
+
+
+def _check_source_format(src: SourceConfig, key: str, problems: list[str]) -> None:
+    from .config import FORMATS  # config imports this module; read its constants at call time
+
+    try:
+        src.resolved_format()
+    except ConfigError as exc:
+        problems.append(str(exc))
+    if src.format is not None and src.format not in FORMATS:
+        problems.append(f"'{key}.format' needs to be one of {', '.join(FORMATS)}; got {src.format!r}")
+
+
+def _check_source_columns(src: SourceConfig, key: str, problems: list[str]) -> None:
+    """Exactly one way to give the place (x/y, lon/lat or a point layer) and one to give the time."""
+    from .config import _POINT_FORMATS, _POINT_SUFFIXES
+
+    c = src.columns
+    has_xy = c.x is not None and c.y is not None
+    has_ll = c.lon is not None and c.lat is not None
+    spatial = src.format in _POINT_FORMATS or src.path.suffix.lower() in _POINT_SUFFIXES
+    if has_xy and has_ll or not (has_xy or has_ll or spatial):
+        problems.append(
+            f"'{key}.columns' needs either x and y, or lon and lat (exactly one pair); "
+            "a point layer (GeoPackage, GeoJSON, GeoParquet) may give neither and use its geometry"
+        )
+    has_window = c.time_from is not None
+    if (c.time_to is not None) and not has_window:
+        problems.append(f"'{key}.columns.to' needs 'from' as well")
+    has_parts = c.year is not None or c.month is not None or c.day is not None
+    if has_parts and (c.year is None or c.month is None or c.day is None):
+        problems.append(f"'{key}.columns' needs year, month and day together (hour and minute are optional)")
+    if sum([c.datetime is not None, c.date is not None, has_window, has_parts]) != 1:
+        problems.append(
+            f"'{key}.columns' needs exactly one of: datetime, date (with optional time), from/to, "
+            "or year/month/day (with optional hour/minute)"
+        )
+
+
+def _check_source_categories(src: SourceConfig, key: str, checks: _Checks) -> None:
+    known = checks.known_categories
+    for code, target in src.categories.items():
+        if target not in known:
+            checks.problems.append(
+                f"'{key}.categories.{code}' maps to unknown category '{target}'; "
+                f"expected one of {', '.join(sorted(known))} (or declare it in [custom_categories])"
+            )
+    if src.unknown_category != "reject" and src.unknown_category not in known:
+        checks.problems.append(
+            f"'{key}.unknown_category' needs to be 'reject' or a category code; got {src.unknown_category!r}"
+        )

@@ -37,7 +37,8 @@ CONTRACT = {
 X0, Y0 = 370000, 6400000
 
 
-def make_run(tmp_path, *, n=400, seed=5, bra=True, reference="rest", shuffle=None, gal=None) -> RunResults:
+def make_run(tmp_path, *, n=400, seed=5, bra=True, reference="rest", shuffle=None, gal=None, focus=None,
+             current=None) -> RunResults:
     """Four 1 km districts (a b / c d), a 500 m grid, incidents 2021-01-01 .. 2023-06-30."""
     ids = ["a", "b", "c", "d"]
     geoms = [box(X0, Y0 + 1000, X0 + 1000, Y0 + 2000), box(X0 + 1000, Y0 + 1000, X0 + 2000, Y0 + 2000),
@@ -90,8 +91,8 @@ def make_run(tmp_path, *, n=400, seed=5, bra=True, reference="rest", shuffle=Non
         "districts": {"path": "d.gpkg", "id_field": "id", "name_field": "name"},
         "sources": [{"name": "polis", "path": "p.csv", "columns": {"category": "c", "x": "x", "y": "y",
                                                                    "datetime": "t"}, "categories": {"1": "hot"}}],
-        "periods": {"start": "2021-01-01", "end": "2023-06-30"},
-        "areas": {"focus": ["a", "b"], "reference": reference},
+        "periods": {"start": "2021-01-01", "end": "2023-06-30", **({"current": current} if current else {})},
+        "areas": {"focus": focus or ["a", "b"], "reference": reference},
         **({"hotspots": {"district_weights": str(gal)}} if gal else {}),
     }, base_dir=tmp_path, check_files=False)
     return RunResults(config=cfg, incidents=inc, rejects=pd.DataFrame(), districts=districts, grid=grid,
@@ -118,7 +119,8 @@ def test_bad_brå_file_is_a_clear_error(tmp_path):
 
 # --------------------------------------------------------------------------- outputs
 def test_all_tables_added_with_contract_columns(run):
-    assert set(TABLE_NAMES) <= set(run.tables)
+    assert set(TABLE_NAMES) - {"period_change"} <= set(run.tables)  # period_change: only with a previous period
+    assert "period_change" not in run.tables
     for name, cols in CONTRACT.items():
         data = run.tables[name].data
         missing = [c for c in cols if c not in data.columns]
@@ -131,7 +133,7 @@ def test_all_tables_added_with_contract_columns(run):
 
 
 def test_every_column_has_swedish_and_english_labels(run):
-    for name in TABLE_NAMES:
+    for name in set(TABLE_NAMES) & set(run.tables):
         for col in run.tables[name].data.columns:
             if col == "geometry":
                 continue
@@ -185,9 +187,14 @@ def test_coverage_uses_the_municipality_and_full_years(run):
 
 def test_time_tables_sum_to_incidents(run):
     wh = run.tables["time_weekday_hour"].data
-    assert wh[wh["category"] == "alla"]["weight"].sum() == pytest.approx(len(run.incidents))
+    whole = wh[wh["area"] == "whole_area"]
+    assert whole[whole["category"] == "alla"]["weight"].sum() == pytest.approx(len(run.incidents))
     mo = run.tables["time_month"].data
-    assert mo[mo["category"] == "alla"]["weight"].sum() == pytest.approx(len(run.incidents))
+    assert mo[(mo["category"] == "alla") & (mo["area"] == "whole_area")]["weight"].sum() == pytest.approx(
+        len(run.incidents))
+    in_a = int((run.incidents["district_id"] == "a").sum())  # focus district a: its own weekday × hour and months
+    assert wh[(wh["area"] == "a") & (wh["category"] == "alla")]["weight"].sum() == pytest.approx(in_a)
+    assert mo[(mo["area"] == "a") & (mo["category"] == "alla")]["weight"].sum() == pytest.approx(in_a)
 
 
 def test_concentration_on_grid_and_districts(run):
@@ -212,7 +219,7 @@ def test_results_unchanged_when_rows_are_shuffled(tmp_path, run):
     order = np.random.default_rng(1).permutation(len(run.incidents))
     res = make_run(tmp_path, shuffle=order)
     add_statistics(res)
-    for name in TABLE_NAMES:
+    for name in set(TABLE_NAMES) & set(run.tables):
         a = pd.DataFrame(run.tables[name].data).drop(columns="geometry", errors="ignore")
         b = pd.DataFrame(res.tables[name].data).drop(columns="geometry", errors="ignore")
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=False,
@@ -236,3 +243,92 @@ def test_user_district_weights_for_the_spatial_eb(tmp_path, run):
     a = res.tables["rates_district"].data["eb_rate_spatial"].to_numpy()
     b = run.tables["rates_district"].data["eb_rate_spatial"].to_numpy()
     assert np.isfinite(a).any() and not np.allclose(a, b, equal_nan=True)
+
+
+# --------------------------------------------------------------------------- named focus areas
+NAMED = [{"name": "Norra fältet", "districts": ["Aby", "b"], "previous": ["2021-01-01", "2021-12-31"]}, "Centrum"]
+
+
+@pytest.fixture(scope="module")
+def named_run(tmp_path_factory):
+    res = make_run(tmp_path_factory.mktemp("named"), focus=NAMED, current=["2022-07-01", "2023-06-30"])
+    add_statistics(res)
+    return res
+
+
+def test_named_area_is_one_unit_whose_count_is_its_districts_sum(named_run):
+    comp = named_run.tables["comparison"].data
+    assert list(dict.fromkeys(comp["area"])) == ["norra_faltet", "a", "b", "c", "all_focus_areas"]
+    assert comp.loc[comp["area"] == "norra_faltet", "area_name"].iloc[0] == "Norra fältet"
+    key = ["category", "period"]
+    area = comp[comp["area"] == "norra_faltet"].set_index(key)
+    parts = comp[comp["area"].isin(["a", "b"])].groupby(key)[["count", "exposure"]].sum()
+    pd.testing.assert_series_equal(area["count"], parts["count"].reindex(area.index), check_names=False)
+    np.testing.assert_allclose(area["exposure"], parts["exposure"].reindex(area.index))
+    # against the rest of the area (c and d), by brute force from the incidents
+    inc = named_run.incidents
+    whole = area.loc[("alla", "hela")]
+    assert whole["count"] == inc["district_id"].isin(["a", "b"]).sum()
+    assert whole["ref_count"] == inc["district_id"].isin(["c", "d"]).sum()
+    rest_exposure = (1500.0 + 20.0) * whole["exposure"] / 3000.0  # same person-years per resident
+    assert whole["rate_ratio"] == pytest.approx((whole["count"] / whole["exposure"]) /
+                                                (whole["ref_count"] / rest_exposure))
+    assert named_run.tables["comparison"].area_parts == {
+        "norra_faltet": ("a", "b"), "all_focus_areas": ("a", "b", "c")}
+
+
+def test_named_area_series_and_trend(named_run):
+    se = named_run.tables["series"].data
+    yearly = se[(se["unit"] == "year") & (se["category"] == "alla")].set_index(["area", "period"])["count"]
+    for year in ("2021", "2022"):
+        assert yearly[("norra_faltet", year)] == yearly[("a", year)] + yearly[("b", year)]
+    tr = named_run.tables["trend"].data
+    assert "norra_faltet" in set(tr["area"]) and "c" in set(tr["area"])
+
+
+def test_change_since_the_previous_period_by_brute_force(named_run):
+    pc = named_run.tables["period_change"].data
+    assert set(pc["area"]) == {"norra_faltet"}  # only the area with a previous lägesbild
+    row = pc[pc["category"] == "alla"].iloc[0]
+    t = pd.to_datetime(named_run.incidents["time"])
+    in_area = named_run.incidents["district_id"].isin(["a", "b"])
+    before = int((in_area & (t >= "2021-01-01") & (t < "2022-01-01")).sum())
+    now = int((in_area & (t >= "2022-07-01") & (t < "2023-07-01")).sum())
+    assert (row["count_previous"], row["count"]) == (before, now)
+    assert row["exposure_previous"] == pytest.approx(3000.0)  # 3 000 residents, one year
+    assert row["exposure"] == pytest.approx(3000.0 * 365 / 365, rel=2e-3)
+    assert row["change_ratio"] == pytest.approx((now / row["exposure"]) / (before / row["exposure_previous"]))
+    # exact conditional interval: now | total ~ Binomial(total, pi), pi = RR E1 / (RR E1 + E0)
+    from scipy.stats import binomtest
+
+    ci = binomtest(now, now + before).proportion_ci(0.95, method="exact")
+    odds = row["exposure_previous"] / row["exposure"]
+    assert row["change_ci_low"] == pytest.approx(ci.low / (1 - ci.low) * odds, rel=1e-9)
+    assert row["change_ci_high"] == pytest.approx(ci.high / (1 - ci.high) * odds, rel=1e-9)
+    expected = "up" if row["change_ci_low"] > 1 else "down" if row["change_ci_high"] < 1 else "none"
+    assert row["direction"] == expected
+    per_cat = pc[pc["category"] != "alla"]
+    assert per_cat["count"].sum() == row["count"] and per_cat["count_previous"].sum() == row["count_previous"]
+
+
+def test_planted_fall_since_the_previous_period_is_found(tmp_path):
+    res = make_run(tmp_path, focus=NAMED, current=["2022-07-01", "2023-06-30"])
+    t = pd.to_datetime(res.incidents["time"])
+    late_in_area = res.incidents["district_id"].isin(["a", "b"]) & (t >= "2022-07-01")
+    res.incidents = res.incidents[~late_in_area.to_numpy() | (np.arange(len(t)) % 4 == 0)]  # keep a quarter
+    add_statistics(res)
+    row = res.tables["period_change"].data.set_index("category").loc["alla"]
+    assert row["direction"] == "down" and row["change_ci_high"] < 1
+
+
+def test_named_area_district_unknown_is_a_clear_error(tmp_path):
+    from geolage.errors import ConfigError
+    from geolage.focus import resolve_focus_areas
+
+    res = make_run(tmp_path, focus=[{"name": "X", "districts": ["a", "Nowhere"]}])
+    frame = pd.DataFrame({"district_id": list(res.districts.index), "district_name": res.districts["district_name"]})
+    with pytest.raises(ConfigError, match=r"'areas.focus\[0\].districts': no district with name or id 'Nowhere'"):
+        resolve_focus_areas(res.config.areas.focus, frame)
+    twice = make_run(tmp_path, focus=[{"name": "X", "districts": ["a", "b"]}, "a"])
+    with pytest.raises(ConfigError, match="district 'a' is in both 'X' and 'Aby'"):
+        resolve_focus_areas(twice.config.areas.focus, frame)

@@ -273,7 +273,8 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
         suppressed[col] = mask
         forced[col] = mask & ~small
     for col in counts:
-        complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col])
+        complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col],
+                                  area_parts=table.area_parts)
     keep = _KEEP_ALWAYS | set(schema.public_columns if schema else ()) | count_set
     any_hidden = pd.Series(False, index=df.index)
     for col in counts:
@@ -356,27 +357,49 @@ def _gid(df: pd.DataFrame, keys: list[Any]) -> np.ndarray:
     return df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
 
 
-def _relations(df: pd.DataFrame, col: str) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray]]:
+def _area_relations(
+    df: pd.DataFrame, keys: list[str], area_parts: dict[str, tuple[str, ...]] | None
+) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray]]:
+    """Sums over areas: the whole area = its districts (all other rows), or each area of ``area_parts``."""
+    place = "area" if "area" in df.columns else "district_id" if area_parts and "district_id" in df.columns else None
+    if place is None:
+        return []
+    others = [c for c in keys if c != place] + (["category"] if "category" in df else [])
+    area = df[place].astype(str)
+    if not area_parts:
+        is_total = (area == WHOLE_AREA).to_numpy()
+        if not is_total.any():
+            return []
+        return [(_gid(df, others), is_total, ~is_total & ~area.isin([ALL_FOCUS_AREAS]).to_numpy())]
+    out = []
+    for total, parts in area_parts.items():
+        is_total = (area == total).to_numpy()
+        if is_total.any():
+            out.append((_gid(df, others), is_total, area.isin(list(parts)).to_numpy()))
+    return out
+
+
+def _relations(
+    df: pd.DataFrame, col: str, area_parts: dict[str, tuple[str, ...]] | None = None
+) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray]]:
     """Sums a reader can form in one table: ``(group ids, total rows or None, part rows)``.
 
-    ``"alla"`` = sum of the categories; ``"hela"`` = sum of the periods;
-    ``"Hela kommunen"`` = sum of the districts; a year = sum of its quarters and of
+    ``"alla"`` = sum of the categories; ``"hela"`` = sum of the periods; the whole area
+    and each focus area = sum of its districts (``area_parts``); a year = sum of its quarters and of
     its months, a quarter = sum of its months (``series``); a ``share`` column gives a
     group's total (``weight / share``).
     """
     out: list[tuple[np.ndarray, np.ndarray | None, np.ndarray]] = []
     keys = [c for c in _GROUP_COLUMNS if c in df.columns]
-    for dim, total_value in (("category", ALL_CATEGORIES), ("period", WHOLE_PERIOD), ("area", WHOLE_AREA)):
+    for dim, total_value in (("category", ALL_CATEGORIES), ("period", WHOLE_PERIOD)):
         if dim not in df.columns:
             continue
         is_total = (df[dim] == total_value).to_numpy()
         if not is_total.any():
             continue
-        is_part = ~is_total
-        if dim == "area":
-            is_part &= ~df[dim].isin([ALL_FOCUS_AREAS]).to_numpy()
         others = [c for c in keys if c != dim] + (["category"] if dim != "category" and "category" in df else [])
-        out.append((_gid(df, others), is_total, is_part))
+        out.append((_gid(df, others), is_total, ~is_total))
+    out += _area_relations(df, keys, area_parts)
     if {"unit", "period"} <= set(df.columns) and df["unit"].isin(["year", "quarter", "month"]).any():
         period = df["period"].astype(str)
         year = period.str[:4]
@@ -398,7 +421,7 @@ def _relations(df: pd.DataFrame, col: str) -> list[tuple[np.ndarray, np.ndarray 
 
 def complementary_suppression(
     df: pd.DataFrame, col: str, mask: pd.Series, min_count: int, *, zero_hidden: bool = False,
-    forced: pd.Series | None = None,
+    forced: pd.Series | None = None, area_parts: dict[str, tuple[str, ...]] | None = None,
 ) -> int:
     """Secondary suppression in ``mask`` (changed in place) so that no hidden count can be computed back.
 
@@ -427,6 +450,8 @@ def complementary_suppression(
     forced : Series of bool, optional
         Values hidden for another reason (``k`` or more, hidden in a linked table or
         already public): protected like primary cells, with no upper bound.
+    area_parts : dict, optional
+        Area id -> the district ids it sums (:attr:`geolage.run.results.Table.area_parts`).
 
     Returns
     -------
@@ -434,7 +459,7 @@ def complementary_suppression(
         Number of values hidden by this rule.
     """
     values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
-    relations = _relations(df, col)
+    relations = _relations(df, col, area_parts)
     hidden = mask.to_numpy(dtype=bool).copy()
     protect = hidden.copy()
     primary = hidden & ~(forced.to_numpy(dtype=bool) if forced is not None else False)

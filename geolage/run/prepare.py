@@ -24,7 +24,7 @@ import shapely
 
 from .. import __version__
 from ..config import Config
-from ..errors import ConfigError
+from ..focus import FOCUS_AREA_COLUMN, district_ids, resolve_focus_areas
 from ..grid import assign_cells, choose_cell_size, make_grid
 from ..io import (
     file_sha256,
@@ -69,29 +69,12 @@ _RECORDED_PACKAGES = (
 )
 
 def _resolve_areas(districts: gpd.GeoDataFrame, config: Config) -> gpd.GeoDataFrame:
-    """Mark focus and reference districts from ``[areas]`` (names or ids)."""
+    """Mark focus and reference districts from ``[areas]`` (names or ids) and each district's focus area."""
     d = districts.copy()
-    by_name = {str(n).casefold(): i for i, n in zip(d["district_id"], d["district_name"])}
-    ids = set(d["district_id"])
-
-    def lookup(items: tuple[str, ...], key: str) -> list[str]:
-        found, missing = [], []
-        for item in items:
-            if item in ids:
-                found.append(item)
-            elif item.casefold() in by_name:
-                found.append(by_name[item.casefold()])
-            else:
-                missing.append(item)
-        if missing:
-            raise ConfigError(
-                f"'{key}': no district with name or id {', '.join(repr(m) for m in missing)}; "
-                f"district names are e.g. {', '.join(list(d['district_name'].astype(str))[:5])}"
-            )
-        return found
-
-    focus = lookup(config.areas.focus, "areas.focus")
-    d["is_focus"] = d["district_id"].isin(focus)
+    areas = resolve_focus_areas(config.areas.focus, d)
+    member_of = {m: a.area_id for a in areas for m in a.district_ids}
+    d[FOCUS_AREA_COLUMN] = d["district_id"].astype(str).map(member_of)
+    d["is_focus"] = d[FOCUS_AREA_COLUMN].notna()
     ref = config.areas.reference
     if ref == "rest":
         d["is_reference"] = ~d["is_focus"]
@@ -99,8 +82,9 @@ def _resolve_areas(districts: gpd.GeoDataFrame, config: Config) -> gpd.GeoDataFr
         d["is_reference"] = True
     else:
         items = (ref,) if isinstance(ref, str) else tuple(ref)
-        d["is_reference"] = d["district_id"].isin(lookup(items, "areas.reference"))
+        d["is_reference"] = d["district_id"].isin(district_ids(items, "areas.reference", d))
     return d
+
 
 def input_files(config: Config) -> list[Path]:
     """Every input file of a run (config file first), each once: their hashes go into the run record."""

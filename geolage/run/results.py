@@ -47,6 +47,11 @@ class Table:
         ``"emerging"``, ``"forecast"``, ``"points"`` or None (no map style).
     style_column : str, optional
         The column the style classifies.
+    area_parts : dict of str to tuple of str
+        Rows of column ``area`` that are sums of other rows: area id -> the district ids it
+        adds up (a named focus area, all focus areas, the whole area). Disclosure control
+        protects hidden counts against these sums. Empty: the whole area sums every other row
+        except all focus areas.
     """
 
     name: str
@@ -57,6 +62,7 @@ class Table:
     internal_only: bool = False
     style: str | None = None
     style_column: str | None = None
+    area_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def is_spatial(self) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..stats.areas import PERIOD_CHANGE_COLUMNS
 from ..stats.autocorrelation import GLOBAL_MORAN_COLUMNS, LISA_COLUMNS
 from ..stats.compare import COMPARISON_COLUMNS, COVERAGE_COLUMNS, FUNNEL_COLUMNS
 from ..stats.concentration import CONCENTRATION_COLUMNS, LORENZ_COLUMNS, STABILITY_COLUMNS
@@ -53,6 +54,7 @@ __all__ = [
     "SERIES",
     "TREND",
     "YEAR_TO_DATE",
+    "PERIOD_CHANGE",
     "TIME_WEEKDAY_HOUR",
     "TIME_MONTH",
     "CONCENTRATION",
@@ -131,8 +133,9 @@ class TableSchema:
         *,
         description: Mapping[str, str] | None = None,
         title: Mapping[str, str] | None = None,
+        area_parts: Mapping[str, tuple[str, ...]] | None = None,
     ) -> Table:
-        """Wrap ``data`` as this schema's :class:`~geolage.run.results.Table`."""
+        """Wrap ``data`` as this schema's :class:`~geolage.run.results.Table` (``area_parts``: see there)."""
         desc = self.description if description is None else description
         return Table(
             self.name,
@@ -143,6 +146,7 @@ class TableSchema:
             internal_only=self.internal_only,
             style=self.style,
             style_column=self.style_column,
+            area_parts=dict(area_parts or {}),
         )
 
 
@@ -155,7 +159,7 @@ REJECTS = TableSchema(
     "rejects", "prepare", tuple(REJECT_COLUMNS), T.REJECTS_TITLE, T.REJECTS_DESCRIPTION, internal_only=True
 )
 DISTRICTS = TableSchema(
-    "districts", "prepare", ("district_id", "district_name", "population", "is_focus", "is_reference"),
+    "districts", "prepare", ("district_id", "district_name", "population", "is_focus", "is_reference", "focus_area"),
     T.DISTRICTS_TITLE, spatial=True,
 )
 GRID = TableSchema(
@@ -202,12 +206,16 @@ YEAR_TO_DATE = TableSchema(
     count_columns=("count",), group_statistics=("ytd_mean_earlier", "ytd_change_pct", "ytd_p"),
     statistic_group=("area", "category"),
 )
+PERIOD_CHANGE = TableSchema(
+    "period_change", "statistics", PERIOD_CHANGE_COLUMNS, T.PERIOD_CHANGE_TITLE, T.PERIOD_CHANGE_DESCRIPTION,
+    count_columns=("count", "count_previous"), public_columns=("exposure", "exposure_previous"),
+)
 TIME_WEEKDAY_HOUR = TableSchema(
-    "time_weekday_hour", "statistics", WEEKDAY_HOUR_COLUMNS, T.TIME_WEEKDAY_HOUR_TITLE,
+    "time_weekday_hour", "statistics", ("area", *WEEKDAY_HOUR_COLUMNS), T.TIME_WEEKDAY_HOUR_TITLE,
     T.TIME_WEEKDAY_HOUR_DESCRIPTION, count_columns=("weight",),
 )
 TIME_MONTH = TableSchema(
-    "time_month", "statistics", MONTH_COLUMNS, T.TIME_MONTH_TITLE, T.TIME_MONTH_DESCRIPTION,
+    "time_month", "statistics", ("area", *MONTH_COLUMNS), T.TIME_MONTH_TITLE, T.TIME_MONTH_DESCRIPTION,
     count_columns=("weight",), public_columns=("months_observed",),
 )
 CONCENTRATION = TableSchema(
@@ -283,7 +291,7 @@ TABLES: dict[str, TableSchema] = {
     s.name: s
     for s in (
         INCIDENTS, REJECTS, DISTRICTS, GRID, DATA_QUALITY,
-        RATES_DISTRICT, COUNTS_SOURCE, COMPARISON, FUNNEL, COVERAGE, SERIES, TREND, YEAR_TO_DATE,
+        RATES_DISTRICT, COUNTS_SOURCE, COMPARISON, FUNNEL, COVERAGE, SERIES, TREND, YEAR_TO_DATE, PERIOD_CHANGE,
         TIME_WEEKDAY_HOUR, TIME_MONTH, CONCENTRATION, LORENZ, CONCENTRATION_STABILITY,
         GISTAR_GRID, GISTAR_DISTRICT, MORAN_GLOBAL, LISA_DISTRICT, LISA_GRID, EMERGING_GRID,
         NEAR_REPEAT,

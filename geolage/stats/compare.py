@@ -15,6 +15,8 @@ from .rates import WHOLE_PERIOD, poisson_ci
 
 __all__ = [
     "ALL_FOCUS_AREAS",
+    "focus_area_rows",
+    "area_parts",
     "COMPARISON_COLUMNS",
     "FUNNEL_COLUMNS",
     "COVERAGE_COLUMNS",
@@ -303,6 +305,7 @@ def compare_areas(
     rate_per: float = 1000,
     confidence: float = 0.95,
     union_name: str = ALL_FOCUS_AREAS,
+    groups: Sequence[tuple[str, str, Sequence[str]]] | None = None,
 ) -> pd.DataFrame:
     """Compare each focus area with the reference: rate ratio with CI and p, and the LQC.
 
@@ -330,6 +333,10 @@ def compare_areas(
         Level of the rate-ratio interval.
     union_name : str
         Area label of the union of the focus districts.
+    groups : sequence of (area id, name, member district ids), optional
+        Named focus areas made of districts (:func:`geolage.focus.area_groups`). Each is
+        compared as one unit, followed by its districts when it has more than one; ``focus``
+        is then the union of the members. Without it each focus district is an area.
 
     Returns
     -------
@@ -344,15 +351,17 @@ def compare_areas(
     Rate ratio and test: :func:`rate_ratio`; LQC: :func:`location_quotients`.
     """
     all_ids = list(dict.fromkeys(rates_table["district_id"].astype(str)))
+    if groups is not None:
+        focus = [str(m) for _, _, members in groups for m in members]
     focus = [str(f) for f in focus]
     if not focus:
         return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
     missing = [f for f in focus if f not in all_ids]
     if missing:
         raise ValueError(f"focus districts need to be in the rates table; {len(missing)} are not, first {missing[0]!r}")
-    areas: list[tuple[str, str, list[str]]] = [(f, (names or {}).get(f, f), [f]) for f in focus]
-    if len(focus) > 1:
-        areas.append((ALL_FOCUS_AREAS, union_name, focus))  # the code as id, a name for people
+    if groups is None:
+        groups = [(f, (names or {}).get(f, f), [f]) for f in focus]
+    areas = focus_area_rows(groups, names or {}, union_name)
     ref_list = None if isinstance(reference, str) else [str(r) for r in reference]
     if isinstance(reference, str) and reference not in ("rest", "all"):
         raise ValueError(f"reference needs to be 'rest', 'all' or a list of district ids; got {reference!r}")
@@ -391,6 +400,44 @@ def compare_areas(
     out = pd.concat(frames, ignore_index=True)
     out["count"] = out["count"].astype("int64")
     return out[list(COMPARISON_COLUMNS)]
+
+
+def focus_area_rows(
+    groups: Sequence[tuple[str, str, Sequence[str]]], names: dict[str, str], union_name: str = ALL_FOCUS_AREAS
+) -> list[tuple[str, str, list[str]]]:
+    """The areas a table shows for the focus areas: each area, then its districts, then all focus areas together.
+
+    Parameters
+    ----------
+    groups : sequence of (area id, name, member district ids)
+    names : dict
+        District id -> name.
+    union_name : str
+        Name of the union of all focus areas (added when there is more than one district in all).
+
+    Returns
+    -------
+    list of (area id, area name, member district ids)
+    """
+    out: list[tuple[str, str, list[str]]] = []
+    for area, name, members in groups:
+        out.append((str(area), name, [str(m) for m in members]))
+        if len(members) > 1:  # its parts, so the reader sees them too
+            out += [(str(m), names.get(str(m), str(m)), [str(m)]) for m in members]
+    union = [str(m) for _, _, members in groups for m in members]
+    if len(union) > 1 and len(groups) > 1:
+        out.append((ALL_FOCUS_AREAS, union_name, union))  # the code as id, a name for people
+    return out
+
+
+def area_parts(areas: Sequence[tuple[str, str, Sequence[str]]]) -> dict[str, tuple[str, ...]]:
+    """Which areas of a table are sums of other rows: area id -> the member district ids (areas of 2+ districts).
+
+    Disclosure control (:func:`geolage.run.disclosure.complementary_suppression`) uses it to
+    protect hidden counts of districts against "area minus its visible districts".
+    """
+    return {str(a): tuple(str(m) for m in members) for a, _, members in areas
+            if len(members) > 1 or str(members[0]) != str(a)}
 
 
 def _district_pivots(rates_table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from ..categories import ALL_CATEGORIES
-from .compare import ALL_FOCUS_AREAS, rate_ratio
+from .compare import ALL_FOCUS_AREAS, focus_area_rows, rate_ratio
 from .rates import WHOLE_PERIOD, _span, count_incidents, exposure_table
 
 __all__ = [
@@ -401,7 +401,8 @@ def trend(
 
 # --------------------------------------------------------------------------- tables
 def analysis_areas(
-    districts: pd.DataFrame, *, union_name: str = ALL_FOCUS_AREAS, whole_name: str = WHOLE_AREA
+    districts: pd.DataFrame, *, union_name: str = ALL_FOCUS_AREAS, whole_name: str = WHOLE_AREA,
+    groups: Sequence[tuple[str, str, Sequence[str]]] | None = None,
 ) -> list[tuple[str, str, list[str]]]:
     """List the areas that series and trends are made for.
 
@@ -411,20 +412,25 @@ def analysis_areas(
         Indexed by ``district_id``, with ``district_name`` and optionally ``is_focus``.
     union_name, whole_name : str
         Names of the union of the focus districts and of all districts.
+    groups : sequence of (area id, name, member district ids), optional
+        Named focus areas (:func:`geolage.focus.area_groups`); each of two or more districts
+        is added as one area. Without it, the focus districts are read from ``is_focus``.
 
     Returns
     -------
     list of (area, area_name, member district ids)
-        Every district (area = its id), the union of focus districts when there are more than
-        one, and all districts together (unless there is only one district).
+        Every district (area = its id), each named focus area of several districts, the union
+        of the focus districts when there are more than one, and all districts together
+        (unless there is only one district).
     """
     ids = [str(i) for i in districts.index]
     names = dict(zip(ids, districts["district_name"].astype(str), strict=True))
     out = [(d, names[d], [d]) for d in ids]
-    if "is_focus" in districts:
+    if groups is None and "is_focus" in districts:
         focus = [str(i) for i in districts.index[districts["is_focus"].fillna(False).astype(bool)]]
-        if len(focus) > 1:
-            out.append((ALL_FOCUS_AREAS, union_name, focus))  # the code as id (disclosure finds it), a name
+        groups = [(f, names[f], [f]) for f in focus]
+    known = set(ids)
+    out += [a for a in focus_area_rows(groups or [], names, union_name) if a[0] not in known]
     if len(ids) != 1:  # with one district (a run without districts) the whole area is that district
         out.append((WHOLE_AREA, whole_name, ids))
     return out

@@ -63,6 +63,13 @@ TREND_DESCRIPTION = Text(
     "Mann–Kendall test and Poisson / negative binomial regression (change per year), and "
     "change between two periods (exact Poisson test).",
 )
+PERIOD_CHANGE_TITLE = Text("Förändring sedan förra lägesbilden", "Change since the previous situation picture")
+PERIOD_CHANGE_DESCRIPTION = Text(
+    "Fokusområdets brottstakt i den aktuella perioden jämförd med perioden för dess förra lägesbild, per "
+    "brottstyp: kvot med exakt 95 %-intervall och p-värde.",
+    "The focus area's rate in the current period compared with the period of its previous situation picture, "
+    "per offence type: ratio with exact 95% interval and p-value.",
+)
 YEAR_TO_DATE_TITLE = Text("Hittills i år jämfört med tidigare år", "Year to date against earlier years")
 YEAR_TO_DATE_DESCRIPTION = Text("Antal brott 1 januari–{end_sv} varje år.", "Offences 1 January–{end_en} each year.")
 TIME_WEEKDAY_HOUR_TITLE = Text("Brott per veckodag och timme", "Offences by weekday and hour")

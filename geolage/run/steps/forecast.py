@@ -11,6 +11,8 @@ import logging
 import geopandas as gpd
 import pandas as pd
 
+from ...focus import area_groups, focus_areas_of
+from ...stats.compare import area_parts
 from ...stats.forecast import (
     BACKTEST_COLUMNS,
     BANDWIDTH_FACTORS,
@@ -86,6 +88,7 @@ def _district_forecast(
             categories=categories,
             seed=seed,
             simulations=results.config.forecast.simulations,
+            groups=area_groups(focus_areas_of(results)),
         )
     except ValueError as exc:
         log.warning("forecast: no district forecast (%s)", exc)
@@ -188,5 +191,6 @@ def add_forecast(results: RunResults) -> None:
     results.add_table(schemas.FORECAST_BACKTEST.table(backtest))
     summary_text = forecast_summary_description(summary, skipped, fc.min_incidents)
     results.add_table(schemas.FORECAST_SUMMARY.table(summary, description=summary_text))
-    results.add_table(schemas.FORECAST_DISTRICT.table(district))
+    results.add_table(schemas.FORECAST_DISTRICT.table(district, area_parts=area_parts(area_groups(
+        focus_areas_of(results)))))
     _record(results, period, chosen=chosen, categories=categories, skipped=skipped, district_seed=district_seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
@@ -11,8 +12,10 @@ import geopandas as gpd
 import pandas as pd
 
 from ...config import Config
+from ...focus import FocusArea, area_groups, focus_areas_of
 from ...neighbours import read_weights
-from ...stats.compare import ALL_FOCUS_AREAS, compare_areas, coverage, funnel_table
+from ...stats.areas import period_change
+from ...stats.compare import ALL_FOCUS_AREAS, area_parts, compare_areas, coverage, focus_area_rows, funnel_table
 from ...stats.concentration import concentration_table, lorenz_table, stability_table
 from ...stats.rates import count_incidents, district_rates
 from ...stats.timepatterns import month_of_year, weekday_hour
@@ -40,6 +43,7 @@ class _Span:
     districts: gpd.GeoDataFrame
     categories: list[str]
     population: pd.DataFrame | None
+    focus_areas: list[FocusArea]
 
     @property
     def span_incidents(self) -> gpd.GeoDataFrame:
@@ -61,7 +65,8 @@ def _span(results: RunResults) -> _Span:
     t = pd.to_datetime(inc["time"])
     in_span = (t >= pd.Timestamp(per.start)) & (t < pd.Timestamp(per.end) + pd.Timedelta(days=1))
     categories = sorted(inc.loc[in_span, "category"].dropna().unique())
-    return _Span(results.config, inc, in_span, districts, categories, results.inputs.population)
+    return _Span(results.config, inc, in_span, districts, categories, results.inputs.population,
+                 focus_areas_of(results))
 
 
 def _add_rates(results: RunResults, s: _Span) -> tuple[pd.DataFrame, str]:
@@ -87,7 +92,8 @@ def _add_rates(results: RunResults, s: _Span) -> tuple[pd.DataFrame, str]:
 def _add_comparisons(results: RunResults, s: _Span, rates: pd.DataFrame) -> dict[str, Any]:
     """Focus areas against the reference (``comparison``) and the funnel plot (``funnel``)."""
     st, d = s.config.statistics, s.districts
-    focus = list(d.index[d["is_focus"].fillna(False).astype(bool)])
+    groups = area_groups(s.focus_areas)
+    focus = [m for _, _, members in groups for m in members]
     ref_cfg = s.config.areas.reference
     if isinstance(ref_cfg, str) and ref_cfg in ("rest", "all"):
         reference: str | list[str] = ref_cfg
@@ -98,13 +104,14 @@ def _add_comparisons(results: RunResults, s: _Span, rates: pd.DataFrame) -> dict
     lang = s.config.project.language
     comp = compare_areas(rates, focus=focus, reference=reference, reference_rates=ref_rates, names=names,
                          rate_per=st.rate_per, confidence=st.confidence,
-                         union_name=area_name(ALL_FOCUS_AREAS, lang))
-    results.add_table(schemas.COMPARISON.table(comp))
+                         union_name=area_name(ALL_FOCUS_AREAS, lang), groups=groups)
+    parts = area_parts(focus_area_rows(groups, names))
+    results.add_table(schemas.COMPARISON.table(comp, area_parts=parts))
     results.add_table(schemas.FUNNEL.table(funnel_table(rates, rate_per=st.rate_per)))
     return {
         "reference": reference if isinstance(reference, str) else f"{len(reference)} reference districts",
         "reference_rates": str(s.config.areas.reference_rates) if ref_rates is not None else None,
-        "focus_areas": len(focus),
+        "focus_areas": [f"{a.name}: {len(a.district_ids)} districts" for a in s.focus_areas],
     }
 
 
@@ -130,27 +137,55 @@ def _add_development(results: RunResults, s: _Span) -> None:
     per, st = s.periods, s.config.statistics
     lang = s.config.project.language  # the added areas' names, as the trend words, in the run's language
     areas = analysis_areas(s.districts, union_name=area_name(ALL_FOCUS_AREAS, lang),
-                           whole_name=area_name(WHOLE_AREA, lang))
+                           whole_name=area_name(WHOLE_AREA, lang), groups=area_groups(s.focus_areas))
+    parts = area_parts(areas)
     units = ["year"] + [u for u in ("quarter", "month") if u != "year"]
     series = make_series(s.incidents, s.districts, units=units, start=per.start, end=per.end,
                          categories=s.categories, population_table=s.population, areas=areas)
-    results.add_table(schemas.SERIES.table(series))
+    results.add_table(schemas.SERIES.table(series, area_parts=parts))
     tr = direction_words(trend_table(series, s.incidents, s.districts, start=per.start, end=per.end,
                                      baseline=per.baseline, current=per.current, areas=areas,
                                      confidence=st.confidence), s.config.project.language)
-    results.add_table(schemas.TREND.table(tr))
+    results.add_table(schemas.TREND.table(tr, area_parts=parts))
     ytd = year_to_date(s.span_incidents, s.districts, as_of=per.end, start=per.start, categories=s.categories,
                        areas=areas)
     results.add_table(schemas.YEAR_TO_DATE.table(ytd, description=T.YEAR_TO_DATE_DESCRIPTION.format(
-        end_sv=f"{per.end:%d/%m}", end_en=f"{per.end:%d %b}")))
+        end_sv=f"{per.end:%d/%m}", end_en=f"{per.end:%d %b}"), area_parts=parts))
+
+
+def _add_period_change(results: RunResults, s: _Span) -> list[str]:
+    """Each focus area with a previous lägesbild: its current period against that one (``period_change``)."""
+    per, st = s.periods, s.config.statistics
+    with_previous = [a for a in s.focus_areas if a.previous is not None]
+    if not with_previous:
+        return []
+    current = per.current or (max(per.start, per.end - dt.timedelta(days=3 * 365 - 1)), per.end)
+    groups = [(a.area_id, a.name, list(a.district_ids), a.previous) for a in with_previous]
+    change = period_change(s.incidents, s.districts, groups=groups, current=current, categories=s.categories,
+                           population_table=s.population, rate_per=st.rate_per, confidence=st.confidence)
+    results.add_table(schemas.PERIOD_CHANGE.table(change))
+    return [f"{a.name}: {a.previous[0]} – {a.previous[1]} against {current[0]} – {current[1]}"
+            for a in with_previous if a.previous is not None]
 
 
 def _add_time_patterns(results: RunResults, s: _Span) -> None:
     """Aoristic weekday × hour and month-of-year patterns (``time_weekday_hour``, ``time_month``)."""
     inc = s.span_incidents
-    results.add_table(schemas.TIME_WEEKDAY_HOUR.table(weekday_hour(inc, categories=s.categories)))
-    results.add_table(schemas.TIME_MONTH.table(
-        month_of_year(inc, categories=s.categories, start=s.periods.start, end=s.periods.end)))
+    areas = [(WHOLE_AREA, None), *((a.area_id, list(a.district_ids)) for a in s.focus_areas)]
+    wh, mo = [], []
+    for area, members in areas:  # the whole area, then each focus area (its own weekday × hour and year wheel)
+        part = inc if members is None else inc[inc["district_id"].astype(str).isin(members)]
+        wh.append(weekday_hour(part, categories=s.categories).assign(area=area))
+        mo.append(month_of_year(part, categories=s.categories, start=s.periods.start, end=s.periods.end)
+                  .assign(area=area))
+    no_sums = {area: () for area, _ in areas}  # focus areas are not parts of the whole area's rows here
+    results.add_table(schemas.TIME_WEEKDAY_HOUR.table(_area_first(wh), area_parts=no_sums))
+    results.add_table(schemas.TIME_MONTH.table(_area_first(mo), area_parts=no_sums))
+
+
+def _area_first(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    df = pd.concat(frames, ignore_index=True)
+    return df[["area", *[c for c in df.columns if c != "area"]]]
 
 
 def _add_concentration(results: RunResults, s: _Span) -> list[str]:
@@ -200,6 +235,7 @@ def add_statistics(results: RunResults) -> None:
     compared = _add_comparisons(results, s, rates)
     cov_years = _add_coverage(results, s)
     _add_development(results, s)
+    previous = _add_period_change(results, s)
     _add_time_patterns(results, s)
     units = _add_concentration(results, s)
     results.record_parameters(
@@ -220,6 +256,7 @@ def add_statistics(results: RunResults) -> None:
                    "person-years; direction from the CI of the yearly change; Mann-Kendall beside it",
         trend_baseline=[str(d) for d in per.baseline] if per.baseline else "12 months before current",
         trend_current=[str(d) for d in per.current] if per.current else "last 12 months of the span",
+        previous_lagesbild=previous,
         aoristic="window spread over hours by overlap (minutes); date-only over the whole day",
         concentration_units=units,
     )

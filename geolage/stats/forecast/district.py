@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -190,6 +191,7 @@ def forecast_district_counts(
     categories: tuple[str, ...] | list[str] | None = None,
     seed: int = 12345,
     simulations: int = 4000,
+    groups: Sequence[tuple[str, str, Sequence[str]]] = (),
 ) -> pd.DataFrame:
     """Count forecast per district and category for the next calendar year, with prediction intervals.
 
@@ -209,6 +211,10 @@ def forecast_district_counts(
         Seed of the simulation.
     simulations : int
         Draws from the predictive distribution.
+    groups : sequence of (area id, name, member district ids)
+        Focus areas of several districts (:func:`geolage.focus.area_groups`): each gets a row
+        (``district_id`` = area id) whose forecast and intervals come from the sum of its
+        districts' joint draws (the same parameter draws), so the area is forecast as one unit.
 
     Returns
     -------
@@ -264,15 +270,32 @@ def forecast_district_counts(
         part = data if category == ALL_CATEGORIES else data[data["category"] == category]
         y_all = _yearly_counts(part, ids, years)
         forecast, draws, model = _simulate_category(y_all, category, rng, simulations)
+        g_ids, g_names, g_last, g_fc, g_draws, g_model = _group_sums(groups, ids, y_all, forecast, draws, model)
         out = pd.DataFrame(
             {
-                "district_id": ids,
-                "district_name": names.to_numpy(),
+                "district_id": [*ids, *g_ids],
+                "district_name": [*names.to_numpy(), *g_names],
                 "category": category,
                 "year": target,
-                "last_count": y_all[:, -1].astype(int),
-                "forecast": forecast,
+                "last_count": np.concatenate([y_all[:, -1], g_last]).astype(int),
+                "forecast": np.concatenate([forecast, g_fc]),
             }
         )
-        frames.append(_with_intervals(out, draws, model))
+        frames.append(_with_intervals(out, np.hstack([draws, g_draws]), np.concatenate([model, g_model])))
     return pd.concat(frames, ignore_index=True)[list(DISTRICT_COLUMNS)]
+
+
+def _group_sums(
+    groups: Sequence[tuple[str, str, Sequence[str]]], ids: pd.Index, y_all: np.ndarray, forecast: np.ndarray,
+    draws: np.ndarray, model: np.ndarray,
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Areas of several districts: last count, forecast, joint draws summed over the members, and the model."""
+    pos = {d: i for i, d in enumerate(ids)}
+    multi = [(a, n, [pos[str(m)] for m in members if str(m) in pos]) for a, n, members in groups if len(members) > 1]
+    g_ids = [str(a) for a, _, _ in multi]
+    g_names = [str(n) for _, n, _ in multi]
+    last = np.array([y_all[idx, -1].sum() for _, _, idx in multi], dtype=float)
+    fc = np.array([np.nansum(forecast[idx]) for _, _, idx in multi], dtype=float)
+    summed = np.column_stack([draws[:, idx].sum(axis=1) for _, _, idx in multi]) if multi else draws[:, :0]
+    names = np.array(["+".join(sorted(set(model[idx]))) for _, _, idx in multi], dtype=object)
+    return g_ids, g_names, last, fc, summed, names
