@@ -100,7 +100,7 @@ def test_the_planted_worst_problem_comes_first(seed):
     first = ranked.iloc[0]
     assert first["level_score"] > 0
     assert first["development_score"] > 0
-    assert first["score_components"] == "level,trend,concentration,volume"
+    assert first["score_components"] == "level,yearly_trend,hotspot_share,volume"
 
 
 def test_output_columns_and_the_input_untouched():
@@ -143,9 +143,9 @@ def test_scores_by_hand():
         assert out.loc[c, "volume_weight"] == pytest.approx(w[c], abs=1e-12)
         expected = w[c] * (level[c] + development[c] + concentration[c])
         assert out.loc[c, "priority_score"] == pytest.approx(expected, abs=1e-12)
-    assert out.loc["a", "score_components"] == "level,trend,concentration,volume"
-    assert out.loc["b", "score_components"] == "level,trend,volume"
-    assert out.loc["c", "score_components"] == "level,change,concentration,volume"
+    assert out.loc["a", "score_components"] == "level,yearly_trend,hotspot_share,volume"
+    assert out.loc["b", "score_components"] == "level,yearly_trend,volume"
+    assert out.loc["c", "score_components"] == "level,period_change,hotspot_share,volume"
     assert list(out.index) == ["a", "c", "d", "b", "e"]
 
 
@@ -262,7 +262,7 @@ def test_certainty_labels_in_both_languages():
 
 
 def test_component_words():
-    assert component_words("level,trend,volume") == (
+    assert component_words("level,yearly_trend,volume") == (
         "nivå jämfört med referensområdet, utveckling (trend per år), antal brott")
     assert component_words("", "en") == "no parts"
     with pytest.raises(ValueError, match="got 'size'"):

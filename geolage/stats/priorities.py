@@ -27,7 +27,7 @@ and scales the sum by the category's volume:
 
 A missing part (column absent or value NaN) counts as 0 and is left out of
 ``score_components``, the comma-separated list of the parts a row's score used (codes
-``level``, ``trend``, ``change``, ``concentration``, ``volume``; words in
+``level``, ``yearly_trend``, ``period_change``, ``hotspot_share``, ``volume``; words in
 :mod:`geolage.text.priorities`). Without a count the volume weight is 1.
 
 **Certainty** says how precisely the area's rate is known, from the width of the rate ratio's
@@ -76,7 +76,7 @@ CERTAINTIES: tuple[str, ...] = ("high", "medium", "low")
 #: Largest ``rr_hi / rr_lo`` for "high" and for "medium" certainty.
 CERTAINTY_LIMITS: tuple[float, float] = (1.5, 2.5)
 #: Codes of the parts a score can use (words: :data:`geolage.text.priorities.COMPONENT_LABELS`).
-COMPONENTS: tuple[str, ...] = ("level", "trend", "change", "concentration", "volume")
+COMPONENTS: tuple[str, ...] = ("level", "yearly_trend", "period_change", "hotspot_share", "volume")
 #: Columns :func:`rank_problems` adds to its input.
 PRIORITY_COLUMNS: tuple[str, ...] = (
     "priority_rank",
@@ -189,11 +189,11 @@ def _check(profile: pd.DataFrame, top: int) -> None:
 
 
 def _development(x: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Development score and which source it used (``trend``, ``change`` or empty)."""
+    """Development score and which source it used (``yearly_trend``, ``period_change`` or empty)."""
     trend_log = _log(1 + x["trend_pct_per_year"] / 100) * DEVELOPMENT_YEARS
     trend = trend_log.where(x["trend_p"] < ALPHA, 0.0).where(trend_log.notna() & x["trend_p"].notna())
     change = _conservative_log(x["change_ratio"], x["change_lo"], x["change_hi"])
-    source = pd.Series("", index=x.index).mask(change.notna(), "change").mask(trend.notna(), "trend")
+    source = pd.Series("", index=x.index).mask(change.notna(), COMPONENTS[2]).mask(trend.notna(), COMPONENTS[1])
     return trend.fillna(change), source
 
 
@@ -259,9 +259,8 @@ def rank_problems(profile: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
     parts = out["level_score"] + out["development_score"] + out["concentration_score"]
     out["priority_score"] = out["volume_weight"] * parts
     out["certainty"] = [certainty(lo, hi, c) for lo, hi, c in zip(x["rr_lo"], x["rr_hi"], n, strict=True)]
-    out["score_components"] = _components(
-        [level.notna(), source == "trend", source == "change", concentration.notna(), volume.notna()], COMPONENTS
-    )
+    available = [level.notna(), source == COMPONENTS[1], source == COMPONENTS[2], concentration.notna(), volume.notna()]
+    out["score_components"] = _components(available, COMPONENTS)
     out["_count"] = n.fillna(-1.0)
     out["_name"] = out["category"].astype(str)
     out = out.sort_values(["priority_score", "_count", "_name"], ascending=[False, False, True], kind="mergesort")

@@ -33,9 +33,11 @@ CERTAINTY_LABELS: dict[str, Text] = {
 #: The parts of a priority score (codes of :data:`geolage.stats.priorities.COMPONENTS`) in words.
 COMPONENT_LABELS: dict[str, Text] = {
     "level": Text("nivå jämfört med referensområdet", "level compared with the reference area"),
-    "trend": Text("utveckling (trend per år)", "development (trend per year)"),
-    "change": Text("utveckling (förändring sedan föregående period)", "development (change since the previous period)"),
-    "concentration": Text("koncentration till hot spots", "concentration in hot spots"),
+    "yearly_trend": Text("utveckling (trend per år)", "development (trend per year)"),
+    "period_change": Text(
+        "utveckling (förändring sedan föregående period)", "development (change since the previous period)"
+    ),
+    "hotspot_share": Text("koncentration till hot spots", "concentration in hot spots"),
     "volume": Text("antal brott", "number of offences"),
 }
 
