@@ -103,6 +103,32 @@ def test_the_planted_worst_problem_comes_first(seed):
     assert first["score_components"] == "level,yearly_trend,hotspot_share,volume"
 
 
+def test_a_planted_problem_that_wins_only_by_combining_the_parts():
+    """The planted category has a lower level than another but grows and is concentrated in hot spots."""
+    rng = np.random.default_rng(7)
+    years = np.arange(2019, 2025)
+    pop, ref_pop = 15_000, 100_000
+    spec = {  # rate per person-year in the reference, ratio, yearly growth, hot spot share
+        "planted": (0.006, 1.5, 0.20, 0.7),
+        "high_level": (0.006, 1.9, 0.0, 0.1),
+        "moderate": (0.010, 1.3, 0.05, 0.3),
+    }
+    rows = []
+    for c, (rate, ratio, growth, share) in spec.items():
+        area = rng.poisson(rate * ratio * pop * (1 + growth) ** (years - years[0]) / (1 + growth) ** 2.5)
+        ref = rng.poisson(rate * ref_pop, size=len(years))
+        rr = rate_ratio(area.sum(), pop * len(years), ref.sum(), ref_pop * len(years)).iloc[0]
+        tr = poisson_trend(area, np.full(len(years), pop), years)
+        rows.append({"category": c, "count": int(area.sum()), "rr_lo": rr["rr_ci_low"], "rr_hi": rr["rr_ci_high"],
+                     "trend_pct_per_year": tr["trend_pct_per_year"], "trend_p": tr["trend_p"],
+                     "hotspot_share": rng.binomial(int(area.sum()), share) / area.sum()})
+    ranked = rank_problems(pd.DataFrame(rows)).set_index("category")
+    assert ranked.loc["high_level", "level_score"] > ranked.loc["planted", "level_score"]  # level alone: wrong
+    assert ranked.index[0] == "planted"
+    assert ranked.loc["planted", "development_score"] > 0
+    assert ranked.loc["high_level", "development_score"] == 0.0  # no certain trend
+
+
 def test_output_columns_and_the_input_untouched():
     profile, _ = _simulated_profile(1)
     before = profile.copy()

@@ -29,12 +29,12 @@ MIN_OVERLAP = 0.5
 def _area_geometry(geometry: Any, crs: Any, name: str) -> BaseGeometry:
     """One shapely geometry in ``crs`` from a geometry, GeoSeries or GeoDataFrame."""
     if isinstance(geometry, BaseGeometry):
-        return geometry
+        return shapely.make_valid(geometry)
     if isinstance(geometry, (gpd.GeoSeries, gpd.GeoDataFrame)):
         series = geometry.geometry if isinstance(geometry, gpd.GeoDataFrame) else geometry
         if series.crs is not None and crs is not None and series.crs != crs:
             series = series.to_crs(crs)
-        return shapely.union_all(series.to_numpy())
+        return shapely.union_all(shapely.make_valid(series.to_numpy()))
     raise TypeError(f"area {name!r} needs to be a shapely geometry, GeoSeries or GeoDataFrame; "
                     f"got {type(geometry).__name__}")
 
@@ -73,7 +73,9 @@ def unit_membership(units: gpd.GeoDataFrame, areas: Mapping[str, Any]) -> pd.Dat
         Unit polygons in a projected CRS.
     areas : mapping of str to shapely geometry, GeoSeries or GeoDataFrame
         The areas by name; a GeoSeries/GeoDataFrame is merged into one geometry and reprojected
-        to the units' CRS; a plain geometry is taken to be in the units' CRS.
+        to the units' CRS when it has another CRS; a plain geometry (or a GeoSeries without a
+        CRS) is taken to be in the units' CRS. Invalid area polygons are repaired
+        (``shapely.make_valid``).
 
     Returns
     -------

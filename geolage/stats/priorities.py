@@ -261,10 +261,9 @@ def rank_problems(profile: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
     out["certainty"] = [certainty(lo, hi, c) for lo, hi, c in zip(x["rr_lo"], x["rr_hi"], n, strict=True)]
     available = [level.notna(), source == COMPONENTS[1], source == COMPONENTS[2], concentration.notna(), volume.notna()]
     out["score_components"] = _components(available, COMPONENTS)
-    out["_count"] = n.fillna(-1.0)
-    out["_name"] = out["category"].astype(str)
-    out = out.sort_values(["priority_score", "_count", "_name"], ascending=[False, False, True], kind="mergesort")
-    out = out.drop(columns=["_count", "_name"]).head(top).reset_index(drop=True)
+    keys = pd.DataFrame({"score": out["priority_score"], "count": n.fillna(-1.0), "name": out["category"].astype(str)})
+    order = keys.sort_values(["score", "count", "name"], ascending=[False, False, True], kind="mergesort").index
+    out = out.loc[order].head(top).reset_index(drop=True)
     out["priority_rank"] = np.arange(1, len(out) + 1)
     added = [c for c in PRIORITY_COLUMNS if c not in rows.columns]
     return out[[*rows.columns, *added]]
