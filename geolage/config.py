@@ -23,8 +23,8 @@ from .errors import ConfigError
 
 __all__ = [
     "Config", "ProjectConfig", "DistrictsConfig", "LayerConfig", "OverlayConfig", "SourceConfig",
-    "ColumnsConfig", "FocusAreaConfig", "AreasConfig", "PeriodsConfig", "GridConfig", "ValidationConfig",
-    "StatisticsConfig",
+    "ColumnsConfig", "FocusAreaConfig", "IndicatorsConfig", "AreasConfig", "PeriodsConfig", "GridConfig",
+    "ValidationConfig", "StatisticsConfig",
     "DensityConfig", "HotspotsConfig", "EmergingConfig", "NearRepeatConfig", "ForecastConfig", "OutputConfig",
     "read_config", "config_from_dict"]
 
@@ -177,6 +177,21 @@ class FocusAreaConfig:
 
 
 @dataclass(frozen=True)
+class IndicatorsConfig:
+    """``[areas.indicators]``: small areas with socio-economic indicators for the area reports' context section."""
+
+    #: Polygon layer (e.g. SCB DeSO with indicator columns: ``shapes/boras_deso_2025.gpkg``).
+    path: Path
+    #: Indicator columns to show (numbers; a unit and year in the name, e.g. ``unemployment_pct_20_64_2024``).
+    columns: tuple[str, ...]
+    #: Column weighting the small areas (their population).
+    weight: str
+    layer: str | None = None
+    #: Who published the indicators, named in the report (e.g. ``"SCB, DeSO 2025"``).
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class AreasConfig:
     """``[areas]``: focus areas and what they are compared with."""
 
@@ -187,6 +202,7 @@ class AreasConfig:
     #: Optional CSV of external reference rates per category (columns ``category``,
     #: ``rate_per_100k``, optionally ``year``), e.g. national rates.
     reference_rates: Path | None = None
+    indicators: IndicatorsConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -669,6 +685,8 @@ def _check_overlays(cfg: Config, checks: _Checks) -> None:
 
 def _check_areas(cfg: Config, checks: _Checks) -> None:
     checks.need_file(cfg.areas.reference_rates, "areas.reference_rates")
+    if cfg.areas.indicators is not None:
+        checks.need_file(cfg.areas.indicators.path, "areas.indicators.path")
     names = [f.name if isinstance(f, FocusAreaConfig) else f for f in cfg.areas.focus]
     for dup in sorted({n for n in names if names.count(n) > 1}):
         checks.problems.append(f"'areas.focus': '{dup}' is named twice; give each focus area once")
@@ -679,6 +697,11 @@ def _check_areas(cfg: Config, checks: _Checks) -> None:
             checks.problems.append(f"'areas.focus[{i}]' needs a name and at least one district (ids or names)")
         if area.previous is not None and area.previous[0] > area.previous[1]:
             checks.problems.append(f"'areas.focus[{i}].previous' starts ({area.previous[0]}) after it ends")
+        elif area.previous is not None and (area.previous[0] < cfg.periods.start or area.previous[1] > cfg.periods.end):
+            checks.problems.append(
+                f"'areas.focus[{i}].previous' ({area.previous[0]} – {area.previous[1]}) needs to lie inside the "
+                f"analysed span 'periods' ({cfg.periods.start} – {cfg.periods.end}); move periods.start back"
+            )
 
 
 def _check_project(cfg: Config, checks: _Checks) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +24,7 @@ __all__ = [
     "read_source_table",
     "read_population_table",
     "read_reference_rates",
+    "read_indicators",
     "read_bra_totals",
     "file_sha256",
     "GEOMETRY_X",
@@ -489,6 +491,43 @@ def read_reference_rates(path: str | Path) -> pd.DataFrame:
             f"got {list(table.columns)}"
         )
     return table
+
+
+def read_indicators(
+    path: str | Path, layer: str | None, *, columns: Sequence[str], weight: str, crs: str
+) -> gpd.GeoDataFrame:
+    """Read small areas with socio-economic indicators (``[areas.indicators]``), reprojected to ``crs``.
+
+    Parameters
+    ----------
+    path : str or Path
+        Polygon layer, e.g. SCB DeSO with indicator columns.
+    layer : str, optional
+    columns : sequence of str
+        Indicator columns (numbers).
+    weight : str
+        Column weighting the areas (population).
+    crs : str
+        The run's CRS.
+
+    Raises
+    ------
+    InputFileError
+        A named column is missing or holds no numbers.
+    """
+    gdf = read_layer(path, layer, crs=crs, reproject=True)
+    missing = [c for c in (*columns, weight) if c not in gdf.columns]
+    if missing:
+        raise InputFileError(
+            f"{path}: areas.indicators names columns the layer does not have: {', '.join(missing)}; "
+            f"the layer has {', '.join(map(str, gdf.columns[:15]))}"
+        )
+    for col in (*columns, weight):
+        values = pd.to_numeric(gdf[col], errors="coerce")
+        if values.notna().sum() == 0:
+            raise InputFileError(f"{path}: column {col!r} (areas.indicators) holds no numbers; name a numeric column")
+        gdf[col] = values
+    return gdf[[*dict.fromkeys([*columns, weight]), gdf.geometry.name]]
 
 
 def read_bra_totals(path: str | Path, *, municipality_code: str | None = None) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 #
 #   qgis python3-qgis        PyQGIS, run headless with Debian's /usr/bin/python3 (tests/test_qgis.py)
 #   chromium chromium-driver  headless browser for the Leaflet map and PDF tests
+#   poppler-utils             pdftotext / pdftoppm: the tests read and render the printed reports
 #
 # Idempotent: packages already installed are skipped, `apt-get update` runs at most once,
 # nothing is asked (DEBIAN_FRONTEND=noninteractive). Needs root (or sudo). Usable in CI
@@ -14,7 +15,7 @@
 set -euo pipefail
 
 QGIS_PACKAGES=(qgis python3-qgis)
-BROWSER_PACKAGES=(chromium chromium-driver)
+BROWSER_PACKAGES=(chromium chromium-driver poppler-utils)
 
 case "${1:-all}" in
   all) wanted=("${QGIS_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}") ;;

@@ -26,6 +26,30 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped in CI, where browser and QGIS tests must run: {reason}"
 
 
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """One ``geolage demo`` through the CLI for the whole session: (its full results, its output folder).
+
+    The results are caught on their way to ``write_outputs``, so the end-to-end, report and
+    ground-truth tests share one run of the demo instead of running it three times.
+    """
+    import geolage.outputs as outputs
+    from geolage.cli import main
+
+    caught = {}
+    real = outputs.write_outputs
+
+    def catch(results, *args, **kwargs):
+        caught["results"] = results
+        return real(results, *args, **kwargs)
+
+    out = tmp_path_factory.mktemp("demo") / "lagesbild"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(outputs, "write_outputs", catch)
+        assert main(["demo", "--out", str(out), "-q"]) == 0
+    return caught["results"], out
+
+
 def make_districts(path: Path, *, names=("Centrum", "Norr", "Söder"), populations=(1000, 2000, 500)) -> Path:
     """Three 1 km squares side by side: A = [X0, X0+1000], B east of it, C east of B."""
     geoms = [shapely.box(X0 + i * 1000, Y0, X0 + (i + 1) * 1000, Y0 + 1000) for i in range(len(names))]

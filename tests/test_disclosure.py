@@ -197,3 +197,57 @@ def test_scan_clean_folder_and_boundary_coincidence(tmp_path):
     (tmp_path / "ok.csv").write_text("category,count\nalla,12\n", encoding="utf-8")
     assert scan_public_outputs(tmp_path, inc, 5, boundaries=[grid]) == []
     assert scan_public_outputs(tmp_path, inc, 5) != []  # without the boundary, the vertex is suspicious
+
+
+def test_named_focus_area_minus_its_visible_districts_cannot_give_a_hidden_one():
+    # area "omr" = a + b + c; a = 2 is hidden; without a second hidden part, omr - b - c = a
+    df = pd.DataFrame({"area": ["omr", "a", "b", "c", "d"], "category": "alla", "period": "hela",
+                       "count": [42, 2, 30, 10, 7], "exposure": 100.0})
+    table = Table("comparison", df, {"sv": "t"}, count_columns=("count",), area_parts={"omr": ("a", "b", "c")})
+    out = public_table(table, 5).data.set_index("area")
+    assert out.loc["a", "count_suppressed"]
+    hidden = [a for a in ("b", "c", "omr") if out.loc[a, "count_suppressed"]]
+    assert hidden == ["c"]  # the smallest other part; d (not a member) stays
+    assert not out.loc["d", "count_suppressed"]
+    # attack: the reader's interval for a from the published numbers has at least two values
+    vis = out["count"]
+    rest = vis["omr"] - vis["b"]  # = a + c, with a in 1..4 and c >= 0 unknown
+    assert rest == 12 and pd.isna(vis["a"]) and pd.isna(vis["c"])
+    # without area_parts the same table only knows the whole-area rule and would leave c visible
+    plain = public_table(Table("comparison", df, {"sv": "t"}, count_columns=("count",)), 5).data
+    assert plain["count_suppressed"].tolist() == [False, True, False, False, False]
+
+
+def test_window_total_of_a_focus_area_is_hidden_when_a_year_inside_is_hidden():
+    from geolage.run.disclosure_across import across_tables
+
+    series = pd.DataFrame({"area": "x", "area_name": "X", "category": "alla", "unit": "year",
+                           "period": ["2023", "2024", "2025"], "count": [10, 10, 3]})
+    profile = pd.DataFrame({"area": ["x", "y"], "area_name": ["X", "Y"], "category": "alla",
+                            "period_start": "2023-01-01", "period_end": "2025-12-31", "count": [23, 40],
+                            "exposure": 1000.0, "rate": [23.0, 40.0]})
+    originals = {"series": Table("series", series, {"sv": "s"}, count_columns=("count",)),
+                 "area_profile": Table("area_profile", profile, {"sv": "p"}, count_columns=("count",))}
+    tables = {n: public_table(t, 5) for n, t in originals.items()}
+    assert not tables["area_profile"].data["count_suppressed"].any()  # each table alone looks safe
+    across_tables(tables, originals, 5, "sv")
+    out = tables["area_profile"].data.set_index("area")
+    # 23 - 10 - 10 would give the hidden 3 of 2025: the window total is hidden, y (no hidden year) stays
+    assert out.loc["x", "count_suppressed"] and pd.isna(out.loc["x", "count"]) and pd.isna(out.loc["x", "rate"])
+    assert not out.loc["y", "count_suppressed"] and out.loc["y", "count"] == 40
+
+
+def test_a_share_whose_part_or_rest_is_a_small_count_is_withheld():
+    from geolage.run.disclosure_across import across_tables
+
+    profile = pd.DataFrame({"area": "x", "area_name": "X", "category": ["a", "b", "c", "d"],
+                            "period_start": "2023-01-01", "period_end": "2025-12-31", "count": [20, 20, 20, 20],
+                            "hotspot_share": [0.1, 0.5, 0.95, 0.0], "share_of_whole": [0.5, 20 / 22, 0.25, 1.0]})
+    originals = {"area_profile": Table("area_profile", profile, {"sv": "p"}, count_columns=("count",))}
+    tables = {n: public_table(t, 5) for n, t in originals.items()}
+    across_tables(tables, originals, 5, "sv")
+    out = tables["area_profile"].data.set_index("category")
+    # 20 × 0.1 = 2 and 20 × (1 − 0.95) = 1 are small counts; 10 and 0 are not
+    assert out["hotspot_share"].isna().tolist() == [True, False, True, False]
+    # 20 / (20/22) − 20 = 2 incidents in the rest of the municipality: withheld; 20, 60 and 0 are not small
+    assert out["share_of_whole"].isna().tolist() == [False, True, False, False]

@@ -9,7 +9,7 @@ import pyogrio
 import pytest
 import rasterio
 
-from geolage.cli import demo_config_path, main
+from geolage.cli import demo_config_path
 from geolage.config import read_config
 from geolage.outputs.audit import scan_public_outputs
 from geolage.outputs.tables import read_table_csv
@@ -18,10 +18,8 @@ from geolage.run.pipeline import prepare
 
 
 @pytest.fixture(scope="module")
-def demo_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "lagesbild"
-    assert main(["demo", "--out", str(out), "-q"]) == 0
-    return out
+def demo_out(demo_run):
+    return demo_run[1]  # `geolage demo` run once per session (conftest.demo_run)
 
 
 def test_all_outputs_written(demo_out):

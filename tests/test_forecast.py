@@ -546,3 +546,29 @@ def test_count_models_agree_with_statsmodels(alpha):
     np.testing.assert_allclose(
         _poisson_irls(Xg, yg), sm.GLM(yg, Xg, family=sm.families.Poisson()).fit().params, atol=1e-4
     )
+
+
+def test_district_forecast_of_a_focus_area_is_the_sum_of_its_districts_and_covers():
+    """An area of districts is forecast as one unit: the sum of the members' joint draws."""
+    rng = np.random.default_rng(21)
+    means = rng.uniform(3, 12, 30)
+    districts = pd.DataFrame({"district_name": [f"O{d}" for d in range(30)]},
+                             index=pd.Index([f"D{d}" for d in range(30)], name="district_id"))
+    members = [f"D{d}" for d in range(6)]
+    cover = total = 0
+    for rep in range(12):
+        inc = _district_counts(rng, means, 0.0, range(2019, 2024))
+        out = fc.forecast_district_counts(inc, districts, start="2019-01-01", end="2024-01-01", categories=["stold"],
+                                          seed=rep, simulations=2000, groups=[("omr", "Området", members)])
+        out = out[out["category"] == "stold"].set_index("district_id")
+        area = out.loc["omr"]
+        assert area["district_name"] == "Området"
+        assert area["last_count"] == out.loc[members, "last_count"].sum()
+        assert area["forecast"] == pytest.approx(out.loc[members, "forecast"].sum())
+        # the area's interval is narrower than the members' intervals added up (errors partly cancel)
+        widths = out.loc[members, "pi95_high"] - out.loc[members, "pi95_low"]
+        assert area["pi95_high"] - area["pi95_low"] < widths.sum()
+        truth = rng.poisson(means[:6]).sum()
+        cover += int(area["pi95_low"] <= truth <= area["pi95_high"])
+        total += 1
+    assert cover >= 10  # 95 % nominal: at least 10 of 12 (binomial probability of fewer is < 2 %)

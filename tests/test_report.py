@@ -213,9 +213,16 @@ def test_results_not_changed():
 
 
 def test_write_report_without_pdf(tmp_path, no_figures):
-    paths = write_report(make_results(), tmp_path / "ut", pdf=False)
-    assert set(paths) == {"html"}
+    from geolage.focus import focus_areas_of
+
+    res = make_results()
+    slugs = [a.slug for a in focus_areas_of(res)]
+    assert slugs  # the fixture has focus areas: one lägesbild each beside the overview
+    paths = write_report(res, tmp_path / "ut", pdf=False)
+    assert set(paths) == {"html", *(f"html_{s}" for s in slugs)}
     assert paths["html"] == tmp_path / "ut" / "rapport.html"
+    for s in slugs:
+        assert paths[f"html_{s}"] == tmp_path / "ut" / f"rapport_{s}.html"
     assert not list((tmp_path / "ut").glob(".*part"))
 
 
@@ -223,7 +230,7 @@ def test_pdf_missing_browser_warns(tmp_path, monkeypatch, no_figures):
     monkeypatch.setenv("GEOLAGE_CHROMIUM", str(tmp_path / "no-such-browser"))
     with pytest.warns(UserWarning, match="PDF not written: Chromium not found"):
         paths = write_report(make_results(), tmp_path, pdf=True)
-    assert set(paths) == {"html"}
+    assert not [k for k in paths if k.startswith("pdf")] and "html" in paths
 
 
 @pytest.mark.browser

@@ -119,8 +119,8 @@ def test_bad_brå_file_is_a_clear_error(tmp_path):
 
 # --------------------------------------------------------------------------- outputs
 def test_all_tables_added_with_contract_columns(run):
-    assert set(TABLE_NAMES) - {"period_change"} <= set(run.tables)  # period_change: only with a previous period
-    assert "period_change" not in run.tables
+    assert set(TABLE_NAMES) - {"previous_change"} <= set(run.tables)  # previous_change: only with a previous period
+    assert "previous_change" not in run.tables
     for name, cols in CONTRACT.items():
         data = run.tables[name].data
         missing = [c for c in cols if c not in data.columns]
@@ -287,7 +287,7 @@ def test_named_area_series_and_trend(named_run):
 
 
 def test_change_since_the_previous_period_by_brute_force(named_run):
-    pc = named_run.tables["period_change"].data
+    pc = named_run.tables["previous_change"].data
     assert set(pc["area"]) == {"norra_faltet"}  # only the area with a previous lägesbild
     row = pc[pc["category"] == "alla"].iloc[0]
     t = pd.to_datetime(named_run.incidents["time"])
@@ -317,7 +317,7 @@ def test_planted_fall_since_the_previous_period_is_found(tmp_path):
     late_in_area = res.incidents["district_id"].isin(["a", "b"]) & (t >= "2022-07-01")
     res.incidents = res.incidents[~late_in_area.to_numpy() | (np.arange(len(t)) % 4 == 0)]  # keep a quarter
     add_statistics(res)
-    row = res.tables["period_change"].data.set_index("category").loc["alla"]
+    row = res.tables["previous_change"].data.set_index("category").loc["alla"]
     assert row["direction"] == "down" and row["change_ci_high"] < 1
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..categories import ALL_CATEGORIES, CATEGORIES
 from ..errors import CRSMismatchError
+from ..focus import focus_area_shapes, focus_areas_of
 from ..run import schemas
 from ..run.results import RunResults, Table
 from ..stats.rates import WHOLE_PERIOD
@@ -228,8 +229,8 @@ def _districts_layer(results: RunResults, language: str) -> Iterator[Layer]:
             label_field="district_name" if "district_name" in results.districts.columns else None,
         )
         if "is_focus" in results.districts.columns:
-            focus = results.districts[results.districts["is_focus"].fillna(False).astype(bool)]
-            if len(focus):
+            focus = focus_area_shapes(results.districts, focus_areas_of(results))
+            if len(focus):  # one polygon per focus area (its districts dissolved), labelled with its name
                 yield Layer(
                     FOCUS_LAYER,
                     focus,
@@ -238,7 +239,7 @@ def _districts_layer(results: RunResults, language: str) -> Iterator[Layer]:
                     visible=True,
                     outline_only=True,
                     outline=("#000000", 1.0),
-                    label_field="district_name" if "district_name" in focus.columns else None,
+                    label_field="area_name",
                 )
 
 

@@ -658,11 +658,9 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         pub = public_table(table, k, lang)
         if pub is not None:
             tables[name] = pub
-    lorenz, concentration = schemas.LORENZ.name, schemas.CONCENTRATION.name
-    if lorenz in tables and concentration in tables:
-        tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
-    _link_tables(tables, results.tables, k, lang)
-    _across_tables(tables)
+    from .disclosure_across import across_tables  # it uses public_table: imported here, not at the top
+
+    across_tables(tables, results.tables, k, lang)
     rasters = public_rasters(results.rasters, k)
     incidents = drop_text_columns(results.incidents.iloc[0:0])
     rejects = drop_text_columns(results.rejects.iloc[0:0])
@@ -685,122 +683,3 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         parameters=copy.deepcopy(results.parameters),
         public=True,
     )
-
-
-#: Tables that publish the same (place, category, period) counts: key columns (place, category, period).
-_LINKED = {
-    schemas.RATES_DISTRICT.name: ("district_id", "category", "period"),
-    schemas.FUNNEL.name: ("district_id", "category", "period"),
-    schemas.COMPARISON.name: ("area", "category", "period"),
-    schemas.SERIES.name: ("area", "category", "period"),
-}
-
-
-def _link_keys(table: Table) -> pd.Series | None:
-    cols = _LINKED.get(table.name)
-    d = table.data
-    if cols is None or d.empty or not set(cols) <= set(d.columns) or "count_suppressed" not in d.columns:
-        return None
-    keys = d[cols[0]].astype(str).str.cat([d[c].astype(str) for c in cols[1:]], sep="\x1f")
-    if "unit" in d.columns:  # series: only yearly rows equal the other tables' counts
-        keys = keys.where(d["unit"] == "year")
-    return keys
-
-
-def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
-    """Hide a count in every table that shows it once one table hides it (rule 7, across tables).
-
-    ``rates_district``, ``funnel``, ``comparison`` and the yearly rows of ``series``
-    show the same count of a (place, category, year); complementary suppression in one
-    of them (e.g. a year hidden in ``series`` so that its months stay hidden) would
-    be undone by another that shows the value. Hidden cells are made the same in all,
-    and each table's complementary suppression is run again, until nothing changes.
-    """
-    for _ in range(10):
-        hidden: set[str] = set()
-        for table in tables.values():
-            keys = _link_keys(table)
-            if keys is not None:
-                hidden |= set(keys[table.data["count_suppressed"].astype(bool)].dropna())
-        changed = False
-        for name, table in list(tables.items()):
-            keys = _link_keys(table)
-            if keys is None:
-                continue
-            new = keys.isin(hidden).to_numpy() & ~table.data["count_suppressed"].astype(bool).to_numpy()
-            if not new.any():
-                continue
-            d = originals[name].data.copy()  # from the unsuppressed values, so the forced cells are known
-            d["count_suppressed"] = table.data["count_suppressed"].astype(bool).to_numpy() | new
-            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language)
-            if again is not None:
-                tables[name] = again
-            changed = True
-        if not changed:
-            return
-
-
-def _hidden_per_group(table: Table | None, keys: list[str]) -> pd.Series | None:
-    if table is None or "count_suppressed" not in table.data.columns or not set(keys) <= set(table.data.columns):
-        return None
-    d = table.data
-    return d["count_suppressed"].astype(bool).groupby([d[c].astype(str) for c in keys]).sum()
-
-
-def _withhold_where(table: Table, keys: list[str], hidden: pd.Series, columns: tuple[str, ...],
-                    low: int = 1, high: float = math.inf) -> None:
-    d = table.data
-    if not set(keys) <= set(d.columns):
-        return
-    idx = pd.MultiIndex.from_frame(d[keys].astype(str)) if len(keys) > 1 else pd.Index(d[keys[0]].astype(str))
-    n = pd.Series(hidden.reindex(idx).fillna(0).to_numpy(), index=d.index)
-    mask = (n >= low) & (n < high)
-    for col in columns:
-        if col in d.columns:
-            _set_missing(d, col, mask)
-
-
-def _across_tables(tables: dict[str, Table]) -> None:
-    """Rule 6 across tables: a statistic of a series or a map withheld where the counts behind it are hidden.
-
-    ``trend`` statistics of an (area, category) whose yearly ``series`` has a hidden
-    count are withheld (a slope and the visible years would give the hidden year back).
-    ``moran_global`` of a (unit, category) is withheld when 1–9 counts of its map
-    (``gistar_grid`` / ``gistar_district``) are hidden (one equation could be solved for
-    them) and rounded (I and z to 2 decimals, p to 3) when 10 or more are hidden.
-    """
-    trend, series = tables.get(schemas.TREND.name), tables.get(schemas.SERIES.name)
-    if series is not None and "unit" in series.data.columns:  # trends are fitted to the yearly counts
-        series = dataclasses.replace(series, data=series.data[series.data["unit"] == "year"])
-    hidden = _hidden_per_group(series, ["area", "category"])
-    if trend is not None and hidden is not None:
-        _withhold_where(trend, ["area", "category"], hidden, schemas.TREND.group_statistics)
-    moran = tables.get(schemas.MORAN_GLOBAL.name)
-    if moran is None or "unit" not in moran.data.columns:
-        return
-    d = moran.data
-    for unit, source in ((schemas.UNIT_GRID, schemas.GISTAR_GRID.name), (schemas.UNIT_DISTRICT,
-                                                                         schemas.GISTAR_DISTRICT.name)):
-        h = _hidden_per_group(tables.get(source), ["category"])
-        if h is None:
-            continue
-        rows = d["unit"] == unit
-        n = pd.Series(h.reindex(d["category"].astype(str)).fillna(0).to_numpy(), index=d.index).where(rows, 0)
-        for col in schemas.MORAN_GLOBAL.group_statistics:
-            if col not in d.columns:
-                continue
-            _set_missing(d, col, (n >= 1) & (n < 10))
-            digits = 3 if "_p" in col else 2
-            d.loc[n >= 10, col] = pd.to_numeric(d.loc[n >= 10, col], errors="coerce").round(digits)
-
-
-def _drop_lorenz(lorenz: Table, concentration: Table) -> Table:
-    c = concentration.data
-    if "n_incidents_suppressed" not in c.columns or not {"unit", "category"} <= set(lorenz.data.columns):
-        return lorenz
-    hidden = set(map(tuple, c.loc[c["n_incidents_suppressed"], ["unit", "category"]].astype(str).to_numpy()))
-    if not hidden:
-        return lorenz
-    pairs = zip(lorenz.data["unit"], lorenz.data["category"], strict=True)
-    keep = [(str(u), str(cat)) not in hidden for u, cat in pairs]
-    return dataclasses.replace(lorenz, data=lorenz.data.loc[keep].reset_index(drop=True))

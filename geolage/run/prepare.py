@@ -30,6 +30,7 @@ from ..io import (
     file_sha256,
     read_bra_totals,
     read_districts,
+    read_indicators,
     read_overlay,
     read_population_table,
     read_reference_rates,
@@ -128,7 +129,12 @@ def read_input_tables(config: Config) -> InputTables:
     bra = None
     if config.project.bra_totals is not None:
         bra = read_bra_totals(config.project.bra_totals, municipality_code=config.project.municipality_code)
-    return InputTables(population=population, reference_rates=reference, bra_totals=bra)
+    ind = config.areas.indicators
+    indicators = None
+    if ind is not None:
+        indicators = read_indicators(ind.path, ind.layer, columns=ind.columns, weight=ind.weight,
+                                     crs=config.project.crs)
+    return InputTables(population=population, reference_rates=reference, bra_totals=bra, indicators=indicators)
 
 
 def _apply_population(districts: gpd.GeoDataFrame, table: pd.DataFrame, config: Config) -> gpd.GeoDataFrame:
@@ -207,6 +213,7 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
         grid=grid,
         study_area=study_area,
         overlays=overlays,
+        focus_areas=resolve_focus_areas(config.areas.focus, districts) if config.districts is not None else [],
         inputs=inputs,
         quality=quality,
     )

@@ -18,6 +18,7 @@ import pandas as pd
 from affine import Affine
 
 from ..config import Config
+from ..focus import FocusArea
 
 __all__ = ["Table", "Raster", "InputTables", "RunResults"]
 
@@ -116,11 +117,14 @@ class InputTables:
         From ``areas.reference_rates`` (:func:`geolage.io.read_reference_rates`).
     bra_totals : DataFrame, optional
         From ``project.bra_totals`` (:func:`geolage.io.read_bra_totals`).
+    indicators : GeoDataFrame, optional
+        From ``areas.indicators`` (:func:`geolage.io.read_indicators`), in the run's CRS.
     """
 
     population: pd.DataFrame | None = None
     reference_rates: pd.DataFrame | None = None
     bra_totals: pd.DataFrame | None = None
+    indicators: gpd.GeoDataFrame | None = None
 
 
 @dataclass
@@ -142,6 +146,9 @@ class RunResults:
         One polygon: the study area.
     overlays : dict of GeoDataFrame
         Boundary layers for maps (name -> layer).
+    focus_areas : list of FocusArea
+        The focus areas of ``[areas] focus``, resolved against the districts once
+        (:func:`geolage.focus.resolve_focus_areas`).
     inputs : InputTables
         Population, reference rates and Brå totals as read.
     tables, rasters : dict
@@ -165,6 +172,7 @@ class RunResults:
     grid: gpd.GeoDataFrame
     study_area: gpd.GeoDataFrame
     overlays: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    focus_areas: list[FocusArea] = field(default_factory=list)
     inputs: InputTables = field(default_factory=InputTables)
     tables: dict[str, Table] = field(default_factory=dict)
     rasters: dict[str, Raster] = field(default_factory=dict)

@@ -55,6 +55,8 @@ __all__ = [
     "TREND",
     "YEAR_TO_DATE",
     "PERIOD_CHANGE",
+    "AREA_PROFILE",
+    "AREA_CONTEXT",
     "TIME_WEEKDAY_HOUR",
     "TIME_MONTH",
     "CONCENTRATION",
@@ -207,8 +209,24 @@ YEAR_TO_DATE = TableSchema(
     statistic_group=("area", "category"),
 )
 PERIOD_CHANGE = TableSchema(
-    "period_change", "statistics", PERIOD_CHANGE_COLUMNS, T.PERIOD_CHANGE_TITLE, T.PERIOD_CHANGE_DESCRIPTION,
+    "previous_change", "statistics", PERIOD_CHANGE_COLUMNS, T.PERIOD_CHANGE_TITLE, T.PERIOD_CHANGE_DESCRIPTION,
     count_columns=("count", "count_previous"), public_columns=("exposure", "exposure_previous"),
+)
+#: Columns of ``area_profile`` (:mod:`geolage.run.steps.areas`).
+AREA_PROFILE_COLUMNS: tuple[str, ...] = (
+    "area", "area_name", "category", "period_start", "period_end", "rate_basis", "count", "exposure", "rate",
+    "ref_rate", "rate_ratio", "rr_lo", "rr_hi", "rr_p", "share_of_whole", "trend_pct_per_year", "trend_p",
+    "direction", "change_ratio", "change_lo", "change_hi", "change_direction", "hotspot_share", "forecast_year",
+    "forecast", "forecast_low", "forecast_high", "priority_rank", "priority_score", "level_score",
+    "development_score", "concentration_score", "certainty",
+)
+AREA_PROFILE = TableSchema(
+    "area_profile", "areas", AREA_PROFILE_COLUMNS, T.AREA_PROFILE_TITLE, T.AREA_PROFILE_DESCRIPTION,
+    count_columns=("count",), public_columns=("exposure",),
+)
+AREA_CONTEXT = TableSchema(
+    "area_context", "areas", ("area", "indicator", "weighted_mean", "n_units", "population"), T.AREA_CONTEXT_TITLE,
+    T.AREA_CONTEXT_DESCRIPTION, public_columns=("weighted_mean", "n_units", "population"),
 )
 TIME_WEEKDAY_HOUR = TableSchema(
     "time_weekday_hour", "statistics", ("area", *WEEKDAY_HOUR_COLUMNS), T.TIME_WEEKDAY_HOUR_TITLE,
@@ -295,7 +313,7 @@ TABLES: dict[str, TableSchema] = {
         TIME_WEEKDAY_HOUR, TIME_MONTH, CONCENTRATION, LORENZ, CONCENTRATION_STABILITY,
         GISTAR_GRID, GISTAR_DISTRICT, MORAN_GLOBAL, LISA_DISTRICT, LISA_GRID, EMERGING_GRID,
         NEAR_REPEAT,
-        FORECAST_GRID, FORECAST_BACKTEST, FORECAST_SUMMARY, FORECAST_DISTRICT,
+        FORECAST_GRID, FORECAST_BACKTEST, FORECAST_SUMMARY, FORECAST_DISTRICT, AREA_PROFILE, AREA_CONTEXT,
     )
 }
 

@@ -372,12 +372,7 @@ def compare_areas(
     piv_c, piv_e = _district_pivots(rates_table)
     frames = []
     for area, area_name, members in areas:
-        if ref_list is not None:
-            ref_ids, ref_label = ref_list, "reference districts"
-        elif reference == "all":
-            ref_ids, ref_label = all_ids, "whole area"
-        else:
-            ref_ids, ref_label = [d for d in all_ids if d not in members], "rest of the area"
+        ref_ids, ref_label = _reference_of(members, all_ids, ref_list, reference)
         c = piv_c[members].sum(axis=1)
         e = piv_e[members].sum(axis=1, min_count=1)
         # districts without population: their incidents are not comparable with person-years
@@ -400,6 +395,16 @@ def compare_areas(
     out = pd.concat(frames, ignore_index=True)
     out["count"] = out["count"].astype("int64")
     return out[list(COMPARISON_COLUMNS)]
+
+
+def _reference_of(members: list[str], all_ids: list[str], ref_list: list[str] | None,
+                  reference: str | Sequence[str]) -> tuple[list[str], str]:
+    """The reference district ids of an area and what they are called in the ``reference`` column."""
+    if ref_list is not None:
+        return ref_list, "reference districts"
+    if reference == "all":
+        return all_ids, "whole area"
+    return [d for d in all_ids if d not in members], "rest of the area"
 
 
 def focus_area_rows(

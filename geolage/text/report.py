@@ -8,6 +8,7 @@ already formatted by :mod:`geolage.text.format`.
 
 from __future__ import annotations
 
+from .area_report import AREA_TEXTS
 from .format import Text, check_language
 
 __all__ = ["TEXTS", "LIMITS", "report_texts"]
@@ -491,7 +492,8 @@ def report_texts(language: str) -> dict[str, str]:
     Returns
     -------
     dict of str to str
-        One text per key of :data:`TEXTS`.
+        One text per key of :data:`TEXTS` and of the focus-area report's
+        :data:`geolage.text.area_report.AREA_TEXTS`.
     """
     check_language(language)
-    return {key: text[language] for key, text in TEXTS.items()}
+    return {key: text[language] for key, text in (TEXTS | AREA_TEXTS).items()}

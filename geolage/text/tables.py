@@ -70,6 +70,21 @@ PERIOD_CHANGE_DESCRIPTION = Text(
     "The focus area's rate in the current period compared with the period of its previous situation picture, "
     "per offence type: ratio with exact 95% interval and p-value.",
 )
+AREA_PROFILE_TITLE = Text("Fokusområdenas profil per brottstyp", "Focus areas by offence type")
+AREA_PROFILE_DESCRIPTION = Text(
+    "Per fokusområde och brottstyp i den aktuella perioden: antal, brottstakt, kvot mot resten av kommunen "
+    "(exakt 95 %-intervall), utveckling, förändring sedan förra lägesbilden, andel i hot spots, prognos och "
+    "prioritetsordning.",
+    "Per focus area and offence type in the current period: count, rate, ratio to the rest of the municipality "
+    "(exact 95% interval), development, change since the previous situation picture, share in hot spots, "
+    "forecast and priority rank.",
+)
+AREA_CONTEXT_TITLE = Text("Fokusområdenas sammanhang: socioekonomiska indikatorer",
+                          "Focus areas' context: socio-economic indicators")
+AREA_CONTEXT_DESCRIPTION = Text(
+    "Befolkningsvägt medelvärde av småområdenas indikatorer per fokusområde och för hela kommunen.",
+    "Population-weighted mean of the small areas' indicators per focus area and for the whole municipality.",
+)
 YEAR_TO_DATE_TITLE = Text("Hittills i år jämfört med tidigare år", "Year to date against earlier years")
 YEAR_TO_DATE_DESCRIPTION = Text("Antal brott 1 januari–{end_sv} varje år.", "Offences 1 January–{end_en} each year.")
 TIME_WEEKDAY_HOUR_TITLE = Text("Brott per veckodag och timme", "Offences by weekday and hour")

@@ -16,12 +16,16 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from ...focus import focus_area_shapes, focus_areas_of
 from ...run.results import RunResults
 from ...text.map import POLICE_CATEGORIES
 from .escape import esc
 from .units import COORD_DECIMALS, SIMPLIFY_METRES, WGS84, features
 
-__all__ = ["POLICE_COLOURS", "focus_areas", "district_labels", "zoom_targets", "police_layers", "police_category"]
+__all__ = [
+    "POLICE_COLOURS", "police_areas", "focus_areas", "district_labels", "zoom_targets", "police_layers",
+    "police_category",
+]
 
 #: Overlay columns tried, in order, for a label when the config names none.
 _LABEL_FIELDS = ("label", "name", "namn", "NAMN")
@@ -53,14 +57,15 @@ def _districts(results: RunResults) -> gpd.GeoDataFrame | None:
 
 
 def focus_areas(results: RunResults) -> list[dict[str, Any]]:
-    """The focus districts: outline (GeoJSON feature), name, label point and bounds, in WGS84."""
+    """The focus areas (districts dissolved): outline (GeoJSON feature), name, label point and bounds, in WGS84."""
     d = _districts(results)
     if d is None or "is_focus" not in d.columns:
         return []
-    focus = d[d["is_focus"].fillna(False).astype(bool)]
+    shapes = focus_area_shapes(d, focus_areas_of(results))
+    shapes = shapes[shapes.geometry.notna()]
     out = []
-    for feat, (_, row) in zip(features(focus.geometry, SIMPLIFY_METRES), focus.iterrows(), strict=True):
-        name = esc(row.get("district_name") or row.get("district_id"), 60)
+    for feat, (_, row) in zip(features(shapes.geometry, SIMPLIFY_METRES), shapes.iterrows(), strict=True):
+        name = esc(row["area_name"], 60)
         feat["properties"] = {"name": name}
         out.append({"name": name, "feature": feat, "label": _label_point(row.geometry, d.crs),
                     "bounds": _wgs84_bounds(row.geometry, d.crs)})
@@ -72,8 +77,9 @@ def district_labels(results: RunResults) -> list[dict[str, Any]]:
     d = _districts(results)
     if d is None:
         return []
-    if "is_focus" in d.columns:
-        d = d[~d["is_focus"].fillna(False).astype(bool)]
+    if "is_focus" in d.columns:  # a one-district focus area is labelled as the area; parts of larger ones keep names
+        single = {a.area_id for a in focus_areas_of(results) if not a.is_group}
+        d = d[~d.index.astype(str).isin(single)]
     names = d["district_name"] if "district_name" in d.columns else d.index.to_series()
     return [{"name": esc(name, 60), "at": _label_point(geom, d.crs)}
             for name, geom in zip(names, d.geometry, strict=True) if isinstance(name, str) and name]
@@ -125,7 +131,7 @@ def _same(a: Any, b: Any) -> bool:
     return union > 0 and a.symmetric_difference(b).area <= _SAME_SHAPE * union
 
 
-def _areas(results: RunResults) -> list[dict[str, Any]]:
+def police_areas(results: RunResults) -> list[dict[str, Any]]:
     """Every overlay feature once: geometry, name, category text, years, overlay name (same shapes merged)."""
     label_fields = {ov.name: ov.label_field for ov in results.config.overlays}
     areas: list[dict[str, Any]] = []
@@ -160,7 +166,7 @@ def police_layers(results: RunResults, language: str) -> list[dict[str, Any]]:
     properties ``name``, ``category`` (text), ``kind`` (code or None), ``years``) and
     ``kinds`` (the categories in it, for the legend: ``code``, ``label``, ``color``).
     """
-    areas = _areas(results)
+    areas = police_areas(results)
     names = [n for n, layer in results.overlays.items() if layer is not None and not layer.empty]
     years = [y for y in (_year(n) for n in names) if y]
     latest = max(years) if years else None

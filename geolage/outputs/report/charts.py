@@ -126,8 +126,15 @@ def map_categorical(ctx: ReportContext, gdf: Any, column: str, classes: dict[str
 
     def draw(fig, plt):
         ax = fig.add_subplot(111)
-        colors = gdf[column].map(lambda c: classes[c].color if c in classes else "#dddddd")
-        gdf.plot(ax=ax, color=list(colors), edgecolor="#ffffff", linewidth=0.2)
+        # the background class is the fill of the districts, so only the other cells are drawn (fast on big grids)
+        background = [c for c in BACKGROUND_CLASSES if c in classes]
+        d = ctx.r.districts
+        if background and d is not None and len(d):
+            d.plot(ax=ax, color=classes[background[0]].color, edgecolor="none")
+        shown = gdf[~gdf[column].isin(background)] if background else gdf
+        colors = shown[column].map(lambda c: classes[c].color if c in classes else "#dddddd")
+        if len(shown):
+            shown.plot(ax=ax, color=list(colors), edgecolor="#ffffff", linewidth=0.2)
         _outline(ctx, ax)
         ax.set_axis_off()
         ax.legend(handles=_legend_patches(classes, gdf[column].dropna().unique(), ctx.lang), loc="upper left",
@@ -332,3 +339,108 @@ def backtest_chart(ctx: ReportContext, mean: pd.DataFrame) -> str | None:
         ax.legend(loc="lower right")
 
     return figure(draw, (5.6, 2.6))
+
+
+# --------------------------------------------------------------------------- maps of one focus area
+#: Classes meaning "nothing found": drawn as the fill of the districts, not cell by cell.
+BACKGROUND_CLASSES = ("not_significant", "no_pattern")
+
+#: Outline colour of the focus area and frame colour of an area map (a test finds the zoom by them).
+AREA_OUTLINE = "#7b2cbf"
+AREA_FRAME = "#00a0b0"
+#: Margin around the focus area on its maps, as a share of its larger side.
+AREA_MARGIN = 0.12
+
+
+def map_view(shape: Any) -> tuple[float, float, float, float]:
+    """The extent of an area map: the area's bounds plus :data:`AREA_MARGIN` on every side."""
+    minx, miny, maxx, maxy = shape.bounds
+    pad = AREA_MARGIN * max(maxx - minx, maxy - miny, 1.0)
+    return minx - pad, miny - pad, maxx + pad, maxy + pad
+
+
+def _draw_places(ax: Any, view: tuple[float, float, float, float], districts: Any, police: list[dict[str, Any]],
+                 names: list[tuple[str, Any]]) -> None:
+    """District outlines, police areas (dashed, named with category and years) and place names inside ``view``."""
+    import matplotlib.patheffects as pe
+    import shapely
+
+    box = shapely.box(*view)
+    if districts is not None and len(districts):
+        districts[districts.intersects(box)].boundary.plot(ax=ax, color="#555555", linewidth=0.5)
+    halo = [pe.withStroke(linewidth=2.5, foreground="white")]
+    for area in police:
+        geom = area["geometry"]
+        if not geom.intersects(box):
+            continue
+        ax.plot(*_exterior_xy(geom), color="#1a1a1a", linewidth=1.1, linestyle="--")
+    for name, point in names:
+        if box.contains(point):
+            ax.text(point.x, point.y, chart_text(name, 30), fontsize=6.5, ha="center", va="center",
+                    color="#111111", path_effects=halo)
+
+
+def _exterior_xy(geom: Any) -> tuple[list[float], list[float]]:
+    xs: list[float] = []
+    ys: list[float] = []
+    for poly in getattr(geom, "geoms", [geom]):
+        x, y = poly.exterior.xy
+        xs += [*x, np.nan]
+        ys += [*y, np.nan]
+    return xs, ys
+
+
+def area_map(ctx: ReportContext, gdf: Any, column: str, *, shape: Any, places: list[tuple[str, Any]],
+             police: list[dict[str, Any]], classes: dict[str, ClassInfo] | None = None,
+             label: str = "") -> str | None:
+    """A map zoomed to one focus area: the cells in view, districts, police areas, place names and the area outline.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+    gdf : GeoDataFrame
+        Cells (or districts) with ``column``: class codes when ``classes`` is given, else numbers.
+    column : str
+    shape : shapely geometry
+        The focus area (outlined in :data:`AREA_OUTLINE`; the view is its bounds plus
+        :data:`AREA_MARGIN`, framed in :data:`AREA_FRAME`).
+    places : list of (name, point)
+        Names written on the map (districts in view).
+    police : list of dict
+        Police areas (:func:`geolage.outputs.map.places.police_areas`).
+    classes : dict, optional
+    label : str
+        Colour bar label of a numeric map.
+    """
+    import shapely
+
+    view = map_view(shape)
+    in_view = gdf[gdf.intersects(shapely.box(*view))] if gdf is not None and len(gdf) else gdf
+
+    def draw(fig, plt):
+        ax = fig.add_axes((0.01, 0.16, 0.98, 0.83))
+        if in_view is not None and len(in_view) and classes is not None:
+            shown = in_view[~in_view[column].isin(BACKGROUND_CLASSES)]
+            colors = shown[column].map(lambda c: classes[c].color if c in classes else "#f2f2ee")
+            if len(shown):
+                shown.plot(ax=ax, color=list(colors), edgecolor="none")
+            handles = _legend_patches(classes, in_view[column].dropna().unique(), ctx.lang)
+            fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False)
+        elif in_view is not None and len(in_view):
+            vals = pd.to_numeric(in_view[column], errors="coerce")
+            have = in_view[vals.notna() & (vals > 0)]
+            if len(have):
+                have.plot(ax=ax, column=column, cmap="YlOrRd", legend=True,
+                          legend_kwds={"shrink": 0.5, "label": label, "orientation": "horizontal", "pad": 0.01})
+        _draw_places(ax, view, ctx.r.districts, police, places)
+        ax.plot(*_exterior_xy(shape), color=AREA_OUTLINE, linewidth=2.2)
+        ax.set_xlim(view[0], view[2])
+        ax.set_ylim(view[1], view[3])
+        ax.set_aspect("equal", adjustable="box")  # the frame shrinks to the view: the area fills it
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_color(AREA_FRAME)
+            spine.set_linewidth(1.6)
+
+    return figure(draw, (6.8, 5.6))

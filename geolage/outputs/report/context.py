@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ...categories import ALL_CATEGORIES, CATEGORIES
+from ...focus import FocusArea
 from ...run.disclosure import DEFAULT_COUNT_COLUMNS, suppressed_label
 from ...run.results import RunResults
 from ...run.schemas import TableSchema
@@ -94,10 +95,13 @@ class ReportContext:
         The report's texts in ``lang`` (:func:`geolage.text.report.report_texts`).
     per : int
         Rates are per ``per`` residents.
+    area : FocusArea or None
+        The focus area of an area report (None: the municipal overview).
     """
 
-    def __init__(self, results: RunResults, language: str, mode: str) -> None:
+    def __init__(self, results: RunResults, language: str, mode: str, area: FocusArea | None = None) -> None:
         self.r = results
+        self.area = area
         self.lang = language
         self.mode = mode
         self.k = results.config.output.min_count
@@ -184,3 +188,9 @@ class ReportContext:
         if d is not None and "district_name" in d.columns and district_id in d.index:
             return clean(d.loc[district_id, "district_name"])
         return clean(district_id)
+
+    def area_rows(self, df: pd.DataFrame, column: str = "area") -> pd.DataFrame:
+        """Rows of ``df`` about this report's focus area (``column`` equal to its id)."""
+        if self.area is None or column not in df.columns:
+            return df.iloc[0:0]
+        return df[df[column].astype(str) == self.area.area_id]

@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from ... import __version__
+from ...focus import FocusArea, focus_areas_of
 from ...run.results import RunResults
+from ...run.steps.areas import current_window
 from ...text.format import LANGUAGES
 from ..common import check_mode, public_view
 from .blocks import Block
 from .charts import without_figures
 from .context import ReportContext, clean, css_string
 from .pdf import html_to_pdf
-from .sections import SECTIONS, Section
+from .sections import AREA_SECTIONS, SECTIONS, Section
+from .sections.area import period_text
 
 __all__ = ["render_report_html", "write_report"]
 
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 
 HTML_NAME = "rapport.html"
 PDF_NAME = "rapport.pdf"
+#: A focus area's lägesbild is ``rapport_<area code>.html`` / ``.pdf`` (:func:`geolage.focus.area_code`).
+AREA_PREFIX = "rapport_"
 
 
 def _check_language(language: str) -> str:
@@ -66,7 +71,7 @@ def _environment():
 
 
 def render_report_html(results: RunResults, *, mode: str = "public", language: str | None = None,
-                       figures: bool = True) -> str:
+                       figures: bool = True, area: FocusArea | None = None) -> str:
     """Render the report as one HTML string (see :func:`write_report`).
 
     Parameters
@@ -77,6 +82,9 @@ def render_report_html(results: RunResults, *, mode: str = "public", language: s
         Default ``results.config.project.language``.
     figures : bool
         ``False`` leaves out charts and maps (a quick text-only check).
+    area : FocusArea, optional
+        Write the lägesbild of this focus area (:data:`.sections.AREA_SECTIONS`); default the
+        municipal overview (:data:`.sections.SECTIONS`).
 
     Returns
     -------
@@ -86,16 +94,23 @@ def render_report_html(results: RunResults, *, mode: str = "public", language: s
     lang = _check_language(language or results.config.project.language)
     if mode == "internal" and results.public:
         raise ValueError("mode 'internal' needs the full results; these were already made public")
-    ctx = ReportContext(public_view(results, mode, lang), lang, mode)
+    ctx = ReportContext(public_view(results, mode, lang), lang, mode, area)
     with without_figures(not figures):
         # a section with nothing to show for this run's data (e.g. rates without population) is left out
-        sections = [sec for sec in (_section(ctx, s) for s in SECTIONS) if sec["blocks"]]
+        sections = [sec for sec in (_section(ctx, s) for s in (SECTIONS if area is None else AREA_SECTIONS))
+                    if sec["blocks"]]
     t, project, p = ctx.t, ctx.r.config.project, ctx.r.config.periods
     name = clean(project.name)
     banner = t["synthetic"] if project.synthetic else ""
+    if area is None:
+        title = _title(t, name)
+        subtitle = t["subtitle"].format(start=p.start.isoformat(), end=p.end.isoformat())
+    else:
+        title = t["area_title"].format(area=clean(area.name))
+        start, end = current_window(results)
+        subtitle = t["area_subtitle"].format(current=period_text(start, end), first=p.start.year, last=p.end.year)
     return _environment().get_template("report.html.j2").render(
-        lang=lang, version=__version__, title=_title(t, name),
-        subtitle=t["subtitle"].format(start=p.start.isoformat(), end=p.end.isoformat()),
+        lang=lang, version=__version__, title=title, subtitle=subtitle,
         generated=t["generated"].format(date=dt.date.today().isoformat(), version=__version__),
         mode_label=t[mode], toc_label=t["toc"], banner=banner, banner_css=css_string(banner),
         footer_css=css_string(f"{name} · {t[mode]}"), sections=sections,
@@ -141,15 +156,25 @@ def write_report(results: RunResults, out_dir: str | Path, *, mode: str = "publi
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    text = render_report_html(results, mode=mode, language=language)
-    html_path = out / HTML_NAME
-    tmp = out / f".{HTML_NAME}.part"
+    paths = _write_one(render_report_html(results, mode=mode, language=language), out, HTML_NAME, PDF_NAME, pdf)
+    for area in focus_areas_of(results):
+        stem = f"{AREA_PREFIX}{area.slug}"
+        text = render_report_html(results, mode=mode, language=language, area=area)
+        for kind, path in _write_one(text, out, f"{stem}.html", f"{stem}.pdf", pdf).items():
+            paths[f"{kind}_{area.slug}"] = path
+    return paths
+
+
+def _write_one(text: str, out: Path, html_name: str, pdf_name: str, pdf: bool) -> dict[str, Path]:
+    """Write one report's HTML (atomically) and, with ``pdf``, print it to PDF."""
+    html_path = out / html_name
+    tmp = out / f".{html_name}.part"
     tmp.write_bytes(text.encode("utf-8", errors="replace"))
     os.replace(tmp, html_path)
     paths = {"html": html_path}
     log.info("report written: %s", html_path)
     if pdf:
-        pdf_path = out / PDF_NAME
+        pdf_path = out / pdf_name
         if html_to_pdf(html_path, pdf_path):
             paths["pdf"] = pdf_path
             log.info("report written: %s", pdf_path)

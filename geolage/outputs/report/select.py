@@ -8,10 +8,11 @@ import pandas as pd
 
 from ...categories import ALL_CATEGORIES
 from ...stats.rates import WHOLE_PERIOD
+from ...stats.trends import WHOLE_AREA
 from .context import ReportContext
 
 __all__ = [
-    "area_col", "whole_span", "only_all", "sure_trends", "rates_selection", "rate_column", "as_geo",
+    "area_col", "whole_span", "whole_area", "only_all", "sure_trends", "rates_selection", "rate_column", "as_geo",
     "coverage_by_year", "latest_coverage",
 ]
 
@@ -34,6 +35,13 @@ def whole_span(df: pd.DataFrame) -> pd.DataFrame:
     """Rows of the whole analysed span (period ``"hela"``) when the table has periods."""
     if "period" in df.columns and (df["period"] == WHOLE_PERIOD).any():
         return df[df["period"] == WHOLE_PERIOD]
+    return df
+
+
+def whole_area(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the whole study area when the table has an ``area`` column with it (time patterns), else all rows."""
+    if "area" in df.columns and (df["area"] == WHOLE_AREA).any():
+        return df[df["area"] == WHOLE_AREA]
     return df
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .. import schemas
 from ..results import RunResults
 from ..schemas import TableSchema
+from .areas import add_area_profiles
 from .density import add_density
 from .emerging import add_emerging
 from .forecast import add_forecast
@@ -52,4 +53,5 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     Step("emerging", add_emerging, (schemas.EMERGING_GRID,)),
     Step(schemas.NEAR_REPEAT.step, add_near_repeat, (schemas.NEAR_REPEAT,)),
     Step("forecast", add_forecast, tuple(s for s in schemas.TABLES.values() if s.step == "forecast")),
+    Step("areas", add_area_profiles, (schemas.AREA_PROFILE,)),
 )

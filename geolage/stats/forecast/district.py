@@ -249,8 +249,7 @@ def forecast_district_counts(
     get a Jeffreys-prior gamma–Poisson predictive (rate ~ Gamma(0.5, years)) and forecast 0.
     Population changes are not modelled (no offset).
 
-    The forecast year is the year after the last whole year; if the data already cover
-    part of it, that part is not used (a message is logged).
+    The forecast year is the year after the last whole year; data in it are not used.
     """
     missing = [c for c in ("district_id", "category", "time") if c not in incidents.columns]
     if missing:

@@ -12,6 +12,16 @@ from typing import NamedTuple
 
 from ..blocks import Block
 from ..context import ReportContext
+from .area import area_background, area_conclusions, area_data, area_picture, area_summary
+from .area_detail import (
+    area_appendix,
+    area_compare,
+    area_context,
+    area_development,
+    area_forecast,
+    area_places,
+    area_times,
+)
 from .comparison import comparison
 from .data_method import data_method
 from .deep_dives import deep_dives
@@ -22,7 +32,7 @@ from .patterns import patterns
 from .summary import summary
 from .where import where
 
-__all__ = ["Section", "SECTIONS"]
+__all__ = ["Section", "SECTIONS", "AREA_SECTIONS"]
 
 
 class Section(NamedTuple):
@@ -44,4 +54,21 @@ SECTIONS: tuple[Section, ...] = (
     Section("deep-dives", "sec_deep", deep_dives),
     Section("forecast", "sec_forecast", forecast),
     Section("limitations", "sec_limits", limitations),
+)
+
+#: The sections of a focus area's lägesbild (issue: "structure of each area report"), in order.
+AREA_SECTIONS: tuple[Section, ...] = (
+    Section("summary", "asec_summary", area_summary),
+    Section("background", "asec_background", area_background),
+    Section("data-and-method", "asec_data", area_data),
+    Section("crime-picture", "asec_picture", area_picture),
+    Section("places", "asec_places", area_places),
+    Section("times", "asec_times", area_times),
+    Section("comparisons", "asec_compare", area_compare),
+    Section("development", "asec_development", area_development),
+    Section("forecast", "asec_forecast", area_forecast),
+    Section("context", "asec_context", area_context),
+    Section("conclusions", "asec_conclusions", area_conclusions),
+    Section("limitations", "asec_limits", limitations),
+    Section("appendices", "asec_appendix", area_appendix),
 )

@@ -7,7 +7,7 @@ from ....run.steps.near_repeat import resolve_near_repeat_category
 from .. import charts
 from ..blocks import Block, figure_block, heading, paragraph, present, table_block
 from ..context import ReportContext
-from ..select import only_all
+from ..select import only_all, whole_area
 
 __all__ = ["patterns"]
 
@@ -42,10 +42,10 @@ def patterns(ctx: ReportContext) -> list[Block]:
     if wh is None or not {"weekday", "hour", "weight"} <= set(wh.columns):
         blocks.append(ctx.missing(schemas.TIME_WEEKDAY_HOUR))
     else:
-        blocks.append(figure_block(charts.heatmap(ctx, only_all(wh)), t["heat_fig"]))
+        blocks.append(figure_block(charts.heatmap(ctx, only_all(whole_area(wh))), t["heat_fig"]))
     tm = ctx.table(schemas.TIME_MONTH)
     if tm is None or not {"month", "weight"} <= set(tm.columns):
         blocks.append(ctx.missing(schemas.TIME_MONTH))
     else:
-        blocks.append(figure_block(charts.month_chart(ctx, only_all(tm)), t["month_fig"]))
+        blocks.append(figure_block(charts.month_chart(ctx, only_all(whole_area(tm))), t["month_fig"]))
     return present([*blocks, *_near_repeat(ctx)])

@@ -1,0 +1,235 @@
+"""Disclosure rules across tables (rules 6–8 of :mod:`geolage.run.disclosure`).
+
+A count hidden in one table must stay hidden in every other table that shows it or a sum
+it is part of: the same (place, category, year) in ``rates_district``, ``funnel``,
+``comparison`` and yearly ``series``; a focus area's window totals (``area_profile``,
+``period_change``) that add up yearly ``series`` counts; trends and global Moran's I fitted
+to hidden counts; Lorenz curves of hidden totals; and shares whose complement is a small
+count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import schemas
+from .disclosure import _set_missing, public_table
+from .results import Table
+
+__all__ = ["across_tables"]
+
+
+def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+    """Apply every rule across tables to the public ``tables`` (changed in place).
+
+    Parameters
+    ----------
+    tables : dict of str to Table
+        The tables after :func:`geolage.run.disclosure.public_table`.
+    originals : dict of str to Table
+        The unsuppressed tables (a table is made public again from them when more cells are hidden).
+    min_count : int
+    language : {"sv", "en"}
+    """
+    lorenz, concentration = schemas.LORENZ.name, schemas.CONCENTRATION.name
+    if lorenz in tables and concentration in tables:
+        tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
+    _link_tables(tables, originals, min_count, language)
+    _window_totals(tables, originals, min_count, language)
+    _across_tables(tables)
+    _small_complements(tables, originals, min_count)
+
+
+#: Tables that publish the same (place, category, period) counts: key columns (place, category, period).
+_LINKED = {
+    schemas.RATES_DISTRICT.name: ("district_id", "category", "period"),
+    schemas.FUNNEL.name: ("district_id", "category", "period"),
+    schemas.COMPARISON.name: ("area", "category", "period"),
+    schemas.SERIES.name: ("area", "category", "period"),
+}
+
+
+def _link_keys(table: Table) -> pd.Series | None:
+    cols = _LINKED.get(table.name)
+    d = table.data
+    if cols is None or d.empty or not set(cols) <= set(d.columns) or "count_suppressed" not in d.columns:
+        return None
+    keys = d[cols[0]].astype(str).str.cat([d[c].astype(str) for c in cols[1:]], sep="\x1f")
+    if "unit" in d.columns:  # series: only yearly rows equal the other tables' counts
+        keys = keys.where(d["unit"] == "year")
+    return keys
+
+
+def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+    """Hide a count in every table that shows it once one table hides it (rule 7, across tables).
+
+    ``rates_district``, ``funnel``, ``comparison`` and the yearly rows of ``series``
+    show the same count of a (place, category, year); complementary suppression in one
+    of them (e.g. a year hidden in ``series`` so that its months stay hidden) would
+    be undone by another that shows the value. Hidden cells are made the same in all,
+    and each table's complementary suppression is run again, until nothing changes.
+    """
+    for _ in range(10):
+        hidden: set[str] = set()
+        for table in tables.values():
+            keys = _link_keys(table)
+            if keys is not None:
+                hidden |= set(keys[table.data["count_suppressed"].astype(bool)].dropna())
+        changed = False
+        for name, table in list(tables.items()):
+            keys = _link_keys(table)
+            if keys is None:
+                continue
+            new = keys.isin(hidden).to_numpy() & ~table.data["count_suppressed"].astype(bool).to_numpy()
+            if not new.any():
+                continue
+            d = originals[name].data.copy()  # from the unsuppressed values, so the forced cells are known
+            d["count_suppressed"] = table.data["count_suppressed"].astype(bool).to_numpy() | new
+            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language)
+            if again is not None:
+                tables[name] = again
+            changed = True
+        if not changed:
+            return
+
+
+def _hidden_per_group(table: Table | None, keys: list[str]) -> pd.Series | None:
+    if table is None or "count_suppressed" not in table.data.columns or not set(keys) <= set(table.data.columns):
+        return None
+    d = table.data
+    return d["count_suppressed"].astype(bool).groupby([d[c].astype(str) for c in keys]).sum()
+
+
+def _withhold_where(table: Table, keys: list[str], hidden: pd.Series, columns: tuple[str, ...],
+                    low: int = 1, high: float = math.inf) -> None:
+    d = table.data
+    if not set(keys) <= set(d.columns):
+        return
+    idx = pd.MultiIndex.from_frame(d[keys].astype(str)) if len(keys) > 1 else pd.Index(d[keys[0]].astype(str))
+    n = pd.Series(hidden.reindex(idx).fillna(0).to_numpy(), index=d.index)
+    mask = (n >= low) & (n < high)
+    for col in columns:
+        if col in d.columns:
+            _set_missing(d, col, mask)
+
+
+def _across_tables(tables: dict[str, Table]) -> None:
+    """Rule 6 across tables: a statistic of a series or a map withheld where the counts behind it are hidden.
+
+    ``trend`` statistics of an (area, category) whose yearly ``series`` has a hidden
+    count are withheld (a slope and the visible years would give the hidden year back).
+    ``moran_global`` of a (unit, category) is withheld when 1–9 counts of its map
+    (``gistar_grid`` / ``gistar_district``) are hidden (one equation could be solved for
+    them) and rounded (I and z to 2 decimals, p to 3) when 10 or more are hidden.
+    """
+    trend, series = tables.get(schemas.TREND.name), tables.get(schemas.SERIES.name)
+    if series is not None and "unit" in series.data.columns:  # trends are fitted to the yearly counts
+        series = dataclasses.replace(series, data=series.data[series.data["unit"] == "year"])
+    hidden = _hidden_per_group(series, ["area", "category"])
+    if trend is not None and hidden is not None:
+        _withhold_where(trend, ["area", "category"], hidden, schemas.TREND.group_statistics)
+    moran = tables.get(schemas.MORAN_GLOBAL.name)
+    if moran is None or "unit" not in moran.data.columns:
+        return
+    d = moran.data
+    for unit, source in ((schemas.UNIT_GRID, schemas.GISTAR_GRID.name), (schemas.UNIT_DISTRICT,
+                                                                         schemas.GISTAR_DISTRICT.name)):
+        h = _hidden_per_group(tables.get(source), ["category"])
+        if h is None:
+            continue
+        rows = d["unit"] == unit
+        n = pd.Series(h.reindex(d["category"].astype(str)).fillna(0).to_numpy(), index=d.index).where(rows, 0)
+        for col in schemas.MORAN_GLOBAL.group_statistics:
+            if col not in d.columns:
+                continue
+            _set_missing(d, col, (n >= 1) & (n < 10))
+            digits = 3 if "_p" in col else 2
+            d.loc[n >= 10, col] = pd.to_numeric(d.loc[n >= 10, col], errors="coerce").round(digits)
+
+
+def _drop_lorenz(lorenz: Table, concentration: Table) -> Table:
+    c = concentration.data
+    if "n_incidents_suppressed" not in c.columns or not {"unit", "category"} <= set(lorenz.data.columns):
+        return lorenz
+    hidden = set(map(tuple, c.loc[c["n_incidents_suppressed"], ["unit", "category"]].astype(str).to_numpy()))
+    if not hidden:
+        return lorenz
+    pairs = zip(lorenz.data["unit"], lorenz.data["category"], strict=True)
+    keep = [(str(u), str(cat)) not in hidden for u, cat in pairs]
+    return dataclasses.replace(lorenz, data=lorenz.data.loc[keep].reset_index(drop=True))
+
+
+#: Tables whose counts are totals over a window of years: (table, [(first day column, last day column, count)]).
+_WINDOWS = {
+    schemas.AREA_PROFILE.name: (("period_start", "period_end", "count"),),
+    schemas.PERIOD_CHANGE.name: (("previous_start", "previous_end", "count_previous"),
+                                 ("current_start", "current_end", "count")),
+}
+
+
+def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+    """Hide a window total of an (area, category) when a yearly ``series`` count inside the window is hidden.
+
+    The total of 2023–2025 minus the visible years 2023 and 2024 would give a hidden 2025.
+    """
+    series = tables.get(schemas.SERIES.name)
+    if series is None or not {"unit", "period", "area", "category", "count_suppressed"} <= set(series.data.columns):
+        return
+    s = series.data[series.data["unit"] == "year"]
+    hidden = s[s["count_suppressed"].astype(bool)]
+    hidden_years = hidden.groupby([hidden["area"].astype(str), hidden["category"].astype(str)])["period"].apply(
+        lambda p: set(pd.to_numeric(p, errors="coerce").dropna().astype(int)))
+    for name, windows in _WINDOWS.items():
+        table = tables.get(name)
+        if table is None or name not in originals:
+            continue
+        d = originals[name].data.copy()
+        changed = False
+        for start_col, end_col, count_col in windows:
+            if not {start_col, end_col, count_col, "area", "category"} <= set(d.columns):
+                continue
+            flag = f"{count_col}_suppressed"
+            now = table.data[flag].astype(bool).to_numpy() if flag in table.data.columns else np.zeros(len(d), bool)
+            new = np.array([bool(hidden_years.get((str(a), str(c)), set())
+                                 & set(range(int(str(s0)[:4]), int(str(e0)[:4]) + 1)))
+                            for a, c, s0, e0 in zip(d["area"], d["category"], d[start_col], d[end_col], strict=True)])
+            d[flag] = now | new
+            changed |= bool((new & ~now).any())
+        if changed:
+            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language)
+            if again is not None:
+                tables[name] = again
+
+
+#: Shares published beside a count whose complement is another count: (table, share, count).
+_SHARES = (
+    (schemas.AREA_PROFILE.name, "hotspot_share", "count"),
+    (schemas.AREA_PROFILE.name, "share_of_whole", "count"),
+)
+
+
+def _small_complements(tables: dict[str, Table], originals: dict[str, Table], min_count: int) -> None:
+    """Withhold a share when share × count, or the rest, is a count under ``min_count`` (1 … k − 1).
+
+    ``hotspot_share`` × ``count`` is the number of incidents in hot spots; ``count`` /
+    ``share_of_whole`` − ``count`` is the rest of the municipality's count of the window.
+    """
+    for name, share_col, count_col in _SHARES:
+        table = tables.get(name)
+        if table is None or share_col not in table.data.columns or count_col not in table.data.columns:
+            continue
+        d = table.data
+        share = pd.to_numeric(originals[name].data[share_col], errors="coerce").to_numpy()
+        count = pd.to_numeric(originals[name].data[count_col], errors="coerce").to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if share_col == "share_of_whole":
+                part, rest = count, np.round(count / share) - count
+            else:
+                part = np.round(share * count)
+                rest = count - part
+        small = ((part >= 1) & (part < min_count)) | ((rest >= 1) & (rest < min_count))
+        _set_missing(d, share_col, pd.Series(small, index=d.index))
