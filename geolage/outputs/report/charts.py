@@ -439,7 +439,10 @@ def area_map(ctx: ReportContext, gdf: Any, column: str, *, shape: Any, places: l
         ax.set_aspect("equal", adjustable="box")  # the frame shrinks to the view: the area fills it
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
         for spine in ax.spines.values():
+            spine.set_visible(True)
             spine.set_color(AREA_FRAME)
             spine.set_linewidth(1.6)
 

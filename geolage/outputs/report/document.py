@@ -110,7 +110,7 @@ def render_report_html(results: RunResults, *, mode: str = "public", language: s
         start, end = current_window(results)
         subtitle = t["area_subtitle"].format(current=period_text(start, end), first=p.start.year, last=p.end.year)
     return _environment().get_template("report.html.j2").render(
-        lang=lang, version=__version__, title=title, subtitle=subtitle,
+        lang=lang, version=__version__, title=title, subtitle=subtitle, compact=area is not None,
         generated=t["generated"].format(date=dt.date.today().isoformat(), version=__version__),
         mode_label=t[mode], toc_label=t["toc"], banner=banner, banner_css=css_string(banner),
         footer_css=css_string(f"{name} · {t[mode]}"), sections=sections,

@@ -65,12 +65,13 @@ def area_places(ctx: ReportContext) -> list[Block]:
         blocks.append(figure_block(fig, t["area_map_kde"].format(area=_name(ctx), span=_span(ctx), names=names),
                                    cls="map"))
     if police:
-        described = []
+        years: dict[tuple[str, str], set[str]] = {}  # one line per named area and category, its list years joined
         for a in police:
             code = police_category(a["category"])
             kind = POLICE_CATEGORIES[code][ctx.lang].lower() if code else ""
-            years = ", ".join(sorted(set(a["years"])))
-            described.append(" ".join(p for p in (clean(a["name"]), f"({kind})" if kind else "", years) if p))
+            years.setdefault((clean(a["name"]), kind), set()).update(a["years"])
+        described = [" ".join(p for p in (name, f"({kind})" if kind else "", ", ".join(sorted(y))) if p)
+                     for (name, kind), y in years.items()]
         blocks.append(paragraph(t["area_police"].format(areas="; ".join(described))))
     return present(blocks)
 
