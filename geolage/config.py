@@ -203,6 +203,9 @@ class AreasConfig:
     #: ``rate_per_100k``, optionally ``year``), e.g. national rates.
     reference_rates: Path | None = None
     indicators: IndicatorsConfig | None = None
+    #: Optional CSV of perceived-safety survey results per focus area (columns ``area``, ``question``,
+    #: ``share`` in per cent, optionally ``year``): shown in the area reports' context section.
+    survey: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -685,6 +688,7 @@ def _check_overlays(cfg: Config, checks: _Checks) -> None:
 
 def _check_areas(cfg: Config, checks: _Checks) -> None:
     checks.need_file(cfg.areas.reference_rates, "areas.reference_rates")
+    checks.need_file(cfg.areas.survey, "areas.survey")
     if cfg.areas.indicators is not None:
         checks.need_file(cfg.areas.indicators.path, "areas.indicators.path")
     names = [f.name if isinstance(f, FocusAreaConfig) else f for f in cfg.areas.focus]

@@ -25,6 +25,7 @@ __all__ = [
     "read_population_table",
     "read_reference_rates",
     "read_indicators",
+    "read_survey",
     "read_bra_totals",
     "file_sha256",
     "GEOMETRY_X",
@@ -528,6 +529,31 @@ def read_indicators(
             raise InputFileError(f"{path}: column {col!r} (areas.indicators) holds no numbers; name a numeric column")
         gdf[col] = values
     return gdf[[*dict.fromkeys([*columns, weight]), gdf.geometry.name]]
+
+
+def read_survey(path: str | Path) -> pd.DataFrame:
+    """Read perceived-safety survey results per focus area: ``area``, ``question``, ``share`` (%), optional ``year``.
+
+    Raises
+    ------
+    InputFileError
+        A required column is missing, or a share is not a number from 0 to 100 (the rows are named).
+    """
+    path = Path(path)
+    table = _read_csv(path, "survey results")
+    need = {"area", "question", "share"}
+    if not need <= set(table.columns):
+        raise InputFileError(f"{path}: survey results need the columns area, question, share (per cent) and "
+                             f"optionally year; got {list(table.columns)}")
+    # Swedish spreadsheets write a decimal comma (42,5)
+    share = pd.to_numeric(table["share"].astype(str).str.strip().str.replace(",", ".", regex=False), errors="coerce")
+    bad = np.flatnonzero(share.isna().to_numpy() | (share < 0).to_numpy() | (share > 100).to_numpy())
+    if len(bad):
+        rows = [int(i) + 2 for i in bad[:10]]
+        raise InputFileError(f"{path}: column share needs per cent from 0 to 100; rows {rows} are not "
+                             "(row 1 is the header)")
+    table["share"] = share
+    return table
 
 
 def read_bra_totals(path: str | Path, *, municipality_code: str | None = None) -> pd.DataFrame:

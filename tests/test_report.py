@@ -243,3 +243,27 @@ def test_pdf_written(tmp_path):
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 9 or len(data) > 50_000
     if os.environ.get("GEOLAGE_KEEP_PDF"):
         (tmp_path / "keep").write_bytes(data)
+
+
+def test_area_report_shows_the_survey_of_its_area_or_says_there_is_none(tmp_path, no_figures):
+    import pandas as pd
+
+    from geolage.focus import focus_areas_of
+    from geolage.io import read_survey
+
+    res = make_results()
+    (area,) = focus_areas_of(res)
+    html = render_report_html(res, area=area, figures=False)
+    assert "Ingen trygghetsmätning har angetts för området" in html
+    csv = tmp_path / "trygghet.csv"
+    csv.write_text(f"area;question;share;year\n{area.name};Känner sig trygg ute sent på kvällen;42,5;2024\n"
+                   "Annat område;Känner sig trygg ute sent på kvällen;80;2024\n", encoding="utf-8")
+    res.inputs.survey = read_survey(csv)
+    html = render_report_html(res, area=area, figures=False)
+    assert "Trygghetsmätning i" in html and "Känner sig trygg ute sent på kvällen" in html
+    assert "42,5\xa0%" in html and "80,0\xa0%" not in html  # its own area's row only
+    bad = tmp_path / "bad.csv"
+    bad.write_text("area,question,share\nX,Q,140\n", encoding="utf-8")
+    with pytest.raises(Exception, match=r"bad.csv: column share needs per cent from 0 to 100; rows \[2\]"):
+        read_survey(bad)
+    assert isinstance(res.inputs.survey, pd.DataFrame)

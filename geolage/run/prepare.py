@@ -34,6 +34,7 @@ from ..io import (
     read_overlay,
     read_population_table,
     read_reference_rates,
+    read_survey,
 )
 from ..preflight import check_distances, check_run_size
 from ..text.labels import set_custom_categories
@@ -134,7 +135,9 @@ def read_input_tables(config: Config) -> InputTables:
     if ind is not None:
         indicators = read_indicators(ind.path, ind.layer, columns=ind.columns, weight=ind.weight,
                                      crs=config.project.crs)
-    return InputTables(population=population, reference_rates=reference, bra_totals=bra, indicators=indicators)
+    survey = read_survey(config.areas.survey) if config.areas.survey is not None else None
+    return InputTables(population=population, reference_rates=reference, bra_totals=bra, indicators=indicators,
+                       survey=survey)
 
 
 def _apply_population(districts: gpd.GeoDataFrame, table: pd.DataFrame, config: Config) -> gpd.GeoDataFrame:

@@ -119,12 +119,15 @@ class InputTables:
         From ``project.bra_totals`` (:func:`geolage.io.read_bra_totals`).
     indicators : GeoDataFrame, optional
         From ``areas.indicators`` (:func:`geolage.io.read_indicators`), in the run's CRS.
+    survey : DataFrame, optional
+        From ``areas.survey`` (:func:`geolage.io.read_survey`).
     """
 
     population: pd.DataFrame | None = None
     reference_rates: pd.DataFrame | None = None
     bra_totals: pd.DataFrame | None = None
     indicators: gpd.GeoDataFrame | None = None
+    survey: pd.DataFrame | None = None
 
 
 @dataclass

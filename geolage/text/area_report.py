@@ -206,8 +206,12 @@ AREA_TEXTS: dict[str, Text] = {
         "approximation. "
         "The indicators describe the context and do not explain crime.",
     ),
-    "area_survey_none": Text("Ingen trygghetsmätning har angetts för området.",
-                             "No perceived-safety survey was given for the area."),
+    "area_survey_caption": Text("Trygghetsmätning i {area} (andel som svarat, procent)",
+                                "Perceived-safety survey in {area} (share answering, per cent)"),
+    "col_question": Text("Fråga", "Question"),
+    "col_share_pct": Text("Andel", "Share"),
+    "area_survey_none": Text("Ingen trygghetsmätning har angetts för området (areas.survey).",
+                             "No perceived-safety survey was given for the area (areas.survey)."),
     # 11. conclusions
     "area_act_first": Text("Agera först på: {items}.", "Act first on: {items}."),
     "area_act_times": Text("Tider att planera för: {when}.", "Times to plan for: {when}."),

@@ -16,7 +16,7 @@ from ....text.priorities import RULE_DESCRIPTION
 from ...map.places import police_areas, police_category
 from .. import charts
 from ..blocks import Block, bullets, figure_block, note_block, paragraph, present, table_block
-from ..context import ReportContext, clean
+from ..context import ReportContext, clean, year_text
 from ..select import as_geo
 from .area import period_text, profile
 from .data_method import data_method
@@ -217,10 +217,11 @@ def area_forecast(ctx: ReportContext) -> list[Block]:
 def area_context(ctx: ReportContext) -> list[Block]:
     """Sammanhang: the area's socio-economic indicators beside the municipality's; a survey when supplied."""
     t = ctx.t
+    survey = _survey(ctx)
     ac = ctx.r.tables.get(schemas.AREA_CONTEXT.name)
     rows = ctx.area_rows(ac.data) if ac is not None else None
     if rows is None or not len(rows):
-        return [note_block(t["area_context_none"]), note_block(t["area_survey_none"])]
+        return [note_block(t["area_context_none"]), survey]
     from ....text.context import indicator_label
 
     whole = ac.data[ac.data["area"] == WHOLE_AREA].set_index("indicator")["weighted_mean"]
@@ -232,7 +233,21 @@ def area_context(ctx: ReportContext) -> list[Block]:
                                  ("weighted_mean", t["col_area_value"], lambda v: ctx.num(v, 1)),
                                  ("whole", t["col_whole_value"], lambda v: ctx.num(v, 1))],
                         t["area_context_caption"].format(area=_name(ctx), source=source)),
-            note_block(t["area_context_note"]), note_block(t["area_survey_none"])]
+            note_block(t["area_context_note"]), survey]
+
+
+def _survey(ctx: ReportContext) -> Block:
+    """The area's perceived-safety survey results (``areas.survey``), or one line saying there are none."""
+    t, sv = ctx.t, ctx.r.inputs.survey
+    if sv is None or ctx.area is None:
+        return note_block(t["area_survey_none"])
+    names = {ctx.area.name.casefold(), ctx.area.area_id.casefold(), ctx.area.slug}
+    rows = sv[sv["area"].astype(str).str.strip().str.casefold().isin(names)]
+    if not len(rows):
+        return note_block(t["area_survey_none"])
+    return table_block(ctx, rows, [("question", t["col_question"], None), ("year", t["col_year"], year_text),
+                                   ("share", t["col_share_pct"], lambda v: ctx.pct(v / 100, 1, share=True))],
+                       t["area_survey_caption"].format(area=_name(ctx)))
 
 
 def area_appendix(ctx: ReportContext) -> list[Block]:
