@@ -91,10 +91,8 @@ AREA_TEXTS: dict[str, Text] = {
                                    "(ratio with 95% interval)"),
     # 2. background
     "area_assignment_none": Text(
-        "Konfigurationen anger inget uppdrag (areas.focus.assignment); lägg till vem som beställt lägesbilden och "
-        "varför.",
-        "The configuration gives no assignment (areas.focus.assignment); add who asked for this situation picture "
-        "and why.",
+        "Konfigurationen anger inget uppdrag för området; lägg till vem som beställt lägesbilden och varför.",
+        "The configuration gives no assignment for the area; add who asked for this situation picture and why.",
     ),
     "area_scope": Text(
         "Lägesbilden gäller {area} och perioden {period}; den jämförs med resten av kommunen och, där data finns, "
@@ -155,9 +153,10 @@ AREA_TEXTS: dict[str, Text] = {
     # 5. places
     "area_map_hot": Text("Hot spots (Gi*, alla brott) i och kring {area}, {span}. Namn på kartan: {names}",
                          "Hot spots (Gi*, all offences) in and around {area}, {span}. Names on the map: {names}"),
-    "area_map_kde": Text("Brottstäthet (alla brott, kärntäthet) i och kring {area}, {span}. Namn på kartan: {names}",
-                         "Offence density (all offences, kernel density) in and around {area}, {span}. Names on the "
-                         "map: {names}"),
+    "area_map_kde": Text("Antal brott per ruta (alla brott, rutor om {cell} m) i och kring {area}, {span}. Namn på "
+                         "kartan: {names}",
+                         "Offences per grid cell (all offences, {cell} m cells) in and around {area}, {span}. Names "
+                         "on the map: {names}"),
     "area_police": Text("Polisens utsatta områden på kartan: {areas}.", "The police's vulnerable areas on the map: "
                                                                         "{areas}."),
     # 6. times
@@ -172,8 +171,8 @@ AREA_TEXTS: dict[str, Text] = {
     "area_compare_parts": Text("Delområdena jämförda med resten av kommunen, alla brott, hela perioden {span}",
                                "The districts compared with the rest of the municipality, all offences, whole period "
                                "{span}"),
-    "area_no_reference_rates": Text("Nationella eller andra referenstakter har inte angetts (areas.reference_rates).",
-                                    "No national or other reference rates were given (areas.reference_rates)."),
+    "area_no_reference_rates": Text("Nationella eller andra referenstakter har inte angetts.",
+                                    "No national or other reference rates were given."),
     # 8. development
     "area_trend_caption": Text("Utveckling per brottstyp i {area}, {span} (förändring per år med 95 %-intervall)",
                                "Development by offence type in {area}, {span} (change per year with 95% interval)"),
@@ -182,8 +181,8 @@ AREA_TEXTS: dict[str, Text] = {
                                 "Change since the previous situation picture: {previous} against {current}"),
     "area_change_line": Text("{cat}: {words} ({ratio} gånger takten, 95 %-intervall {lo}–{hi}).",
                              "{cat}: {words} ({ratio} times the rate, 95% interval {lo}–{hi})."),
-    "area_no_previous": Text("Ingen tidigare lägesbild har angetts för området (areas.focus.previous).",
-                             "No previous situation picture was given for the area (areas.focus.previous)."),
+    "area_no_previous": Text("Ingen tidigare lägesbild har angetts för området.",
+                             "No previous situation picture was given for the area."),
     # 9. forecast
     "area_forecast_intro": Text(
         "Prognosen gäller antal brott i området nästa kalenderår. Med 80 % sannolikhet hamnar antalet inom "
@@ -196,8 +195,8 @@ AREA_TEXTS: dict[str, Text] = {
     # 10. context
     "area_context_caption": Text("Socioekonomiska indikatorer för {area} och hela kommunen (källa: {source})",
                                  "Socio-economic indicators of {area} and the whole municipality (source: {source})"),
-    "area_context_none": Text("Inga socioekonomiska indikatorer har angetts (areas.indicators).",
-                              "No socio-economic indicators were given (areas.indicators)."),
+    "area_context_none": Text("Inga socioekonomiska indikatorer har angetts.",
+                              "No socio-economic indicators were given."),
     "area_context_note": Text(
         "Värdena för området är befolkningsvägda medelvärden av dess småområden; för medianer är det en "
         "uppskattning. "
@@ -210,8 +209,8 @@ AREA_TEXTS: dict[str, Text] = {
                                 "Perceived-safety survey in {area} (share answering, per cent)"),
     "col_question": Text("Fråga", "Question"),
     "col_share_pct": Text("Andel", "Share"),
-    "area_survey_none": Text("Ingen trygghetsmätning har angetts för området (areas.survey).",
-                             "No perceived-safety survey was given for the area (areas.survey)."),
+    "area_survey_none": Text("Ingen trygghetsmätning har angetts för området.",
+                             "No perceived-safety survey was given for the area."),
     # 11. conclusions
     "area_act_first": Text("Agera först på: {items}.", "Act first on: {items}."),
     "area_act_times": Text("Tider att planera för: {when}.", "Times to plan for: {when}."),

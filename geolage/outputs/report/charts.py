@@ -444,6 +444,6 @@ def area_map(ctx: ReportContext, gdf: Any, column: str, *, shape: Any, places: l
         for spine in ax.spines.values():
             spine.set_visible(True)
             spine.set_color(AREA_FRAME)
-            spine.set_linewidth(1.6)
+            spine.set_linewidth(3.0)
 
     return figure(draw, (6.8, 5.6))

@@ -41,10 +41,14 @@ def area_places(ctx: ReportContext) -> list[Block]:
     if ctx.area is None or d is None:
         return []
     shape = focus_area_shapes(d, [ctx.area]).geometry.iloc[0]
-    view = shapely.box(*charts.map_view(shape))
-    points = d.geometry.representative_point()
-    near = d[points.within(view)]  # the districts whose name is written on the map
-    places = [(str(n), p) for n, p in zip(near["district_name"], points[points.within(view)], strict=True)]
+    x0, y0, x1, y1 = charts.map_view(shape)
+    inner = shapely.box(x0 + 0.06 * (x1 - x0), y0 + 0.06 * (y1 - y0), x1 - 0.06 * (x1 - x0), y1 - 0.06 * (y1 - y0))
+    view = shapely.box(x0, y0, x1, y1)
+    # every district with a part well inside the map is named there, at a point of that part
+    parts = d.geometry.intersection(inner)
+    shown = ~parts.is_empty & (parts.area > 0.01 * inner.area)
+    places = [(str(n), g.representative_point()) for n, g in zip(d.loc[shown, "district_name"], parts[shown],
+                                                                   strict=True)]
     names = ", ".join(clean(n) for n, _ in places)
     police = [a for a in police_areas(ctx.r) if a["geometry"].intersects(view)]
     blocks: list[Block | None] = []
@@ -62,7 +66,9 @@ def area_places(ctx: ReportContext) -> list[Block]:
     if grid is not None and "count" in grid.columns:
         fig = charts.area_map(ctx, as_geo(ctx, grid), "count", shape=shape, places=places, police=police,
                               label=t["axis_count"])
-        blocks.append(figure_block(fig, t["area_map_kde"].format(area=_name(ctx), span=_span(ctx), names=names),
+        cell = ctx.r.parameters.get(schemas.GRID.name, {}).get("cell_size_m", "")
+        blocks.append(figure_block(fig, t["area_map_kde"].format(area=_name(ctx), span=_span(ctx), names=names,
+                                                                 cell=ctx.num(cell) if cell != "" else "?"),
                                    cls="map"))
     if police:
         years: dict[tuple[str, str], set[str]] = {}  # one line per named area and category, its list years joined
