@@ -22,7 +22,7 @@ from ...text.format import LANGUAGES
 from ..common import check_mode, public_view
 from .blocks import Block
 from .charts import without_figures
-from .context import ReportContext, clean, css_string
+from .context import AREA_PREFIX, ReportContext, clean, css_string
 from .pdf import html_to_pdf
 from .sections import AREA_SECTIONS, SECTIONS, Section
 from .sections.area import period_text
@@ -33,8 +33,7 @@ log = logging.getLogger(__name__)
 
 HTML_NAME = "rapport.html"
 PDF_NAME = "rapport.pdf"
-#: A focus area's lägesbild is ``rapport_<area code>.html`` / ``.pdf`` (:func:`geolage.focus.area_code`).
-AREA_PREFIX = "rapport_"
+
 
 
 def _check_language(language: str) -> str:

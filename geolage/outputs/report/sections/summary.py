@@ -7,9 +7,10 @@ from collections.abc import Callable
 import pandas as pd
 
 from ....categories import ALL_CATEGORIES
+from ....focus import focus_areas_of
 from ....run import schemas
 from ..blocks import Block, bullets, note_block, paragraph
-from ..context import ReportContext, clean, year_text
+from ..context import AREA_PREFIX, ReportContext, clean, year_text
 from ..select import area_col, latest_coverage, only_all, sure_trends, whole_span
 
 __all__ = ["summary", "forecast_verdict"]
@@ -149,6 +150,10 @@ def summary(ctx: ReportContext) -> list[Block]:
     blocks: list[Block] = []
     if ctx.r.config.project.synthetic:
         blocks.append(paragraph(ctx.t["synthetic_note"]))
+    areas = focus_areas_of(ctx.r)
+    if areas:  # the overview points to each focus area's own lägesbild
+        files = ", ".join(f"{clean(a.name)} ({AREA_PREFIX}{a.slug}.pdf)" for a in areas)
+        blocks.append(paragraph(ctx.t["area_reports_note"].format(files=files)))
     blocks.append(paragraph(ctx.t["summary_intro"]))
     blocks.append(bullets(items, cls="summary"))
     if ctx.mode == "public":
