@@ -251,3 +251,18 @@ def test_a_share_whose_part_or_rest_is_a_small_count_is_withheld():
     assert out["hotspot_share"].isna().tolist() == [True, False, True, False]
     # 20 / (20/22) − 20 = 2 incidents in the rest of the municipality: withheld; 20, 60 and 0 are not small
     assert out["share_of_whole"].isna().tolist() == [False, True, False, False]
+
+
+def test_knox_table_hides_a_second_cell_in_the_row_and_column_of_a_small_one():
+    # observed pairs per distance band (rows) and time band (columns); the expected counts published beside them
+    # give away every row's and column's total, so one hidden cell per row or column could be solved for
+    obs = np.array([[3, 40, 55], [30, 60, 80], [45, 70, 120]])
+    rows = [{"category": "inbrott_bostad", "distance_band": f"d{i}", "time_band": f"t{j}", "observed": int(obs[i, j]),
+             "expected": float(obs[i].sum() * obs[:, j].sum() / obs.sum()), "ratio": 1.0, "p_value": 0.5}
+            for i in range(3) for j in range(3)]
+    out = public_table(Table("near_repeat", pd.DataFrame(rows), {"sv": "k"}, count_columns=("observed",)), 5).data
+    hidden = out["observed_suppressed"].to_numpy().reshape(3, 3)
+    assert hidden[0, 0]
+    for k in range(3):  # a row or column with a hidden cell has at least two
+        assert hidden[k].sum() != 1 and hidden[:, k].sum() != 1
+    assert out.loc[out["observed_suppressed"], "expected"].isna().all()

@@ -413,6 +413,12 @@ def _relations(
             is_total, is_part = unit == total_unit, unit == part_unit
             gid = df.groupby([*base, *by], dropna=False, sort=False).ngroup().to_numpy()
             out.append((gid, is_total, is_part))
+    if col == "observed" and {"distance_band", "time_band"} <= set(df.columns):
+        # Knox table: the published expected counts (row total × column total / all pairs) give every row's and
+        # column's total of observed pairs, so each row and each column is a sum a reader knows
+        extra = ["category"] if "category" in df.columns else []
+        for band in ("distance_band", "time_band"):
+            out.append((_gid(df, [band, *extra]), None, np.ones(len(df), dtype=bool)))
     if "share" in df.columns and col == "weight":
         gkeys = [c for c in ("category", "unit", "area") if c in df.columns]
         out.append((_gid(df, gkeys), None, np.ones(len(df), dtype=bool)))
@@ -467,6 +473,8 @@ def complementary_suppression(
     for _ in range(10):  # a cell hidden for one relation can open another: repeat until stable
         n = int(hidden.sum())
         for gid, is_total, is_part in relations:
+            # a cell hidden to protect another must not be computable either: solved, it gives the other back
+            protect |= hidden
             _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, zero_hidden)
         if int(hidden.sum()) == n:
             break
