@@ -266,3 +266,44 @@ def test_knox_table_hides_a_second_cell_in_the_row_and_column_of_a_small_one():
     for k in range(3):  # a row or column with a hidden cell has at least two
         assert hidden[k].sum() != 1 and hidden[:, k].sum() != 1
     assert out.loc[out["observed_suppressed"], "expected"].isna().all()
+
+
+def test_concentration_share_giving_a_small_count_at_the_top_places_is_withheld():
+    from geolage.run.disclosure_across import across_tables
+
+    conc = pd.DataFrame({"unit": "grid", "category": ["a", "b", "c"], "n_incidents": [200, 200, 40],
+                         "n_units": 1000, "top1_share": [0.02, 0.30, 0.95], "top10_share": [0.5, 0.9, 1.0]})
+    originals = {"concentration": Table("concentration", conc, {"sv": "c"}, count_columns=("n_incidents",))}
+    tables = {n: public_table(t, 5) for n, t in originals.items()}
+    across_tables(tables, originals, 5, "sv")
+    out = tables["concentration"].data
+    # 200 × 0.02 = 4 incidents at the top 1 % of cells; 40 × (1 − 0.95) = 2 outside them: both withheld
+    assert out["top1_share"].isna().tolist() == [True, False, True]
+    assert out["top10_share"].isna().tolist() == [False, False, False]
+
+
+def test_lorenz_curves_are_rounded_so_no_count_of_places_can_be_read_off():
+    from geolage.run.disclosure_across import across_tables
+    from geolage.stats.concentration import concentration_table, lorenz_table
+
+    rng = np.random.default_rng(3)
+    cells = [f"c{i}" for i in range(300)]
+    big = rng.poisson(5, 300)
+    big[0] = 3  # a small count at one place
+    small = np.zeros(300, dtype=int)
+    small[:12] = 3  # 36 incidents: too few to publish a rounded curve
+    counts = pd.DataFrame({"cell_id": cells * 2, "category": ["a"] * 300 + ["b"] * 300, "period": "hela",
+                           "count": np.concatenate([big, small])})
+    conc = concentration_table(counts, by="cell_id", unit="grid")
+    lor = lorenz_table(counts, unit="grid")
+    originals = {"concentration": Table("concentration", conc, {"sv": "c"}, count_columns=("n_incidents",)),
+                 "lorenz": Table("lorenz", lor, {"sv": "l"})}
+    tables = {n: public_table(t, 5) for n, t in originals.items()}
+    across_tables(tables, originals, 5, "sv")
+    out = tables["lorenz"].data
+    assert set(out["category"]) == {"a"}  # b (36 incidents) left out
+    n = big.sum()
+    decimals = int(np.floor(np.log10(n / 10)))
+    share = out["incident_share"].to_numpy()
+    assert np.allclose(share, np.round(share, decimals))
+    assert 0.5 * 10.0 ** -decimals * n >= 5  # each cumulative count known only to ± 5 or more incidents

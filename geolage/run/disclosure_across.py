@@ -38,6 +38,7 @@ def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_cou
     lorenz, concentration = schemas.LORENZ.name, schemas.CONCENTRATION.name
     if lorenz in tables and concentration in tables:
         tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
+        tables[lorenz] = _coarse_lorenz(tables[lorenz], originals[concentration], min_count)
     _link_tables(tables, originals, min_count, language)
     _window_totals(tables, originals, min_count, language)
     _across_tables(tables)
@@ -163,6 +164,31 @@ def _drop_lorenz(lorenz: Table, concentration: Table) -> Table:
     return dataclasses.replace(lorenz, data=lorenz.data.loc[keep].reset_index(drop=True))
 
 
+def _coarse_lorenz(lorenz: Table, concentration: Table, min_count: int) -> Table:
+    """Lorenz curves rounded so that no count of places can be read off them (curves too small to round: dropped).
+
+    ``incident_share`` × ``n_incidents`` is the number of incidents at the top places, and
+    the step between two points the number at some places. Rounded to ``d`` decimals, each
+    value is known only to ± 0.5·10^−d·n incidents; ``d`` is the most decimals with
+    ± at least ``min_count`` (``d = floor(log10(n / (2 k)))``). A curve with ``d < 1`` is left out.
+    """
+    c = concentration.data
+    d = lorenz.data
+    if not {"unit", "category", "n_incidents"} <= set(c.columns) or "incident_share" not in d.columns:
+        return lorenz
+    n = c.set_index([c["unit"].astype(str), c["category"].astype(str)])["n_incidents"].astype(float)
+    key = pd.MultiIndex.from_arrays([d["unit"].astype(str), d["category"].astype(str)])
+    n_of = pd.Series(n.reindex(key).to_numpy(), index=d.index)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decimals = np.floor(np.log10(n_of / (2.0 * min_count)))
+    keep = decimals.fillna(0) >= 1
+    out = d.loc[keep].copy()
+    share = pd.to_numeric(out["incident_share"], errors="coerce").to_numpy()
+    digits = decimals[keep].to_numpy().astype(int)
+    out["incident_share"] = [round(v, k) for v, k in zip(share, digits, strict=True)]
+    return dataclasses.replace(lorenz, data=out.reset_index(drop=True))
+
+
 #: Tables whose counts are totals over a window of years: (table, [(first day column, last day column, count)]).
 _WINDOWS = {
     schemas.AREA_PROFILE.name: (("period_start", "period_end", "count"),),
@@ -209,6 +235,10 @@ def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_co
 _SHARES = (
     (schemas.AREA_PROFILE.name, "hotspot_share", "count"),
     (schemas.AREA_PROFILE.name, "share_of_whole", "count"),
+    # the share of incidents at the top 1 / 5 / 10 % of places times the incidents = a count at those places
+    (schemas.CONCENTRATION.name, "top1_share", "n_incidents"),
+    (schemas.CONCENTRATION.name, "top5_share", "n_incidents"),
+    (schemas.CONCENTRATION.name, "top10_share", "n_incidents"),
 )
 
 
