@@ -332,3 +332,32 @@ def test_named_area_district_unknown_is_a_clear_error(tmp_path):
     twice = make_run(tmp_path, focus=[{"name": "X", "districts": ["a", "b"]}, "a"])
     with pytest.raises(ConfigError, match="district 'a' is in both 'X' and 'Aby'"):
         resolve_focus_areas(twice.config.areas.focus, frame)
+
+
+def test_area_profile_by_brute_force(named_run):
+    from geolage.run.steps.areas import add_area_profiles, current_window
+
+    add_area_profiles(named_run)
+    ap = named_run.tables["area_profile"].data
+    assert list(dict.fromkeys(ap["area"])) == ["norra_faltet", "c"]
+    start, end = current_window(named_run)
+    assert (start.isoformat(), end.isoformat()) == ("2022-07-01", "2023-06-30")
+    inc = named_run.incidents
+    t = pd.to_datetime(inc["time"])
+    now = (t >= "2022-07-01") & (t < "2023-07-01")
+    row = ap[(ap["area"] == "norra_faltet") & (ap["category"] == "alla")].iloc[0]
+    n_area = int((now & inc["district_id"].isin(["a", "b"])).sum())
+    n_rest = int((now & inc["district_id"].isin(["c", "d"])).sum())
+    years = 365 / 365
+    assert row["count"] == n_area
+    assert row["rate"] == pytest.approx(n_area / (3000 * years) * 1000, rel=2e-3)
+    assert row["ref_rate"] == pytest.approx(n_rest / (1520 * years) * 1000, rel=2e-3)
+    assert row["whole_rate"] == pytest.approx((n_area + n_rest) / (4520 * years) * 1000, rel=2e-3)
+    assert row["rate_ratio"] == pytest.approx(row["rate"] / row["ref_rate"], rel=1e-9)
+    assert row["share_of_whole"] == pytest.approx(n_area / (n_area + n_rest))
+    assert np.isnan(row["hotspot_share"])  # no Gi* in this run
+    change = named_run.tables["previous_change"].data.set_index("category").loc["alla"]
+    assert row["change_ratio"] == pytest.approx(change["change_ratio"])
+    ranked = ap[(ap["area"] == "norra_faltet") & ap["priority_rank"].notna()]
+    assert sorted(ranked["priority_rank"]) == list(range(1, len(ranked) + 1))
+    assert set(ranked["category"]) == {"hot", "misshandel", "stold"}

@@ -215,7 +215,7 @@ PERIOD_CHANGE = TableSchema(
 #: Columns of ``area_profile`` (:mod:`geolage.run.steps.areas`).
 AREA_PROFILE_COLUMNS: tuple[str, ...] = (
     "area", "area_name", "category", "period_start", "period_end", "rate_basis", "count", "exposure", "rate",
-    "ref_rate", "rate_ratio", "rr_lo", "rr_hi", "rr_p", "share_of_whole", "trend_pct_per_year", "trend_p",
+    "ref_rate", "whole_rate", "rate_ratio", "rr_lo", "rr_hi", "rr_p", "share_of_whole", "trend_pct_per_year", "trend_p",
     "direction", "change_ratio", "change_lo", "change_hi", "change_direction", "hotspot_share", "forecast_year",
     "forecast", "forecast_low", "forecast_high", "priority_rank", "priority_score", "level_score",
     "development_score", "concentration_score", "certainty",

@@ -142,6 +142,7 @@ AREA_TEXTS: dict[str, Text] = {
     "col_priority": Text("Prioritet", "Priority"),
     "col_certainty": Text("Säkerhet", "Certainty"),
     "col_rr_rest": Text("Kvot mot resten", "Ratio to the rest"),
+    "col_rest_rate": Text("Resten av kommunen", "Rest of the municipality"),
     "col_change": Text("Förändring", "Change"),
     "col_previous": Text("Förra perioden", "Previous period"),
     "col_current": Text("Aktuell period", "Current period"),

@@ -62,10 +62,11 @@ def _level(area: FocusArea, counts: pd.DataFrame, exposure: pd.Series, years: fl
         rr = rate_ratio(df["count"], df["exposure"], df["ref_count"], pd.Series(re_sum, index=df.index),
                         confidence=confidence)
         df["ref_rate"] = df["ref_count"] / re_sum * scale
+        df["whole_rate"] = (df["count"] + df["ref_count"]) / (e_sum + re_sum) * scale  # the whole municipality
         df["rate_ratio"], df["rr_lo"] = rr["rate_ratio"].to_numpy(), rr["rr_ci_low"].to_numpy()
         df["rr_hi"], df["rr_p"] = rr["rr_ci_high"].to_numpy(), rr["rr_p"].to_numpy()
     else:  # without population a rate ratio has no denominator: the level is left to the share
-        for col in ("ref_rate", "rate_ratio", "rr_lo", "rr_hi", "rr_p"):
+        for col in ("ref_rate", "whole_rate", "rate_ratio", "rr_lo", "rr_hi", "rr_p"):
             df[col] = np.nan
     return df
 

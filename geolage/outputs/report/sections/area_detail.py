@@ -124,7 +124,8 @@ def area_compare(ctx: ReportContext) -> list[Block]:
     blocks: list[Block | None] = [table_block(ctx, d, [
         ("category", t["col_category"], lambda v: ctx.cat(v, True)), ("count", t["col_count"], None),
         ("rate", t["col_rate_year"].format(per=ctx.num(ctx.per)), lambda v: ctx.num(v, 1)),
-        ("ref_rate", t["col_ref_rate"], lambda v: ctx.num(v, 1)),
+        ("ref_rate", t["col_rest_rate"], lambda v: ctx.num(v, 1)),
+        ("whole_rate", t["col_whole_value"], lambda v: ctx.num(v, 1)),
         ("rate_ratio", t["col_rr_rest"], lambda v: ctx.num(v, 2)), ("rr_ci", t["col_ci"], None),
         ("rr_p", t["col_p"], ctx.p)], t["area_compare_caption"].format(area=_name(ctx), period=period),
         schema=schemas.AREA_PROFILE)]
