@@ -175,8 +175,8 @@ def _check_distinct(areas: list[FocusArea], district_ids: set[str]) -> None:
 def focus_areas_of(results: Any) -> list[FocusArea]:
     """The focus areas of a run: as resolved when it was prepared, else from its configuration and districts.
 
-    Results made by hand (not by :func:`geolage.run.prepare.prepare`) whose configuration names
-    districts they do not have fall back to one area per ``is_focus`` district.
+    Results made by hand (not by :func:`geolage.run.prepare.prepare`) whose configuration names no
+    focus area, or districts they do not have, fall back to one area per ``is_focus`` district.
     """
     if getattr(results, "focus_areas", None):
         return list(results.focus_areas)
@@ -185,13 +185,14 @@ def focus_areas_of(results: Any) -> list[FocusArea]:
         return []
     frame = pd.DataFrame({"district_id": [str(i) for i in d.index], "district_name": d["district_name"].astype(str)})
     try:
-        return resolve_focus_areas(results.config.areas.focus, frame)
+        areas = resolve_focus_areas(results.config.areas.focus, frame)
     except ConfigError:
-        if "is_focus" not in d.columns:
-            return []
-        focus = frame[d["is_focus"].fillna(False).astype(bool).to_numpy()]
-        return [FocusArea(i, n, area_code(n), (i,)) for i, n in zip(focus["district_id"], focus["district_name"],
-                                                                     strict=True)]
+        areas = []
+    if areas or "is_focus" not in d.columns:
+        return areas
+    focus = frame[d["is_focus"].fillna(False).astype(bool).to_numpy()]
+    return [FocusArea(i, n, area_code(n), (i,)) for i, n in zip(focus["district_id"], focus["district_name"],
+                                                                 strict=True)]
 
 
 def area_groups(areas: Sequence[FocusArea]) -> list[tuple[str, str, list[str]]]:
