@@ -281,7 +281,7 @@ def _whole_area_district(area: shapely.Geometry | None, config: Config) -> gpd.G
     geom = area if area is not None else shapely.box(-1e12, -1e12, 1e12, 1e12)
     d = gpd.GeoDataFrame(
         {"district_id": [WHOLE_AREA_ID], "district_name": [config.project.name], "population": [float("nan")],
-         "is_focus": [False], "is_reference": [True]},
+         "is_focus": [False], "is_reference": [True], FOCUS_AREA_COLUMN: [None]},
         geometry=[geom], crs=config.project.crs,
     )
     d.index = pd.Index(d["district_id"], name=None)

@@ -53,5 +53,5 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     Step("emerging", add_emerging, (schemas.EMERGING_GRID,)),
     Step(schemas.NEAR_REPEAT.step, add_near_repeat, (schemas.NEAR_REPEAT,)),
     Step("forecast", add_forecast, tuple(s for s in schemas.TABLES.values() if s.step == "forecast")),
-    Step("areas", add_area_profiles, (schemas.AREA_PROFILE,)),
+    Step("areas", add_area_profiles, (schemas.AREA_PROFILE, schemas.AREA_CONTEXT)),
 )
