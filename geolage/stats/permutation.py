@@ -409,40 +409,60 @@ def _correct_common(
 
     At position ``pos`` of permutation ``p`` observation ``c = R[pos, p]`` drew itself when
     ``pos < k_c``: its permuted lag ``w_c cs[k_c - 1, p]`` becomes
-    ``w_c cs[k_c - 1, p] + w_c (Z[k_c, p] - Z[pos, p])``. Only draws where the comparison
-    with the observed lag changes alter the counts, so the counts are updated from those
-    few (two small ``bincount`` calls per tail) instead of a weighted ``bincount`` over all
-    draws.
+    ``w_c cs[k_c - 1, p] + w_c (Z[k_c, p] - Z[pos, p])``. The most frequent (k, weight)
+    pair (usually most rows) reads both sums from whole rows of ``cs`` and ``Z``; the other
+    rows gather theirs. Only draws where the comparison with the observed lag changes alter
+    the counts, so the counts are updated from those few (small ``bincount`` calls).
     """
-    n = len(upper)
     m, P = R.shape
-    flat_z = Z.ravel()
-    flat_cs = cs.ravel()
-    ar = np.arange(P, dtype=np.int64)
     k_self = np.where(common != 0, k, 0)  # draws before k_self[c] are self-draws of c
-    off_old = np.maximum(k - 1, 0).astype(np.int64) * P  # start of the row of cs holding c's sum
-    off_new = np.minimum(k, m - 1).astype(np.int64) * P  # start of the row of Z replacing the self-draw
+    if not k_self.any():
+        return
+    pairs, freq = np.unique(np.column_stack([k_self, common])[k_self > 0], axis=0, return_counts=True)
+    kd, wd = pairs[int(np.argmax(freq))]
+    kd = int(kd)
+    dominant = (k_self == kd) & (common == wd)
+    kind = np.where(dominant, -1, k_self)  # -1: the dominant pair; else draws before kind[c] are self-draws
     thr_u = observed - tol
     thr_l = observed + tol
+    old_d = wd * cs[kd - 1]  # = w_c cs[k_c - 1, p] for every dominant c
+    repl_d = Z[min(kd, m - 1)]
+    flat_z = Z.ravel()
+    flat_cs = cs.ravel()
     for pos in range(m):
         c = R[pos]
-        sel = k_self[c] > pos
-        share = np.count_nonzero(sel) / P
-        if share == 0:
-            continue
-        rows, zpos = ar, Z[pos]
-        if share < 0.5:  # few self-draws at this position: work on those only
-            rows = np.flatnonzero(sel)
-            c, zpos, sel = c[rows], zpos[rows], None
-        wc = common[c]
-        old = wc * flat_cs[off_old[c] + rows]
-        new = old + wc * (flat_z[off_new[c] + rows] - zpos)
-        for thr, counts, is_upper in ((thr_u, upper, True), (thr_l, lower, False)):
-            t = thr[c]
-            now = new >= t if is_upper else new <= t
-            changed = now != (old >= t if is_upper else old <= t)
-            if sel is not None:
-                changed &= sel
+        kc = kind[c]
+        if pos < kd:
+            new = old_d + wd * (repl_d - Z[pos])
+            sel = kc == -1
+            _update(c, old_d, new, thr_u[c], thr_l[c], sel, upper, lower)
+        rows = np.flatnonzero(kc > pos)
+        if len(rows):
+            cr = c[rows]
+            kr = k[cr].astype(np.int64)
+            wc = common[cr]
+            old = wc * flat_cs[(kr - 1) * P + rows]
+            new = old + wc * (flat_z[np.minimum(kr, m - 1) * P + rows] - Z[pos][rows])
+            _update(cr, old, new, thr_u[cr], thr_l[cr], None, upper, lower)
+
+
+def _update(
+    c: np.ndarray,
+    old: np.ndarray,
+    new: np.ndarray,
+    t_u: np.ndarray,
+    t_l: np.ndarray,
+    sel: np.ndarray | None,
+    upper: np.ndarray,
+    lower: np.ndarray,
+) -> None:
+    """Move the tail counts of observations ``c`` whose permuted lag goes from ``old`` to ``new`` (where ``sel``)."""
+    n = len(upper)
+    for now, was, counts in ((new >= t_u, old >= t_u, upper), (new <= t_l, old <= t_l, lower)):
+        changed = now != was
+        if sel is not None:
+            changed &= sel
+        if changed.any():
             gained = now & changed
             counts += np.bincount(c[gained], minlength=n)
             counts -= np.bincount(c[changed & ~gained], minlength=n)
