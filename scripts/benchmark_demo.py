@@ -15,9 +15,9 @@ the time between two names is the stage's. A sampler thread reads the resident m
 out with ``git worktree add --detach`` into a temporary folder (removed afterwards) and
 run with ``PYTHONPATH`` pointing at it; the current checkout likewise.
 
-Printed: per stage the wall seconds of the baseline and of this checkout and their ratio
-(baseline / this: above 1 is faster), then the total wall and CPU seconds and the peak
-memory of each run. With ``--repeat N`` each figure is the median of N runs (the runs
+Printed: per stage the wall and CPU seconds of the baseline and of this checkout and their
+ratios (baseline / this: above 1 is faster) and this checkout's peak memory in the stage,
+then the totals and the peak memory of each run. With ``--repeat N`` each figure is the median of N runs (the runs
 alternate, so load from other processes falls on both). The machine is shared: read the
 ratios, which are measured side by side, rather than the absolute seconds.
 
@@ -124,31 +124,30 @@ def _median_runs(runs: list[dict]) -> dict:
     for i, name in enumerate(names):
         same = [r["stages"][i] for r in runs if i < len(r["stages"]) and r["stages"][i]["stage"] == name]
         stages.append({"stage": name, "seconds": statistics.median(s["seconds"] for s in same),
+                       "cpu_seconds": statistics.median(s["cpu_seconds"] for s in same),
                        "peak_mb": max(s["peak_mb"] for s in same)})
     return {"stages": stages, **{k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "peak_mb")}}
 
 
-def _report(current: dict, baseline: dict | None, base_label: str) -> None:
+def _ratio(base: float | None, this: float) -> str:
+    return f"{base / this:6.1f}x" if base is not None and this > 0 else f"{'':>7}"
+
+
+def _report(current: dict, baseline: dict | None) -> None:
+    """Per stage: wall and CPU seconds (baseline, this, ratio baseline / this) and this run's peak memory."""
     base_stages = {s["stage"]: s for s in baseline["stages"]} if baseline else {}
-    if baseline:
-        print(f"{'stage':<34} {base_label:>12} {'this':>10} {'ratio':>7} {'peak MB':>9}")
-    else:
-        print(f"{'stage':<34} {'this (s)':>10} {'peak MB':>9}")
+    print(f"{'stage':<30} {'wall base':>9} {'this':>7} {'ratio':>7} {'cpu base':>9} {'this':>7} {'ratio':>7} "
+          f"{'peak MB':>8}")
     for s in current["stages"]:
         b = base_stages.get(s["stage"])
-        if baseline:
-            base = f"{b['seconds']:12.2f}" if b else f"{'–':>12}"
-            ratio = f"{b['seconds'] / s['seconds']:6.1f}x" if b and s["seconds"] > 0 else f"{'':>7}"
-            print(f"{s['stage'][:34]:<34} {base} {s['seconds']:10.2f} {ratio} {s['peak_mb']:9.0f}")
-        else:
-            print(f"{s['stage'][:34]:<34} {s['seconds']:10.2f} {s['peak_mb']:9.0f}")
-    for key, unit in (("wall", "s"), ("cpu", "s"), ("peak_mb", "MB")):
-        line = f"{'total ' + key:<34}"
-        if baseline:
-            line += f" {baseline[key]:12.1f} {current[key]:10.1f} {baseline[key] / current[key]:6.1f}x"
-        else:
-            line += f" {current[key]:10.1f}"
-        print(line + f" {unit}")
+        bw = f"{b['seconds']:9.2f}" if b else f"{'-':>9}"
+        bc = f"{b['cpu_seconds']:9.2f}" if b else f"{'-':>9}"
+        print(f"{s['stage'][:30]:<30} {bw} {s['seconds']:7.2f} {_ratio(b and b['seconds'], s['seconds'])} "
+              f"{bc} {s['cpu_seconds']:7.2f} {_ratio(b and b['cpu_seconds'], s['cpu_seconds'])} {s['peak_mb']:8.0f}")
+    for key, label in (("wall", "total wall (s)"), ("cpu", "total CPU (s)"), ("peak_mb", "peak memory (MB)")):
+        base = baseline[key] if baseline else None
+        shown = f"{base:9.1f}" if base is not None else f"{'-':>9}"
+        print(f"{label:<30} {shown} {current[key]:7.1f} {_ratio(base, current[key])}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             runs["this"].append(_run(REPO, "this checkout"))
         current = _median_runs(runs["this"])
         baseline = _median_runs(runs["base"]) if runs["base"] else None
-        _report(current, baseline, f"{args.baseline[:10]} (s)" if args.baseline else "")
+        _report(current, baseline)
     finally:
         if worktree is not None:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(worktree)], check=False)

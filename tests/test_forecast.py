@@ -593,3 +593,17 @@ def test_distinct_rows_equal_numpy_unique():
         np.testing.assert_array_equal(first, ref_first)
         np.testing.assert_array_equal(inverse, ref_inverse.ravel())
         np.testing.assert_array_equal(X[first][inverse], X)
+
+
+def test_rank_order_from_a_base_order_equals_lexsort():
+    """Ranking over a precomputed (tie-break, id) order = the three-key lexsort, ties at every level."""
+    from geolage.stats.forecast.cells import rank_order
+
+    rng = np.random.default_rng(9)
+    n = 3000
+    id_order = rng.permutation(n)
+    tiebreak = rng.integers(0, 4, n).astype(float)
+    base = np.lexsort((id_order, -tiebreak))
+    for score in (rng.integers(0, 3, n).astype(float), rng.random(n), np.zeros(n)):
+        np.testing.assert_array_equal(rank_order(score, tiebreak, id_order, base=base),
+                                      rank_order(score, tiebreak, id_order))

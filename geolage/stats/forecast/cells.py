@@ -187,9 +187,18 @@ def neighbour_sum(values: np.ndarray, cells: Cells) -> np.ndarray:
     return np.rint(out[cells.r, cells.c] * 1e9) / 1e9
 
 
-def rank_order(score: np.ndarray, tiebreak: np.ndarray, id_order: np.ndarray) -> np.ndarray:
-    """Cell positions by descending score, then descending tie-break, then ascending cell id."""
-    return np.lexsort((id_order, -tiebreak, -score))
+def rank_order(
+    score: np.ndarray, tiebreak: np.ndarray, id_order: np.ndarray, *, base: np.ndarray | None = None
+) -> np.ndarray:
+    """Cell positions by descending score, then descending tie-break, then ascending cell id.
+
+    ``base``, the order by tie-break and id alone (``np.lexsort((id_order, -tiebreak))``),
+    saves two of the three sorts when many scores are ranked with the same tie-break: one
+    stable sort of the score over it gives exactly ``np.lexsort``'s order.
+    """
+    if base is None:
+        return np.lexsort((id_order, -tiebreak, -score))
+    return base[np.argsort(-score[base], kind="stable")]
 
 
 def selection_size(cum_area: np.ndarray, share: float, total_area: float) -> int:

@@ -222,12 +222,13 @@ def _inner_gain(
     if observed.sum() == 0:
         return None
     gain = np.zeros((len(hls), len(bws)))
+    base = np.lexsort((cells.id_order, -hist.total))  # the maps below are ranked with the same tie-break
     for i, hl in enumerate(hls):
         rec = _recency(hist, len(cells.ids), hl)
         spectra: dict = {}  # the bandwidths share the transform of this map
         for j, bw in enumerate(bws):
             score = smooth(rec, quartic_kernel(bw, cells.cell_size), cells, spectra)
-            gain[i, j] = mean_pai(score, observed, cells, hist.total, opts.area_shares)
+            gain[i, j] = mean_pai(score, observed, cells, hist.total, opts.area_shares, base_order=base)
     return gain
 
 
