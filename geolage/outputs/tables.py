@@ -103,8 +103,18 @@ def words(data: pd.DataFrame, language: str) -> pd.DataFrame:
     """``data`` with a ``<column>_label`` column (in words) right after every code column."""
     out = data.copy()
     for column in [c for c in data.columns if c in _CODE_WORDS]:
-        labels = data[column].map(lambda v, c=column: value_words(c, v, language))
-        out.insert(out.columns.get_loc(column) + 1, column + _LABEL, labels)
+        said: dict[object, object] = {}  # each distinct code said once (tables repeat few codes many times)
+
+        def say(v: object, c: str = column, said: dict = said) -> object:
+            try:
+                return said[v]
+            except (KeyError, TypeError):  # new code, or unhashable
+                w = value_words(c, v, language)
+                if isinstance(v, str):
+                    said[v] = w
+                return w
+
+        out.insert(out.columns.get_loc(column) + 1, column + _LABEL, data[column].map(say))
     return out
 
 
