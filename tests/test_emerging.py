@@ -209,6 +209,37 @@ def test_space_time_cube_from_incidents_counts_zeros():
     assert cube.iloc[0].tolist() == [2, 0, 0]
 
 
+def test_space_time_cube_equals_counting_each_period_separately():
+    """One spatial join for all periods = the reference: count_incidents_in per period (edges, outside, key column)."""
+    from geolage.periods import period_labels
+    from geolage.stats.hotspots import count_incidents_in
+
+    g = make_grid(6, 5)
+    rng = np.random.default_rng(12)
+    n = 900
+    x = rng.uniform(X0 - 100, X0 + 700, n)
+    y = rng.uniform(Y0 - 100, Y0 + 600, n)
+    x[:200] = X0 + 100 * rng.integers(0, 7, 200)  # on vertical cell edges (and outside the grid)
+    y[200:300] = Y0 + 100 * rng.integers(0, 6, 100)  # on horizontal edges
+    times = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 5 * 365, n), unit="D")
+    pts = gpd.GeoDataFrame({"time": times}, geometry=gpd.points_from_xy(x, y), crs=CRS)
+    cube = space_time_cube(g, pts, unit="quarter", start=dt.date(2020, 1, 1), end=dt.date(2024, 12, 31))
+    lab = period_labels(pts["time"], "quarter").to_numpy()
+    ref = pd.DataFrame({label: count_incidents_in(g, pts[lab == label]).to_numpy() for label in cube.columns},
+                       index=g.index)
+    assert cube.shape == (30, 20)
+    assert 0 < cube.to_numpy().sum() < n  # some points fall outside the grid
+    np.testing.assert_array_equal(cube.to_numpy(), ref.to_numpy())
+    # incidents that carry the cell id: the same cube without a spatial join
+    first = np.full(n, None, dtype=object)
+    joined = gpd.sjoin(pts, g[["geometry"]].reset_index(), predicate="intersects", how="inner")
+    joined = joined[~joined.index.duplicated()]
+    first[joined.index.to_numpy()] = joined["cell_id"].to_numpy()
+    keyed = pts.assign(cell_id=first)
+    by_key = space_time_cube(g, keyed, unit="quarter", start=dt.date(2020, 1, 1), end=dt.date(2024, 12, 31))
+    np.testing.assert_array_equal(by_key.to_numpy(), cube.to_numpy())
+
+
 def make_results() -> RunResults:
     """30 x 30 grid, 10 years, incidents drawn from the planted cube."""
     cfg = config_from_dict(

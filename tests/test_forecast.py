@@ -572,3 +572,64 @@ def test_district_forecast_of_a_focus_area_is_the_sum_of_its_districts_and_cover
         cover += int(area["pi95_low"] <= truth <= area["pi95_high"])
         total += 1
     assert cover >= 10  # 95 % nominal: at least 10 of 12 (binomial probability of fewer is < 2 %)
+
+
+# --------------------------------------------------------------------------- fast paths = reference paths
+def test_convolve_same_is_fftconvolve_bit_for_bit():
+    """The cached-spectrum convolution gives exactly scipy's fftconvolve numbers (the forecasts rank on them)."""
+    from scipy.signal import fftconvolve
+
+    from geolage.stats.forecast.cells import convolve_same, quartic_kernel
+
+    rng = np.random.default_rng(21)
+    for shape in [(150, 203), (7, 9), (2, 5), (1, 6)]:
+        raster = rng.poisson(0.4, shape) * rng.random(shape)
+        spectra: dict = {}
+        for factor in (1.0, 1.5, 2.0, 3.0):
+            kernel = quartic_kernel(factor * 100, 100)
+            for _ in range(2):  # the second time from the cached spectra
+                np.testing.assert_array_equal(convolve_same(raster, kernel, spectra),
+                                              fftconvolve(raster, kernel, mode="same"))
+
+
+def test_neighbour_sum_equals_the_queen_sum_by_hand():
+    """Sums over the 8 neighbours on a grid with holes: brute force over cell positions."""
+    from geolage.stats.forecast.cells import neighbour_sum
+
+    full = square_grid(10)
+    g = full.iloc[np.random.default_rng(2).permutation(len(full))[:70]]  # holes, shuffled order
+    g.attrs["cell_size"] = 100
+    cells = prepare_cells(g)
+    values = np.random.default_rng(3).poisson(2.0, len(g)) / 4.0  # means of 4 periods' counts
+    brute = np.array([values[(np.abs(cells.r - r) <= 1) & (np.abs(cells.c - c) <= 1)].sum() - values[i]
+                      for i, (r, c) in enumerate(zip(cells.r, cells.c, strict=True))])
+    got = neighbour_sum(values, cells)
+    assert np.abs(got - brute).max() <= 1e-9 and got.max() > 0
+
+
+def test_distinct_rows_equal_numpy_unique():
+    from geolage.stats.forecast.models import _distinct_rows
+
+    rng = np.random.default_rng(4)
+    for n in (3, 999, 5000):
+        X = np.column_stack([np.ones(n), np.log1p(rng.poisson(0.5, (n, 4))), rng.poisson(1, n) / 4.0])
+        first, inverse = _distinct_rows(X)
+        rows = X.view(np.dtype((np.void, X.itemsize * X.shape[1]))).ravel()
+        _, ref_first, ref_inverse = np.unique(rows, return_index=True, return_inverse=True)
+        np.testing.assert_array_equal(first, ref_first)
+        np.testing.assert_array_equal(inverse, ref_inverse.ravel())
+        np.testing.assert_array_equal(X[first][inverse], X)
+
+
+def test_rank_order_from_a_base_order_equals_lexsort():
+    """Ranking over a precomputed (tie-break, id) order = the three-key lexsort, ties at every level."""
+    from geolage.stats.forecast.cells import rank_order
+
+    rng = np.random.default_rng(9)
+    n = 3000
+    id_order = rng.permutation(n)
+    tiebreak = rng.integers(0, 4, n).astype(float)
+    base = np.lexsort((id_order, -tiebreak))
+    for score in (rng.integers(0, 3, n).astype(float), rng.random(n), np.zeros(n)):
+        np.testing.assert_array_equal(rank_order(score, tiebreak, id_order, base=base),
+                                      rank_order(score, tiebreak, id_order))

@@ -18,7 +18,7 @@ import dataclasses
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ from ..text.report import TEXTS as REPORT_TEXT
 from ..text.trends import direction_label
 from .common import public_view
 from .gpkg import informative_cells
+from .xlsx import Style, Styled, Workbook
 
 __all__ = ["CSV_FORMATS", "read_table_csv", "write_tables_csv", "write_workbook", "words", "value_words"]
 
@@ -54,7 +55,7 @@ _LABEL = "_label"
 #: Widest column in the workbook (characters).
 _MAX_WIDTH = 60
 #: Longest table given a sheet (rows after leaving out cells without a result): longer ones are only CSV,
-#: which keeps the workbook quick to write and to open (openpyxl writes some 10⁵ cells a second).
+#: which keeps the workbook quick to open in a spreadsheet program.
 MAX_SHEET_ROWS = 10_000
 
 
@@ -102,8 +103,18 @@ def words(data: pd.DataFrame, language: str) -> pd.DataFrame:
     """``data`` with a ``<column>_label`` column (in words) right after every code column."""
     out = data.copy()
     for column in [c for c in data.columns if c in _CODE_WORDS]:
-        labels = data[column].map(lambda v, c=column: value_words(c, v, language))
-        out.insert(out.columns.get_loc(column) + 1, column + _LABEL, labels)
+        said: dict[object, object] = {}  # each distinct code said once (tables repeat few codes many times)
+
+        def say(v: object, c: str = column, said: dict = said) -> object:
+            try:
+                return said[v]
+            except (KeyError, TypeError):  # new code, or unhashable
+                w = value_words(c, v, language)
+                if isinstance(v, str):
+                    said[v] = w
+                return w
+
+        out.insert(out.columns.get_loc(column) + 1, column + _LABEL, data[column].map(say))
     return out
 
 
@@ -245,67 +256,30 @@ def _sheet_frame(table: Table, language: str, label: str) -> pd.DataFrame:
     return out.where(pd.notna(out), None)
 
 
-def _cell_value(value: object) -> object:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
-
-
-def _write_sheet(ws, table: Table, frame: pd.DataFrame, language: str) -> None:  # noqa: ANN001 (openpyxl sheet)
-    """One table into a write-only sheet: bold wrapped headings, frozen, fitted widths, number formats."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
+def _sheet_rows(
+    table: Table, frame: pd.DataFrame, language: str
+) -> tuple[list[Sequence[object]], list[float], list[Style | None]]:
+    """One table as rows for a sheet (bold wrapped headings first), fitted column widths, number formats."""
     headings = [column_label(c, language, table.name) for c in frame.columns]
     source = _frame(table)
     counts = set(table.count_columns)
     formats = [_number_format(c, source[c], counts) if c in source.columns else None for c in frame.columns]
-    ws.freeze_panes = "A2"
-    for j, column in enumerate(frame.columns, start=1):
+    widths = []
+    for j, column in enumerate(frame.columns):
         sample = [str(v) for v in frame[column].head(200) if v is not None]
-        width = max([len(w) for w in headings[j - 1].split()] + [len(x) for x in sample] + [6])
-        ws.column_dimensions[get_column_letter(j)].width = min(width + 2, _MAX_WIDTH)
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    row = []
-    for text in headings:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font, cell.alignment = bold, wrap
-        row.append(cell)
-    ws.append(row)
-    for values in frame.itertuples(index=False, name=None):
-        out = []
-        for value, fmt in zip(values, formats, strict=True):
-            value = _cell_value(value)
-            if fmt and isinstance(value, int | float) and not isinstance(value, bool):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = fmt
-                out.append(cell)
-            else:
-                out.append(value)
-        ws.append(out)
+        width = max([len(w) for w in headings[j].split()] + [len(x) for x in sample] + [6])
+        widths.append(min(width + 2, _MAX_WIDTH))
+    heading = [Styled(text, Style(bold=True, wrap=True)) for text in headings]
+    rows = [heading, *frame.itertuples(index=False, name=None)]  # numbers, text, dates: the writer tells them apart
+    return rows, widths, [Style(fmt) if fmt else None for fmt in formats]
 
 
-def _write_contents(ws, tables: list[Table], sheets: dict[str, str], too_long: dict[str, str],  # noqa: ANN001
-                    language: str) -> None:
+def _contents_rows(tables: list[Table], sheets: dict[str, str], too_long: dict[str, str],
+                   language: str) -> list[list[object]]:
     """The first sheet: every table (sheet, CSV file, title, description) and its columns in words."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-
-    ws.freeze_panes = "A2"
-    for letter, width in zip("ABCDEF", (32, 28, 40, 70, 28, 50), strict=True):
-        ws.column_dimensions[letter].width = width
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    heading = []
-    for key in ("sheet", "csv", "table", "description", "column", "meaning"):
-        cell = WriteOnlyCell(ws, value=WORKBOOK[key][language])
-        cell.font = bold
-        heading.append(cell)
-    ws.append(heading)
+    bold, wrap = Style(bold=True), Style(wrap=True)
+    rows: list[list[object]] = [[Styled(WORKBOOK[key][language], bold)
+                                 for key in ("sheet", "csv", "table", "description", "column", "meaning")]]
     for table in tables:
         sheet = sheets.get(table.name)
         text = table.description.get(language, "")
@@ -313,11 +287,10 @@ def _write_contents(ws, tables: list[Table], sheets: dict[str, str], too_long: d
             text = f"{text} {WORKBOOK['cells_note'][language]}".strip()
         if table.name in too_long:
             text = f"{text} {too_long[table.name]}".strip()
-        description = WriteOnlyCell(ws, value=text)
-        description.alignment = wrap
-        ws.append([sheet, f"{table.name}.csv", table.title.get(language, table.name), description, None, None])
+        rows.append([sheet, f"{table.name}.csv", table.title.get(language, table.name), Styled(text, wrap), None, None])
         for column in words(_frame(table).head(0), language).columns:
-            ws.append([None, None, None, None, column, column_label(column, language, table.name)])
+            rows.append([None, None, None, None, column, column_label(column, language, table.name)])
+    return rows
 
 
 def write_workbook(results: RunResults, path: Path, *, mode: str, language: str | None = None) -> Path:
@@ -341,8 +314,6 @@ def write_workbook(results: RunResults, path: Path, *, mode: str, language: str 
         heading row. Tables longer than :data:`MAX_SHEET_ROWS` rows are listed in the
         contents sheet but left to their CSV file.
     """
-    from openpyxl import Workbook
-
     language = language or results.config.project.language
     results = public_view(results, mode)
     tables = _tables(results, mode)
@@ -350,12 +321,14 @@ def write_workbook(results: RunResults, path: Path, *, mode: str, language: str 
     frames = {t.name: _sheet_frame(t, language, label) for t in tables}
     shown = [t for t in tables if len(frames[t.name]) <= MAX_SHEET_ROWS]
     sheets = dict(zip([t.name for t in shown], _sheet_names(shown, language), strict=True))
-    wb = Workbook(write_only=True)  # streams rows: fast and small in memory for large tables
+    wb = Workbook()
     too_long = {t.name: WORKBOOK["too_long"][language].format(n=format_number(len(frames[t.name]), language, 0))
                 for t in tables if t.name not in sheets}
-    _write_contents(wb.create_sheet(WORKBOOK["contents"][language]), tables, sheets, too_long, language)
+    wb.add_sheet(WORKBOOK["contents"][language], _contents_rows(tables, sheets, too_long, language),
+                 widths=(32, 28, 40, 70, 28, 50))
     for table in shown:
-        _write_sheet(wb.create_sheet(sheets[table.name]), table, frames[table.name], language)
+        rows, widths, number_styles = _sheet_rows(table, frames[table.name], language)
+        wb.add_sheet(sheets[table.name], rows, widths=widths, number_styles=number_styles)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         wb.save(tmp)

@@ -20,7 +20,7 @@ from scipy import sparse, stats
 from ..errors import GeolageWarning
 from ..neighbours import MIN_NEIGHBOURS, SpatialWeights, make_weights
 from ..periods import period_labels, period_range
-from .hotspots import count_incidents_in, fdr_bh
+from .hotspots import fdr_bh, incident_rows
 from .trends import mann_kendall_rows
 
 __all__ = [
@@ -90,12 +90,11 @@ def space_time_cube(
     inside = (times >= start_ts) & (times < end_ts + pd.Timedelta(days=1))
     labels = period_range(start_ts.date(), end_ts.date(), unit)
     inc = incidents[inside.to_numpy()]
-    lab = period_labels(times[inside], unit).to_numpy()
-    cube = pd.DataFrame(0.0, index=gdf.index.copy(), columns=labels)
-    for label in labels:
-        sel = lab == label
-        if sel.any():
-            cube[label] = count_incidents_in(gdf, inc[sel]).to_numpy()
+    column = pd.Index(labels).get_indexer(period_labels(times[inside], unit).to_numpy())
+    row = incident_rows(gdf, inc)  # one spatial join for all periods
+    ok = (row >= 0) & (column >= 0)
+    counts = np.bincount(row[ok] * len(labels) + column[ok], minlength=len(gdf) * len(labels))
+    cube = pd.DataFrame(counts.reshape(len(gdf), len(labels)).astype(float), index=gdf.index.copy(), columns=labels)
     cube.columns.name = "period"
     return cube
 

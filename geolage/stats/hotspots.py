@@ -53,6 +53,7 @@ __all__ = [
     "auto_permutations",
     "choose_gistar_inference",
     "count_incidents_in",
+    "incident_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,38 @@ def count_incidents_in(gdf: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> pd
         j = j[~j.index.duplicated()]
         counts = pd.Series(np.asarray(gdf.index)[j["_pos"].to_numpy()]).value_counts()
     return counts.reindex(gdf.index, fill_value=0).astype(float).rename("count")
+
+
+def incident_rows(gdf: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> np.ndarray:
+    """Position of the row of ``gdf`` each incident falls in (-1: in none), as :func:`count_incidents_in` counts.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Areas (grid cells, districts) indexed by id.
+    incidents : GeoDataFrame
+        Points, with the column named like ``gdf.index`` (``cell_id``, ``district_id``) or
+        point geometry in the CRS of ``gdf``.
+
+    Returns
+    -------
+    ndarray of int (len(incidents),)
+        From the id column when there is one, otherwise from one spatial join (a point on a
+        shared edge goes to the first polygon the join reports, as in :func:`count_incidents_in`;
+        incidents are told apart by position, not by index label).
+    """
+    key = gdf.index.name
+    if key is not None and key in incidents.columns:
+        return np.asarray(gdf.index.get_indexer(incidents[key]), dtype=np.int64)
+    if incidents.crs != gdf.crs:
+        raise ValueError(f"incidents and areas need the same CRS; got {incidents.crs} and {gdf.crs}")
+    areas = gpd.GeoDataFrame({"_pos": np.arange(len(gdf))}, geometry=gdf.geometry.values, crs=gdf.crs)
+    points = gpd.GeoDataFrame(geometry=incidents.geometry.values, crs=incidents.crs)
+    j = gpd.sjoin(points, areas, predicate="intersects", how="inner")
+    j = j[~j.index.duplicated()]
+    out = np.full(len(incidents), -1, dtype=np.int64)
+    out[j.index.to_numpy()] = j["_pos"].to_numpy()
+    return out
 
 
 def _values(gdf: pd.DataFrame, column: Any, incidents: gpd.GeoDataFrame | None) -> tuple[np.ndarray, str]:

@@ -149,29 +149,51 @@ def analytic_z_trusted(
 
 
 def _draw_ids(rng: np.random.Generator, n: int, m: int, permutations: int) -> np.ndarray:
-    """(permutations, m) positions drawn without replacement from range(n), in random order, one row per permutation.
+    """(m, permutations) positions drawn without replacement from range(n), one column per permutation.
 
-    ``n`` large against ``m²``: uniform integers, rows with a repeated position drawn
-    again (rare). Otherwise Floyd's algorithm (Bentley & Floyd 1987: for ``j = n-m .. n-1``
-    take a uniform ``t`` in ``0..j``, or ``j`` when ``t`` was taken), vectorised over the
-    rows, then each row shuffled: O(permutations · m²), never O(permutations · n).
+    Each column holds ``m`` distinct positions in random order; the array is stored draw by
+    draw (row ``j`` holds the ``j``-th draw of every permutation, contiguous), which is how
+    the counting below reads it. ``n`` large against ``m²``: uniform integers, permutations
+    with a repeated position drawn again (rare; only the redrawn ones are checked again).
+    Otherwise Floyd's algorithm (Bentley & Floyd 1987: for ``j = n-m .. n-1`` take a uniform
+    ``t`` in ``0..j``, or ``j`` when ``t`` was taken), vectorised over the permutations, then
+    each permutation shuffled: O(permutations · m²), never O(permutations · n). Positions are
+    int32 when ``n`` fits (numpy draws the same bounded integers for int32 and int64, so
+    the random stream does not depend on the dtype).
     """
+    dtype = np.int32 if n < 2**31 else np.int64
     if n > 4 * m * m:
-        out = rng.integers(0, n, size=(permutations, m), dtype=np.int64)
-        while True:
-            srt = np.sort(out, axis=1)
-            bad = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
-            if not len(bad):
-                return out
-            out[bad] = rng.integers(0, n, size=(len(bad), m), dtype=np.int64)
-    out = np.empty((permutations, m), dtype=np.int64)
+        out = np.ascontiguousarray(rng.integers(0, n, size=(permutations, m), dtype=dtype).T)
+        bad = np.flatnonzero(_repeats(out))
+        while len(bad):
+            redrawn = np.ascontiguousarray(rng.integers(0, n, size=(len(bad), m), dtype=dtype).T)
+            out[:, bad] = redrawn
+            bad = bad[_repeats(redrawn)]
+        return out
+    out = np.empty((m, permutations), dtype=dtype)
     for col, j in enumerate(range(n - m, n)):
-        t = rng.integers(0, j + 1, size=permutations, dtype=np.int64)
+        t = rng.integers(0, j + 1, size=permutations, dtype=dtype)
         if col:
-            t = np.where((out[:, :col] == t[:, None]).any(axis=1), j, t)
-        out[:, col] = t
+            t = np.where((out[:col] == t).any(axis=0), j, t)
+        out[col] = t
     order = np.argsort(rng.random((permutations, m)), axis=1)
-    return np.take_along_axis(out, order, axis=1)
+    return np.ascontiguousarray(np.take_along_axis(out.T, order, axis=1).T)
+
+
+def _repeats(ids: np.ndarray) -> np.ndarray:
+    """Boolean per column of ``ids`` (m, P): whether a position occurs twice in the column.
+
+    Small ``m``: each draw compared with the draws after it (m - 1 vectorised passes over
+    contiguous rows, faster than sorting every short column); large ``m``: columns sorted.
+    """
+    m, P = ids.shape
+    if m > 48:
+        srt = np.sort(ids, axis=0)
+        return (srt[1:] == srt[:-1]).any(axis=0)
+    bad = np.zeros(P, dtype=bool)
+    for i in range(m - 1):
+        bad |= (ids[i + 1 :] == ids[i]).any(axis=0)
+    return bad
 
 
 def permutation_pvalues(
@@ -252,11 +274,15 @@ def permutation_pvalues(
     step = max(1, min(permutations, chunk_size // (4 * m)))
     for a in range(0, permutations, step):
         b = min(permutations, a + step)
-        R = _draw_ids(rng, n, m, b - a)
-        Z = y[R]  # (chunk, m)
-        _count_tails(w, k, has, Z, observed, tol, chunk_size, upper, lower, common)
+        R = _draw_ids(rng, n, m, b - a)  # (m, chunk): draw j of every permutation in row j
+        Z = y[R]
+        cs = np.empty_like(Z)  # cs[j - 1]: sum of the first j draws (as np.cumsum, row by row: faster)
+        cs[0] = Z[0]
+        for j in range(1, m):
+            np.add(cs[j - 1], Z[j], out=cs[j])
+        _count_tails(w, k, has, Z, cs, observed, tol, chunk_size, upper, lower, common)
         if conditional:
-            _correct_self_draws(w, k, kmax, R, Z, observed, tol, upper, lower, common)
+            _correct_self_draws(w, k, kmax, R, Z, cs, observed, tol, upper, lower, common)
     pvals[has] = np.minimum(0.5, (np.minimum(upper, lower)[has] + 1.0) / (permutations + 1.0))
     return pvals
 
@@ -279,6 +305,7 @@ def _count_tails(
     k: np.ndarray,
     has: np.ndarray,
     Z: np.ndarray,
+    cs: np.ndarray,
     observed: np.ndarray,
     tol: float,
     chunk_size: int,
@@ -288,19 +315,20 @@ def _count_tails(
 ) -> None:
     """Add to ``upper``/``lower`` the permuted lags at or above / at or below the observed lag, per row.
 
-    Row ``i`` takes the first ``k_i`` drawn values of each permutation. Rows whose
-    neighbours share one weight (``common != 0``) use one sorted null distribution per
-    ``k`` (binary search); other rows a chunked matrix product of their weights with the draws.
+    ``Z`` (m, P) holds the drawn values (row ``j``: draw ``j`` of every permutation), ``cs``
+    their cumulative sums along the draws. Row ``i`` takes the first ``k_i`` drawn values of
+    each permutation. Rows whose neighbours share one weight (``common != 0``) use one sorted
+    null distribution per ``k`` (binary search); other rows a chunked matrix product of
+    their weights with the draws.
     """
-    P = Z.shape[0]
+    P = Z.shape[1]
     equal = common != 0
     rmax = common
-    cs = np.cumsum(Z, axis=1)
     for kk in np.unique(k[has]):
         rows = np.flatnonzero((k == kk) & has)
         eq_rows = rows[equal[rows]]
         if len(eq_rows):
-            s = np.sort(cs[:, kk - 1])
+            s = np.sort(cs[kk - 1])
             wv = rmax[eq_rows]
             t = observed[eq_rows] / wv
             tt = tol / np.abs(wv)
@@ -313,7 +341,7 @@ def _count_tails(
         if len(gen_rows):
             idx = w.indptr[gen_rows][:, None] + np.arange(kk)[None, :]
             Wg = w.data[idx]  # (ng, kk)
-            Zk = Z[:, :kk].T  # (kk, P)
+            Zk = Z[:kk]  # (kk, P)
             step = max(1, chunk_size // P)
             for a in range(0, len(gen_rows), step):
                 V = Wg[a : a + step] @ Zk
@@ -328,6 +356,7 @@ def _correct_self_draws(
     kmax: int,
     R: np.ndarray,
     Z: np.ndarray,
+    cs: np.ndarray,
     observed: np.ndarray,
     tol: float,
     upper: np.ndarray,
@@ -336,47 +365,104 @@ def _correct_self_draws(
 ) -> None:
     """Correct the tail counts where an observation was drawn for itself (position < k_c): use position k_c instead.
 
+    ``R``, ``Z`` and ``cs`` are (m, P): draw ``j`` of every permutation in row ``j``.
     ``common`` holds the common weight of rows whose neighbours share one weight (else 0):
-    their sums are read from the cumulative sums in O(1); other rows are summed over
-    their ``k`` weights.
+    their sums are read from the cumulative sums ``cs`` in O(1), one draw position at a time
+    (:func:`_correct_common`); other rows are summed over their ``k`` weights.
     """
-    n = len(upper)
-    P, m = R.shape
-    flat = R.ravel()
-    K = k[flat]
-    pos = np.tile(np.arange(m, dtype=np.int64), P)
-    wc = common[flat]
-    idx = np.flatnonzero((pos < K) & (wc != 0))  # common-weight rows drawn for themselves
-    if len(idx):
-        c = flat[idx]
-        kc = K[idx]
-        base = idx - pos[idx]  # start of the permutation's row in the flat arrays
-        w_c = wc[idx]
-        old = w_c * np.cumsum(Z, axis=1).ravel()[base + kc - 1]
-        # drop the observation itself (value y_c = Z at its position), take position k_c instead
-        new = old + w_c * (Z.ravel()[base + np.minimum(kc, m - 1)] - Z.ravel()[idx])
-        obs = observed[c]
-        du = (new >= obs - tol).astype(np.int8) - (old >= obs - tol)
-        dl = (new <= obs + tol).astype(np.int8) - (old <= obs + tol)
-        upper += np.bincount(c, weights=du, minlength=n).astype(np.int64)
-        lower += np.bincount(c, weights=dl, minlength=n).astype(np.int64)
+    _correct_common(k, R, Z, cs, observed, tol, upper, lower, common)
     if not np.any((common == 0) & (k > 0)):
         return
-    sel = (pos < K).reshape(P, m)
-    wc = wc.reshape(P, m)
-    pp, pos = np.nonzero(sel & (wc == 0))
+    n = len(upper)
+    m = R.shape[0]
+    sel = (np.arange(m)[:, None] < k[R]) & (common[R] == 0)
+    pos, pp = np.nonzero(sel)
     if not len(pp):
         return
-    cc = R[pp, pos]
+    cc = R[pos, pp]
     kc = k[cc]
     idx = w.indptr[cc][:, None] + np.arange(kmax)[None, :]
     valid = np.arange(kmax)[None, :] < kc[:, None]
     Wpad = np.where(valid, w.data[np.minimum(idx, len(w.data) - 1)], 0.0)
-    old = (Wpad * Z[pp, :kmax]).sum(axis=1)
+    old = (Wpad * np.ascontiguousarray(Z[:kmax, pp].T)).sum(axis=1)
     wpos = Wpad[np.arange(len(cc)), pos]
-    new = old + wpos * (Z[pp, kc] - Z[pp, pos])
+    new = old + wpos * (Z[kc, pp] - Z[pos, pp])
     obs = observed[cc]
     du = (new >= obs - tol).astype(np.int64) - (old >= obs - tol)
     dl = (new <= obs + tol).astype(np.int64) - (old <= obs + tol)
     upper += np.bincount(cc, weights=du, minlength=n).astype(np.int64)
     lower += np.bincount(cc, weights=dl, minlength=n).astype(np.int64)
+
+
+def _correct_common(
+    k: np.ndarray,
+    R: np.ndarray,
+    Z: np.ndarray,
+    cs: np.ndarray,
+    observed: np.ndarray,
+    tol: float,
+    upper: np.ndarray,
+    lower: np.ndarray,
+    common: np.ndarray,
+) -> None:
+    """Self-draw correction of the rows with one common weight, one draw position at a time.
+
+    At position ``pos`` of permutation ``p`` observation ``c = R[pos, p]`` drew itself when
+    ``pos < k_c``: its permuted lag ``w_c cs[k_c - 1, p]`` becomes
+    ``w_c cs[k_c - 1, p] + w_c (Z[k_c, p] - Z[pos, p])``. The most frequent (k, weight)
+    pair (usually most rows) reads both sums from whole rows of ``cs`` and ``Z``; the other
+    rows gather theirs. Only draws where the comparison with the observed lag changes alter
+    the counts, so the counts are updated from those few (small ``bincount`` calls).
+    """
+    m, P = R.shape
+    k_self = np.where(common != 0, k, 0)  # draws before k_self[c] are self-draws of c
+    if not k_self.any():
+        return
+    pairs, freq = np.unique(np.column_stack([k_self, common])[k_self > 0], axis=0, return_counts=True)
+    kd, wd = pairs[int(np.argmax(freq))]
+    kd = int(kd)
+    dominant = (k_self == kd) & (common == wd)
+    kind = np.where(dominant, -1, k_self)  # -1: the dominant pair; else draws before kind[c] are self-draws
+    thr_u = observed - tol
+    thr_l = observed + tol
+    old_d = wd * cs[kd - 1]  # = w_c cs[k_c - 1, p] for every dominant c
+    repl_d = Z[min(kd, m - 1)]
+    flat_z = Z.ravel()
+    flat_cs = cs.ravel()
+    for pos in range(m):
+        c = R[pos]
+        kc = kind[c]
+        if pos < kd:
+            new = old_d + wd * (repl_d - Z[pos])
+            sel = kc == -1
+            _update(c, old_d, new, thr_u[c], thr_l[c], sel, upper, lower)
+        rows = np.flatnonzero(kc > pos)
+        if len(rows):
+            cr = c[rows]
+            kr = k[cr].astype(np.int64)
+            wc = common[cr]
+            old = wc * flat_cs[(kr - 1) * P + rows]
+            new = old + wc * (flat_z[np.minimum(kr, m - 1) * P + rows] - Z[pos][rows])
+            _update(cr, old, new, thr_u[cr], thr_l[cr], None, upper, lower)
+
+
+def _update(
+    c: np.ndarray,
+    old: np.ndarray,
+    new: np.ndarray,
+    t_u: np.ndarray,
+    t_l: np.ndarray,
+    sel: np.ndarray | None,
+    upper: np.ndarray,
+    lower: np.ndarray,
+) -> None:
+    """Move the tail counts of observations ``c`` whose permuted lag goes from ``old`` to ``new`` (where ``sel``)."""
+    n = len(upper)
+    for now, was, counts in ((new >= t_u, old >= t_u, upper), (new <= t_l, old <= t_l, lower)):
+        changed = now != was
+        if sel is not None:
+            changed &= sel
+        if changed.any():
+            gained = now & changed
+            counts += np.bincount(c[gained], minlength=n)
+            counts -= np.bincount(c[changed & ~gained], minlength=n)

@@ -205,13 +205,23 @@ def hotspot_metrics(
 
 
 def mean_pai(
-    score: np.ndarray, observed: np.ndarray, cells: Cells, tiebreak: np.ndarray, shares: tuple[float, ...]
+    score: np.ndarray,
+    observed: np.ndarray,
+    cells: Cells,
+    tiebreak: np.ndarray,
+    shares: tuple[float, ...],
+    *,
+    base_order: np.ndarray | None = None,
 ) -> float:
-    """Mean PAI over ``shares`` (same selection rule as :func:`hotspot_metrics`, without the extras)."""
+    """Mean PAI over ``shares`` (same selection rule as :func:`hotspot_metrics`, without the extras).
+
+    ``base_order``: the cells ordered by ``tiebreak`` and id alone, when many scores share
+    the tie-break (see :func:`geolage.stats.forecast.cells.rank_order`; same result).
+    """
     total = observed.sum()
     if total == 0:
         return float("nan")
-    order = rank_order(score, tiebreak, cells.id_order)
+    order = rank_order(score, tiebreak, cells.id_order, base=base_order)
     cum = np.cumsum(cells.area[order])
     hits = np.cumsum(observed[order])
     k = np.minimum(np.searchsorted(cum, np.asarray(shares) * cum[-1] * (1 - 1e-9), side="left"), len(order) - 1)

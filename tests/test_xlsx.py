@@ -1,0 +1,77 @@
+"""The small .xlsx writer: what it writes reads back with openpyxl (values, formats, fonts, panes, widths)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import openpyxl
+import pytest
+
+from geolage.outputs.xlsx import Style, Styled, Workbook, column_letter
+
+
+def test_column_letters():
+    assert [column_letter(i) for i in (1, 26, 27, 52, 53, 702, 703, 16384)] == [
+        "A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD"]
+    with pytest.raises(ValueError, match="start at 1"):
+        column_letter(0)
+
+
+def test_values_styles_and_layout_read_back(tmp_path):
+    wb = Workbook()
+    wb.add_sheet("Innehåll", [[Styled("Blad", Style(bold=True))], ["Brott & <ordning> \"å\x07\""]],
+                 widths=[32], freeze_first_row=False)
+    rows = [
+        [Styled("Antal brott", Style(bold=True, wrap=True)), Styled("Andel", Style(bold=True, wrap=True)), "Text",
+         "När"],
+        [12, 0.125, "<5 (dolt)", dt.datetime(2024, 3, 1)],
+        [np.int64(7), np.float64(float("nan")), True, dt.datetime(2024, 3, 1, 13, 30)],
+        [None, float("inf"), "  blanksteg  ", dt.date(1999, 12, 31)],
+        [123456789012, -2.5e-7, Styled(3.0, Style("0.0000")), None],
+    ]
+    wb.add_sheet("Tabell (2)", rows, widths=[12, None, 40.5], number_styles=[Style("#,##0"), Style("0.0%")])
+    path = wb.save(tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Innehåll", "Tabell (2)"]
+    first = book["Innehåll"]
+    assert first["A1"].font.b and first["A2"].value == 'Brott & <ordning> "å"'  # the control character left out
+    assert first.freeze_panes is None and first.column_dimensions["A"].width == 32
+    ws = book["Tabell (2)"]
+    assert ws.freeze_panes == "A2"
+    assert ws["A1"].value == "Antal brott" and ws["A1"].font.b and ws["A1"].alignment.wrap_text
+    assert ws["A1"].alignment.vertical == "top"
+    assert [ws["A2"].value, ws["B2"].value, ws["C2"].value, ws["D2"].value] == [
+        12, 0.125, "<5 (dolt)", dt.datetime(2024, 3, 1)]
+    assert ws["A2"].number_format == "#,##0" and ws["B2"].number_format == "0.0%"
+    assert not ws["C2"].font.b and ws["C2"].number_format == "General"
+    assert ws["D2"].number_format == "yyyy-mm-dd"
+    assert ws["A3"].value == 7 and ws["B3"].value is None and ws["C3"].value is True
+    assert ws["D3"].value == dt.datetime(2024, 3, 1, 13, 30) and ws["D3"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert ws["A4"].value is None and ws["B4"].value is None and ws["C4"].value == "  blanksteg  "
+    assert ws["D4"].value == dt.datetime(1999, 12, 31)
+    assert ws["A5"].value == 123456789012 and ws["B5"].value == -2.5e-7 and ws["B5"].number_format == "0.0%"
+    assert ws["C5"].value == 3.0 and ws["C5"].number_format == "0.0000"
+    assert ws.column_dimensions["A"].width == 12 and ws.column_dimensions["C"].width == 40.5
+    assert ws.max_row == 5 and ws.max_column == 4
+
+
+def test_same_sheets_give_the_same_bytes(tmp_path):
+    def write(name):
+        wb = Workbook()
+        wb.add_sheet("A", [["x", 1.5], [dt.date(2020, 1, 1), None]])
+        return wb.save(tmp_path / name).read_bytes()
+
+    assert write("a.xlsx") == write("b.xlsx")
+
+
+def test_bad_sheet_names_are_refused(tmp_path):
+    wb = Workbook()
+    for name in ("", "a" * 32, "a/b", "x*"):
+        with pytest.raises(ValueError, match="sheet names"):
+            wb.add_sheet(name, [[1]])
+    wb.add_sheet("Blad", [[1]])
+    with pytest.raises(ValueError, match="already used"):
+        wb.add_sheet("BLAD", [[1]])
+    with pytest.raises(ValueError, match="at least one sheet"):
+        Workbook().save(tmp_path / "empty.xlsx")
