@@ -30,9 +30,9 @@ SWEDISH_WORDS = (
     "SCB", "DeSO", "RegSO", "Bra", "rutstatistik", "polisen", "lagesbild_text",
 )
 #: Identifiers, not words, that the outputs still use in English runs: the codes of "all
-#: categories" and "the whole span" in data columns and file names, and the output file names.
-#: (Renaming them touches every output module and is left to a later change; see NOTES.)
-IDENTIFIERS = {ALL_CATEGORIES, WHOLE_PERIOD, "karta", "rapport", "tabeller", "lagesbild"}
+#: categories" and "the whole span" in data columns and file names, and the product name of the
+#: GeoPackage and QGIS project (``lagesbild.gpkg``/``.qgs``). Map, report and tables are named in English.
+IDENTIFIERS = {ALL_CATEGORIES, WHOLE_PERIOD, "lagesbild"}
 
 
 def _texts(out: Path) -> list[tuple[str, str]]:
@@ -77,9 +77,9 @@ def swedish_in(out: Path) -> list[str]:
 
 def shown_text(out: Path) -> str:
     """What a reader sees: the report's text (not the parameter dump) and the map's labels and titles."""
-    report = (out / "rapport.html").read_text("utf-8")
+    report = (out / "report.html").read_text("utf-8")
     report = re.sub(r"<(script|style)[^>]*>.*?</\1>|<td class=\"mono\">.*?</td>", " ", report, flags=re.S)
-    page = (out / "karta.html").read_text("utf-8")
+    page = (out / "map.html").read_text("utf-8")
     labels = re.findall(r'"(?:label|title|note|name)":\s*"([^"]*)"', page)
     return html.unescape(re.sub(r"<[^>]+>", " ", report)) + " " + " ".join(labels)
 
@@ -119,7 +119,7 @@ def test_english_run_has_no_swedish_and_no_category_codes(english_run):
 def test_english_report_leaves_out_what_the_data_cannot_give(english_run):
     _, out = english_run
     text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", "",
-                                                        (out / "rapport.html").read_text("utf-8"), flags=re.S)))
+                                                        (out / "report.html").read_text("utf-8"), flags=re.S)))
     text = re.sub(r"\s+", " ", text)
     # no population: one sentence why, no rate section, no empty plot, no table of dashes
     assert "Rates per resident are left out because the run has no population per district" in text
@@ -133,7 +133,7 @@ def test_english_report_leaves_out_what_the_data_cannot_give(english_run):
 
 def test_english_map_starts_with_counts_not_grey_rates(english_run):
     _, out = english_run
-    page = (out / "karta.html").read_text("utf-8")
+    page = (out / "map.html").read_text("utf-8")
     assert '"id":"rates_district"' not in page.replace(" ", "")
     # no layer is shown at start, so the page shows the density surface first (not an all-grey rate map)
     assert not re.search(r'"show":\s*true', page)

@@ -17,6 +17,7 @@ from ..run.prepare import Progress
 from ..run.results import RunResults
 from .common import check_mode, public_view
 from .map.page import write_map
+from .names import output_name
 from .qgis.project import write_spatial_outputs
 from .record import write_run_json
 from .report import write_report
@@ -123,10 +124,10 @@ def _write_all(
     spatial = write_spatial_outputs(results, folder, mode=mode, language=language)
     written.update({f"spatial:{k}": Path(v) for k, v in _as_dict(spatial).items()})
     progress("tables (CSV)")
-    for p in write_tables_csv(results, folder / "tabeller", mode=mode, language=language):
+    for p in write_tables_csv(results, folder / output_name("tables", language), mode=mode, language=language):
         written[f"csv:{p.stem}"] = p
     progress("map")
-    written["map"] = Path(write_map(results, folder / "karta.html", mode=mode, language=language))
+    written["map"] = Path(write_map(results, folder / output_name("map", language), mode=mode, language=language))
     progress("report")
     rep = write_report(results, folder, mode=mode, language=language, pdf=pdf)
     written.update({f"report:{k}": Path(v) for k, v in _as_dict(rep).items()})

@@ -24,10 +24,7 @@ from ...text.format import format_number, format_p, format_percent
 from ...text.labels import category_label
 from ...text.report import LIMITS, report_texts
 
-__all__ = ["AREA_PREFIX", "ReportContext", "clean", "chart_text", "css_string", "year_text"]
-
-#: A focus area's lägesbild is ``rapport_<area code>.html`` / ``.pdf`` (:func:`geolage.focus.area_code`).
-AREA_PREFIX = "rapport_"
+__all__ = ["ReportContext", "clean", "chart_text", "css_string", "year_text"]
 
 #: Longest text from input data shown in the report (longer text is shortened with "…").
 MAX_TEXT = 120

@@ -20,9 +20,10 @@ from ...run.results import RunResults
 from ...run.steps.areas import current_window
 from ...text.format import LANGUAGES
 from ..common import check_mode, public_view
+from ..names import output_name
 from .blocks import Block
 from .charts import without_figures
-from .context import AREA_PREFIX, ReportContext, clean, css_string
+from .context import ReportContext, clean, css_string
 from .pdf import html_to_pdf
 from .sections import AREA_SECTIONS, SECTIONS, Section
 from .sections.area import period_text
@@ -31,8 +32,6 @@ __all__ = ["render_report_html", "write_report"]
 
 log = logging.getLogger(__name__)
 
-HTML_NAME = "rapport.html"
-PDF_NAME = "rapport.pdf"
 
 
 
@@ -118,7 +117,10 @@ def render_report_html(results: RunResults, *, mode: str = "public", language: s
 
 def write_report(results: RunResults, out_dir: str | Path, *, mode: str = "public", language: str | None = None,
                  pdf: bool = True) -> dict[str, Path]:
-    """Write the lägesbild report: ``rapport.html`` and (optionally) ``rapport.pdf``.
+    """Write the overview report and one lägesbild per focus area, HTML and (optionally) PDF.
+
+    Files: ``rapport.html``/``.pdf`` and ``rapport_<area>.html``/``.pdf`` (``report…`` in
+    English, :func:`geolage.outputs.names.output_name`).
 
     Parameters
     ----------
@@ -138,7 +140,8 @@ def write_report(results: RunResults, out_dir: str | Path, *, mode: str = "publi
     Returns
     -------
     dict of str to Path
-        ``{"html": .../rapport.html}`` and ``"pdf"`` when the PDF was written.
+        ``{"html": .../rapport.html}``, ``"pdf"`` when the PDF was written, and
+        ``"html_<area>"``/``"pdf_<area>"`` for each focus area.
 
     Notes
     -----
@@ -155,11 +158,13 @@ def write_report(results: RunResults, out_dir: str | Path, *, mode: str = "publi
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = _write_one(render_report_html(results, mode=mode, language=language), out, HTML_NAME, PDF_NAME, pdf)
+    stem = output_name("report", language or results.config.project.language)  # rapport / report
+    paths = _write_one(render_report_html(results, mode=mode, language=language), out, f"{stem}.html",
+                       f"{stem}.pdf", pdf)
     for area in focus_areas_of(results):
-        stem = f"{AREA_PREFIX}{area.slug}"
+        area_stem = f"{stem}_{area.slug}"
         text = render_report_html(results, mode=mode, language=language, area=area)
-        for kind, path in _write_one(text, out, f"{stem}.html", f"{stem}.pdf", pdf).items():
+        for kind, path in _write_one(text, out, f"{area_stem}.html", f"{area_stem}.pdf", pdf).items():
             paths[f"{kind}_{area.slug}"] = path
     return paths
 

@@ -9,8 +9,9 @@ import pandas as pd
 from ....categories import ALL_CATEGORIES
 from ....focus import focus_areas_of
 from ....run import schemas
+from ...names import output_name
 from ..blocks import Block, bullets, note_block, paragraph
-from ..context import AREA_PREFIX, ReportContext, clean, year_text
+from ..context import ReportContext, clean, year_text
 from ..select import area_col, latest_coverage, only_all, sure_trends, whole_span
 
 __all__ = ["summary", "forecast_verdict"]
@@ -152,7 +153,8 @@ def summary(ctx: ReportContext) -> list[Block]:
         blocks.append(paragraph(ctx.t["synthetic_note"]))
     areas = focus_areas_of(ctx.r)
     if areas:  # the overview points to each focus area's own lägesbild
-        files = ", ".join(f"{clean(a.name)} ({AREA_PREFIX}{a.slug}.pdf)" for a in areas)
+        stem = output_name("report", ctx.lang)
+        files = ", ".join(f"{clean(a.name)} ({stem}_{a.slug}.pdf)" for a in areas)
         blocks.append(paragraph(ctx.t["area_reports_note"].format(files=files)))
     blocks.append(paragraph(ctx.t["summary_intro"]))
     blocks.append(bullets(items, cls="summary"))
