@@ -97,9 +97,12 @@ ATTRACTORS: dict[str, list[tuple[str, float, float, str]]] = {
 }
 #: Growth exponent of a category's attractors: their expected number is the 2019 one times
 #: (N(year) / N(2019)) ** exponent (1 = grows with Brå's total, the default; 0 = constant).
-#: The night-life centre grows at half the rate, which keeps the planted persistent
-#: misshandel hotspot there flat relative to the rest of the town.
-ATTRACTOR_GROWTH = {"misshandel": 0.5}
+#: The night-life centre shrinks as the total grows (exponent -1): the emerging hot spot
+#: analysis scales every bin by the whole cube, so the misshandel around the planted persistent
+#: hotspot (hotspot + night-life attractor + DeSO background, which grows with Brå's total,
+#: person offences +46 % from 2014 to 2025) has to stay flat in absolute numbers, or the
+#: hotspot is rightly called intensifying.
+ATTRACTOR_GROWTH = {"misshandel": -1.0}
 INCIDENT_SIGMA = 40.0  # m, spread of an incident around its address point
 INCIDENT_MAX = 250.0  # m, truncation of that spread
 
@@ -142,7 +145,7 @@ EMERGING_BACKGROUND = {"radius_m": 625.0, "max_per_quarter": 0.1, "search_m": 15
 #: (more police attention). Everything else follows Brå's municipal totals.
 TREND_AREAS = [
     {"regso_name": "Norrby", "categories": ["misshandel", "hot"], "pct_per_year": 8.0},
-    {"regso_name": "Norrby", "categories": ["skadegorelse", "brand_fordon"], "pct_per_year": -10.0},
+    {"regso_name": "Norrby", "categories": ["skadegorelse", "brand_fordon"], "pct_per_year": -15.0},
     {"regso_name": "Hässleholmen väst", "categories": ["misshandel", "hot"], "pct_per_year": -8.0},
     {"regso_name": "Hässleholmen väst", "categories": ["narkotikabrott"], "pct_per_year": 8.0},
     {"regso_name": "Hässleholmen öst norr", "categories": ["narkotikabrott"], "pct_per_year": 8.0},
