@@ -37,7 +37,14 @@ from pyproj import Transformer
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SEED = 20260630
-ALL_YEARS = tuple(range(2019, 2026))
+ALL_YEARS = tuple(range(2014, 2026))
+#: Year the planted area developments are anchored at (multiplier 1.0; the DeSO background
+#: then follows population) and the attractor growth is measured from.
+ANCHOR_YEAR = 2019
+#: The periods the focus-area developments are described for: the previous Norrby
+#: lägesbild (2014–2019) and the current period (2023–2025), as in data/boras_demo.toml.
+PREVIOUS_PERIOD = (2014, 2019)
+CURRENT_PERIOD = (2023, 2025)
 AS_OF = dt.date(2026, 6, 30)
 CRS = "EPSG:3006"
 
@@ -49,6 +56,10 @@ TRUTH_FILE = "ground_truth.json"
 SOURCE_NAMES = {"polisen": POLICE_FILE, "kommunen": MUNICIPAL_FILE, "raddningstjansten": FIRE_FILE}
 
 # ----------------------------------------------------------------------------- volumes
+#: Share of all of Brå's offences that the demo samples (every year and group alike): with
+#: 12 years, the full geocoded volume would make the demo slow, so the demo holds a random
+#: SAMPLE_SHARE of it. Counts are Brå × GEOCODED_SHARE × SAMPLE_SHARE × CATEGORY_SPLIT.
+SAMPLE_SHARE = 0.6
 #: Share of Brå's yearly count of a group that is in the demo with usable coordinates.
 GEOCODED_SHARE = {
     "person": 0.70,
@@ -86,9 +97,12 @@ ATTRACTORS: dict[str, list[tuple[str, float, float, str]]] = {
 }
 #: Growth exponent of a category's attractors: their expected number is the 2019 one times
 #: (N(year) / N(2019)) ** exponent (1 = grows with Brå's total, the default; 0 = constant).
-#: The night-life centre grows at half the rate, which keeps the planted persistent
-#: misshandel hotspot there flat relative to the rest of the town.
-ATTRACTOR_GROWTH = {"misshandel": 0.5}
+#: The night-life centre shrinks as the total grows (exponent -1): the emerging hot spot
+#: analysis scales every bin by the whole cube, so the misshandel around the planted persistent
+#: hotspot (hotspot + night-life attractor + DeSO background, which grows with Brå's total,
+#: person offences +46 % from 2014 to 2025) has to stay flat in absolute numbers, or the
+#: hotspot is rightly called intensifying.
+ATTRACTOR_GROWTH = {"misshandel": -1.0}
 INCIDENT_SIGMA = 40.0  # m, spread of an incident around its address point
 INCIDENT_MAX = 250.0  # m, truncation of that spread
 
@@ -105,7 +119,7 @@ HOTSPOTS = [
      "next_to": "Hulta syd-Trandared norr-Brotorp", "profile": "narkotikabrott", "extra": {2024: 60, 2025: 75}},
     {"id": "fading_skadegorelse_sjobo", "kind": "fading", "category": "skadegorelse",
      "x": 377420.0, "y": 6402380.0, "radius_m": 150.0, "regso": "Sjöbo centrum",
-     "profile": "youth", "extra": {2019: 70, 2020: 55, 2021: 40, 2022: 20}},
+     "profile": "youth", "extra": {**{y: 70 for y in range(2014, 2020)}, 2020: 55, 2021: 40, 2022: 20}},
 ]
 #: Rule for the place of an *emerging* hotspot: before its first planted year its neighbourhood
 #: must not have been a hotspot of the category, or an emerging hot spot analysis rightly calls
@@ -116,27 +130,46 @@ HOTSPOTS = [
 #: distance band of the centre's 250 m cell (cells whose centres are within 500 m reach
 #: 625 m). Why 0.1: the Borås cube is mostly empty cells, so a bin (two quarters × that
 #: neighbourhood) is significant with about 3 incidents; with 0.1 per quarter (0.2 per bin)
-#: the chance that any of the 20 bins of 2019–2023 reaches 3 is about 2 %, with 0.5 per
+#: the chance that any of the 40 bins of 2014–2023 reaches 3 is about 4 %, with 0.5 per
 #: quarter it would be about 70 %. The rule holds at the given centre for the default seed (the
 #: committed data); another seed gives other address points, and then :func:`place_hotspots`
 #: moves the hotspot to the nearest point of a 250 m lattice through the given centre, within
 #: ``search_m``, where the rule holds (the ground truth records it), or raises.
 EMERGING_BACKGROUND = {"radius_m": 625.0, "max_per_quarter": 0.1, "search_m": 1500.0}
-#: Absolute trends of the expected misshandel + hot background per focus area (0 = flat in
-#: absolute numbers); the rest of the municipality takes up the change of Brå's total.
+#: Planted developments of the expected DeSO background per focus-area district and category, in
+#: absolute numbers: multiplier (1 + pct_per_year / 100) ** (year - ANCHOR_YEAR) for every year
+#: 2014–2025 (0 = flat); the rest of the municipality takes up the change of Brå's total. The
+#: story (synthetic): since the previous Norrby lägesbild (2014–2019) violence and threats rose
+#: in Norrby while vandalism and car fires there fell (measures after that lägesbild); in
+#: Hässleholmen väst violence and threats fell; drug offences rose in both Hässleholmen RegSO
+#: (more police attention). Everything else follows Brå's municipal totals.
 TREND_AREAS = [
-    {"regso_name": "Norrby", "categories": ["misshandel", "hot"], "pct_per_year": 12.0},
-    {"regso_name": "Hässleholmen väst", "categories": ["misshandel", "hot"], "pct_per_year": -10.0},
+    {"regso_name": "Norrby", "categories": ["misshandel", "hot"], "pct_per_year": 8.0},
+    {"regso_name": "Norrby", "categories": ["skadegorelse", "brand_fordon"], "pct_per_year": -15.0},
+    {"regso_name": "Hässleholmen väst", "categories": ["misshandel", "hot"], "pct_per_year": -8.0},
+    {"regso_name": "Hässleholmen väst", "categories": ["narkotikabrott"], "pct_per_year": 8.0},
+    {"regso_name": "Hässleholmen öst norr", "categories": ["narkotikabrott"], "pct_per_year": 8.0},
     {"regso_name": "Hässleholmen öst norr", "categories": ["misshandel", "hot"], "pct_per_year": 0.0},
     {"regso_name": "Hulta centrum-Sörmarken", "categories": ["misshandel", "hot"], "pct_per_year": 0.0},
     {"regso_name": "Hulta syd-Trandared norr-Brotorp", "categories": ["misshandel", "hot"], "pct_per_year": 0.0},
 ]
+#: Focus areas made of RegSO (issue 9): the planted change between PREVIOUS_PERIOD and
+#: CURRENT_PERIOD is recorded for each of them and category (``focus_area_changes``).
+FOCUS_AREA_GROUPS = {
+    "Norrby": ("1490R025",),
+    "Hässleholmen/Hulta": ("1490R017", "1490R018", "1490R019", "1490R020"),
+}
+#: A planted change counts as strong (a test checks that the run finds its direction) when the
+#: expected background changes by at least this share between the two periods and the expected
+#: yearly background in the previous period is at least STRONG_MIN_PER_YEAR.
+STRONG_CHANGE = 0.4
+STRONG_MIN_PER_YEAR = 8.0
 FOCUS_AREAS = ("Hässleholmen väst", "Hässleholmen öst norr", "Hulta centrum-Sörmarken",
                "Hulta syd-Trandared norr-Brotorp", "Norrby")
 NEAR_REPEAT = {"category": "inbrott_bostad", "followup_share": 0.15, "max_distance_m": 200.0,
                "min_distance_m": 30.0, "min_days": 0.5, "max_days": 14.0, "max_followups": 3}
 
-# ----------------------------------------------------------------------------- dirt (rows over 7 years)
+# ----------------------------------------------------------------------------- dirt (rows over 12 years)
 DIRT_PLAN: dict[str, dict[str, int]] = {
     "polisen": {"missing_coordinates": 150, "zero_coordinates": 40, "latlon_in_xy": 90, "swapped_axes": 90,
                 "outside_study_area": 80, "duplicate_exact": 110, "duplicate_near": 110, "invalid_date": 60,
@@ -471,14 +504,14 @@ def expected_counts(bra: pd.DataFrame, years: tuple[int, ...]) -> dict[tuple[str
     -------
     dict
         ``{(category, year): round_half_up(Brå(unit, year) × GEOCODED_SHARE[unit] ×
-        CATEGORY_SPLIT[unit][category])}``.
+        SAMPLE_SHARE × CATEGORY_SPLIT[unit][category])}``.
     """
     out = {}
     for unit, split in CATEGORY_SPLIT.items():
         for year in years:
             total = bra_unit_total(bra, unit, year)
             for cat, frac in split.items():
-                out[(cat, year)] = round_half_up(total * GEOCODED_SHARE[unit] * frac)
+                out[(cat, year)] = round_half_up(total * GEOCODED_SHARE[unit] * SAMPLE_SHARE * frac)
     return out
 
 
@@ -541,10 +574,10 @@ def deso_weights(inp: Inputs, category: str) -> np.ndarray:
 
 
 def trend_multiplier(regso_name: str, category: str, year: int) -> float:
-    """Planted area multiplier relative to 2019 (1.0 where no trend is planted)."""
+    """Planted area multiplier relative to ``ANCHOR_YEAR`` (1.0 where no trend is planted)."""
     for t in TREND_AREAS:
         if t["regso_name"] == regso_name and category in t["categories"]:
-            return (1 + t["pct_per_year"] / 100) ** (year - 2019)
+            return (1 + t["pct_per_year"] / 100) ** (year - ANCHOR_YEAR)
     return 1.0
 
 
@@ -1336,6 +1369,10 @@ def ground_truth(seed: int, inp: Inputs, clean: pd.DataFrame, tables: dict[str, 
         "hotspots": hotspots_truth(inp, clean, years, hotspots, background),
         "attractors": attractors_truth(),
         "area_trends": trends_truth(inp, years),
+        "focus_area_changes": {"previous_period": list(PREVIOUS_PERIOD), "current_period": list(CURRENT_PERIOD),
+                               "strong_rule": f"|change| >= {STRONG_CHANGE:.0%} and previous expected >= "
+                                              f"{STRONG_MIN_PER_YEAR:g} a year",
+                               "changes": focus_area_changes_truth(inp, years)},
         "near_repeat": near_repeat_truth(clean, tables["polisen"], key_to_row),
         "uniform": UNIFORM,
         "dirt": {"rows_total": n_rows, "rows_dirty": len(dirt), "share_dirty": round(len(dirt) / n_rows, 4),
@@ -1344,7 +1381,7 @@ def ground_truth(seed: int, inp: Inputs, clean: pd.DataFrame, tables: dict[str, 
 
 
 def volumes_truth(inp: Inputs, counts: dict[tuple[str, int], int], years: tuple[int, ...]) -> dict[str, Any]:
-    """Geocoded shares, the category split and the resulting clean counts per category and year."""
+    """Geocoded and sample shares, the category split and the clean counts per category and year."""
     bra_groups = {"person": ("misshandel", "hot"), "theft": ("ran", "stold", "inbrott_bostad"),
                   "burglary": ("inbrott_bostad",), "vandalism": ("skadegorelse", "klotter", "brand_fordon"),
                   "drugs_weapons": ("narkotikabrott",)}
@@ -1354,7 +1391,8 @@ def volumes_truth(inp: Inputs, counts: dict[tuple[str, int], int], years: tuple[
         "geocoded_share": GEOCODED_SHARE,
         "category_split": CATEGORY_SPLIT,
         "municipal_share": MUNICIPAL_SHARE,
-        "rule": "count(category, year) = round_half_up(Brå(unit, year) × geocoded_share[unit] × "
+        "sample_share": SAMPLE_SHARE,
+        "rule": "count(category, year) = round_half_up(Brå(unit, year) × geocoded_share[unit] × sample_share × "
                 "category_split[unit][category]); unit theft_excl_burglary = Brå theft − Brå burglary",
         "counts": [{"category": c, "year": y, "count": n} for (c, y), n in sorted(counts.items())],
         "bra_groups": [{"bra_group": g, "year": y, "bra_count": bra[(g, y)],
@@ -1415,25 +1453,65 @@ def attractors_truth() -> list[dict[str, Any]]:
             for cat, items in ATTRACTORS.items() for name, share, sigma, profile in items]
 
 
+def expected_background_by_regso(inp: Inputs, cat: str, year: int) -> pd.Series:
+    """Expected DeSO-background incidents of ``cat`` in ``year`` per RegSO code (planted trends included).
+
+    From the generator's own process (:func:`deso_probabilities`); hotspot and attractor
+    points are not included.
+    """
+    n_year = expected_counts(inp.bra, (year,))[(cat, year)]
+    n_anchor = expected_counts(inp.bra, (ANCHOR_YEAR,))[(cat, ANCHOR_YEAR)]
+    n_bg = _expected_background(cat, year, n_year, n_anchor)
+    p = deso_probabilities(inp, cat, year, n_bg, _expected_background(cat, ANCHOR_YEAR, n_anchor, n_anchor))
+    return pd.Series(n_bg * p).groupby(inp.deso["regso_2025"].to_numpy()).sum()
+
+
 def trends_truth(inp: Inputs, years: tuple[int, ...]) -> list[dict[str, Any]]:
-    """Planted yearly multipliers (relative to 2019) per focus area for misshandel and hot."""
+    """Planted yearly multipliers (relative to ``ANCHOR_YEAR``), one record per ``TREND_AREAS`` entry."""
     out = []
-    n_2019 = expected_counts(inp.bra, (2019,))
-    cats = ("misshandel", "hot")
-    base = {}
-    for cat in cats:
-        w = deso_weights(inp, cat)
-        base[cat] = pd.Series(w / w.sum()).groupby(inp.deso["regso_name"].to_numpy()).sum() * _expected_background(
-            cat, 2019, n_2019[(cat, 2019)], n_2019[(cat, 2019)])
-    for name in FOCUS_AREAS:
+    for t in TREND_AREAS:
+        name, cats = t["regso_name"], t["categories"]
         rid = inp.regso.loc[inp.regso["regso_name"] == name, "regso_2025"].iloc[0]
-        pct = next((t["pct_per_year"] for t in TREND_AREAS if t["regso_name"] == name), 0.0)
-        b = sum(float(base[c][name]) for c in cats)
-        out.append({"district_id": rid, "district_name": name, "categories": list(cats), "pct_per_year": pct,
-                    "multipliers": {str(y): round(trend_multiplier(name, "misshandel", y), 4) for y in years},
-                    "expected_background_2019": round(b, 1),
-                    "expected_background": {str(y): round(b * trend_multiplier(name, "misshandel", y), 1)
-                                            for y in years}})
+        b = {y: sum(float(expected_background_by_regso(inp, c, y)[rid]) for c in cats)
+             for y in sorted({ANCHOR_YEAR, *years})}
+        out.append({"district_id": rid, "district_name": name, "categories": list(cats),
+                    "pct_per_year": t["pct_per_year"],
+                    "multipliers": {str(y): round(trend_multiplier(name, cats[0], y), 4) for y in years},
+                    "expected_background_2019": round(b[ANCHOR_YEAR], 1),
+                    "expected_background": {str(y): round(b[y], 1) for y in years}})
+    return out
+
+
+def focus_area_changes_truth(inp: Inputs, years: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Planted change per focus area and category between ``PREVIOUS_PERIOD`` and ``CURRENT_PERIOD``.
+
+    The expected DeSO background of the area's RegSO (:func:`expected_background_by_regso`)
+    per year, averaged over each period; ``change_pct`` = 100 (current / previous − 1),
+    ``direction`` ``up``/``down`` beyond ±10 %, else ``none``; ``strong`` when the change is at
+    least ``STRONG_CHANGE`` and the previous period expects ``STRONG_MIN_PER_YEAR`` a year.
+    Empty when the generated years do not cover both periods.
+    """
+    prev = range(PREVIOUS_PERIOD[0], PREVIOUS_PERIOD[1] + 1)
+    cur = range(CURRENT_PERIOD[0], CURRENT_PERIOD[1] + 1)
+    if not (set(prev) | set(cur)) <= set(years):
+        return []
+    cats = [c for split in CATEGORY_SPLIT.values() for c in split]
+    out = []
+    for area, ids in FOCUS_AREA_GROUPS.items():
+        for cat in cats:
+            per_year = {y: float(expected_background_by_regso(inp, cat, y)[list(ids)].sum()) for y in (*prev, *cur)}
+            b, c = np.mean([per_year[y] for y in prev]), np.mean([per_year[y] for y in cur])
+            change = c / b - 1
+            planted = sorted({t["regso_name"] for t in TREND_AREAS if cat in t["categories"] and t["pct_per_year"]
+                              and inp.regso.loc[inp.regso["regso_name"] == t["regso_name"], "regso_2025"].iloc[0]
+                              in ids})
+            out.append({"area": area, "district_ids": list(ids), "category": cat,
+                        "planted_in": planted,
+                        "expected_per_year_previous": round(float(b), 1),
+                        "expected_per_year_current": round(float(c), 1),
+                        "change_pct": round(100 * float(change), 1),
+                        "direction": "up" if change > 0.1 else "down" if change < -0.1 else "none",
+                        "strong": bool(abs(change) >= STRONG_CHANGE and b >= STRONG_MIN_PER_YEAR)})
     return out
 
 
@@ -1473,7 +1551,8 @@ FIELDS = {
     "synthetic": "always true: every incident in data/demo is made up",
     "generator": "script, seed, years generated, as_of (date after which a time is 'future'), CRS of x/y",
     "sources": "per config source name: file, number of data rows, rows validation should reject",
-    "volumes": "geocoded_share per unit, category_split, municipal_share (share of a category in the "
+    "volumes": "geocoded_share per unit, sample_share (share of the geocoded volume the demo holds, all years "
+               "and groups), category_split, municipal_share (share of a category in the "
                "municipal file), rule, clean counts per category and year, and per Brå group "
                "(bra_count, data_count = clean rows, coverage)",
     "hotspots": "planted hotspots: id, kind (persistent/emerging/fading), category, centre x/y (EPSG:3006), "
@@ -1487,9 +1566,14 @@ FIELDS = {
                 "generated_per_quarter in the data)",
     "attractors": "background places that draw a share of a category (Gaussian spread sigma_m); not hotspots "
                   "to find, but they are real concentrations in the data",
-    "area_trends": "per focus area (RegSO): planted yearly multiplier of the expected misshandel and hot "
-                   "background relative to 2019, in absolute numbers (1.0 = flat); expected_background_2019 is "
-                   "the expected 2019 count of that background (attractor and hotspot points excluded)",
+    "area_trends": "per planted development (focus-area RegSO and categories): pct_per_year and the yearly "
+                   "multiplier of the expected background relative to 2019 for every year 2014–2025, in "
+                   "absolute numbers (1.0 = flat); expected_background_2019 and expected_background are the "
+                   "expected counts of that background (attractor and hotspot points excluded)",
+    "focus_area_changes": "per focus area (Norrby; Hässleholmen/Hulta = four RegSO) and category: the expected "
+                          "background per year in previous_period (the previous Norrby lägesbild, 2014–2019) "
+                          "and current_period (2023–2025), change_pct, direction (up/down beyond ±10 %, else "
+                          "none), planted_in (RegSO with a planted development) and strong (strong_rule)",
     "near_repeat": "burglary chains: parameters, share_in_chains (first + follow-ups / all burglaries), "
                    "share_followups, per_year, and each chain's police rows and ids (first row = chain start)",
     "uniform": "what has no planted pattern",
@@ -1501,10 +1585,11 @@ FIELDS = {
 UNIFORM = [
     "hot, ran, stold, klotter, brand_fordon, inbrott_bostad: no planted hotspot (only attractors and the "
     "population-based background)",
-    "all categories except misshandel and hot: no area trend anywhere (they follow Brå's municipal totals)",
+    "ran, stold, klotter, inbrott_bostad: no area trend anywhere (they follow Brå's municipal totals)",
     "misshandel and hot in Hässleholmen öst norr, Hulta centrum-Sörmarken, Hulta syd-Trandared norr-Brotorp: "
     "flat (multiplier 1.0 in absolute numbers)",
-    "misshandel and hot outside the five focus areas: no area effect; they follow Brå's municipal total",
+    "every category outside the district × category pairs of area_trends: no area effect; it follows Brå's "
+    "municipal total",
     "inbrott_bostad: only near-repeat chains, no hotspot or trend",
 ]
 
@@ -1518,7 +1603,7 @@ def generate(seed: int, years: tuple[int, ...], out: Path) -> dict[str, Any]:
     seed : int
         Seed of the single random generator (every draw comes from it, in a fixed order).
     years : tuple of int
-        Years to generate, within 2019–2025.
+        Years to generate, within 2014–2025.
     out : Path
         Output folder (created; existing files are replaced).
 
@@ -1571,7 +1656,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--out", type=Path, default=REPO / "data" / "demo", help="output folder (default data/demo)")
     p.add_argument("--years", type=int, nargs="+", default=list(ALL_YEARS),
-                   help="years to generate (default 2019–2025; fewer years for quick tests)")
+                   help="years to generate (default 2014–2025; fewer years for quick tests)")
     return p.parse_args(argv)
 
 
@@ -1581,7 +1666,7 @@ def main(argv: list[str] | None = None) -> None:
     years = tuple(sorted(set(args.years)))
     bad = [y for y in years if y not in ALL_YEARS]
     if bad:
-        raise SystemExit(f"--years needs to be within 2019–2025; got {bad}")
+        raise SystemExit(f"--years needs to be within 2014–2025; got {bad}")
     truth = generate(args.seed, years, args.out)
     print(f"wrote {args.out} ({truth['dirt']['rows_total']} rows, {truth['dirt']['share_dirty']:.1%} dirty)")
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from pyproj import Transformer
 
 from geolage.categories import BRA_GROUPS
 from geolage.config import read_config
@@ -24,7 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 DEMO = DATA / "demo"
 CONFIG = DATA / "boras_demo.toml"
-YEARS = range(2019, 2026)
+YEARS = range(2014, 2026)
+#: Share of the geocoded Brå volume the demo holds (data/README.md)
+SAMPLE_SHARE = 0.6
 
 REJECT_CODES = {"missing_coordinates", "zero_coordinates", "outside_study_area", "invalid_date", "future_date",
                 "time_window_reversed", "unknown_category", "duplicate_exact", "duplicate_near"}
@@ -92,10 +95,14 @@ def test_config_loads_and_points_at_demo_files(cfg):
     assert cfg.project.bra_totals.is_file()
     assert [s.name for s in cfg.sources] == ["polisen", "kommunen", "raddningstjansten"]
     assert all(s.path.is_file() for s in cfg.sources)
-    assert cfg.periods.start == dt.date(2019, 1, 1) and cfg.periods.end == dt.date(2025, 12, 31)
-    assert cfg.periods.baseline == (dt.date(2019, 1, 1), dt.date(2021, 12, 31))
+    assert cfg.periods.start == dt.date(2014, 1, 1) and cfg.periods.end == dt.date(2025, 12, 31)
+    # baseline = the period of the previous Norrby lägesbild
+    assert cfg.periods.baseline == (dt.date(2014, 1, 1), dt.date(2019, 12, 31))
     assert cfg.periods.current == (dt.date(2023, 1, 1), dt.date(2025, 12, 31))
-    assert len(cfg.areas.focus) == 5
+    hh, norrby = cfg.areas.focus  # two named focus areas: one lägesbild each
+    assert (hh.name, len(hh.districts), hh.previous) == ("Hässleholmen/Hulta", 4, None)
+    assert (norrby.name, norrby.districts) == ("Norrby", ("Norrby",))
+    assert norrby.previous == (dt.date(2014, 1, 1), dt.date(2019, 12, 31))  # the previous Norrby lägesbild
     assert [o.layer for o in cfg.overlays] == ["uso_2023", "uso_2025"]
 
 
@@ -130,7 +137,7 @@ def test_clean_counts_match_bra_times_geocoded_share(cfg, truth, tables):
         for y in YEARS:
             n = bra[("theft", y)] - bra[("burglary", y)] if unit == "theft_excl_burglary" else bra[(unit, y)]
             for cat, frac in split.items():
-                expected[(cat, str(y))] = math.floor(n * vol["geocoded_share"][unit] * frac + 0.5)
+                expected[(cat, str(y))] = math.floor(n * vol["geocoded_share"][unit] * vol["sample_share"] * frac + 0.5)
     rejected = {(r["source"], r["row"]) for r in truth["dirt"]["rows"] if r["action"] == "reject"}
     got: dict[tuple[str, str], int] = {}
     for source in tables:
@@ -146,6 +153,43 @@ def test_clean_counts_match_bra_times_geocoded_share(cfg, truth, tables):
             assert data == next(r["data_count"] for r in vol["bra_groups"] if r["bra_group"] == g and r["year"] == y)
 
 
+def test_yearly_group_totals_follow_bra_times_shares_from_2014(cfg, truth):
+    """Per Brå group and year 2014–2025: data = Brå × geocoded share × sample share × modelled split.
+
+    Independent of the generator's rule: Brå's yearly file read here, the shares written out;
+    the only slack is rounding (at most 0.5 per category). The sample share is the documented one.
+    """
+    assert truth["volumes"]["sample_share"] == SAMPLE_SHARE
+    bra = pd.read_csv(cfg.project.bra_totals, dtype={"kommun_kod": str})
+    bra = bra[bra["kommun_kod"] == "1490"].set_index(["category", "period"])["reported_offences"]
+    planned = {  # Brå group: (Brå count of the unit, geocoded share, modelled share of the unit)
+        "person": (lambda y: bra[("person", y)], 0.70, 1.0),
+        "burglary": (lambda y: bra[("burglary", y)], 0.80, 0.45),
+        "vandalism": (lambda y: bra[("vandalism", y)], 0.75, 1.0),
+        "drugs_weapons": (lambda y: bra[("drugs_weapons", y)], 0.60, 0.93),
+    }
+    rows = {(r["bra_group"], r["year"]): r for r in truth["volumes"]["bra_groups"]}
+    assert {y for _, y in rows} == set(YEARS)
+    for g, (unit_count, share, modelled) in planned.items():
+        for y in YEARS:
+            want = unit_count(y) * share * SAMPLE_SHARE * modelled
+            n_cats = len(BRA_GROUPS[g])
+            assert abs(rows[(g, y)]["data_count"] - want) <= 0.5 * n_cats, (g, y)
+            assert rows[(g, y)]["bra_count"] == bra[(g, y)]
+    # theft (incl. burglary): theft − burglary at 0.65 (all of it) + burglary at 0.8 × 0.45
+    for y in YEARS:
+        want = ((bra[("theft", y)] - bra[("burglary", y)]) * 0.65 + bra[("burglary", y)] * 0.80 * 0.45) * SAMPLE_SHARE
+        assert abs(rows[("theft", y)]["data_count"] - want) <= 1.5, y
+    # 2014 is in the data and about as large as Brå says (higher theft then than in 2025)
+    assert rows[("theft", 2014)]["data_count"] > rows[("theft", 2025)]["data_count"]
+
+
+def test_sample_share_is_documented_in_the_readme(truth):
+    text = (DATA / "README.md").read_text(encoding="utf-8")
+    assert f"sample share {truth['volumes']['sample_share']:.0%}".replace("%", " %") in text
+    assert "2014–2025" in text
+
+
 # ----------------------------------------------------------------------------- planted patterns
 def test_ground_truth_documents_every_field_and_pattern(truth):
     assert truth["synthetic"] is True
@@ -158,19 +202,51 @@ def test_ground_truth_documents_every_field_and_pattern(truth):
         assert h["radius_m"] <= 200 and all(n >= 40 for y, n in h["extra_per_year"].items() if int(y) in h["years"][:3])
     assert kinds["persistent"]["years"] == list(YEARS)
     assert kinds["emerging"]["years"] == [2024, 2025]
-    assert kinds["fading"]["years"][:3] == [2019, 2020, 2021]
+    assert kinds["fading"]["years"][:3] == [2014, 2015, 2016]
     assert all(kinds["fading"]["extra_per_year"][str(y)] == 0 for y in (2023, 2024, 2025))
-    trends = {t["district_name"]: t for t in truth["area_trends"]}
-    assert trends["Norrby"]["multipliers"]["2025"] == pytest.approx(1.12**6, rel=1e-3)
-    assert trends["Hässleholmen väst"]["multipliers"]["2025"] == pytest.approx(0.9**6, rel=1e-3)
+    trends = {t["district_name"]: t for t in truth["area_trends"] if "misshandel" in t["categories"]}
+    assert trends["Norrby"]["multipliers"]["2025"] == pytest.approx(1.08**6, rel=1e-3)
+    assert trends["Norrby"]["multipliers"]["2014"] == pytest.approx(1.08**-5, rel=1e-3)
+    assert trends["Hässleholmen väst"]["multipliers"]["2025"] == pytest.approx(0.92**6, rel=1e-3)
     assert trends["Hässleholmen öst norr"]["multipliers"]["2025"] == 1.0
     assert truth["uniform"]
 
 
-def test_hotspots_are_visible_in_the_data(truth, tables):
+def test_focus_area_changes_are_planted_as_documented(truth):
+    """Norrby: violence and threats up, vandalism down; Hässleholmen/Hulta: drug offences up (2014–2019 → 2023–2025)."""
+    fac = truth["focus_area_changes"]
+    assert fac["previous_period"] == [2014, 2019] and fac["current_period"] == [2023, 2025]
+    ch = {(c["area"], c["category"]): c for c in fac["changes"]}
+    assert ch[("Hässleholmen/Hulta", "misshandel")]["district_ids"] == ["1490R017", "1490R018", "1490R019", "1490R020"]
+    assert ch[("Norrby", "misshandel")]["district_ids"] == ["1490R025"]
+    # a planted district keeps its anchor-year share times the multiplier, so Norrby's change is that of
+    # the mean multipliers: +8 %/year (misshandel, hot), -15 %/year (skadegorelse), six years against three
+    for cat, pct in (("misshandel", 8), ("hot", 8), ("skadegorelse", -15), ("brand_fordon", -15)):
+        m_prev = np.mean([(1 + pct / 100) ** (y - 2019) for y in range(2014, 2020)])
+        m_cur = np.mean([(1 + pct / 100) ** (y - 2019) for y in range(2023, 2026)])
+        assert ch[("Norrby", cat)]["change_pct"] == pytest.approx(100 * (m_cur / m_prev - 1), abs=0.1), cat
+    strong = {k: c["direction"] for k, c in ch.items() if c["strong"]}
+    assert strong[("Norrby", "misshandel")] == strong[("Norrby", "hot")] == "up"
+    assert strong[("Norrby", "skadegorelse")] == "down"
+    assert strong[("Hässleholmen/Hulta", "narkotikabrott")] == "up"
+    for c in ch.values():  # the recorded direction agrees with the recorded numbers
+        assert c["direction"] == ("up" if c["change_pct"] > 10 else "down" if c["change_pct"] < -10 else "none")
+        prev, cur = c["expected_per_year_previous"], c["expected_per_year_current"]
+        rounding = 100 * 0.05 * (1 / prev + cur / prev**2) + 0.05  # both means are rounded to 0.1
+        assert 100 * (cur / prev - 1) == pytest.approx(c["change_pct"], abs=rounding)
+
+
+def test_hotspots_are_visible_in_the_data(truth, tables, dirt):
     police = tables["polisen"]
-    x = pd.to_numeric(police["x_sweref99tm"], errors="coerce")
-    y = pd.to_numeric(police["y_sweref99tm"], errors="coerce")
+    x = pd.to_numeric(police["x_sweref99tm"], errors="coerce").to_numpy(copy=True)
+    y = pd.to_numeric(police["y_sweref99tm"], errors="coerce").to_numpy(copy=True)
+    # undo the planted coordinate problems that validation fixes (a hotspot row may carry one)
+    for (source, row), r in dirt.items():
+        if source == "polisen" and r["reason"] == "swapped_axes":
+            x[row - 1], y[row - 1] = y[row - 1], x[row - 1]
+        elif source == "polisen" and r["reason"] == "latlon_in_xy":
+            x[row - 1], y[row - 1] = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True).transform(
+                x[row - 1], y[row - 1])
     year = police["tid_fran"].str[:4]
     for h in truth["hotspots"]:
         if h["category"] == "skadegorelse":
@@ -288,7 +364,7 @@ def test_emerging_hotspot_is_placed_where_its_background_is_low():
         assert ((h["x"], h["y"]) != (given["x"], given["y"])) is moved
         assert background[h["id"]]["place"].startswith("moved" if moved else "given")
         assert math.hypot(h["x"] - given["x"], h["y"] - given["y"]) <= rule["search_m"]
-        for year in range(2019, min(y for y, k in h["extra"].items() if k)):
+        for year in range(2014, min(y for y, k in h["extra"].items() if k)):
             n = gen.expected_background_near(inp, addresses, h["category"], year, h["x"], h["y"], rule["radius_m"])
             assert n / 4 <= rule["max_per_quarter"]
         others = [(g["x"], g["y"]) for g in hotspots if g["kind"] != "emerging"]

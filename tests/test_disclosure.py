@@ -307,3 +307,17 @@ def test_lorenz_curves_are_rounded_so_no_count_of_places_can_be_read_off():
     share = out["incident_share"].to_numpy()
     assert np.allclose(share, np.round(share, decimals))
     assert 0.5 * 10.0 ** -decimals * n >= 5  # each cumulative count known only to ± 5 or more incidents
+
+
+def test_scan_text_vertex_rounded_twice_is_still_the_vertex(tmp_path):
+    # the demo's map prints grid corners as lat/lon with 6 decimals; one of them, 13.142565
+    # (5-decimal key 1314256 after half-to-even rounding), is the corner (389250, 6395000),
+    # whose exact longitude gives key 1314257; an incident 1 m north of that corner must not make it a leak
+    inc = gpd.GeoDataFrame({"text": ["x"]}, geometry=[Point(389250, 6395001)], crs=CRS)
+    grid = gpd.GeoDataFrame(geometry=[box(389250, 6395000, 389500, 6395250)], crs=CRS)
+    lon, lat = gpd.GeoSeries([Point(389250, 6395000)], crs=CRS).to_crs("EPSG:4326").iloc[0].coords[0]
+    text = f'<script>var cells = [[{lat:.6f},{lon:.6f},"3892506395000"]];</script>'
+    (tmp_path / "karta.html").write_text(text, encoding="utf-8")
+    assert f"{lon:.6f}".endswith("5") or f"{lat:.6f}".endswith("5")  # the double-rounding case
+    assert scan_public_outputs(tmp_path, inc, 5, boundaries=[grid]) == []
+    assert scan_public_outputs(tmp_path, inc, 5) != []  # without the grid, the pair places the incident

@@ -150,11 +150,8 @@ class _Scanner:
     def _match(self, a: float, b: float, lonlat: bool = True) -> str | None:
         if not (math.isfinite(a) and math.isfinite(b)):
             return None
-        own = (int(round(a)), int(round(b)))
-        own_ll = (int(round(a * 1e5)), int(round(b * 1e5)))
-        if own in self.allowed_xy or own[::-1] in self.allowed_xy or own_ll in self.allowed_ll \
-                or own_ll[::-1] in self.allowed_ll:
-            return None  # a vertex of a public boundary layer
+        if not self._match_many(np.array([a]), np.array([b]), lonlat)[0]:
+            return None  # no incident, or a vertex of a public boundary layer
         for x, y in ((a, b), (b, a)):
             if abs(x) <= 180 and abs(y) <= 90:
                 if lonlat and _near((x * 1e5, y * 1e5), self.ll, self.allowed_ll):
@@ -171,10 +168,12 @@ class _Scanner:
         a = np.where(fin, a, 0.0)
         b = np.where(fin, b, 0.0)
         lonlat = np.broadcast_to(np.asarray(lonlat, dtype=bool), a.shape)
+        # a vertex of a public layer, with the same one unit of slack as the incident match: a
+        # vertex printed with more decimals and rounded again (…565 → …56 or …57) is still the vertex
         own_allowed = (
-            _in_sorted(_keys(a, b), self.allowed_xy_keys) | _in_sorted(_keys(b, a), self.allowed_xy_keys)
-            | _in_sorted(_keys(a * 1e5, b * 1e5), self.allowed_ll_keys)
-            | _in_sorted(_keys(b * 1e5, a * 1e5), self.allowed_ll_keys)
+            _within_one(a, b, self.allowed_xy_keys) | _within_one(b, a, self.allowed_xy_keys)
+            | _within_one(a * 1e5, b * 1e5, self.allowed_ll_keys)
+            | _within_one(b * 1e5, a * 1e5, self.allowed_ll_keys)
         )
         hit = np.zeros(a.shape, dtype=bool)
         for x, y in ((a, b), (b, a)):
@@ -471,6 +470,19 @@ def _in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(sorted_keys, keys)
     idx = np.minimum(idx, len(sorted_keys) - 1)
     return sorted_keys[idx] == keys
+
+
+def _within_one(x: np.ndarray, y: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """True where the rounded pair (``x``, ``y``) is within one unit (each axis) of a key in ``keys``."""
+    hit = np.zeros(np.shape(x), dtype=bool)
+    if not len(keys):
+        return hit
+    xi = np.round(np.clip(x, -1e9, 1e9))
+    yi = np.round(np.clip(y, -1e9, 1e9))
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            hit |= _in_sorted(_keys(xi + dx, yi + dy), keys)
+    return hit
 
 
 def _near_many(x: np.ndarray, y: np.ndarray, targets: np.ndarray, allowed: np.ndarray) -> np.ndarray:
