@@ -321,3 +321,13 @@ def test_scan_text_vertex_rounded_twice_is_still_the_vertex(tmp_path):
     assert f"{lon:.6f}".endswith("5") or f"{lat:.6f}".endswith("5")  # the double-rounding case
     assert scan_public_outputs(tmp_path, inc, 5, boundaries=[grid]) == []
     assert scan_public_outputs(tmp_path, inc, 5) != []  # without the grid, the pair places the incident
+
+
+def test_an_area_count_and_its_reference_count_are_hidden_together():
+    # count + ref_count is the whole area's count, known from any other row of the same category and period
+    df = pd.DataFrame({"area": ["a", "b", "c"], "category": "hot", "period": "hela",
+                       "count": [3, 40, 52], "ref_count": [97, 60, 48], "exposure": 100.0, "rate_ratio": 1.0})
+    out = public_table(Table("comparison", df, {"sv": "c"}, count_columns=("count", "ref_count")), 5).data
+    assert out["count_suppressed"].tolist() == [True, False, False]
+    assert out["ref_count_suppressed"].tolist() == [True, False, False]  # else 100 - 97 gives a's 3 back
+    assert pd.isna(out.loc[0, "ref_count"]) and out.loc[1, "ref_count"] == 60

@@ -30,7 +30,8 @@ Method: cell suppression with complementary suppression (no rounding, no noise).
 7. Complementary suppression (:func:`complementary_suppression`): every sum a reader
    can form (``alla``, ``hela``, ``Hela kommunen``, year = quarters = months, shares)
    is checked by intervals and more cells are hidden until no hidden count has fewer
-   than two possible values. Tables that show the same (place, category, year) count
+   than two possible values; an area's count and its reference's count (:data:`HIDDEN_TOGETHER`)
+   are hidden together. Tables that show the same (place, category, year) count
    (``rates_district``, ``funnel``, ``comparison``, yearly ``series``) hide it alike.
 8. ``lorenz`` rows of a (unit, category) whose ``n_incidents`` is hidden are dropped.
 9. Rasters (:func:`public_rasters`): cells below ``k`` kernel peaks are NaN; a raster
@@ -66,6 +67,7 @@ __all__ = [
     "FREE_TEXT_COLUMNS",
     "DEFAULT_COUNT_COLUMNS",
     "DERIVED_COLUMNS",
+    "HIDDEN_TOGETHER",
     "GRID_WITHHELD_COLUMNS",
     "suppressed_label",
     "drop_text_columns",
@@ -114,6 +116,10 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
     "change_baseline": ("change_pct", "change_p"),
     "change_current": ("change_pct", "change_p"),
 }
+
+#: Count columns of one row that sum to a total the reader knows from other rows (``count`` + ``ref_count``
+#: = the whole area's count, the same in every row of a category and period): hidden together.
+HIDDEN_TOGETHER: tuple[tuple[str, str], ...] = (("count", "ref_count"),)
 
 #: Per-cell continuous statistics withheld from public grid tables (rule 4).
 GRID_WITHHELD_COLUMNS: tuple[str, ...] = (
@@ -272,9 +278,12 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
             mask = small
         suppressed[col] = mask
         forced[col] = mask & ~small
-    for col in counts:
-        complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col],
-                                  area_parts=table.area_parts)
+    for _ in range(3):  # complementary suppression, then the pairs hidden together, until nothing changes
+        for col in counts:
+            complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col],
+                                      area_parts=table.area_parts)
+        if not _hide_pairs(suppressed, forced):
+            break
     keep = _KEEP_ALWAYS | set(schema.public_columns if schema else ()) | count_set
     any_hidden = pd.Series(False, index=df.index)
     for col in counts:
@@ -296,6 +305,20 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
     if isinstance(table.data, gpd.GeoDataFrame) and not isinstance(df, gpd.GeoDataFrame):
         df = gpd.GeoDataFrame(df, geometry=table.data.geometry.name, crs=table.data.crs)
     return dataclasses.replace(table, data=df, description=description)
+
+
+def _hide_pairs(suppressed: dict[str, pd.Series], forced: dict[str, pd.Series]) -> bool:
+    """Hide both counts of every :data:`HIDDEN_TOGETHER` pair where either is hidden; True when any changed."""
+    changed = False
+    for a, b in HIDDEN_TOGETHER:
+        if a in suppressed and b in suppressed:
+            for one, other in ((a, b), (b, a)):
+                new = suppressed[other] & ~suppressed[one]
+                if new.any():
+                    suppressed[one] |= new
+                    forced[one] |= new  # protected like a primary cell from here on
+                    changed = True
+    return changed
 
 
 def _withhold_row_numbers(df: pd.DataFrame, hidden: pd.Series, keep: set[str] | frozenset[str]) -> None:
