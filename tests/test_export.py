@@ -670,3 +670,23 @@ def test_result_table_named_like_a_base_layer_replaces_it(tmp_path):
     assert grid_node.get("name") == "Rutnät med antal"
     d_node = groups["Gränser"].find("layer-tree-layer[@source='./lagesbild.gpkg|layername=districts']")
     assert d_node.get("checked") == "Qt::Checked"
+
+
+def test_fisher_jenks_breaks_equal_mapclassify():
+    """The vectorised natural breaks are mapclassify's, number for number (ties, skew, few values)."""
+    import warnings
+
+    import mapclassify
+
+    from geolage.outputs.qgis.styles import fisher_jenks_breaks
+
+    rng = np.random.default_rng(0)
+    cases = [(rng.normal(size=120), 5), (rng.poisson(2, 150).astype(float), 5), (np.exp(rng.normal(size=90)), 4),
+             (np.repeat([1.0, 2.0, 3.0], 20), 3), (rng.random(30), 2)]
+    for values, k in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Numba not installed"
+            expected = mapclassify.FisherJenks(values, k=k).bins
+        np.testing.assert_array_equal(fisher_jenks_breaks(values, k), expected)
+    with pytest.raises(ValueError, match="Fewer unique values"):
+        fisher_jenks_breaks(np.array([1.0, 1.0, 2.0]), 3)

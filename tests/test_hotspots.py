@@ -357,6 +357,24 @@ def test_add_hotspots_is_reproducible():
                                   b.tables["lisa_grid"].data.drop(columns="geometry"))
 
 
+def test_add_hotspots_same_results_on_one_and_on_two_threads(monkeypatch):
+    """The (unit, category) analyses run on threads: results and recorded parameters do not depend on how many."""
+    runs = []
+    for threads in ("1", "2"):
+        monkeypatch.setenv("GEOLAGE_THREADS", threads)
+        res = make_results()
+        add_hotspots(res)
+        runs.append(res)
+    one, two = runs
+    assert len(one.tables["gistar_grid"].data["category"].unique()) > 1  # several tasks ran
+    for name in ("gistar_grid", "gistar_district", "moran_global", "lisa_grid", "lisa_district"):
+        pd.testing.assert_frame_equal(pd.DataFrame(one.tables[name].data).drop(columns="geometry", errors="ignore"),
+                                      pd.DataFrame(two.tables[name].data).drop(columns="geometry", errors="ignore"))
+    p1, p2 = one.parameters["hotspots"], two.parameters["hotspots"]
+    assert list(p1["seeds"].items()) == list(p2["seeds"].items())  # same order as well
+    assert p1["lisa_permutations_used"] == p2["lisa_permutations_used"]
+
+
 @pytest.mark.slow
 def test_benchmark_quick_runs(capsys):
     """The benchmark's smoke test: ours and esda agree, permutations are reproducible."""

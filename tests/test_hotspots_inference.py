@@ -139,3 +139,19 @@ def test_sparse_matrix_weights_unchanged_by_self_rule():
     sw = SpatialWeights(pd.Index(["a", "b", "c"]), W)
     assert not sw.is_row_standardised
     np.testing.assert_allclose(sw.with_self_like_transform().sparse.diagonal(), 1.0)
+
+
+def test_draws_are_distinct_positions_and_transpose_is_exact():
+    """Each permutation's draws are distinct positions in range; the blocked transpose equals a.T."""
+    from geolage.stats.permutation import _draw_ids, transposed
+
+    for n, m in ((5000, 13), (40, 13), (13, 13)):  # uniform integers with redraws; Floyd; all positions
+        ids = _draw_ids(np.random.default_rng(1), n, m, 20_000)
+        assert ids.shape == (m, 20_000) and ids.flags.c_contiguous
+        srt = np.sort(ids, axis=0)
+        assert (srt[1:] != srt[:-1]).all() and ids.min() >= 0 and ids.max() < n
+        counts = np.bincount(ids[0], minlength=n)  # first draw uniform over the n positions
+        assert stats.chisquare(counts).pvalue > 1e-4
+    a = np.random.default_rng(2).integers(0, 100, size=(10_001, 7)).astype(np.int32)
+    np.testing.assert_array_equal(transposed(a, block=1000), a.T)
+    assert transposed(a).flags.c_contiguous

@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -215,6 +214,59 @@ def _decimals(lo: float, hi: float, integer: bool) -> int:
     return 3
 
 
+def fisher_jenks_breaks(values: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` Fisher–Jenks classes: exactly ``mapclassify.FisherJenks(values, k).bins``.
+
+    Parameters
+    ----------
+    values : array of float
+        The values (any order).
+    k : int
+        Number of classes, at most the number of distinct values.
+
+    Returns
+    -------
+    ndarray (k,)
+        The upper bound of each class (the last is the maximum).
+
+    Notes
+    -----
+    mapclassify's algorithm (Jenks' dynamic programme in float32, the last of equal
+    optima kept) with the loop over the class start vectorised: the same numbers, without
+    numba some 20 times faster than mapclassify's pure-Python loop.
+    """
+    x = np.sort(np.asarray(values, dtype=float).ravel())
+    if len(np.unique(x)) < k:
+        raise ValueError(f"Fewer unique values ({len(np.unique(x))}) than specified classes ({k}).")
+    n = len(x)
+    mat1 = np.zeros((n + 1, k + 1), dtype=np.int32)
+    mat2 = np.zeros((n + 1, k + 1), dtype=np.float32)
+    mat1[1, 1:] = 1
+    mat2[2:, 1:] = np.inf
+    x32 = x.astype(np.float32)
+    for end in range(2, n + 1):
+        seg = x32[end - 1 :: -1]  # the values from the end down to the first: class [i3, end], i3 = end - m + 1
+        s1 = np.cumsum(seg, dtype=np.float32)
+        s2 = np.cumsum(seg * seg, dtype=np.float32)
+        v = s2 - (s1 * s1) / np.arange(1, end + 1, dtype=np.float32)
+        for j in range(2, k + 1):
+            cand = v[: end - 1] + mat2[end - 1 : 0 : -1, j - 1]  # class start i3 >= 2
+            m = end - 2 - int(np.argmin(cand[::-1]))  # the last of equal minima (mapclassify's ">=")
+            mat1[end, j] = end - m
+            mat2[end, j] = cand[m]
+        mat1[end, 1] = 1
+        mat2[end, 1] = v[-1]
+    bins = np.zeros(k + 1)
+    bins[k] = x[-1]
+    bins[0] = x[0]
+    last = n
+    for count in range(k, 1, -1):
+        pivot = int(mat1[last, count])
+        bins[count - 1] = x[pivot - 2]
+        last = pivot - 1
+    return bins[1:]
+
+
 def graduated_classes(
     values: Iterable[float],
     *,
@@ -260,12 +312,8 @@ def graduated_classes(
     if k <= 1:
         uppers = [hi_all]
     else:
-        import mapclassify
-
         sample = y if y.size <= _JENKS_MAX_VALUES else np.quantile(y, np.linspace(0, 1, _JENKS_MAX_VALUES))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "Numba not installed": the pure-Python path is fine
-            uppers = [float(b) for b in mapclassify.FisherJenks(sample, k=k).bins]
+        uppers = [float(b) for b in fisher_jenks_breaks(sample, k)]
         uppers[-1] = hi_all
         uppers = sorted(set(uppers))
     colors = [ramp[round(i * (len(ramp) - 1) / max(len(uppers) - 1, 1))] for i in range(len(uppers))]

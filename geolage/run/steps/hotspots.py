@@ -9,6 +9,8 @@ categories together, and every parameter used is recorded.
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,6 +109,51 @@ def _lisa_frame(
     return as_spatial(pd.concat([frame, lm.reset_index(drop=True)], axis=1), unit.frame.geometry)
 
 
+#: Environment variable with the number of threads of the hotspot analyses (default: 2, or 1 on one CPU).
+THREADS_VARIABLE = "GEOLAGE_THREADS"
+
+
+def analysis_threads() -> int:
+    """Threads for independent analyses: ``$GEOLAGE_THREADS`` when set (at least 1), else min(2, CPUs)."""
+    value = os.environ.get(THREADS_VARIABLE, "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            log.warning("%s=%r is not a whole number; using 1 thread", THREADS_VARIABLE, value)
+            return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass
+class _Outcome:
+    """The results of one (unit, category): Gi* rows, global Moran row, LISA rows, seeds and choices."""
+
+    gistar: pd.DataFrame
+    moran: dict[str, Any]
+    lisa: pd.DataFrame
+    seeds: dict[str, int]
+    gi_used: dict[str, Any]
+    lisa_used: dict[str, Any]
+
+
+def _analyse_one(unit: _Unit, cat: str, counts: pd.Series, cfg: HotspotsConfig, seed: int,
+                 lisa_perms: int | str) -> _Outcome:
+    """Gi*, global Moran's I and LISA of one category on one unit (no shared state: safe on a thread)."""
+    seeds: dict[str, int] = {}
+    gi_used: dict[str, Any] = {}
+    lisa_used: dict[str, Any] = {}
+    s = seeds[f"gistar_{unit.name}:{cat}"] = derived_seed(seed, "gistar", unit.name, cat)
+    gi = _gistar_frame(unit, cat, counts, cfg, s, gi_used)
+    s = seeds[f"moran_{unit.name}:{cat}"] = derived_seed(seed, "moran", unit.name, cat)
+    gm = global_moran(unit.frame, counts.rename("count"), population=unit.population,
+                      weights=unit.moran_weights, permutations=cfg.permutations, seed=s)
+    moran = {"unit": unit.name, "category": cat, "variable": unit.variable, **gm.to_dict()}
+    s = seeds[f"lisa_{unit.name}:{cat}"] = derived_seed(seed, "lisa", unit.name, cat)
+    lisa = _lisa_frame(unit, cat, counts, cfg, lisa_perms, s, lisa_used)
+    return _Outcome(gi, moran, lisa, seeds, gi_used, lisa_used)
+
+
 def add_hotspots(results: RunResults) -> None:
     """Add Gi* (grid, districts), global Moran's I and LISA (districts, grid) to ``results``.
 
@@ -134,7 +181,9 @@ def add_hotspots(results: RunResults) -> None:
     -----
     Methods: :func:`geolage.stats.hotspots.gistar`, :func:`geolage.stats.autocorrelation.global_moran`,
     :func:`geolage.stats.autocorrelation.local_moran`. One FDR correction per table and
-    category (over all cells, or all districts).
+    category (over all cells, or all districts). The (unit, category) analyses run on
+    :func:`analysis_threads` threads; each has its own seeds, so the results do not depend
+    on the number of threads.
     """
     cfg = results.config.hotspots
     seed = results.config.project.seed
@@ -174,6 +223,7 @@ def add_hotspots(results: RunResults) -> None:
     seeds: dict[str, int] = {}
     gi_used: dict[str, Any] = {}
     lisa_used: dict[str, Any] = {}
+    tasks = []
     for cat in cats:
         sub = subset(inc, cat)
         for unit in units:
@@ -182,14 +232,17 @@ def add_hotspots(results: RunResults) -> None:
                 log.info("Gi* %s %s: all counts equal (%g); skipped", unit.name, cat,
                          counts.iloc[0] if len(counts) else 0)
                 continue
-            s = seeds[f"gistar_{unit.name}:{cat}"] = derived_seed(seed, "gistar", unit.name, cat)
-            gi[unit.name].append(_gistar_frame(unit, cat, counts, cfg, s, gi_used))
-            s = seeds[f"moran_{unit.name}:{cat}"] = derived_seed(seed, "moran", unit.name, cat)
-            gm = global_moran(unit.frame, counts.rename("count"), population=unit.population,
-                              weights=unit.moran_weights, permutations=cfg.permutations, seed=s)
-            moran_rows.append({"unit": unit.name, "category": cat, "variable": unit.variable, **gm.to_dict()})
-            s = seeds[f"lisa_{unit.name}:{cat}"] = derived_seed(seed, "lisa", unit.name, cat)
-            lisa[unit.name].append(_lisa_frame(unit, cat, counts, cfg, lisa_perms, s, lisa_used))
+            tasks.append((unit, cat, counts))
+    # independent analyses with their own seeds, side by side on threads, gathered in this order
+    with ThreadPoolExecutor(max_workers=analysis_threads()) as pool:
+        outcomes = list(pool.map(lambda t: _analyse_one(*t, cfg, seed, lisa_perms), tasks))
+    for (unit, _, _), out in zip(tasks, outcomes, strict=True):
+        seeds.update(out.seeds)
+        gi_used.update(out.gi_used)
+        lisa_used.update(out.lisa_used)
+        gi[unit.name].append(out.gistar)
+        moran_rows.append(out.moran)
+        lisa[unit.name].append(out.lisa)
     results.record_parameters("hotspots", announce=False, gistar_inference_used=gi_used,
                               lisa_permutations_used=lisa_used)
     results.record_parameters("hotspots", announce=False, seeds=seeds,
