@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -157,7 +158,7 @@ def test_synthetic_banner():
 def test_public_mode_suppresses_small_counts(hostile_html):
     assert "&lt;5 (dolt)" in hostile_html
     counts = [float(v) for v in re.findall(r'data-count="([^"]+)"', hostile_html)]
-    assert counts and all(v == 0 or v >= 5 for v in counts)
+    assert counts and [v for v in counts if 0 < v < 5] == []  # zeros and counts of 5 or more only
     assert "Målsäganden" not in hostile_html  # no free text
 
 
@@ -240,7 +241,9 @@ def test_pdf_written(tmp_path):
     paths = write_report(make_results(hostile=True), tmp_path, pdf=True)
     data = paths["pdf"].read_bytes()
     assert data.startswith(b"%PDF-")
-    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 9 or len(data) > 50_000
+    info = subprocess.run(["pdfinfo", str(paths["pdf"])], check=True, capture_output=True, text=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, flags=re.M).group(1))
+    assert pages >= 9  # the overview starts each of its nine sections on a new page
     if os.environ.get("GEOLAGE_KEEP_PDF"):
         (tmp_path / "keep").write_bytes(data)
 
