@@ -170,10 +170,11 @@ class _Scanner:
         lonlat = np.broadcast_to(np.asarray(lonlat, dtype=bool), a.shape)
         # a vertex of a public layer, with the same one unit of slack as the incident match: a
         # vertex printed with more decimals and rounded again (…565 → …56 or …57) is still the vertex
+        none = np.zeros(0, dtype=np.int64)  # no exceptions: "within one unit of a vertex" itself
         own_allowed = (
-            _within_one(a, b, self.allowed_xy_keys) | _within_one(b, a, self.allowed_xy_keys)
-            | _within_one(a * 1e5, b * 1e5, self.allowed_ll_keys)
-            | _within_one(b * 1e5, a * 1e5, self.allowed_ll_keys)
+            _near_many(a, b, self.allowed_xy_keys, none) | _near_many(b, a, self.allowed_xy_keys, none)
+            | _near_many(a * 1e5, b * 1e5, self.allowed_ll_keys, none)
+            | _near_many(b * 1e5, a * 1e5, self.allowed_ll_keys, none)
         )
         hit = np.zeros(a.shape, dtype=bool)
         for x, y in ((a, b), (b, a)):
@@ -470,19 +471,6 @@ def _in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(sorted_keys, keys)
     idx = np.minimum(idx, len(sorted_keys) - 1)
     return sorted_keys[idx] == keys
-
-
-def _within_one(x: np.ndarray, y: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """True where the rounded pair (``x``, ``y``) is within one unit (each axis) of a key in ``keys``."""
-    hit = np.zeros(np.shape(x), dtype=bool)
-    if not len(keys):
-        return hit
-    xi = np.round(np.clip(x, -1e9, 1e9))
-    yi = np.round(np.clip(y, -1e9, 1e9))
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            hit |= _in_sorted(_keys(xi + dx, yi + dy), keys)
-    return hit
 
 
 def _near_many(x: np.ndarray, y: np.ndarray, targets: np.ndarray, allowed: np.ndarray) -> np.ndarray:
