@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputExistsError
+from ..run.parallel import start, workers
 from ..run.prepare import Progress
 from ..run.results import RunResults
 from .common import check_mode, public_view
@@ -119,17 +120,33 @@ def write_outputs(
 def _write_all(
     results: RunResults, folder: Path, *, mode: str, language: str, pdf: bool, progress: Progress
 ) -> dict[str, Path]:
+    """Write every output into ``folder``; the report in a child process beside the rest when allowed.
+
+    The report (charts, HTML, PDF printing) is the largest single writer and shares nothing
+    with the others but the results, so with two processes (:func:`geolage.run.parallel.workers`)
+    it is written by a forked child while this process writes the GeoPackage, tables and map.
+    """
     written: dict[str, Path] = {}
-    progress("GeoPackage, GeoTIFF, QGIS")
-    spatial = write_spatial_outputs(results, folder, mode=mode, language=language)
-    written.update({f"spatial:{k}": Path(v) for k, v in _as_dict(spatial).items()})
-    progress("tables (CSV)")
-    for p in write_tables_csv(results, folder / output_name("tables", language), mode=mode, language=language):
-        written[f"csv:{p.stem}"] = p
-    progress("map")
-    written["map"] = Path(write_map(results, folder / output_name("map", language), mode=mode, language=language))
-    progress("report")
-    rep = write_report(results, folder, mode=mode, language=language, pdf=pdf)
+
+    def report() -> Any:
+        return write_report(results, folder, mode=mode, language=language, pdf=pdf)
+
+    background = start("report", report, parallel=True) if workers() > 1 else None
+    try:
+        progress("GeoPackage, GeoTIFF, QGIS")
+        spatial = write_spatial_outputs(results, folder, mode=mode, language=language)
+        written.update({f"spatial:{k}": Path(v) for k, v in _as_dict(spatial).items()})
+        progress("tables (CSV)")
+        for p in write_tables_csv(results, folder / output_name("tables", language), mode=mode, language=language):
+            written[f"csv:{p.stem}"] = p
+        progress("map")
+        written["map"] = Path(write_map(results, folder / output_name("map", language), mode=mode, language=language))
+        progress("report")
+        rep = background.result() if background is not None else report()
+    except BaseException:
+        if background is not None:
+            background.cancel()
+        raise
     written.update({f"report:{k}": Path(v) for k, v in _as_dict(rep).items()})
     return written
 

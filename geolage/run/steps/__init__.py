@@ -38,20 +38,32 @@ class Step:
         ``run(results)`` adds the step's tables, rasters and parameters.
     tables : tuple of TableSchema
         The tables the step adds (some only when their data exist, e.g. coverage).
+    background : bool
+        The step reads only the prepared run (not other steps' tables), so it may run in a
+        child process from the start of the analysis, beside the other steps
+        (:func:`geolage.run.pipeline.analyse`).
+    reads_tables : bool
+        The step may read tables of earlier steps, so steps running in the background are
+        waited for first (the default; False for a step that reads only the prepared run).
     """
 
     name: str
     run: Callable[[RunResults], None]
     tables: tuple[TableSchema, ...] = ()
+    background: bool = False
+    reads_tables: bool = True
 
 
 #: The steps of a standard run, in order.
 DEFAULT_STEPS: tuple[Step, ...] = (
-    Step("statistics", add_statistics, tuple(s for s in schemas.TABLES.values() if s.step == "statistics")),
-    Step("density", add_density),
-    Step("hotspots", add_hotspots, tuple(s for s in schemas.TABLES.values() if s.step == "hotspots")),
-    Step("emerging", add_emerging, (schemas.EMERGING_GRID,)),
-    Step(schemas.NEAR_REPEAT.step, add_near_repeat, (schemas.NEAR_REPEAT,)),
-    Step("forecast", add_forecast, tuple(s for s in schemas.TABLES.values() if s.step == "forecast")),
+    Step("statistics", add_statistics, tuple(s for s in schemas.TABLES.values() if s.step == "statistics"),
+         reads_tables=False),
+    Step("density", add_density, reads_tables=False),
+    Step("hotspots", add_hotspots, tuple(s for s in schemas.TABLES.values() if s.step == "hotspots"),
+         background=True, reads_tables=False),
+    Step("emerging", add_emerging, (schemas.EMERGING_GRID,), reads_tables=False),
+    Step(schemas.NEAR_REPEAT.step, add_near_repeat, (schemas.NEAR_REPEAT,), reads_tables=False),
+    Step("forecast", add_forecast, tuple(s for s in schemas.TABLES.values() if s.step == "forecast"),
+         reads_tables=False),
     Step("areas", add_area_profiles, (schemas.AREA_PROFILE, schemas.AREA_CONTEXT)),
 )
