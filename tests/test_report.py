@@ -234,6 +234,17 @@ def test_pdf_missing_browser_warns(tmp_path, monkeypatch, no_figures):
     assert not [k for k in paths if k.startswith("pdf")] and "html" in paths
 
 
+def test_pdf_failing_browser_warns_with_its_message(tmp_path, monkeypatch, no_figures):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 3\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("GEOLAGE_CHROMIUM", str(fake))
+    with pytest.warns(UserWarning, match=r"PDF not written: Chromium exited with 3 \(cannot open display\)"):
+        paths = write_report(make_results(), tmp_path / "ut", pdf=True)
+    assert sorted(paths) == sorted(k for k in paths if k.startswith("html")) and len(paths) >= 2
+    assert not list((tmp_path / "ut").glob(".*"))  # no partial PDF left
+
+
 @pytest.mark.browser
 def test_pdf_written(tmp_path):
     if find_chromium() is None:

@@ -24,7 +24,7 @@ from ..names import output_name
 from .blocks import Block
 from .charts import without_figures
 from .context import ReportContext, clean, css_string
-from .pdf import html_to_pdf
+from .pdf import PdfJob, start_pdf
 from .sections import AREA_SECTIONS, SECTIONS, Section
 from .sections.area import period_text
 
@@ -159,27 +159,42 @@ def write_report(results: RunResults, out_dir: str | Path, *, mode: str = "publi
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = output_name("report", language or results.config.project.language)  # rapport / report
-    paths = _write_one(render_report_html(results, mode=mode, language=language), out, f"{stem}.html",
-                       f"{stem}.pdf", pdf)
-    for area in focus_areas_of(results):
-        area_stem = f"{stem}_{area.slug}"
-        text = render_report_html(results, mode=mode, language=language, area=area)
-        for kind, path in _write_one(text, out, f"{area_stem}.html", f"{area_stem}.pdf", pdf).items():
-            paths[f"{kind}_{area.slug}"] = path
-    return paths
+    jobs: dict[str, PdfJob] = {}  # printed side by side while the next report is drawn
+    try:
+        paths = {"html": _write_html(render_report_html(results, mode=mode, language=language), out / f"{stem}.html")}
+        if pdf:
+            jobs["pdf"] = start_pdf(paths["html"], out / f"{stem}.pdf")
+        for area in focus_areas_of(results):
+            area_stem = f"{stem}_{area.slug}"
+            text = render_report_html(results, mode=mode, language=language, area=area)
+            paths[f"html_{area.slug}"] = _write_html(text, out / f"{area_stem}.html")
+            if pdf:
+                jobs[f"pdf_{area.slug}"] = start_pdf(paths[f"html_{area.slug}"], out / f"{area_stem}.pdf")
+    except BaseException:
+        for job in jobs.values():
+            job.cancel()
+        raise
+    for key, job in jobs.items():
+        if job.finish():
+            paths[key] = job.pdf_path
+            log.info("report written: %s", job.pdf_path)
+    return {k: paths[k] for k in sorted(paths, key=_report_order(paths))}
 
 
-def _write_one(text: str, out: Path, html_name: str, pdf_name: str, pdf: bool) -> dict[str, Path]:
-    """Write one report's HTML (atomically) and, with ``pdf``, print it to PDF."""
-    html_path = out / html_name
-    tmp = out / f".{html_name}.part"
+def _report_order(paths: dict[str, Path]) -> Any:
+    """Keys in the order of the files: each report's HTML, then its PDF."""
+    names = [k for k in paths if k.startswith("html")]
+
+    def key(k: str) -> tuple[int, int]:
+        return names.index(k.replace("pdf", "html", 1)), int(k.startswith("pdf"))
+
+    return key
+
+
+def _write_html(text: str, html_path: Path) -> Path:
+    """Write one report's HTML atomically."""
+    tmp = html_path.with_name(f".{html_path.name}.part")
     tmp.write_bytes(text.encode("utf-8", errors="replace"))
     os.replace(tmp, html_path)
-    paths = {"html": html_path}
     log.info("report written: %s", html_path)
-    if pdf:
-        pdf_path = out / pdf_name
-        if html_to_pdf(html_path, pdf_path):
-            paths["pdf"] = pdf_path
-            log.info("report written: %s", pdf_path)
-    return paths
+    return html_path

@@ -11,12 +11,14 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 from ...errors import GeolageWarning
 
-__all__ = ["find_chromium", "html_to_pdf"]
+__all__ = ["find_chromium", "html_to_pdf", "start_pdf", "PdfJob"]
 
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
@@ -59,26 +61,90 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float =
         True when the PDF was written; False (with a :class:`GeolageWarning`) when no
         browser was found or printing failed.
     """
-    exe = find_chromium()
-    if exe is None:
-        warnings.warn(f"PDF not written: Chromium not found (apt install chromium, or set GEOLAGE_CHROMIUM); "
-                      f"{_HTML_COMPLETE}", GeolageWarning, stacklevel=2)
-        return False
-    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path).resolve()
-    tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.part")
-    with tempfile.TemporaryDirectory(prefix="geolage-chromium-") as profile:
-        cmd = [exe, *_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={tmp_pdf}", html_path.as_uri()]
+    return start_pdf(html_path, pdf_path, timeout=timeout).finish()
+
+
+class PdfJob:
+    """One Chromium printing one HTML file to PDF, started by :func:`start_pdf`; :meth:`finish` waits.
+
+    Chromium spends most of a print waiting (its start-up and the page's load), not
+    computing, so a report's PDFs are printed side by side while the next report is
+    drawn: start each with :func:`start_pdf` and call :meth:`finish` on all at the end.
+    """
+
+    def __init__(self, html_path: Path, pdf_path: Path, timeout: float) -> None:
+        self.pdf_path = pdf_path
+        self._tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.part")
+        self._timeout = timeout
+        self._deadline = time.monotonic() + timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._profile: str | None = None
+        self._stderr: Any = None
+        self._failure: str | None = None
+        exe = find_chromium()
+        if exe is None:
+            self._failure = "Chromium not found (apt install chromium, or set GEOLAGE_CHROMIUM)"
+            return
+        self._profile = tempfile.mkdtemp(prefix="geolage-chromium-")
+        self._stderr = tempfile.TemporaryFile()
+        cmd = [exe, *_FLAGS, f"--user-data-dir={self._profile}", f"--print-to-pdf={self._tmp_pdf}",
+               html_path.as_uri()]
         try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            warnings.warn(f"PDF not written: Chromium failed ({exc}); {_HTML_COMPLETE}", GeolageWarning, stacklevel=2)
-            tmp_pdf.unlink(missing_ok=True)
+            self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        except OSError as exc:
+            self._failure = f"Chromium failed ({exc})"
+
+    def cancel(self) -> None:
+        """Stop the browser and remove what it wrote (the report failed; the PDF is not needed)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._stderr is not None:
+            self._stderr.close()
+        if self._profile is not None:
+            shutil.rmtree(self._profile, ignore_errors=True)
+        self._tmp_pdf.unlink(missing_ok=True)
+
+    def finish(self) -> bool:
+        """Wait for the print; True when the PDF was written, else False with a :class:`GeolageWarning`."""
+        try:
+            if self._failure is None and self._proc is not None:
+                try:
+                    self._proc.wait(timeout=max(0.0, self._deadline - time.monotonic()))
+                except subprocess.TimeoutExpired as exc:
+                    self._proc.kill()
+                    self._proc.wait()
+                    self._failure = f"Chromium failed ({exc})"
+                else:
+                    if not _is_pdf(self._tmp_pdf):
+                        self._stderr.seek(0)
+                        err = self._stderr.read().decode("utf-8", errors="replace").strip().splitlines()[-1:] or [""]
+                        self._failure = f"Chromium exited with {self._proc.returncode} ({err[0][:200]})"
+        finally:
+            if self._stderr is not None:
+                self._stderr.close()
+            if self._profile is not None:
+                shutil.rmtree(self._profile, ignore_errors=True)
+        if self._failure is not None:
+            warnings.warn(f"PDF not written: {self._failure}; {_HTML_COMPLETE}", GeolageWarning, stacklevel=2)
+            self._tmp_pdf.unlink(missing_ok=True)
             return False
-    if not _is_pdf(tmp_pdf):
-        err = proc.stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or [""]
-        warnings.warn(f"PDF not written: Chromium exited with {proc.returncode} ({err[0][:200]}); {_HTML_COMPLETE}",
-                      GeolageWarning, stacklevel=2)
-        tmp_pdf.unlink(missing_ok=True)
-        return False
-    os.replace(tmp_pdf, pdf_path)
-    return True
+        os.replace(self._tmp_pdf, self.pdf_path)
+        return True
+
+
+def start_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 180.0) -> PdfJob:
+    """Start printing an HTML file to PDF with headless Chromium; call ``.finish()`` on the result.
+
+    Parameters
+    ----------
+    html_path, pdf_path : str or Path
+    timeout : float
+        Seconds from the start before the browser is stopped.
+
+    Returns
+    -------
+    PdfJob
+        Its :meth:`PdfJob.finish` waits and says whether the PDF was written.
+    """
+    return PdfJob(Path(html_path).resolve(), Path(pdf_path).resolve(), timeout)
