@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
-from .categories import ALL_CATEGORIES, CATEGORIES
+from .categories import ALL_CATEGORIES, CATEGORIES, ENGLISH_CODES
 from .config import _EXTENSIONS
 from .dates import parse_datetimes
 from .errors import InputFileError
@@ -556,7 +556,7 @@ def _slug(code: str) -> str:
     s = _norm(code) or "category"
     if s[0].isdigit():
         s = f"c_{s}"
-    if s in CATEGORIES or s == ALL_CATEGORIES:
+    if s in CATEGORIES or s in ENGLISH_CODES.values() or s == ALL_CATEGORIES:
         s = f"{s}_source"
     return s
 
@@ -679,7 +679,8 @@ def init_config(
     else:
         lines += ["# [custom_categories]", '# break_commercial = "Break and enter (commercial)"']
     for g, plan in zip(guesses, plans):
-        lines += [""] + _source_lines(g, plan, base, t)
+        said = {k: ENGLISH_CODES.get(v, v) if lang == "en" else v for k, v in plan.items()}  # "ran" -> "robbery"
+        lines += [""] + _source_lines(g, said, base, t)
     lines += [""] + _periods_lines(first, last, t)
     lines += [""] + _analysis_lines(guesses, t)
     return "\n".join(lines) + "\n", guesses

@@ -110,7 +110,7 @@ TEXTS: dict[str, Text] = {
     "near_repeat_comment": Text(
         "Knox-test för upprepade brott nära i tid och rum; \"auto\" = inbrott_bostad om det finns, annars den "
         "vanligaste kategorin",
-        "Knox test of near repeats in space and time; \"auto\" = inbrott_bostad when present, otherwise the most "
+        "Knox test of near repeats in space and time; \"auto\" = residential_burglary when present, otherwise the most "
         "frequent category",
     ),
     "near_repeat_month": Text(
