@@ -47,7 +47,7 @@ from ..text.spatial import (
     in_language,
 )
 from .common import public_view
-from .names import output_code, output_codes, output_text
+from .names import output_code, output_codes, output_name, output_text
 from .qgis.files import atomic_path, clean_text, jsonable, layer_name
 from .qgis.styles import GRADUATED_STYLES, STYLE_CLASSES, qml_string, symbol_type_for, vector_style
 
@@ -455,7 +455,7 @@ def _run_metadata(results: RunResults, language: str) -> pd.DataFrame:
         rows.append((section, prefix, text, vtype))
 
     mode = "public" if results.public else "internal"
-    flatten("run", "", {"mode": mode, "language": language, "geolage_export": GPKG_NAME})
+    flatten("run", "", {"mode": mode, "language": language, "geolage_export": output_name("gpkg", language)})
     flatten("record", "", results.record)
     for step, params in results.parameters.items():
         flatten(f"parameters.{step}", "", params)

@@ -1,8 +1,8 @@
 """File names of a run's outputs in the run's language (``karta.html`` / ``map.html`` …).
 
-The GeoPackage and the QGIS project keep one name in both languages (``lagesbild.gpkg``,
-``lagesbild.qgs``: the product's name, which the project file points at); everything a
-reader opens by name follows the language.
+Every file a reader opens by name follows the language: the GeoPackage and the QGIS project
+are ``lagesbild.gpkg``/``lagesbild.qgs`` (the product's name) in Swedish runs and
+``situation_picture.gpkg``/``.qgs`` in English ones.
 
 Codes in data values follow it too: the internal codes of "all categories" (``alla``), "the whole
 span" (``hela``) and the built-in categories (``inbrott_bostad`` …) are Swedish; English runs write
@@ -32,12 +32,13 @@ VALUE_CODES: dict[str, str] = {**ENGLISH_CODES, WHOLE_PERIOD: "whole_period"}
 CODE_COLUMNS: tuple[str, ...] = ("category", "period", "source")
 #: A quarter's label: ``2024K3`` (kvartal) in the analysis and Swedish runs, ``2024Q3`` in English ones.
 _QUARTER = re.compile(r"(?<![^\W_])(\d{4})K([1-4])(?![^\W_])")
-#: Codes that are also English words: inside a longer string only as a suffix (``kde_hot``, ``grid:ran``).
+#: Codes that are also English words: inside a longer string only after ``kde_`` or ``:`` (``kde_hot``,
+#: ``grid:ran``), so ``new_hot`` (an emerging hot spot class) and "hot spots" stay.
 _ENGLISH_WORDS = frozenset({"hot", "ran"})
 _CODE_WORD = re.compile(
     r"(?<![^\W_])(" + "|".join(sorted((re.escape(c) for c in VALUE_CODES if c not in _ENGLISH_WORDS),
                                        key=len, reverse=True))
-    + r")(?![^\W_])|(?<=[_:])(" + "|".join(sorted(_ENGLISH_WORDS)) + r")(?![\w])"
+    + r")(?![^\W_])|(?:(?<=:)|(?<=\bkde_))(" + "|".join(sorted(_ENGLISH_WORDS)) + r")(?![\w])"
 )
 
 #: Name of each output by key, per language.
@@ -45,6 +46,8 @@ OUTPUT_NAMES: dict[str, Text] = {
     "map": Text("karta.html", "map.html"),
     "tables": Text("tabeller", "tables"),
     "report": Text("rapport", "report"),
+    "gpkg": Text("lagesbild.gpkg", "situation_picture.gpkg"),
+    "qgis": Text("lagesbild.qgs", "situation_picture.qgs"),
 }
 
 
@@ -53,7 +56,7 @@ def output_name(key: str, language: str) -> str:
 
     Parameters
     ----------
-    key : {"map", "tables", "report"}
+    key : {"map", "tables", "report", "gpkg", "qgis"}
         ``"report"`` is the stem: ``rapport.html``, and ``rapport_<area>.pdf`` for a focus area.
     language : {"sv", "en"}
 
@@ -122,8 +125,8 @@ def output_text(obj: Any, language: str) -> Any:
 
     For records and notes, where codes stand inside longer strings: ``"grid:alla"`` ->
     ``"grid:all"``, ``"kde_alla"`` -> ``"kde_all"`` (a code counts when no letter or digit touches it;
-    the codes that are English words, ``hot`` and ``ran``, only as a whole string or a suffix after
-    ``_`` or ``:``, so "hot spots" stays).
+    the codes that are English words, ``hot`` and ``ran``, only as a whole string or at the end after
+    ``kde_`` or ``:``, so "hot spots" and ``new_hot`` stay).
 
     Parameters
     ----------
@@ -137,8 +140,8 @@ def output_text(obj: Any, language: str) -> Any:
 
     Examples
     --------
-    >>> output_text({"grid:alla": ["hela", "kde_alla", "allan", "hot spots", "kde_hot"]}, "en")
-    {'grid:all': ['whole_period', 'kde_all', 'allan', 'hot spots', 'kde_unlawful_threat']}
+    >>> output_text({"grid:alla": ["hela", "kde_alla", "allan", "hot spots", "kde_hot", "new_hot"]}, "en")
+    {'grid:all': ['whole_period', 'kde_all', 'allan', 'hot spots', 'kde_unlawful_threat', 'new_hot']}
     >>> output_text("2024K3", "en")
     '2024Q3'
     """

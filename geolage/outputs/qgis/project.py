@@ -41,7 +41,7 @@ from ...text.spatial import GROUP_TITLES, THEME_TITLES, in_language
 from ..common import check_mode, public_view
 from ..geotiff import write_geotiff
 from ..gpkg import GPKG_NAME, Layer, collect_layers, default_filter, with_synthetic_note, write_geopackage
-from ..names import output_text
+from ..names import output_name, output_text
 from .files import atomic_path, layer_name
 from .styles import QGIS_VERSION, symbol_type_for, xml_text
 
@@ -105,7 +105,7 @@ def write_spatial_outputs(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     shown = public_view(results, mode, language)
-    gpkg = out / GPKG_NAME
+    gpkg = out / output_name("gpkg", language)
     layers = write_geopackage(shown, gpkg, mode=mode, language=language)
     shown = with_synthetic_note(shown)  # the rasters' descriptions (the GeoPackage adds it itself)
     shown = _rasters_named(shown, language)  # kde_all.tif in English runs
@@ -117,7 +117,8 @@ def write_spatial_outputs(
         tifs.append(tif)
         written[f"raster:{stem}"] = tif
         written[f"raster_style:{stem}"] = tif.with_suffix(".qml")
-    written["project"] = write_qgis_project(shown, out, layers, tifs, language=language)
+    written["project"] = write_qgis_project(shown, out, layers, tifs, language=language, gpkg_name=gpkg.name,
+                                            name=output_name("qgis", language))
     return written
 
 
