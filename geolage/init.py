@@ -706,7 +706,7 @@ def init_config(
     if districts_from and d is not None:
         lines += [""] + [f"# {line}" for line in t["derived_districts"].format(column=districts_from,
                                                                                 buffer=_HULL_BUFFER).split("\n")]
-    elif d is None:
+    elif d is None and guesses[0].area_names:
         lines += [""] + [f"# {t['names_hint'].format(column=c, n=n)}" for c, n in guesses[0].area_names.items()]
     lines += [""] + _districts_lines(d, base, t)
     lines += ["", f"# {t['custom']}"]

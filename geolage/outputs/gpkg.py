@@ -47,7 +47,7 @@ from ..text.spatial import (
     in_language,
 )
 from .common import public_view
-from .names import output_code, output_codes, output_name, output_text
+from .names import config_codes, output_code, output_codes, output_name, output_text
 from .qgis.files import atomic_path, clean_text, jsonable, layer_name
 from .qgis.styles import GRADUATED_STYLES, STYLE_CLASSES, qml_string, symbol_type_for, vector_style
 
@@ -464,9 +464,10 @@ def _run_metadata(results: RunResults, language: str) -> pd.DataFrame:
     except Exception as exc:  # noqa: BLE001 - the record must still be written
         log.warning("config not recorded in run_metadata: %s", exc)
         config = {}
-    flatten("config", "", config)
+    flatten("config", "", config_codes(config, language))  # its category codes; paths as given
     flatten("quality", "", results.quality)
-    rows = [(section, output_text(key, language), output_text(value, language), vtype)
+    rows = [(section, key, value, vtype) if section == "config" else
+            (section, output_text(key, language), output_text(value, language), vtype)
             for section, key, value, vtype in rows]
     return pd.DataFrame(rows, columns=["section", "key", "value", "value_type"])
 

@@ -24,7 +24,7 @@ from ..stats.rates import WHOLE_PERIOD
 from ..text.format import Text, check_language
 
 __all__ = ["OUTPUT_NAMES", "VALUE_CODES", "CODE_COLUMNS", "output_name", "output_code", "output_codes",
-           "output_text"]
+           "output_text", "config_codes"]
 
 #: Internal code -> what an English run writes instead (a Swedish run writes the code itself).
 VALUE_CODES: dict[str, str] = {**ENGLISH_CODES, WHOLE_PERIOD: "whole_period"}
@@ -157,3 +157,34 @@ def output_text(obj: Any, language: str) -> Any:
     if isinstance(obj, list | tuple):
         return type(obj)(output_text(v, language) for v in obj)
     return obj
+
+
+def config_codes(config: dict[str, Any], language: str) -> dict[str, Any]:
+    """A config as a dict (:meth:`geolage.config.Config.to_dict`) with its category codes as ``language`` writes them.
+
+    Only the codes the sources map to (``categories``, ``unknown_category``) and
+    ``near_repeat`` are translated; paths and names stay as given.
+
+    Parameters
+    ----------
+    config : dict
+    language : {"sv", "en"}
+
+    Returns
+    -------
+    dict
+        A new dict (``config`` is not changed).
+    """
+    out = dict(config)
+    sources = []
+    for src in out.get("sources") or []:
+        src = dict(src)
+        for key in ("categories", "unknown_category"):
+            if key in src:
+                src[key] = output_text(src[key], language)
+        sources.append(src)
+    if "sources" in out:
+        out["sources"] = sources
+    if isinstance(out.get("near_repeat"), dict):
+        out["near_repeat"] = output_text(out["near_repeat"], language)
+    return out

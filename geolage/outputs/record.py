@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..run.results import RunResults
-from .names import output_text
+from .names import config_codes, output_text
 
 __all__ = ["write_run_json"]
 
@@ -86,7 +86,8 @@ def write_run_json(
     (``paths_relative_to`` says so), so the record names no folder of the machine
     that made it. ``language`` (default the config's) is the outputs' language: an English
     record names categories by their English codes (:func:`geolage.outputs.names.output_text`)
-    in the parameters, quality and run record; the config is written as given.
+    in the parameters, quality and run record, and in the config's category mappings (its paths
+    and names are written as given).
     """
     language = language or results.config.project.language
     source = results.config.source_file
@@ -108,5 +109,6 @@ def write_run_json(
     for key in ("parameters", "quality", "rasters"):  # not the config (the user's words) nor file names
         doc[key] = output_text(doc[key], language)
     doc["record"] = {k: v if k == "input_sha256" else output_text(v, language) for k, v in doc["record"].items()}
+    doc["config"] = config_codes(doc["config"], language)  # the category codes, not the paths
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

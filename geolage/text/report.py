@@ -312,6 +312,11 @@ TEXTS: dict[str, Text] = {
         "Hit rate: share of next period's offences in the flagged cells, against share of the area.",
     ),
     "forecast_summary_caption": Text("Jämförelse med basmetod", "Comparison with a baseline"),
+    "forecast_district_years": Text(
+        "Ingen prognos per område: den kräver minst tre hela kalenderår data, och analysperioden har {n}.",
+        "No forecast per district: it needs at least three whole calendar years of data, and the analysed span "
+        "has {n}.",
+    ),
     "forecast_no_baseline": Text(
         "Resultaten innehåller ingen jämförelse med en basmetod, så det går inte att säga om prognosen är bättre än "
         "att bara upprepa förra periodens mönster.",
