@@ -183,3 +183,42 @@ def test_english_map_starts_with_counts_not_grey_rates(english_run):
     assert not re.search(r'"show":\s*true', page)
     assert "if (!D.layers.some(function (l) { return l.show; })) { dens.addTo(map); }" in page
     assert '"density":[{' in page.replace(" ", "")
+
+
+def test_codes_are_english_in_english_runs_and_unchanged_in_swedish_ones():
+    from geolage.outputs.names import VALUE_CODES, output_code, output_codes, output_text
+
+    assert output_code("alla", "en") == "all" and output_code("alla", "sv") == "alla"
+    assert output_code("hela", "en") == "whole_period" and output_code("inbrott_bostad", "en") == "residential_burglary"
+    assert len(set(VALUE_CODES.values())) == len(VALUE_CODES)  # no two codes said alike
+    df = pd.DataFrame({"category": ["alla", "ran", "burglary"], "period": ["hela", "2024K3", "2024-07"],
+                       "district_name": ["alla", "hela", "ran"]})
+    en = output_codes(df, "en")
+    assert en["category"].tolist() == ["all", "robbery", "burglary"]
+    assert en["period"].tolist() == ["whole_period", "2024Q3", "2024-07"]
+    assert en["district_name"].tolist() == ["alla", "hela", "ran"]  # names are not codes
+    assert output_codes(df, "sv") is df
+    # inside record texts: codes as parts of names, but English words stay words
+    said = output_text({"gistar_grid:alla": "kde_alla and kde_ran; new_hot hot spots ran", "x": ["2019K1"]}, "en")
+    assert said == {"gistar_grid:all": "kde_all and kde_robbery; new_hot hot spots ran", "x": ["2019Q1"]}
+
+
+def test_init_writes_english_codes_and_configs_take_either(tmp_path):
+    from geolage.config import config_from_dict
+    from geolage.errors import ConfigError
+    from geolage.init import init_config
+
+    data = REAL / "memphis" / "memphis_robberies_2019.csv"
+    en, _ = init_config([data], out=tmp_path / "en.toml", language="en")
+    sv, _ = init_config([data], out=tmp_path / "sv.toml", language="sv")
+    assert '"personal robbery" = "robbery"' in en and '"personal robbery" = "ran"' in sv
+    base = {"project": {"name": "x", "crs": "EPSG:32616"},
+            "periods": {"start": "2019-01-01", "end": "2019-12-31"},
+            "sources": [{"name": "s", "path": str(data), "columns": {"category": "offense_type", "lon": "longitude",
+                                                                     "lat": "latitude", "datetime": "datetime"},
+                         "categories": {"personal robbery": "robbery"}}],
+            "near_repeat": {"category": "robbery"}}
+    cfg = config_from_dict(base, check_files=False)
+    assert cfg.sources[0].categories == {"personal robbery": "ran"} and cfg.near_repeat.category == "ran"
+    with pytest.raises(ConfigError, match="custom_categories.robbery"):
+        config_from_dict({**base, "custom_categories": {"robbery": "Robbery"}}, check_files=False)
