@@ -26,6 +26,7 @@ from pyproj import CRS, Transformer
 from .categories import ALL_CATEGORIES, CATEGORIES, ENGLISH_CODES
 from .config import _EXTENSIONS
 from .dates import parse_datetimes
+from .derived_districts import districts_for_source
 from .errors import InputFileError
 from .text.init import TEXTS as T
 
@@ -209,7 +210,8 @@ def _coordinate_columns(df: pd.DataFrame, g: SourceGuess, opts: dict[str, Any]) 
     def fits(col: str, lo: float, hi: float) -> bool:
         v = _numeric(sample[col])
         v = v[np.isfinite(v)]
-        return len(v) > 0.5 * len(sample) and bool(((v >= lo) & (v <= hi) & (v != 0)).mean() > 0.95)
+        nz = v[v != 0]  # 0 = not geocoded (Vancouver hides some places so): not a reason to doubt the column
+        return len(v) > 0.5 * len(sample) and len(nz) > 0.5 * len(v) and bool(((nz >= lo) & (nz <= hi)).mean() > 0.95)
 
     lon = [c for c in _named(cols, _LON) if fits(c, -180, 180)]
     lat = [c for c in _named(cols, _LAT) if fits(c, -90, 90)]
@@ -683,8 +685,6 @@ def init_config(
             g.crs, g.crs_reason = crs, "given with --crs"
             g.todo = [x for x in g.todo if x != "crs"]
     if districts_from and not districts:
-        from .derived_districts import districts_for_source
-
         districts = districts_for_source(guesses[0], districts_from, Path(out), buffer=_HULL_BUFFER)
     d = inspect_districts(districts, layer=districts_layer, population=population) if districts else None
     for g in guesses:
