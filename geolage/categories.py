@@ -108,6 +108,7 @@ def internal_codes(data: dict) -> dict:
             if isinstance(src, dict) else src
             for src in out["sources"]
         ]
-    if isinstance(out.get("near_repeat"), dict) and "category" in out["near_repeat"]:
-        out["near_repeat"] = {**out["near_repeat"], "category": say(out["near_repeat"]["category"])}
+    for section, value in list(out.items()):  # [near_repeat] category (any section's category setting)
+        if isinstance(value, dict) and isinstance(value.get("category"), str):
+            out[section] = {**value, "category": say(value["category"])}
     return out

@@ -31,6 +31,7 @@ from pyproj import CRS
 
 from .errors import ConfigError, InputFileError
 from .focus import area_code
+from .run import schemas
 
 if TYPE_CHECKING:
     from .init import SourceGuess
@@ -180,7 +181,7 @@ def write_districts_from_source(
     districts = districts_from_points(points, name_column, buffer=buffer)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    districts.to_file(out, layer="districts", driver="GPKG", engine="pyogrio")
+    districts.to_file(out, layer=schemas.DISTRICTS.name, driver="GPKG", engine="pyogrio")
     log.info("wrote %s: %d districts from column %s of %s", out, len(districts), name_column, Path(path).name)
     return out
 

@@ -162,8 +162,9 @@ def output_text(obj: Any, language: str) -> Any:
 def config_codes(config: dict[str, Any], language: str) -> dict[str, Any]:
     """A config as a dict (:meth:`geolage.config.Config.to_dict`) with its category codes as ``language`` writes them.
 
-    Only the codes the sources map to (``categories``, ``unknown_category``) and
-    ``near_repeat`` are translated; paths and names stay as given.
+    Only the codes the sources map to (``categories``, ``unknown_category``) and the
+    ``category`` settings of sections (``[near_repeat]``) are translated; paths and names stay
+    as given.
 
     Parameters
     ----------
@@ -185,6 +186,7 @@ def config_codes(config: dict[str, Any], language: str) -> dict[str, Any]:
         sources.append(src)
     if "sources" in out:
         out["sources"] = sources
-    if isinstance(out.get("near_repeat"), dict):
-        out["near_repeat"] = output_text(out["near_repeat"], language)
+    for section, value in list(out.items()):  # [near_repeat] category (any section's category setting)
+        if isinstance(value, dict) and isinstance(value.get("category"), str):
+            out[section] = {**value, "category": output_text(value["category"], language)}
     return out
