@@ -210,6 +210,21 @@ def test_no_district_forecast_is_explained_by_the_span():
     assert "forecast_district is missing" in html and "No forecast per district" not in html
 
 
+def test_without_focus_areas_the_comparison_says_why_in_one_sentence():
+    import dataclasses
+
+    res = make_results(language="en")
+    del res.tables["comparison"]
+    districts = res.districts.copy()
+    districts["is_focus"] = False
+    areas = dataclasses.replace(res.config.areas, focus=())
+    res = dataclasses.replace(res, districts=districts, focus_areas=[],
+                              config=dataclasses.replace(res.config, areas=areas))
+    html = render_report_html(res, figures=False, language="en")
+    assert TEXTS["compare_no_focus"]["en"] in html
+    assert "comparison is missing" not in html
+
+
 def test_empty_results_still_give_a_report():
     res = make_results()
     res.tables.clear()

@@ -213,6 +213,12 @@ TEXTS: dict[str, Text] = {
         "Takt jämfört med referensområdet (kvot med konfidensintervall)",
         "Rate compared with the reference area (ratio with confidence interval)",
     ),
+    "compare_no_focus": Text(
+        "Inga fokusområden är angivna ([areas] focus), så inget område jämförs med referensen; trattdiagrammet "
+        "nedan jämför varje område med hela kommunens nivå.",
+        "No focus areas are set ([areas] focus), so no area is compared with the reference; the funnel plot "
+        "below compares every district with the level of the whole area.",
+    ),
     "compare_note": Text(
         "Alla brott samt kategorier där kvoten säkert skiljer sig från 1 visas; {n} rader utan säker skillnad är "
         "utelämnade.",
