@@ -29,8 +29,10 @@ from ..categories import ALL_CATEGORIES
 from ..classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
 from ..run.disclosure import suppressed_label
 from ..run.results import RunResults, Table
+from ..stats.rates import WHOLE_PERIOD
 from ..text.format import format_number
 from ..text.labels import ALL_CATEGORIES_LABEL, category_label, column_label
+from ..text.map import MAP_UI
 from ..text.outputs import (
     CODES_NOTE,
     COLUMNS_HEADING,
@@ -255,6 +257,8 @@ def _sheet_frame(table: Table, language: str, label: str) -> pd.DataFrame:
             out[column] = out[column].map(lambda v, say=say: say.get(v, v) if isinstance(v, str) else v)
         elif pd.api.types.is_bool_dtype(data[column]):
             out[column] = np.where(data[column].to_numpy(), WORKBOOK["yes"][language], WORKBOOK["no"][language])
+    if "period" in out.columns:  # the whole span in words, as the map says it
+        out["period"] = out["period"].replace({WHOLE_PERIOD: MAP_UI["whole_span"][language]})
     return output_codes(out, language).where(pd.notna(out), None)
 
 
