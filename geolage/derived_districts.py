@@ -159,7 +159,8 @@ def write_districts_from_source(
     name_column : str
         The column naming each incident's district.
     out : str or Path
-        GeoPackage to write (layer ``districts``, columns :data:`DERIVED_COLUMNS`).
+        GeoPackage to write (layer ``districts``, columns :data:`DERIVED_COLUMNS`; the layer's
+        description, shown by QGIS, says how it was drawn).
     buffer : float
         Metres around the points' hull (the study area).
 
@@ -181,7 +182,10 @@ def write_districts_from_source(
     districts = districts_from_points(points, name_column, buffer=buffer)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    districts.to_file(out, layer=schemas.DISTRICTS.name, driver="GPKG", engine="pyogrio")
+    about = (f"Approximate districts drawn by geolage from column {name_column} of {Path(path).name}: every place "
+             f"goes to the district of the nearest incident (Voronoi), clipped to the incidents' hull + {buffer:g} m.")
+    districts.to_file(out, layer=schemas.DISTRICTS.name, driver="GPKG", engine="pyogrio",
+                      layer_options={"DESCRIPTION": about})
     log.info("wrote %s: %d districts from column %s of %s", out, len(districts), name_column, Path(path).name)
     return out
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -100,6 +102,9 @@ def test_init_hints_at_the_name_column_and_draws_districts_from_it(tmp_path, cap
     assert config.districts is not None and config.districts.name_field == "name"
     layer = gpd.read_file(tmp_path / "van_districts.gpkg")
     assert sorted(layer["name"]) == ["East side", "West side"] and layer.crs.to_epsg() == 26910
+    with sqlite3.connect(tmp_path / "van_districts.gpkg") as con:  # QGIS shows how the layer was drawn
+        (about,) = con.execute("select description from gpkg_contents where table_name = 'districts'").fetchone()
+    assert about.startswith("Approximate districts drawn by geolage from column NEIGHBOURHOOD of crime.csv")
     capsys.readouterr()
     assert main(["validate", str(cfg), "--rejects", str(tmp_path / "rejects.csv"), "-q"]) == 0
     assert "outside every district: 0" in capsys.readouterr().out
