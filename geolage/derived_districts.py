@@ -20,6 +20,8 @@ official boundaries instead whenever they exist.
 from __future__ import annotations
 
 import logging
+import re
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,9 +38,14 @@ from .run import schemas
 if TYPE_CHECKING:
     from .init import SourceGuess
 
-__all__ = ["DERIVED_COLUMNS", "districts_for_source", "districts_from_points", "write_districts_from_source"]
+__all__ = ["DERIVED_COLUMNS", "districts_for_source", "districts_from_points", "derived_from",
+           "write_districts_from_source"]
 
 log = logging.getLogger(__name__)
+
+#: How the description of a derived district layer begins; :func:`derived_from` reads it back.
+_ABOUT = "Approximate districts drawn by geolage from column {column} of {file}: "
+_ABOUT_RE = re.compile(r"^Approximate districts drawn by geolage from column (.+?) of (.+?): ")
 
 #: Columns of :func:`districts_from_points`, before ``geometry``.
 DERIVED_COLUMNS: tuple[str, ...] = ("id", "name", "n_incidents", "agreement")
@@ -182,8 +189,8 @@ def write_districts_from_source(
     districts = districts_from_points(points, name_column, buffer=buffer)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    about = (f"Approximate districts drawn by geolage from column {name_column} of {Path(path).name}: every place "
-             f"goes to the district of the nearest incident (Voronoi), clipped to the incidents' hull + {buffer:g} m.")
+    about = (_ABOUT.format(column=name_column, file=Path(path).name) + "every place goes to the district of "
+             f"the nearest incident (Voronoi), clipped to the incidents' hull + {buffer:g} m.")
     districts.to_file(out, layer=schemas.DISTRICTS.name, driver="GPKG", engine="pyogrio",
                       layer_options={"DESCRIPTION": about})
     log.info("wrote %s: %d districts from column %s of %s", out, len(districts), name_column, Path(path).name)
@@ -220,3 +227,30 @@ def districts_for_source(guess: SourceGuess, column: str, config: Path, *, buffe
     x, y = (cols["lon"], cols["lat"]) if "lon" in cols else (cols["x"], cols["y"])
     return write_districts_from_source(guess.path, x=x, y=y, crs=guess.crs, name_column=column,
                                        out=config.with_name(f"{config.stem}_districts.gpkg"), buffer=buffer)
+
+
+def derived_from(path: str | Path, layer: str | None = None) -> str | None:
+    """The incident column a district layer was drawn from by :func:`write_districts_from_source`, else None.
+
+    Parameters
+    ----------
+    path : str or Path
+        A district layer; only a GeoPackage can say it (its layer description).
+    layer : str, optional
+        The layer (default: the first one).
+
+    Returns
+    -------
+    str or None
+        The column name, or None for any other layer (or one that cannot be read).
+    """
+    if Path(path).suffix.lower() != ".gpkg" or not Path(path).is_file():
+        return None
+    try:
+        with sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True) as con:
+            rows = con.execute("select table_name, description from gpkg_contents").fetchall()
+    except sqlite3.Error:
+        return None
+    about = next((d for t, d in rows if layer is None or t == layer), None)
+    match = _ABOUT_RE.match(about or "")
+    return match.group(1) if match else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_text
 import sqlite3
 
 import geopandas as gpd
@@ -14,6 +15,9 @@ from geolage.cli import main
 from geolage.config import read_config
 from geolage.derived_districts import DERIVED_COLUMNS, districts_from_points
 from geolage.errors import ConfigError
+from geolage.outputs.report import render_report_html
+from geolage.run.prepare import prepare
+from geolage.text.report import TEXTS
 
 
 def _two_halves(shift: float = 0.0) -> gpd.GeoDataFrame:
@@ -108,6 +112,11 @@ def test_init_hints_at_the_name_column_and_draws_districts_from_it(tmp_path, cap
     capsys.readouterr()
     assert main(["validate", str(cfg), "--rejects", str(tmp_path / "rejects.csv"), "-q"]) == 0
     assert "outside every district: 0" in capsys.readouterr().out
+    # the run records where the districts came from, and the report says they are approximate
+    res = prepare(config)
+    assert res.parameters["districts"]["drawn_from_incident_column"] == "NEIGHBOURHOOD"
+    html = render_report_html(res, figures=False, language="en")
+    assert TEXTS["derived_districts"]["en"].format(column="NEIGHBOURHOOD") in html_text.unescape(html)
 
 
 def test_init_without_crs_says_how_to_give_it(tmp_path, capsys):

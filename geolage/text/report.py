@@ -213,6 +213,14 @@ TEXTS: dict[str, Text] = {
         "Takt jämfört med referensområdet (kvot med konfidensintervall)",
         "Rate compared with the reference area (ratio with confidence interval)",
     ),
+    "derived_districts": Text(
+        "Områdena är ungefärliga: de ritades ur händelsernas områdesnamn (kolumnen {column}), så att varje plats hör "
+        "till området hos den närmaste händelsen, klippt till händelsernas hölje. Gränserna är lika skarpa som "
+        "händelserna är täta, och ytorna (och allt per km²) är ungefärliga.",
+        "The districts are approximate: they were drawn from the incidents' district names (column {column}), each "
+        "place going to the district of the nearest incident, clipped to the incidents' hull. The boundaries are as "
+        "sharp as the incidents are dense, and areas (and everything per km²) are approximate.",
+    ),
     "compare_no_focus": Text(
         "Inga fokusområden är angivna ([areas] focus), så inget område jämförs med referensen; trattdiagrammet "
         "nedan jämför varje område med hela kommunens nivå.",

@@ -31,6 +31,9 @@ def _sources(ctx: ReportContext) -> list[Block]:
                        (cfg.areas.reference_rates, "src_ref"), (cfg.overlays or None, "src_overlays")):
         (used if given else not_used).append(t[key])
     blocks = [heading(t["sources"]), paragraph(t["sources_used"].format(names=", ".join(used)))]
+    drawn = (ctx.r.parameters or {}).get(schemas.DISTRICTS.name, {}).get("drawn_from_incident_column")
+    if drawn:  # districts from `geolage init --districts-from`: say they are approximate
+        blocks.append(paragraph(t["derived_districts"].format(column=clean(drawn))))
     if not_used:
         blocks.append(paragraph(t["not_used"].format(names=", ".join(not_used))))
     return blocks
