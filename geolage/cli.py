@@ -316,7 +316,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
         raise OutputExistsError(f"{out}: already exists; choose another --out or add --overwrite")
     language = args.language or "en"
     text, _ = init_config(args.data, out=out, districts=args.districts, districts_layer=args.districts_layer,
-                          population=args.population, language=language, name=args.name)
+                          population=args.population, language=language, name=args.name, crs=args.crs,
+                          districts_from=args.districts_from)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.partial")
     tmp.write_text(text, encoding="utf-8")
@@ -535,6 +536,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--districts", help="district polygons (optional; without them the run is grid-only)")
     i.add_argument("--districts-layer", help="layer of a multi-layer district file")
     i.add_argument("--population", help="CSV of population per district (optional)")
+    i.add_argument("--districts-from", metavar="COLUMN",
+                   help="without --districts: draw district polygons from this column of district names in the "
+                        "incidents (nearest-incident Voronoi, written beside the config)")
+    i.add_argument("--crs", help="CRS of the x/y columns when the file does not say it (e.g. EPSG:26910)")
     i.add_argument("--name", help="project name (default: from the first file name)")
     i.add_argument("--out", default="geolage.toml", help="where to write the configuration (default: geolage.toml)")
     i.set_defaults(func=_cmd_init)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .categories import ALL_CATEGORIES, CATEGORIES
+from .categories import ALL_CATEGORIES, CATEGORIES, ENGLISH_CODES, internal_codes
 from .config_rules import RANGE_CHECKS, check_sources
 from .errors import ConfigError
 
@@ -454,7 +454,7 @@ def config_from_dict(
     """
     problems: list[str] = []
     base = Path(base_dir)
-    cfg = _build(Config, data, "", problems, base)
+    cfg = _build(Config, internal_codes(data), "", problems, base)  # "robbery" = "ran" and so on
     if problems:
         raise ConfigError(_format_problems(source_file, problems))
     assert isinstance(cfg, Config)  # for type checkers; _build returns the class asked for
@@ -740,10 +740,9 @@ def _check_output(cfg: Config, checks: _Checks) -> None:
 
 def _check_custom_categories(cfg: Config, checks: _Checks) -> None:
     for code in cfg.custom_categories:
-        if code in CATEGORIES or code == ALL_CATEGORIES or not code.isidentifier():
-            checks.problems.append(
-                f"'custom_categories.{code}' needs a new snake_case code (not a built-in one or '{ALL_CATEGORIES}')"
-            )
+        if code in CATEGORIES or code in ENGLISH_CODES.values() or code == ALL_CATEGORIES or not code.isidentifier():
+            checks.problems.append(f"'custom_categories.{code}' needs a new snake_case code (not a built-in one,"
+                                   f" its English code or '{ALL_CATEGORIES}')")
 
 
 def _check_near_repeat(cfg: Config, checks: _Checks) -> None:

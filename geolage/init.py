@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
-from .categories import ALL_CATEGORIES, CATEGORIES
+from .categories import ALL_CATEGORIES, CATEGORIES, ENGLISH_CODES
 from .config import _EXTENSIONS
 from .dates import parse_datetimes
+from .derived_districts import districts_for_source
 from .errors import InputFileError
 from .text.init import TEXTS as T
 
@@ -55,6 +56,7 @@ _PARTS = {"year": ("year", "ar", "yr"), "month": ("month", "manad", "mon"), "day
           "hour": ("hour", "timme", "hr"), "minute": ("minute", "minut", "min")}
 _DISTRICT_ID = ("id", "code", "kod", "_code", "_id", "regso", "deso", "lsoa", "geoid")
 _DISTRICT_NAME = ("name", "namn", "_name", "_nm", "label", "neighbourhood", "neighborhood")
+_AREA_NAMES = ("neighbourhood", "neighborhood", "district", "ward", "beat", "precinct", "omrade", "stadsdel")
 _POPULATION = ("pop", "population", "befolkning", "folkmangd", "residents", "invanare", "inv")
 
 #: Formats tried when the dates are not ISO 8601, in order (day-first before month-first: an
@@ -106,6 +108,8 @@ class SourceGuess:
     last: dt.date | None = None
     #: Source code -> number of rows.
     categories: dict[str, int] = field(default_factory=dict)
+    #: Columns named like a district name (neighbourhood, district, ward …) -> number of distinct names.
+    area_names: dict[str, int] = field(default_factory=dict)
     #: Lon/lat (or x/y in ``crs``) bounds of the points: (xmin, ymin, xmax, ymax).
     bounds: tuple[float, float, float, float] | None = None
     todo: list[str] = field(default_factory=list)
@@ -206,7 +210,8 @@ def _coordinate_columns(df: pd.DataFrame, g: SourceGuess, opts: dict[str, Any]) 
     def fits(col: str, lo: float, hi: float) -> bool:
         v = _numeric(sample[col])
         v = v[np.isfinite(v)]
-        return len(v) > 0.5 * len(sample) and bool(((v >= lo) & (v <= hi) & (v != 0)).mean() > 0.95)
+        nz = v[v != 0]  # 0 = not geocoded (Vancouver hides some places so): not a reason to doubt the column
+        return len(v) > 0.5 * len(sample) and len(nz) > 0.5 * len(v) and bool(((nz >= lo) & (nz <= hi)).mean() > 0.95)
 
     lon = [c for c in _named(cols, _LON) if fits(c, -180, 180)]
     lat = [c for c in _named(cols, _LAT) if fits(c, -90, 90)]
@@ -288,6 +293,8 @@ def _date_columns(df: pd.DataFrame, g: SourceGuess) -> pd.Series | None:
             r = _date_reading(sample[c].astype(str))
             if r is not None:
                 readings[c] = r
+    if not readings and parts["year"] and parts["month"] and parts["day"]:
+        return _date_parts(df, g, parts)
     if not readings:
         for c in cols:  # no column is named like a date: try them all
             r = _date_reading(sample[c].astype(str))
@@ -311,17 +318,20 @@ def _date_columns(df: pd.DataFrame, g: SourceGuess) -> pd.Series | None:
             if time_col:
                 g.columns["time"] = time_col
         return _use(g, readings[best], extra_clock=bool(g.columns.get("time")))
-    if parts["year"] and parts["month"] and parts["day"]:
-        for k, found in parts.items():
-            if found:
-                g.columns[k] = found[0]
-        g.precision = "time" if parts["hour"] else "day"
-        y, m, d = (_numeric(df[parts[k][0]]) for k in ("year", "month", "day"))
-        ok = np.isfinite(y) & np.isfinite(m) & np.isfinite(d)
-        times = pd.to_datetime(pd.DataFrame({"year": y[ok], "month": m[ok], "day": d[ok]}), errors="coerce")
-        return times.dropna()
     g.todo.append("date")
     return None
+
+
+def _date_parts(df: pd.DataFrame, g: SourceGuess, parts: dict[str, list[str]]) -> pd.Series:
+    """Year, month and day (and hour, minute) in columns of their own (Vancouver's YEAR, MONTH, DAY …)."""
+    for k, found in parts.items():
+        if found:
+            g.columns[k] = found[0]
+    g.precision = "time" if parts["hour"] else "day"
+    y, m, d = (_numeric(df[parts[k][0]]) for k in ("year", "month", "day"))
+    ok = np.isfinite(y) & np.isfinite(m) & np.isfinite(d)
+    times = pd.to_datetime(pd.DataFrame({"year": y[ok], "month": m[ok], "day": d[ok]}), errors="coerce")
+    return times.dropna()
 
 
 def _time_column(sample: pd.DataFrame, cols: list[str], date_col: str) -> str | None:
@@ -423,6 +433,9 @@ def inspect_source(path: str | Path, *, layer: str | None = None, sheet: str | N
         g.first, g.last = times.min().date(), times.max().date()
     _category_column(df, g)
     _text_columns(df, g)
+    used = {v for v in g.columns.values() if isinstance(v, str)}
+    names = {c: df[c].replace("", np.nan).nunique() for c in df.columns if any(h in _norm(c) for h in _AREA_NAMES)}
+    g.area_names = {c: int(n) for c, n in names.items() if c not in used and 2 <= n <= 500}
     if g.crs is None and "coordinates" not in g.todo:
         g.todo.append("crs")
     return g
@@ -551,12 +564,16 @@ def _run_crs(sources: list[SourceGuess], districts: DistrictGuess | None) -> tup
     return None, ""
 
 
+#: Metres around the incidents' hull: the study area of grid-only runs and of derived districts.
+_HULL_BUFFER = 500.0
+
+
 # --------------------------------------------------------------------------- categories
 def _slug(code: str) -> str:
     s = _norm(code) or "category"
     if s[0].isdigit():
         s = f"c_{s}"
-    if s in CATEGORIES or s == ALL_CATEGORIES:
+    if s in CATEGORIES or s in ENGLISH_CODES.values() or s == ALL_CATEGORIES:
         s = f"{s}_source"
     return s
 
@@ -624,6 +641,8 @@ def init_config(
     population: str | Path | None = None,
     language: str = "en",
     name: str | None = None,
+    crs: str | None = None,
+    districts_from: str | None = None,
 ) -> tuple[str, list[SourceGuess]]:
     """Write the text of a commented run configuration for incident files.
 
@@ -643,6 +662,12 @@ def init_config(
         Language of the comments and of the run.
     name : str, optional
         Project name (default: from the first file's name).
+    crs : str, optional
+        CRS of the x/y columns when the file does not say it (e.g. ``"EPSG:26910"``).
+    districts_from : str, optional
+        Without ``districts``: a column of the first file naming each incident's district;
+        district polygons are drawn from it (:func:`geolage.derived_districts.districts_from_points`)
+        and **written** beside the configuration as ``<out stem>_districts.gpkg``.
 
     Returns
     -------
@@ -654,8 +679,14 @@ def init_config(
     base = Path(out).parent
     lang = "sv" if language == "sv" else "en"
     t = {k: v[lang] for k, v in T.items()}
-    d = inspect_districts(districts, layer=districts_layer, population=population) if districts else None
     guesses = [inspect_source(p) for p in paths]
+    for g in guesses:
+        if crs and "lon" not in g.columns and g.crs is None:
+            g.crs, g.crs_reason = crs, "given with --crs"
+            g.todo = [x for x in g.todo if x != "crs"]
+    if districts_from and not districts:
+        districts = districts_for_source(guesses[0], districts_from, Path(out), buffer=_HULL_BUFFER)
+    d = inspect_districts(districts, layer=districts_layer, population=population) if districts else None
     for g in guesses:
         _xy_crs(g, d)
     run_crs, crs_reason = _run_crs(guesses, d)
@@ -672,6 +703,11 @@ def init_config(
         lines.append(f'crs = "EPSG:3006"  # TODO: {t["crs_todo"]}')
     if last is not None:
         lines.append(f"as_of = {_month_end(last) + dt.timedelta(days=1)}  # {t['as_of']}")
+    if districts_from and d is not None:
+        lines += [""] + [f"# {line}" for line in t["derived_districts"].format(column=districts_from,
+                                                                                buffer=_HULL_BUFFER).split("\n")]
+    elif d is None and guesses[0].area_names:
+        lines += [""] + [f"# {t['names_hint'].format(column=c, n=n)}" for c, n in guesses[0].area_names.items()]
     lines += [""] + _districts_lines(d, base, t)
     lines += ["", f"# {t['custom']}"]
     if custom:
@@ -679,7 +715,8 @@ def init_config(
     else:
         lines += ["# [custom_categories]", '# break_commercial = "Break and enter (commercial)"']
     for g, plan in zip(guesses, plans):
-        lines += [""] + _source_lines(g, plan, base, t)
+        said = {k: ENGLISH_CODES.get(v, v) if lang == "en" else v for k, v in plan.items()}  # "ran" -> "robbery"
+        lines += [""] + _source_lines(g, said, base, t)
     lines += [""] + _periods_lines(first, last, t)
     lines += [""] + _analysis_lines(guesses, t)
     return "\n".join(lines) + "\n", guesses

@@ -2,8 +2,9 @@
 
 Cincinnati burglaries (every sixth of 2,030, grid-only: no districts, no population) go through
 ``geolage init`` and ``geolage run --language en``; every text output is scanned: the report and
-map (visible text and their data), CSV headers and values, the tables README, run.json, the
-GeoPackage's layer names and column aliases, the QGIS project.
+map (visible text and their data, not the map's option keys), CSV headers and values, the tables
+README, run.json, the GeoPackage's layer names, column aliases and every text value of every layer,
+the QGIS project (its layer filters too) and every file name.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ REAL = Path(__file__).resolve().parent.parent / "data" / "real_world"
 SWEDISH_WORDS = (
     "alla", "hela", "kommunen", "kommun", "brott", "inbrott", "omrade", "omraden", "antal", "invanare",
     "och", "eller", "utanfor", "resten", "ovriga", "fokusomraden", "period_hela", "manad", "kvartal", "ar",
-    "SCB", "DeSO", "RegSO", "Bra", "rutstatistik", "polisen", "lagesbild_text",
+    "SCB", "DeSO", "RegSO", "Bra", "rutstatistik", "polisen", "lagesbild_text", "lagesbild",
 )
-#: Identifiers, not words, that the outputs still use in English runs: the codes of "all
-#: categories" and "the whole span" in data columns and file names, and the product name of the
-#: GeoPackage and QGIS project (``lagesbild.gpkg``/``.qgs``). Map, report and tables are named in English.
-IDENTIFIERS = {ALL_CATEGORIES, WHOLE_PERIOD, "lagesbild"}
+#: The internal codes English runs must not write (they write ``all``, ``whole_period``, ``2017Q4``).
+INTERNAL_CODES = (ALL_CATEGORIES, WHOLE_PERIOD, *CATEGORIES)
+#: Names of config settings, the same in both languages (the config file's keys, recorded in run.json).
+CONFIG_KEYS = {"bra_totals"}
 
 
 def _texts(out: Path) -> list[tuple[str, str]]:
@@ -45,6 +46,8 @@ def _texts(out: Path) -> list[tuple[str, str]]:
             text = p.read_text(encoding="utf-8")
             text = re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", text)  # inlined images
             text = re.sub(r"<style[^>]*>.*?</style>", "", text, flags=re.S)  # CSS is not shown
+            # the map's option keys (in its data and the script comparing them) are never shown
+            text = re.sub(r'"code":\s*"[^"]*"|code\s*===?\s*"[^"]*"', "", text)
             found.append((rel, html.unescape(text)))
         elif p.suffix == ".csv":
             df = pd.read_csv(p, dtype=str, keep_default_na=False)
@@ -61,17 +64,52 @@ def _texts(out: Path) -> list[tuple[str, str]]:
                 if has_schema:
                     aliases = [r[0] or "" for r in con.execute("select name from gpkg_data_columns")]
                     found.append((f"{rel} aliases", " ".join(aliases)))
+                found += _layer_values(con, names, rel)
+    return found
+
+
+def codes_in_code_columns(out: Path) -> list[str]:
+    """Internal codes left in the code columns (category, period, source) of the CSVs and layers."""
+    hits = []
+    for p in sorted(out.rglob("*.csv")):
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        hits += [f"{p.name}.{c}: {v}" for c in ("category", "period", "source") if c in df.columns
+                 for v in sorted(set(df[c]) & set(INTERNAL_CODES))]
+    for p in sorted(out.glob("*.gpkg")):
+        with sqlite3.connect(p) as con:
+            for (layer,) in con.execute("select table_name from gpkg_contents").fetchall():
+                cols = {r[1] for r in con.execute(f'pragma table_info("{layer}")')}
+                for c in sorted(cols & {"category", "period", "source"}):
+                    values = {r[0] for r in con.execute(f'select distinct "{c}" from "{layer}"')}
+                    hits += [f"{p.name} {layer}.{c}: {v}" for v in sorted(values & set(INTERNAL_CODES))]
+    return hits
+
+
+def _layer_values(con: sqlite3.Connection, layers: list[str], rel: str) -> list[tuple[str, str]]:
+    """(where, text) of every distinct text value of every column of every GeoPackage layer."""
+    found = []
+    for layer in layers:
+        for column in [r[1] for r in con.execute(f'pragma table_info("{layer}")')]:
+            values = [r[0] for r in con.execute(
+                f'select distinct "{column}" from "{layer}" where typeof("{column}") = \'text\'')]
+            if values:
+                found.append((f"{rel} {layer}.{column} values", " ".join(values)))
     return found
 
 
 def swedish_in(out: Path) -> list[str]:
     """Every place an English run's outputs show a Swedish letter or word."""
     hits = []
-    sv = {s.casefold() for s in SWEDISH_WORDS}
+    # the codes that are English words ("hot", "ran") only where they stand alone as a value or a suffix
+    sv = {s.casefold() for s in (*SWEDISH_WORDS, *(c for c in INTERNAL_CODES if c not in ("hot", "ran")))}
     for where, text in _texts(out):
         for w in re.findall(r"[^\W\d_]+(?:_[^\W\d_]+)*", text):
-            if w not in IDENTIFIERS and (re.search(r"[åäöÅÄÖ]", w) or w.casefold() in sv):
+            parts = [w, *w.split("_")] if "_" in w else [w]  # kde_alla, grid_alla: the code inside a name
+            if w in CONFIG_KEYS:
+                continue
+            if re.search(r"[åäöÅÄÖ]", w) or any(p.casefold() in sv for p in parts) or w in ("kde_hot", "kde_ran"):
                 hits.append(f"{where}: {w}")
+        hits += [f"{where}: {q}" for q in re.findall(r"(?<!\w)\d{4}K[1-4](?!\w)", text)]  # Swedish quarters
     return sorted(set(hits))
 
 
@@ -105,6 +143,12 @@ def english_run(tmp_path_factory):
 def test_english_run_has_no_swedish_and_no_category_codes(english_run):
     cfg, out = english_run
     assert swedish_in(out) == []
+    assert codes_in_code_columns(out) == []
+    # what English runs write instead, in cells, layer filters and file names
+    assert (out / "kde_all.tif").is_file() and (out / "situation_picture.gpkg").is_file()
+    counts = pd.read_csv(out / "tables" / "counts_source.csv", dtype=str)
+    assert {"all", "whole_period"} <= set(counts["category"]) | set(counts["period"])
+    assert "subset=\"category\" = 'all'" in (out / "situation_picture.qgs").read_text("utf-8")
     # the custom codes init wrote are shown by their labels, as the built-in codes are
     custom = re.findall(r"^(\w+) = \"", cfg.read_text(encoding="utf-8").split("[custom_categories]")[1]
                         .split("[[sources]]")[0], flags=re.M)
@@ -139,3 +183,42 @@ def test_english_map_starts_with_counts_not_grey_rates(english_run):
     assert not re.search(r'"show":\s*true', page)
     assert "if (!D.layers.some(function (l) { return l.show; })) { dens.addTo(map); }" in page
     assert '"density":[{' in page.replace(" ", "")
+
+
+def test_codes_are_english_in_english_runs_and_unchanged_in_swedish_ones():
+    from geolage.outputs.names import VALUE_CODES, output_code, output_codes, output_text
+
+    assert output_code("alla", "en") == "all" and output_code("alla", "sv") == "alla"
+    assert output_code("hela", "en") == "whole_period" and output_code("inbrott_bostad", "en") == "residential_burglary"
+    assert len(set(VALUE_CODES.values())) == len(VALUE_CODES)  # no two codes said alike
+    df = pd.DataFrame({"category": ["alla", "ran", "burglary"], "period": ["hela", "2024K3", "2024-07"],
+                       "district_name": ["alla", "hela", "ran"]})
+    en = output_codes(df, "en")
+    assert en["category"].tolist() == ["all", "robbery", "burglary"]
+    assert en["period"].tolist() == ["whole_period", "2024Q3", "2024-07"]
+    assert en["district_name"].tolist() == ["alla", "hela", "ran"]  # names are not codes
+    assert output_codes(df, "sv") is df
+    # inside record texts: codes as parts of names, but English words stay words
+    said = output_text({"gistar_grid:alla": "kde_alla and kde_ran; new_hot hot spots ran", "x": ["2019K1"]}, "en")
+    assert said == {"gistar_grid:all": "kde_all and kde_robbery; new_hot hot spots ran", "x": ["2019Q1"]}
+
+
+def test_init_writes_english_codes_and_configs_take_either(tmp_path):
+    from geolage.config import config_from_dict
+    from geolage.errors import ConfigError
+    from geolage.init import init_config
+
+    data = REAL / "memphis" / "memphis_robberies_2019.csv"
+    en, _ = init_config([data], out=tmp_path / "en.toml", language="en")
+    sv, _ = init_config([data], out=tmp_path / "sv.toml", language="sv")
+    assert '"personal robbery" = "robbery"' in en and '"personal robbery" = "ran"' in sv
+    base = {"project": {"name": "x", "crs": "EPSG:32616"},
+            "periods": {"start": "2019-01-01", "end": "2019-12-31"},
+            "sources": [{"name": "s", "path": str(data), "columns": {"category": "offense_type", "lon": "longitude",
+                                                                     "lat": "latitude", "datetime": "datetime"},
+                         "categories": {"personal robbery": "robbery"}}],
+            "near_repeat": {"category": "robbery"}}
+    cfg = config_from_dict(base, check_files=False)
+    assert cfg.sources[0].categories == {"personal robbery": "ran"} and cfg.near_repeat.category == "ran"
+    with pytest.raises(ConfigError, match="custom_categories.robbery"):
+        config_from_dict({**base, "custom_categories": {"robbery": "Robbery"}}, check_files=False)

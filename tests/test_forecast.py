@@ -496,7 +496,8 @@ def test_add_forecast_tables_parameters_and_determinism():
         rule = bool(r["n_origins"] >= 4 and pd.notna(r["pai_diff_ci_low"]) and r["pai_diff_ci_low"] > 0)
         assert bool(r["beats_baseline"]) == rule
     assert ("Modellen är bättre" in sv) == bool(said["beats_baseline"].any())  # the text says what the table says
-    assert "För få händelser (under 200) för en prognos per ruta: ran" in sv
+    assert "För få händelser (under 200) för en prognos per ruta: Rån (" in sv  # the label, not the code
+    assert "Too few incidents (under 200) for a grid forecast: Robbery (" in tables["forecast_summary"].description["en"]
     res2 = _results(grid, inc, backtest_periods=4, bootstrap=200, simulations=500)
     add_forecast(res2)
     for name in ("forecast_backtest", "forecast_summary", "forecast_district"):

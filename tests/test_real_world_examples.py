@@ -19,6 +19,9 @@ EXAMPLES = {
                     "population": REAL / "manchester" / "manchester_lsoa_population_2011.csv"},
                    "Manchester burglary 2017"),
 }
+#: Vancouver's neighbourhoods are names on the incidents: init draws the polygons (--districts-from).
+VANCOUVER = ([REAL / "vancouver" / "vancouver_crime_2020.csv"],
+             {"crs": "EPSG:26910", "districts_from": "NEIGHBOURHOOD"}, "Vancouver crime 2020")
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -39,3 +42,24 @@ def test_example_validates(name, tmp_path, capsys):
     out = capsys.readouterr().out
     expected = {"memphis": "2245 ", "cincinnati": "2030 ", "manchester": "8144 "}[name]
     assert expected in out
+
+
+def test_vancouver_example_is_init_output_with_drawn_districts(tmp_path):
+    """The example and its district layer are what `init --crs EPSG:26910 --districts-from NEIGHBOURHOOD` writes."""
+    import geopandas as gpd
+
+    files, kw, title = VANCOUVER
+    example = REAL / "examples" / "vancouver.toml"
+    out = tmp_path / "examples" / "vancouver.toml"  # the layer is written beside it, not into the repository
+    text, _ = init_config(files, out=out, name=title, language="en", **kw)
+
+    def strip(lines):  # the data path is relative to the config's folder
+        return [ln for ln in lines[1:] if not ln.startswith("path = ")]
+    assert strip(text.splitlines()) == strip(example.read_text(encoding="utf-8").splitlines())
+    assert "TODO" not in text.split("[project]")[1]
+    made = gpd.read_file(tmp_path / "examples" / "vancouver_districts.gpkg")
+    kept = gpd.read_file(REAL / "examples" / "vancouver_districts.gpkg")
+    assert list(made["name"]) == list(kept["name"]) and len(kept) == 24
+    assert made.geometry.symmetric_difference(kept.geometry).area.max() < 1.0  # m²
+    cfg = read_config(example)
+    assert cfg.districts is not None and cfg.project.crs == "EPSG:26910"

@@ -191,6 +191,40 @@ def test_missing_tables_said_plainly():
         assert TEXTS["not_computed"]["sv"].format(what=TEXTS["what_table"]["sv"].format(name=name)) in html
 
 
+def test_no_district_forecast_is_explained_by_the_span():
+    import dataclasses
+    import datetime as dt
+
+    res = make_results(language="en")
+    del res.tables["forecast_district"]
+    assert res.config.districts is not None
+    one_year = dataclasses.replace(res.config.periods, start=dt.date(2020, 1, 1), end=dt.date(2020, 12, 31))
+    res = dataclasses.replace(res, config=dataclasses.replace(res.config, periods=one_year))
+    html = render_report_html(res, figures=False, language="en")
+    assert ("No forecast per district: it needs at least three whole calendar years of data, and the analysed "
+            "span has 1.") in html
+    assert "forecast_district is missing" not in html
+    three = dataclasses.replace(one_year, start=dt.date(2019, 7, 1), end=dt.date(2022, 12, 31))  # 2020-2022
+    res = dataclasses.replace(res, config=dataclasses.replace(res.config, periods=three))
+    html = render_report_html(res, figures=False, language="en")
+    assert "forecast_district is missing" in html and "No forecast per district" not in html
+
+
+def test_without_focus_areas_the_comparison_says_why_in_one_sentence():
+    import dataclasses
+
+    res = make_results(language="en")
+    del res.tables["comparison"]
+    districts = res.districts.copy()
+    districts["is_focus"] = False
+    areas = dataclasses.replace(res.config.areas, focus=())
+    res = dataclasses.replace(res, districts=districts, focus_areas=[],
+                              config=dataclasses.replace(res.config, areas=areas))
+    html = render_report_html(res, figures=False, language="en")
+    assert TEXTS["compare_no_focus"]["en"] in html
+    assert "comparison is missing" not in html
+
+
 def test_empty_results_still_give_a_report():
     res = make_results()
     res.tables.clear()

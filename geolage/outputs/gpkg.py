@@ -47,6 +47,7 @@ from ..text.spatial import (
     in_language,
 )
 from .common import public_view
+from .names import config_codes, output_code, output_codes, output_name, output_text
 from .qgis.files import atomic_path, clean_text, jsonable, layer_name
 from .qgis.styles import GRADUATED_STYLES, STYLE_CLASSES, qml_string, symbol_type_for, vector_style
 
@@ -268,12 +269,12 @@ def _table_layer(name: str, table: Table, language: str, districts: gpd.GeoDataF
     """
     joined = _with_district_geometry(table, districts)
     if joined is not None:
-        return Layer(layer_name(name), joined, in_language(table.title, language, name),
+        return Layer(layer_name(name), output_codes(joined, language), in_language(table.title, language, name),
                      in_language(table.description, language), group="areas", outline_only=False,
                      color="#9e9ac8", outline=("#54278f", 0.3), from_table=True)
     return Layer(
         layer_name(name),
-        informative_cells(table.data),
+        output_codes(informative_cells(table.data), language),
         in_language(table.title, language, name),
         in_language(table.description, language),
         style=table.style,
@@ -335,7 +336,7 @@ def _base_layers(results: RunResults, language: str) -> Iterator[Layer]:
     if results.incidents is not None and len(results.incidents):
         yield Layer(
             schemas.INCIDENTS.name,
-            results.incidents,
+            output_codes(results.incidents, language),
             in_language(INCIDENTS_LAYER_TITLE, language),
             style="points",
             group="base",
@@ -394,18 +395,21 @@ def default_filter(data: pd.DataFrame) -> dict[str, str]:
     dict
         ``{column: value}``: ``category`` = ``"alla"`` (else the first category
         present), ``period`` = ``"hela"`` (else the latest period), ``method`` = the
-        first method. Columns that are absent or hold one value are not listed.
+        first method; in the codes of either language (:func:`~geolage.outputs.names.output_code`).
+        Columns that are absent or hold one value are not listed.
     """
     out: dict[str, str] = {}
     if "category" in data.columns:
         cats = [str(c) for c in pd.unique(data["category"].dropna())]
         if len(cats) > 1:
-            ordered = [c for c in (ALL_CATEGORIES, *CATEGORIES) if c in cats] or sorted(cats)
+            first = [code for c in (ALL_CATEGORIES, *CATEGORIES) for code in (c, output_code(c, "en"))]
+            ordered = [c for c in first if c in cats] or sorted(cats)
             out["category"] = ordered[0]
     if "period" in data.columns:
         periods = [str(p) for p in pd.unique(data["period"].dropna())]
         if len(periods) > 1:
-            out["period"] = WHOLE_PERIOD if WHOLE_PERIOD in periods else sorted(periods)[-1]
+            whole = [w for w in (WHOLE_PERIOD, output_code(WHOLE_PERIOD, "en")) if w in periods]
+            out["period"] = whole[0] if whole else sorted(periods)[-1]
     if "method" in data.columns:
         methods = [str(m) for m in pd.unique(data["method"].dropna())]
         if len(methods) > 1:
@@ -451,7 +455,7 @@ def _run_metadata(results: RunResults, language: str) -> pd.DataFrame:
         rows.append((section, prefix, text, vtype))
 
     mode = "public" if results.public else "internal"
-    flatten("run", "", {"mode": mode, "language": language, "geolage_export": GPKG_NAME})
+    flatten("run", "", {"mode": mode, "language": language, "geolage_export": output_name("gpkg", language)})
     flatten("record", "", results.record)
     for step, params in results.parameters.items():
         flatten(f"parameters.{step}", "", params)
@@ -460,8 +464,11 @@ def _run_metadata(results: RunResults, language: str) -> pd.DataFrame:
     except Exception as exc:  # noqa: BLE001 - the record must still be written
         log.warning("config not recorded in run_metadata: %s", exc)
         config = {}
-    flatten("config", "", config)
+    flatten("config", "", config_codes(config, language))  # its category codes; paths as given
     flatten("quality", "", results.quality)
+    rows = [(section, key, value, vtype) if section == "config" else
+            (section, output_text(key, language), output_text(value, language), vtype)
+            for section, key, value, vtype in rows]
     return pd.DataFrame(rows, columns=["section", "key", "value", "value_type"])
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..run.results import RunResults
+from .names import config_codes, output_text
 
 __all__ = ["write_run_json"]
 
@@ -75,20 +76,26 @@ def relative_paths(obj: Any, base: Path) -> Any:
     return obj
 
 
-def write_run_json(results: RunResults, path: Path, *, mode: str, outputs: list[str]) -> Path:
+def write_run_json(
+    results: RunResults, path: Path, *, mode: str, outputs: list[str], language: str | None = None
+) -> Path:
     """Write the run record: config, input hashes, versions, seed, parameters, data quality.
 
     Every path in it is relative: input files to the folder of the config file (or,
     without a config file, to the output folder), outputs to the output folder
     (``paths_relative_to`` says so), so the record names no folder of the machine
-    that made it.
+    that made it. ``language`` (default the config's) is the outputs' language: an English
+    record names categories by their English codes (:func:`geolage.outputs.names.output_text`)
+    in the parameters, quality and run record, and in the config's category mappings (its paths
+    and names are written as given).
     """
+    language = language or results.config.project.language
     source = results.config.source_file
     base = Path(source).resolve().parent if source else path.resolve().parent
     doc = {
         "project": results.config.project.name,
         "mode": mode,
-        "language": results.config.project.language,
+        "language": language,
         "record": results.record,
         "config": results.config.to_dict(),
         "parameters": results.parameters,
@@ -99,5 +106,9 @@ def write_run_json(results: RunResults, path: Path, *, mode: str, outputs: list[
         "paths_relative_to": {"inputs": "config" if source else "output", "outputs": "output"},
     }
     doc = relative_paths(_jsonable(doc), base)
+    for key in ("parameters", "quality", "rasters"):  # not the config (the user's words) nor file names
+        doc[key] = output_text(doc[key], language)
+    doc["record"] = {k: v if k == "input_sha256" else output_text(v, language) for k, v in doc["record"].items()}
+    doc["config"] = config_codes(doc["config"], language)  # the category codes, not the paths
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -3,9 +3,10 @@
 CSV files follow the run's language: Swedish runs write what Swedish Excel opens
 directly (``;`` between columns, decimal comma), English runs ``,`` and ``.``; both
 are UTF-8 with a byte order mark, so Excel shows å, ä and ö. Category and class
-columns keep their codes (analysts join on them) and get a ``<column>_label`` column
-in words beside them. A withheld count is an empty cell with ``<column>_suppressed``
-= True in the CSV and ``"<5 (dolt)"`` in the workbook, as in the report.
+columns keep their codes (analysts join on them; English runs write the English codes of
+:func:`geolage.outputs.names.output_codes`) and get a ``<column>_label`` column in words beside
+them. A withheld count is an empty cell with ``<column>_suppressed`` = True in the CSV and
+``"<5 (dolt)"`` in the workbook, as in the report.
 
 The workbook (``tabeller.xlsx`` / ``tables.xlsx``) has a first sheet that explains every
 table and column in words, then one sheet per table with headings and values in
@@ -28,8 +29,10 @@ from ..categories import ALL_CATEGORIES
 from ..classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
 from ..run.disclosure import suppressed_label
 from ..run.results import RunResults, Table
+from ..stats.rates import WHOLE_PERIOD
 from ..text.format import format_number
 from ..text.labels import ALL_CATEGORIES_LABEL, category_label, column_label
+from ..text.map import MAP_UI
 from ..text.outputs import (
     CODES_NOTE,
     COLUMNS_HEADING,
@@ -43,6 +46,7 @@ from ..text.report import TEXTS as REPORT_TEXT
 from ..text.trends import direction_label
 from .common import public_view
 from .gpkg import informative_cells
+from .names import output_codes
 from .xlsx import Style, Styled, Workbook
 
 __all__ = ["CSV_FORMATS", "read_table_csv", "write_tables_csv", "write_workbook", "words", "value_words"]
@@ -173,7 +177,7 @@ def write_tables_csv(results: RunResults, folder: Path, *, mode: str, language: 
     tables = _tables(results, mode)
     for table in tables:
         path = folder / f"{table.name}.csv"
-        words(_frame(table), language).to_csv(path, index=False, encoding=_ENCODING, **fmt)
+        output_codes(words(_frame(table), language), language).to_csv(path, index=False, encoding=_ENCODING, **fmt)
         written.append(path)
     written.append(write_workbook(results, folder / WORKBOOK["file"][language], mode=mode, language=language))
     written.append(_write_readme(results, folder, tables, mode, language))
@@ -253,7 +257,9 @@ def _sheet_frame(table: Table, language: str, label: str) -> pd.DataFrame:
             out[column] = out[column].map(lambda v, say=say: say.get(v, v) if isinstance(v, str) else v)
         elif pd.api.types.is_bool_dtype(data[column]):
             out[column] = np.where(data[column].to_numpy(), WORKBOOK["yes"][language], WORKBOOK["no"][language])
-    return out.where(pd.notna(out), None)
+    if "period" in out.columns:  # the whole span in words, as the map says it
+        out["period"] = out["period"].replace({WHOLE_PERIOD: MAP_UI["whole_span"][language]})
+    return output_codes(out, language).where(pd.notna(out), None)
 
 
 def _sheet_rows(

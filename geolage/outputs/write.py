@@ -100,7 +100,8 @@ def write_outputs(
         written = _write_all(results, tmp, mode=mode, language=language, pdf=pdf, progress=progress)
         progress("run.json")
         write_run_json(
-            results, tmp / "run.json", mode=mode, outputs=[str(p.relative_to(tmp)) for p in written.values()]
+            results, tmp / "run.json", mode=mode, outputs=[str(p.relative_to(tmp)) for p in written.values()],
+            language=language,
         )
         written["run_json"] = tmp / "run.json"
         (tmp / OWNER_FILE).unlink()

@@ -24,6 +24,7 @@ import shapely
 
 from .. import __version__
 from ..config import Config
+from ..derived_districts import derived_from
 from ..focus import FOCUS_AREA_COLUMN, district_ids, resolve_focus_areas
 from ..grid import assign_cells, choose_cell_size, make_grid
 from ..io import (
@@ -226,6 +227,8 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
             schemas.DISTRICTS.name, districts="none: the whole study area is one district (grid-only run)",
             study_area=area_rule, hull_buffer_m=config.grid.hull_buffer,
         )
+    elif (column := derived_from(config.districts.path, config.districts.layer)) is not None:
+        results.record_parameters(schemas.DISTRICTS.name, drawn_from_incident_column=column)  # the report says so
     results.record_parameters(schemas.GRID.name, cell_size_m=size, cell_size_rule=reason, n_cells=len(grid))
     results.record_parameters(
         "validation",

@@ -113,6 +113,7 @@ def forecast_summary_description(summary: pd.DataFrame, skipped: Mapping[str, in
     if not skipped:
         return out
     listed = {
-        lang: ", ".join(f"{k} ({format_number(v, lang)})" for k, v in skipped.items()) for lang in LANGUAGES
+        lang: ", ".join(f"{category_label(k, lang)} ({format_number(v, lang)})" for k, v in skipped.items())
+        for lang in LANGUAGES
     }
     return out + _TOO_FEW.format(n={lang: format_number(min_incidents, lang) for lang in LANGUAGES}, listed=listed)

@@ -47,6 +47,21 @@ TEXTS: dict[str, Text] = {
         "population_field = \"population\"   # or population_table = \"population.csv\" (id, [year,] population)",
     ),
     "hull": Text("meter runt händelsernas hölje", "metres around the incidents' hull"),
+    "derived_districts": Text(
+        "Områdena ritades av `geolage init --districts-from {column}` ur händelsernas områdesnamn: varje plats\n"
+        "hör till området hos den närmaste händelsen (Voronoi), klippt till händelsernas hölje + {buffer:g} m.\n"
+        "Gränserna är ungefärliga (lika skarpa som händelserna är täta); använd officiella gränser om de finns.",
+        "The districts were drawn by `geolage init --districts-from {column}` from the incidents' district names:\n"
+        "every place goes to the district of the nearest incident (Voronoi), clipped to the incidents' hull + "
+        "{buffer:g} m.\nThe boundaries are approximate (as sharp as the incidents are dense); use official "
+        "boundaries where they exist.",
+    ),
+    "names_hint": Text(
+        "Händelserna namnger sitt område i kolumnen {column} ({n} namn): `geolage init ... --districts-from "
+        "{column}` ritar områden ur dem",
+        "The incidents name their district in column {column} ({n} names): `geolage init ... --districts-from "
+        "{column}` draws district polygons from them",
+    ),
     "districts_comment": Text(
         "Områdena som tal och jämförelser görs för", "The districts that rates and comparisons are made for"
     ),
@@ -110,7 +125,7 @@ TEXTS: dict[str, Text] = {
     "near_repeat_comment": Text(
         "Knox-test för upprepade brott nära i tid och rum; \"auto\" = inbrott_bostad om det finns, annars den "
         "vanligaste kategorin",
-        "Knox test of near repeats in space and time; \"auto\" = inbrott_bostad when present, otherwise the most "
+        "Knox test of near repeats in space and time; \"auto\" = residential_burglary when present, otherwise the most "
         "frequent category",
     ),
     "near_repeat_month": Text(

@@ -213,6 +213,20 @@ TEXTS: dict[str, Text] = {
         "Takt jämfört med referensområdet (kvot med konfidensintervall)",
         "Rate compared with the reference area (ratio with confidence interval)",
     ),
+    "derived_districts": Text(
+        "Områdena är ungefärliga: de ritades ur händelsernas områdesnamn (kolumnen {column}), så att varje plats hör "
+        "till området hos den närmaste händelsen, klippt till händelsernas hölje. Gränserna är lika skarpa som "
+        "händelserna är täta, och ytorna (och allt per km²) är ungefärliga.",
+        "The districts are approximate: they were drawn from the incidents' district names (column {column}), each "
+        "place going to the district of the nearest incident, clipped to the incidents' hull. The boundaries are as "
+        "sharp as the incidents are dense, and areas (and everything per km²) are approximate.",
+    ),
+    "compare_no_focus": Text(
+        "Inga fokusområden är angivna ([areas] focus), så inget område jämförs med referensen; trattdiagrammet "
+        "nedan jämför varje område med hela kommunens nivå.",
+        "No focus areas are set ([areas] focus), so no area is compared with the reference; the funnel plot "
+        "below compares every district with the level of the whole area.",
+    ),
     "compare_note": Text(
         "Alla brott samt kategorier där kvoten säkert skiljer sig från 1 visas; {n} rader utan säker skillnad är "
         "utelämnade.",
@@ -312,6 +326,11 @@ TEXTS: dict[str, Text] = {
         "Hit rate: share of next period's offences in the flagged cells, against share of the area.",
     ),
     "forecast_summary_caption": Text("Jämförelse med basmetod", "Comparison with a baseline"),
+    "forecast_district_years": Text(
+        "Ingen prognos per område: den kräver minst tre hela kalenderår data, och analysperioden har {n}.",
+        "No forecast per district: it needs at least three whole calendar years of data, and the analysed span "
+        "has {n}.",
+    ),
     "forecast_no_baseline": Text(
         "Resultaten innehåller ingen jämförelse med en basmetod, så det går inte att säga om prognosen är bättre än "
         "att bara upprepa förra periodens mönster.",

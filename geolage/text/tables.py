@@ -35,7 +35,7 @@ RATES_DISTRICT_DESCRIPTION = Text(
 COUNTS_SOURCE_TITLE = Text("Brott per område och källa", "Offences per district and source")
 COUNTS_SOURCE_DESCRIPTION = Text(
     "Antal brott per område, källa, brottskategori och period (källa 'alla' = alla källor).",
-    "Offences per district, source, category and period (source 'alla' = every source).",
+    "Offences per district, source, category and period (source 'all' = every source).",
 )
 COMPARISON_TITLE = Text("Fokusområden jämförda med referens", "Focus areas compared with the reference")
 COMPARISON_DESCRIPTION = Text(

@@ -41,6 +41,7 @@ from ...text.spatial import GROUP_TITLES, THEME_TITLES, in_language
 from ..common import check_mode, public_view
 from ..geotiff import write_geotiff
 from ..gpkg import GPKG_NAME, Layer, collect_layers, default_filter, with_synthetic_note, write_geopackage
+from ..names import output_name, output_text
 from .files import atomic_path, layer_name
 from .styles import QGIS_VERSION, symbol_type_for, xml_text
 
@@ -95,15 +96,19 @@ def write_spatial_outputs(
     >>> written = write_spatial_outputs(results, "ut", mode="public")  # doctest: +SKIP
     >>> sorted(written)  # doctest: +SKIP
     ['gpkg', 'project', 'raster:kde_alla', 'raster_style:kde_alla']
+
+    In English runs the rasters are named with the English codes
+    (:func:`geolage.outputs.names.output_text`): ``kde_all.tif``.
     """
     check_mode(mode)
     check_language(language)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     shown = public_view(results, mode, language)
-    gpkg = out / GPKG_NAME
+    gpkg = out / output_name("gpkg", language)
     layers = write_geopackage(shown, gpkg, mode=mode, language=language)
     shown = with_synthetic_note(shown)  # the rasters' descriptions (the GeoPackage adds it itself)
+    shown = _rasters_named(shown, language)  # kde_all.tif in English runs
     written: dict[str, Path] = {"gpkg": gpkg}
     tifs = []
     for name, raster in shown.rasters.items():
@@ -112,8 +117,16 @@ def write_spatial_outputs(
         tifs.append(tif)
         written[f"raster:{stem}"] = tif
         written[f"raster_style:{stem}"] = tif.with_suffix(".qml")
-    written["project"] = write_qgis_project(shown, out, layers, tifs, language=language)
+    written["project"] = write_qgis_project(shown, out, layers, tifs, language=language, gpkg_name=gpkg.name,
+                                            name=output_name("qgis", language))
     return written
+
+
+def _rasters_named(results: RunResults, language: str) -> RunResults:
+    """``results`` with every raster named as a run in ``language`` writes it (``kde_alla`` -> ``kde_all``)."""
+    named = {output_text(n, language): dataclasses.replace(r, name=output_text(r.name, language))
+             for n, r in results.rasters.items()}
+    return dataclasses.replace(results, rasters=named)
 
 
 @dataclasses.dataclass(frozen=True)

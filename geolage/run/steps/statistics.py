@@ -256,7 +256,7 @@ def add_statistics(results: RunResults) -> None:
                    "person-years; direction from the CI of the yearly change; Mann-Kendall beside it",
         trend_baseline=[str(d) for d in per.baseline] if per.baseline else "12 months before current",
         trend_current=[str(d) for d in per.current] if per.current else "last 12 months of the span",
-        previous_lagesbild=previous,
+        previous_period=previous,
         aoristic="window spread over hours by overlap (minutes); date-only over the whole day",
         concentration_units=units,
     )

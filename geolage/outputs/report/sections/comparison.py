@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ....categories import ALL_CATEGORIES
+from ....focus import focus_areas_of
 from ....run import schemas
 from .. import charts
 from ..blocks import Block, figure_block, paragraph, present, table_block
@@ -74,7 +75,11 @@ def comparison(ctx: ReportContext) -> list[Block]:
         return []
     cp = ctx.table(schemas.COMPARISON)
     fu = ctx.table(schemas.FUNNEL)
+    if cp is None and not focus_areas_of(ctx.r):  # nothing to compare: one sentence, not a missing table
+        ratios: list[Block | None] = [paragraph(ctx.t["compare_no_focus"])]
+    else:
+        ratios = [ctx.missing(schemas.COMPARISON)] if cp is None else _ratios(ctx, cp)
     return present([
-        *([ctx.missing(schemas.COMPARISON)] if cp is None else _ratios(ctx, cp)),
+        *ratios,
         *([ctx.missing(schemas.FUNNEL)] if fu is None else _funnel(ctx, fu)),
     ])

@@ -8,6 +8,7 @@ from typing import Any
 
 from ....run import schemas
 from ....text.format import format_number
+from ...names import output_text
 from .. import charts
 from ..blocks import Block, cell, figure_block, heading, kv_table, paragraph, present
 from ..context import ReportContext, clean, year_text
@@ -30,6 +31,9 @@ def _sources(ctx: ReportContext) -> list[Block]:
                        (cfg.areas.reference_rates, "src_ref"), (cfg.overlays or None, "src_overlays")):
         (used if given else not_used).append(t[key])
     blocks = [heading(t["sources"]), paragraph(t["sources_used"].format(names=", ".join(used)))]
+    drawn = (ctx.r.parameters or {}).get(schemas.DISTRICTS.name, {}).get("drawn_from_incident_column")
+    if drawn:  # districts from `geolage init --districts-from`: say they are approximate
+        blocks.append(paragraph(t["derived_districts"].format(column=clean(drawn))))
     if not_used:
         blocks.append(paragraph(t["not_used"].format(names=", ".join(not_used))))
     return blocks
@@ -115,8 +119,9 @@ def _parameters(ctx: ReportContext) -> list[Block]:
     """Every parameter each step used, automatically chosen ones included."""
     t = ctx.t
     other = "_sv" if ctx.lang == "en" else "_en"  # a text recorded in both languages: only the report's
+    said = output_text(ctx.r.parameters or {}, ctx.lang)  # English runs: English category codes
     rows = [[cell(clean(step)), cell(clean(key)), cell(clean(_plain(value), 200), cls="mono")]
-            for step, params in (ctx.r.parameters or {}).items() for key, value in (params or {}).items()
+            for step, params in said.items() for key, value in (params or {}).items()
             if not key.endswith(other)]
     return [heading(t["parameters"]),
             {"type": "table", "caption": t["parameters_caption"], "note": "",
@@ -127,6 +132,7 @@ def _parameters(ctx: ReportContext) -> list[Block]:
 def _record_rows(ctx: ReportContext) -> list[tuple[str, str]]:
     """The run record as (item, value) rows: mode, config hash, input hashes, versions, seed and the rest."""
     rec, t = ctx.r.record or {}, ctx.t
+    rec = {k: v if k in ("input_sha256", "input_hashes") else output_text(v, ctx.lang) for k, v in rec.items()}
     rows: list[tuple[str, str]] = [(t["rec_mode"], t[ctx.mode])]
     named = {"config_hash": "rec_config_hash", "config_sha256": "rec_config_hash", "seed": "rec_seed"}
     lists = {"input_hashes": "rec_input_hashes", "input_sha256": "rec_input_hashes", "versions": "rec_versions",

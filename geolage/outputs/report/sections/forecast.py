@@ -60,6 +60,19 @@ def _per_area(ctx: ReportContext, fd: pd.DataFrame) -> Block:
         ("pi", t["col_pi"], lambda v: v)], t["forecast_district_caption"], schema=schemas.FORECAST_DISTRICT)
 
 
+def _no_district_forecast(ctx: ReportContext) -> Block | None:
+    """Why there is no forecast per district: none for a grid-only run, one sentence for a short span."""
+    if ctx.r.config.districts is None:  # grid-only: no forecast per district
+        return None
+    per = ctx.r.config.periods
+    start, end = pd.Timestamp(per.start), pd.Timestamp(per.end) + pd.Timedelta(days=1)
+    first = start.year if (start.month, start.day) == (1, 1) else start.year + 1
+    years = max(end.year - first, 0)  # whole calendar years in [start, end), as the forecast counts them
+    if years < 3:
+        return paragraph(ctx.t["forecast_district_years"].format(n=ctx.num(years, 0)))
+    return ctx.missing(schemas.FORECAST_DISTRICT)
+
+
 def forecast(ctx: ReportContext) -> list[Block]:
     """The forecast section."""
     bt = ctx.table(schemas.FORECAST_BACKTEST)
@@ -67,6 +80,5 @@ def forecast(ctx: ReportContext) -> list[Block]:
     return present([
         *([ctx.missing(schemas.FORECAST_BACKTEST)] if bt is None else _backtest(ctx, bt)),
         *_against_baseline(ctx),
-        None if fd is None and ctx.r.config.districts is None  # grid-only: no forecast per district
-        else ctx.missing(schemas.FORECAST_DISTRICT) if fd is None else _per_area(ctx, fd),
+        _no_district_forecast(ctx) if fd is None else _per_area(ctx, fd),
     ])
