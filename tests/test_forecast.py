@@ -497,7 +497,8 @@ def test_add_forecast_tables_parameters_and_determinism():
         assert bool(r["beats_baseline"]) == rule
     assert ("Modellen är bättre" in sv) == bool(said["beats_baseline"].any())  # the text says what the table says
     assert "För få händelser (under 200) för en prognos per ruta: Rån (" in sv  # the label, not the code
-    assert "Too few incidents (under 200) for a grid forecast: Robbery (" in tables["forecast_summary"].description["en"]
+    english = tables["forecast_summary"].description["en"]
+    assert "Too few incidents (under 200) for a grid forecast: Robbery (" in english
     res2 = _results(grid, inc, backtest_periods=4, bootstrap=200, simulations=500)
     add_forecast(res2)
     for name in ("forecast_backtest", "forecast_summary", "forecast_district"):
@@ -636,3 +637,21 @@ def test_rank_order_from_a_base_order_equals_lexsort():
     for score in (rng.integers(0, 3, n).astype(float), rng.random(n), np.zeros(n)):
         np.testing.assert_array_equal(rank_order(score, tiebreak, id_order, base=base),
                                       rank_order(score, tiebreak, id_order))
+
+
+def test_district_draws_do_not_depend_on_last_digit_rounding():
+    from geolage.stats.forecast.district import _normal_draws
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(6, 6))
+    cov = a @ a.T + 0.1 * np.eye(6)
+    cov[0, 1] = cov[1, 0] = cov[0, 1] * (1 + 1e-14)  # what another BLAS summation order does
+    mean = np.arange(6.0)
+    one = _normal_draws(np.random.default_rng(3), mean, a @ a.T + 0.1 * np.eye(6), 2000)
+    two = _normal_draws(np.random.default_rng(3), mean, cov, 2000)
+    assert np.max(np.abs(one - two)) < 1e-10
+    np.testing.assert_allclose(np.cov(one.T), a @ a.T + 0.1 * np.eye(6), rtol=0.15, atol=0.1)
+    singular = np.ones((2, 2))  # semi-definite: falls back to eigh, still the right distribution
+    draws = _normal_draws(np.random.default_rng(3), np.zeros(2), singular, 4000)
+    np.testing.assert_allclose(draws[:, 0], draws[:, 1], atol=1e-6)
+    assert abs(draws[:, 0].var() - 1) < 0.1

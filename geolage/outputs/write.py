@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputExistsError
-from ..run.parallel import start, workers
+from ..run.parallel import one_blas_thread, start, workers
 from ..run.prepare import Progress
 from ..run.results import RunResults
 from .common import check_mode, public_view
@@ -127,12 +127,21 @@ def _write_all(
     with the others but the results, so with two processes (:func:`geolage.run.parallel.workers`)
     it is written by a forked child while this process writes the GeoPackage, tables and map.
     """
-    written: dict[str, Path] = {}
 
     def report() -> Any:
         return write_report(results, folder, mode=mode, language=language, pdf=pdf)
 
-    background = start("report", report, parallel=True) if workers() > 1 else None
+    parallel = workers() > 1
+    with one_blas_thread():
+        background = start("report", report, parallel=True) if parallel else None
+        return _write_beside(results, folder, mode=mode, language=language, progress=progress,
+                             background=background, report=report)
+
+
+def _write_beside(results: RunResults, folder: Path, *, mode: str, language: str, progress: Progress,
+                  background: Any, report: Any) -> dict[str, Path]:
+    """GeoPackage, tables and map here; the report from ``background`` (a child) or ``report()`` last."""
+    written: dict[str, Path] = {}
     try:
         progress("GeoPackage, GeoTIFF, QGIS")
         spatial = write_spatial_outputs(results, folder, mode=mode, language=language)

@@ -19,6 +19,7 @@ runs in the parent in order.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -26,12 +27,12 @@ import pickle
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WORKERS_VARIABLE", "ChildFailed", "Background", "workers", "start"]
+__all__ = ["WORKERS_VARIABLE", "ChildFailed", "Background", "workers", "start", "one_blas_thread"]
 
 #: Environment variable: the number of processes a run may use (1 = everything in order in one process).
 WORKERS_VARIABLE = "GEOLAGE_WORKERS"
@@ -59,6 +60,24 @@ def workers() -> int:
             log.warning("%s=%r is not a whole number; using 1 process", WORKERS_VARIABLE, value)
             return 1
     return min(2, len(os.sched_getaffinity(0)))
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Within the block, numpy's BLAS (OpenBLAS) uses one thread per process.
+
+    Two reasons. Speed: the run's matrices are small, and two processes with a BLAS thread
+    pool each oversubscribe two cores while OpenBLAS threads wait by spinning (measured on
+    this project's 2-core machine under load: the district forecast's model fits took 4.6 s
+    each with two BLAS threads, 0.075 s with one). Reproducibility: the order in which a
+    threaded BLAS adds up a product depends on the number of threads, so the last digits of
+    results (and draws made from them) would depend on the machine's cores. The children
+    forked inside the block inherit the limit.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 class Background:

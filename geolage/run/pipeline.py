@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Config
-from .parallel import Background, start, workers
+from .parallel import Background, one_blas_thread, start, workers
 from .prepare import Progress, prepare
 from .results import RunResults
 from .steps import DEFAULT_STEPS, Step
@@ -53,6 +53,15 @@ def analyse(results: RunResults, *, steps: Sequence[Step] = DEFAULT_STEPS, progr
     after another in one process.
     """
     parallel = workers() > 1
+    with one_blas_thread():
+        _analyse(results, steps, progress, parallel)
+    results.record["steps"] = [step.name for step in steps]
+    results.record["finished_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return results
+
+
+def _analyse(results: RunResults, steps: Sequence[Step], progress: Progress, parallel: bool) -> None:
+    """The steps in order, background steps in children (see :func:`analyse`)."""
     before = _Added.snapshot(results)
     added: dict[str, _Added] = {}
     pending: dict[str, Background] = {}
@@ -76,9 +85,6 @@ def analyse(results: RunResults, *, steps: Sequence[Step] = DEFAULT_STEPS, progr
             child.cancel()
         raise
     _restore_order(results, before, [added[step.name] for step in steps])
-    results.record["steps"] = [step.name for step in steps]
-    results.record["finished_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    return results
 
 
 @dataclass

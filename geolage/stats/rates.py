@@ -664,11 +664,14 @@ def _eb_columns(
     eb = np.full(len(df), np.nan)
     ebs = np.full(len(df), np.nan)
     ebz = np.full(len(df), np.nan)
+    spatial = not (isinstance(weights, str) and weights == "none")
+    # the neighbour matrix matched to the districts once, not per category x period (same rates)
+    binary = _binary_matrix(weights, n, ids) if spatial and weights is not None and len(df) else weights
     for start_row in range(0, len(df), n):
         sl = slice(start_row, start_row + n)
         c, b = df["count"].to_numpy()[sl], df["exposure"].to_numpy()[sl]
         eb[sl] = eb_rates(c, b) * rate_per
         ebz[sl] = eb_standardised_rates(c, b)
-        if not (isinstance(weights, str) and weights == "none"):
-            ebs[sl] = eb_rates(c, b, weights=weights, ids=ids) * rate_per
+        if spatial:
+            ebs[sl] = eb_rates(c, b, weights=binary) * rate_per
     return eb, ebs, ebz

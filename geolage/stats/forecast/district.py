@@ -87,6 +87,19 @@ def _loglinear_fit(
     return beta, cov
 
 
+def _normal_draws(rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray, n: int) -> np.ndarray:
+    """``n`` draws of N(mean, cov): Cholesky factor, or eigh when ``cov`` is only semi-definite.
+
+    The Cholesky factor is unique and changes by as little as ``cov`` does, so the draws do
+    not depend on last-digit rounding (BLAS threads, CPU); eigenvectors may flip sign under
+    such rounding and give different draws from the same seed.
+    """
+    try:
+        return rng.multivariate_normal(mean, cov, size=n, method="cholesky")
+    except np.linalg.LinAlgError:
+        return rng.multivariate_normal(mean, cov, size=n, method="eigh")
+
+
 def _district_model(
     y: np.ndarray, n_years: int, rng: np.random.Generator, n_sim: int, *, trend: bool = True
 ) -> tuple[np.ndarray, np.ndarray, str]:
@@ -112,7 +125,7 @@ def _district_model(
         model = "negbin"
     x_new = np.hstack([np.eye(n_d), np.ones((n_d, 1))]) if trend else np.eye(n_d)
     point = np.exp(x_new @ beta)
-    betas = rng.multivariate_normal(beta, cov, size=n_sim, method="eigh")
+    betas = _normal_draws(rng, beta, cov, n_sim)
     lam = np.exp(np.clip(betas @ x_new.T, -50, 20))  # e^20 ≈ 5e8: keeps the Poisson sampler finite
     if model == "negbin":
         lam = lam * rng.gamma(shape=1 / nb_alpha, scale=nb_alpha, size=lam.shape)
