@@ -180,6 +180,7 @@ def _check_hotspots_values(cfg: Config, checks: _Checks) -> None:
     rule.at_least(1, "min_neighbours")
     rule.at_most(MAX_PERMUTATIONS, "permutations", "lisa_permutations")
     rule.share("lisa_alpha")
+    rule.positive("populated_density")
     _distance_vs_cell(cfg, checks, "hotspots.distance", h.distance)
 
 
