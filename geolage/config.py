@@ -292,11 +292,9 @@ class HotspotsConfig:
     lisa_permutations: int | Literal["auto"] = "auto"
     #: Categories with fewer incidents are not analysed on their own (``alla`` always is).
     min_incidents: int = 20
-    #: The cells the grid Gi* and LISA compare with each other: ``"populated"`` (the districts where
-    #: people live: DeSO category B/C, or at least ``populated_density`` residents per km²), ``"all"``
-    #: (every cell of the study area), a polygon file, or ``"auto"``: "populated" when the districts
-    #: allow it (DeSO codes or a population), else "all". Cells outside do not count, not even as
-    #: neighbours; the whole study area stays in ``gistar_grid_whole`` / ``lisa_grid_whole``.
+    #: Cells the grid Gi* and LISA compare: "populated" (DeSO B/C, or >= populated_density residents per km²),
+    #: "all", a polygon file, or "auto" ("populated" when the districts allow it, else "all"); see
+    #: geolage.run.steps.analysis_area. The whole study area stays in gistar_grid_whole / lisa_grid_whole.
     analysis_area: Literal["auto", "populated", "all"] | Path = "auto"
     #: The layer of an ``analysis_area`` GeoPackage holding several layers.
     analysis_area_layer: str | None = None
@@ -724,30 +722,6 @@ def _check_project(cfg: Config, checks: _Checks) -> None:
 
 def _check_hotspots(cfg: Config, checks: _Checks) -> None:
     checks.need_file(cfg.hotspots.district_weights, "hotspots.district_weights")
-    area = cfg.hotspots.analysis_area
-    if isinstance(area, Path):
-        if area.suffix.lower() not in _POLYGON_SUFFIXES:
-            checks.problems.append(
-                f"'hotspots.analysis_area' needs to be 'auto', 'populated', 'all' or a polygon file "
-                f"({', '.join(_POLYGON_SUFFIXES)}); got {area.name!r}"
-            )
-        else:
-            checks.need_file(area, "hotspots.analysis_area")
-    elif cfg.hotspots.analysis_area_layer is not None:
-        checks.problems.append(
-            f"'hotspots.analysis_area_layer' ({cfg.hotspots.analysis_area_layer!r}) names a layer of the "
-            f"'hotspots.analysis_area' file, but analysis_area is {area!r}; give the file or remove the layer"
-        )
-    if area == "populated" and cfg.districts is None:
-        checks.problems.append(
-            "'hotspots.analysis_area' = 'populated' needs [districts] (DeSO, or districts with a population: "
-            "'districts.population_field' or 'districts.population_table'); set it to 'auto' or 'all', "
-            "or give a polygon file of the built-up area"
-        )
-
-
-#: File types an ``analysis_area`` polygon layer may have.
-_POLYGON_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".sqlite")
 
 
 def _check_periods(cfg: Config, checks: _Checks) -> None:

@@ -58,7 +58,7 @@ REASONS = {
     "given": "set in the configuration (hotspots.analysis_area)",
     "deso_category_bc": "the populated districts: DeSO category B or C (SCB: mostly inside a locality)",
     "population_density": "the populated districts: at least hotspots.populated_density residents per km²",
-    "no_population": "'auto' without a population or DeSO codes: every cell",
+    "no_population": "'auto', but the districts say neither their population nor their category: every cell",
     "no_populated_district": "no district is populated by the rule: every cell",
     "covers_grid": "the area holds every grid cell: every cell",
     "no_cell_inside": "the area holds no grid cell centre: every cell",
@@ -86,7 +86,7 @@ def _populated_geometry(results: RunResults, setting: Any) -> tuple[shapely.Geom
         return None, "no_population", {}
     flags, rule = found
     chosen = districts.loc[flags.to_numpy()]
-    extra: dict[str, Any] = {"populated_districts": int(flags.sum()), "districts": int(len(flags))}
+    extra: dict[str, Any] = {"populated_districts": int(flags.sum()), "district_count": int(len(flags))}
     if rule == "population_density":
         extra["populated_density"] = cfg.populated_density
     if not len(chosen):
