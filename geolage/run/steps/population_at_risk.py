@@ -42,7 +42,8 @@ def _peak(res: KDEResult, districts: Any) -> dict[str, Any]:
     if not np.isfinite(arr).any():
         return {}
     row, col = np.unravel_index(int(np.nanargmax(arr)), arr.shape)
-    x, y = res.transform * (col + 0.5, row + 0.5)
+    t = res.transform  # north-up: x = c + (col + ½) a, y = f + (row + ½) e
+    x, y = t.c + (col + 0.5) * t.a, t.f + (row + 0.5) * t.e
     hit = districts.index[shapely.intersects_xy(districts.geometry.to_numpy(), x, y)]
     out: dict[str, Any] = {"value": round(float(arr[row, col]), 3), "x": round(float(x), 1), "y": round(float(y), 1)}
     if len(hit):
