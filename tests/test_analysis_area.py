@@ -94,6 +94,16 @@ def _in_town(grid: pd.DataFrame) -> np.ndarray:
     return ((grid["col"] >= lo) & (grid["col"] < hi) & (grid["row"] >= lo) & (grid["row"] < hi)).to_numpy()
 
 
+def _in_area(grid: pd.DataFrame, buffer: float = 200.0) -> np.ndarray:
+    """Cells whose centre is within ``buffer`` m of the town (the populated district), by arithmetic."""
+    lo, hi = (v * SIZE for v in TOWN)
+    cx = (grid["col"].to_numpy() + 0.5) * SIZE
+    cy = (grid["row"].to_numpy() + 0.5) * SIZE
+    dx = np.maximum.reduce([lo - cx, np.zeros_like(cx), cx - hi])
+    dy = np.maximum.reduce([lo - cy, np.zeros_like(cy), cy - hi])
+    return np.hypot(dx, dy) <= buffer
+
+
 def _results(hotspots: dict | None = None, districts: dict | None = None, ids=("TOWN", *FOREST_IDS),
              population=(8000.0, 20.0, 10.0, 10.0)) -> RunResults:
     cfg = config_from_dict(
@@ -157,18 +167,19 @@ def test_over_the_whole_study_area_the_whole_town_is_hot(town_run):
 
 
 def test_the_analysis_area_is_the_town_computed_independently(town_run):
+    """The town and the cells within one neighbourhood (200 m) of it: 16 x 16 cells less the four far corners."""
     gg = town_run.tables["gistar_grid"].data
     alla = gg[gg["category"] == "alla"]
-    expected = set(town_run.grid.index[_in_town(town_run.grid)])
-    assert len(expected) == 144 and set(alla["cell_id"]) == expected
+    expected = set(town_run.grid.index[_in_area(town_run.grid)])
+    assert len(expected) == 16 * 16 - 4 and set(alla["cell_id"]) == expected
     assert set(town_run.tables["lisa_grid"].data["cell_id"]) == expected
     p = town_run.parameters["hotspots"]
     assert p["analysis_area"] == "populated" and p["analysis_area_rule"] == "population_density"
-    assert p["analysis_area_cells"] == 144 and p["grid_cells_outside_analysis_area"] == N * N - 144
+    assert p["analysis_area_cells"] == 252 and p["grid_cells_outside_analysis_area"] == N * N - 252
     assert p["populated_districts"] == 1 and p["analysis_area_setting"] == "auto"
-    assert "residents per km²" in p["analysis_area_reason"]
+    assert p["analysis_area_buffer_m"] == 200.0 and "residents per km²" in p["analysis_area_reason"]
     moran = town_run.tables["moran_global"].data
-    assert set(moran.loc[moran["unit"] == "grid", "moran_n"]) == {144}
+    assert set(moran.loc[moran["unit"] == "grid", "moran_n"]) == {252}
 
 
 def test_neighbours_outside_the_area_do_not_count(town_run):
@@ -184,11 +195,11 @@ def test_neighbours_outside_the_area_do_not_count(town_run):
         z = esda.G_Local(alla["count"].to_numpy(dtype=float), graph, transform="B", star=True, permutations=0).Zs
     np.testing.assert_allclose(alla["gistar_z"].to_numpy(), z, rtol=1e-8, atol=1e-10)
     lo, _ = TOWN
-    corner = f"{X0 + lo * SIZE:06d}{Y0 + lo * SIZE:07d}"
-    # within 200 m of the south-west corner cell, inside the town: offsets (1,0) (2,0) (0,1) (0,2) (1,1)
-    assert alla.loc[corner, "gistar_n_neighbours"] == 5
+    edge = f"{X0 + (lo - 2) * SIZE:06d}{Y0 + (lo + 5) * SIZE:07d}"  # on the area's west edge
+    # within 200 m of it and inside the area: the 12 offsets of the band less the 4 to the west
+    assert alla.loc[edge, "gistar_n_neighbours"] == 8
     whole = town_run.tables["gistar_grid_whole"].data.set_index("cell_id")
-    assert whole.loc[corner, "gistar_n_neighbours"] == 12
+    assert whole.loc[edge, "gistar_n_neighbours"] == 12
 
 
 # --------------------------------------------------------------------------- choosing the area
@@ -322,9 +333,9 @@ def test_population_at_risk_equals_a_brute_force_kernel_sum():
 
 # --------------------------------------------------------------------------- what the pipeline and report say
 @pytest.mark.parametrize(("language", "area", "par"), [
-    ("sv", "Hot spots i rutnätet har sökts inom den bebodda delen av studieområdet (144 av 900 rutor)",
+    ("sv", "Hot spots i rutnätet har sökts inom den bebodda delen av studieområdet (252 av 900 rutor)",
      "brott per 1\xa0000 invånare och år 2023–2024"),
-    ("en", "Hot spots on the grid were sought within the populated part of the study area (144 of 900 cells)",
+    ("en", "Hot spots on the grid were sought within the populated part of the study area (252 of 900 cells)",
      "incidents per 1,000 residents per year in 2023–2024"),
 ])
 def test_the_report_says_which_area_and_where_risk_per_resident_peaks(town_run, language, area, par):
@@ -340,6 +351,8 @@ def test_the_report_says_which_area_and_where_risk_per_resident_peaks(town_run, 
     method = " ".join(b["text"] for b in method_area(ctx))
     assert ("100 invånare per km² (1 av 4 områden)" if language == "sv"
             else "100 residents per km² (1 of 4 districts)") in method
+    assert ("Rutor inom 200 m från ett bebott område räknas med" if language == "sv"
+            else "Cells within 200 m of a populated district count too") in method
     [peak] = par_sentence(ctx)
     d = town_run.parameters["density"]
     assert d["par_raster"] == "par_alla" and d["par_years"] == round(731 / 365.25, 4)

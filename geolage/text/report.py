@@ -217,6 +217,12 @@ TEXTS: dict[str, Text] = {
         "Bebodda är de områden som har minst {density} invånare per km² ({n} av {total} områden).",
         "Populated districts have at least {density} residents per km² ({n} of {total} districts).",
     ),
+    "method_area_buffer": Text(
+        "Rutor inom {buffer} m från ett bebott område räknas med, så att platser i tätortens utkant (parkeringar, "
+        "gångvägar, idrottsplatser) också analyseras.",
+        "Cells within {buffer} m of a populated district count too, so that places at the edge of a town (car "
+        "parks, paths, sports grounds) are analysed as well.",
+    ),
     "method_area_how": Text(
         "Rutor utanför analysområdet räknas inte, inte heller som grannar. Samma analys över hela studieområdet "
         "(alla brott) finns som ett eget kartlager; där jämförs tätorten med skog och åkrar, så hela centrum blir "

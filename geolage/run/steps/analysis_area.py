@@ -56,8 +56,10 @@ class AnalysisArea:
 #: Why the analysis area is what it is, by rule (recorded in run.json as ``analysis_area_reason``).
 REASONS = {
     "given": "set in the configuration (hotspots.analysis_area)",
-    "deso_category_bc": "the populated districts: DeSO category B or C (SCB: mostly inside a locality)",
-    "population_density": "the populated districts: at least hotspots.populated_density residents per km²",
+    "deso_category_bc": "the populated districts (DeSO category B or C: mostly inside a locality) and the cells "
+                        "within one neighbourhood distance of them",
+    "population_density": "the populated districts (at least hotspots.populated_density residents per km²) and "
+                          "the cells within one neighbourhood distance of them",
     "no_population": "'auto', but the districts say neither their population nor their category: every cell",
     "no_populated_district": "no district is populated by the rule: every cell",
     "covers_grid": "the area holds every grid cell: every cell",
@@ -71,8 +73,10 @@ def _every_cell(rule: str, setting: Any, n_cells: int, **extra: Any) -> Analysis
     return AnalysisArea(AREA_ALL, rule, None, record)
 
 
-def _populated_geometry(results: RunResults, setting: Any) -> tuple[shapely.Geometry | None, str, dict[str, Any]]:
-    """The union of the populated districts, the rule, and what to record; (None, reason, {}) when none can be told."""
+def _populated_geometry(
+    results: RunResults, setting: Any, buffer: float
+) -> tuple[shapely.Geometry | None, str, dict[str, Any]]:
+    """The populated districts widened by ``buffer`` m, the rule, and what to record; (None, reason, …) when none."""
     cfg = results.config.hotspots
     districts = results.districts if results.config.districts is not None else None
     found = populated_districts(districts, min_density=cfg.populated_density) if districts is not None else None
@@ -91,10 +95,11 @@ def _populated_geometry(results: RunResults, setting: Any) -> tuple[shapely.Geom
         extra["populated_density"] = cfg.populated_density
     if not len(chosen):
         return None, "no_populated_district", extra
-    return shapely.union_all(chosen.geometry.to_numpy()), rule, extra
+    extra["analysis_area_buffer_m"] = buffer
+    return shapely.union_all(chosen.geometry.to_numpy()).buffer(buffer, quad_segs=4), rule, extra
 
 
-def resolve_analysis_area(results: RunResults) -> AnalysisArea:
+def resolve_analysis_area(results: RunResults, *, buffer: float = 0.0) -> AnalysisArea:
     """The analysis area of a run's grid hot spots (``config.hotspots.analysis_area``).
 
     Parameters
@@ -102,6 +107,11 @@ def resolve_analysis_area(results: RunResults) -> AnalysisArea:
     results : RunResults
         Reads ``config.hotspots`` (``analysis_area``, ``analysis_area_layer``,
         ``populated_density``), ``districts`` and ``grid``.
+    buffer : float
+        The populated districts are widened by this many metres (the hot spot step: the Gi*
+        neighbourhood distance), so that places at the edge of a town (car parks, paths,
+        sports grounds) are analysed and the town's edge cells keep their neighbours. A
+        polygon file is used as drawn.
 
     Returns
     -------
@@ -116,7 +126,8 @@ def resolve_analysis_area(results: RunResults) -> AnalysisArea:
 
     Notes
     -----
-    A cell is inside when its centre lies in the area. ``"auto"`` is "populated" when the
+    A cell is inside when its centre lies in the area (populated districts: within ``buffer`` m
+    of one). ``"auto"`` is "populated" when the
     districts allow it (DeSO codes or a population), else every cell.
     """
     cfg = results.config.hotspots
@@ -129,7 +140,7 @@ def resolve_analysis_area(results: RunResults) -> AnalysisArea:
         layer = read_overlay(LayerConfig(setting, cfg.analysis_area_layer), crs=results.config.project.crs)
         geom, kind, rule, extra = shapely.union_all(layer.geometry.to_numpy()), AREA_FILE, "given", {}
     else:
-        geom, rule, extra = _populated_geometry(results, setting)
+        geom, rule, extra = _populated_geometry(results, setting, buffer)
         kind = AREA_POPULATED
         if geom is None:
             log.info("hot spots: %s; the grid hot spots use every cell", rule.replace("_", " "))

@@ -166,7 +166,9 @@ def _analyse_one(unit: _Unit, cat: str, counts: pd.Series, cfg: HotspotsConfig, 
 UNIT_GRID_WHOLE = "grid_whole"
 
 
-def _units(results: RunResults, area: AnalysisArea) -> tuple[tuple[_Unit, ...], dict[str, Any]]:
+def _units(
+    results: RunResults, whole: SpatialWeights, area: AnalysisArea
+) -> tuple[tuple[_Unit, ...], dict[str, Any]]:
     """The units analysed (grid in the analysis area, districts, the whole grid when they differ), and their record.
 
     The analysis-area grid keeps the distance band of the whole grid, so both views use the
@@ -174,7 +176,6 @@ def _units(results: RunResults, area: AnalysisArea) -> tuple[tuple[_Unit, ...], 
     """
     cfg = results.config.hotspots
     grid, districts = results.grid, results.districts
-    whole = make_weights(grid, distance=cfg.distance, include_self=True, min_neighbours=cfg.min_neighbours)
     if area.inside is None:
         cells, g_weights = grid, whole
     else:
@@ -231,9 +232,10 @@ def add_hotspots(results: RunResults) -> None:
 
     Notes
     -----
-    The grid analyses (Gi*, global Moran, LISA) see only the cells of the analysis area: the
-    mean and variance are those of these cells, and a cell's neighbours outside the area do
-    not count (as at the edge of the study area). Methods: :func:`geolage.stats.hotspots.gistar`,
+    The grid analyses (Gi*, global Moran, LISA) see only the cells of the analysis area (the
+    populated districts widened by the neighbourhood distance): the mean and variance are those
+    of these cells, and a cell's neighbours outside the area do not count (as at the edge of the
+    study area). Methods: :func:`geolage.stats.hotspots.gistar`,
     :func:`geolage.stats.autocorrelation.global_moran`, :func:`geolage.stats.autocorrelation.local_moran`.
     One FDR correction per table and category (over all cells, or all districts). The (unit,
     category) analyses can run on threads (:func:`analysis_threads`, ``GEOLAGE_THREADS``); each
@@ -243,8 +245,9 @@ def add_hotspots(results: RunResults) -> None:
     seed = results.config.project.seed
     inc = span_incidents(results)
     cats, skipped = categories_with(inc, cfg.min_incidents)
-    area = resolve_analysis_area(results)
-    units, unit_record = _units(results, area)
+    whole = make_weights(results.grid, distance=cfg.distance, include_self=True, min_neighbours=cfg.min_neighbours)
+    area = resolve_analysis_area(results, buffer=whole.description["distance"])
+    units, unit_record = _units(results, whole, area)
     results.record_parameters(
         "hotspots",
         categories=cats,

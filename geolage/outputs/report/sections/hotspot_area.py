@@ -51,6 +51,8 @@ def method_area(ctx: ReportContext) -> list[Block]:
             blocks.append(paragraph(t["method_area_density"].format(
                 density=ctx.num(h.get("populated_density"), 0), n=ctx.num(h.get("populated_districts"), 0),
                 total=ctx.num(h.get("district_count"), 0))))
+        if h.get("analysis_area_buffer_m"):
+            blocks.append(paragraph(t["method_area_buffer"].format(buffer=ctx.num(h["analysis_area_buffer_m"], 0))))
     if h.get("analysis_area") in ("populated", "file"):
         blocks.append(paragraph(t["method_area_how"]))
     d = _params(ctx, "density")
