@@ -359,3 +359,16 @@ def test_the_report_says_which_area_and_where_risk_per_resident_peaks(town_run, 
     assert par in peak["text"] and d["par_peak"]["district_name"] in peak["text"]
     raster = town_run.rasters["par_alla"]
     assert np.nanmax(raster.array) == pytest.approx(d["par_peak"]["value"], abs=1e-3)
+
+
+def test_the_report_says_why_every_cell_is_used_when_people_live_everywhere():
+    from geolage.outputs.report.context import ReportContext
+    from geolage.outputs.report.sections.hotspot_area import area_sentence
+
+    results = _results(population=(8000.0, 8000.0, 8000.0, 8000.0))
+    area = resolve_analysis_area(results, buffer=200.0)
+    assert area.inside is None and area.rule == "covers_grid"
+    results.record_parameters("hotspots", grid_cells=N * N, **area.record)
+    [sentence] = area_sentence(ReportContext(results, "en", "internal"))
+    assert sentence["text"] == ("Hot spots on the grid were sought in the whole study area (900 cells), because people "
+                                "live in every part of the study area.")

@@ -207,6 +207,8 @@ TEXTS: dict[str, Text] = {
     ),
     "area_why_covers_grid": Text(", eftersom analysområdet täcker alla rutor",
                                  ", because the analysis area covers every cell"),
+    "area_why_covers_grid_populated": Text(", eftersom människor bor i hela studieområdet",
+                                           ", because people live in every part of the study area"),
     "area_why_no_cell_inside": Text(", eftersom analysområdet inte innehåller någon ruta",
                                     ", because the analysis area holds no cell"),
     "method_area_deso": Text(
@@ -241,10 +243,10 @@ TEXTS: dict[str, Text] = {
     ),
     "par_peak": Text(
         "Räknat per invånare är brotten flest kring {place}: ungefär {value} brott per {per} invånare och år "
-        "{start}–{end} (utjämnad yta, alla brott). Höga värden visar platser där många brott begås men få bor, "
+        "{period} (utjämnad yta, alla brott). Höga värden visar platser där många brott begås men få bor, "
         "som centrum och handelsområden.",
         "Relative to residents, offences are most frequent around {place}: about {value} incidents per {per} "
-        "residents per year in {start}–{end} (smoothed surface, all offences). High values mark places where many "
+        "residents per year in {period} (smoothed surface, all offences). High values mark places where many "
         "offences happen but few people live, such as centres and shopping areas.",
     ),
     "method_grid_only": Text(

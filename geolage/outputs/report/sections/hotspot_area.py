@@ -33,6 +33,8 @@ def area_sentence(ctx: ReportContext) -> list[Block]:
                                      cells=ctx.num(h.get("analysis_area_cells"), 0), total=total)
     elif kind == "all":
         key = f"area_why_{h.get('analysis_area_rule')}"
+        if h.get("populated_districts") and f"{key}_populated" in t:  # the populated districts cover every cell
+            key = f"{key}_populated"
         text = t["area_all"].format(total=total, why=t[key] if key in t else "")
     else:
         return []
@@ -68,6 +70,7 @@ def par_sentence(ctx: ReportContext) -> list[Block]:
     if not d.get("par_raster") or not isinstance(peak, dict) or "district_name" not in peak:
         return []
     per = ctx.r.config.periods
+    period = str(per.start.year) if per.start.year == per.end.year else f"{per.start.year}–{per.end.year}"
     return [paragraph(ctx.t["par_peak"].format(
         place=clean(peak["district_name"]), value=ctx.num(peak.get("value"), 0),
-        per=ctx.num(d.get("par_per_residents"), 0), start=per.start.year, end=per.end.year))]
+        per=ctx.num(d.get("par_per_residents"), 0), period=period))]
