@@ -372,3 +372,15 @@ def test_the_report_says_why_every_cell_is_used_when_people_live_everywhere():
     [sentence] = area_sentence(ReportContext(results, "en", "internal"))
     assert sentence["text"] == ("Hot spots on the grid were sought in the whole study area (900 cells), because people "
                                 "live in every part of the study area.")
+
+
+@pytest.mark.parametrize(("box", "rule"), [
+    ((0, 0, 150, 100), "too_few_cells"),  # two cell centres: (50, 50) and (150, 50) on the edge
+    ((-500, -500, -100, -100), "no_cell_inside"),
+])
+def test_an_area_of_fewer_than_three_cells_falls_back_to_every_cell(tmp_path, box, rule):
+    path = tmp_path / "small.geojson"
+    x0, y0, x1, y1 = box
+    gpd.GeoDataFrame(geometry=[shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)], crs=CRS).to_file(path)
+    area = resolve_analysis_area(_results(hotspots={"analysis_area": str(path)}))
+    assert area.inside is None and area.rule == rule and area.record["analysis_area"] == "all"

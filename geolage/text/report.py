@@ -211,6 +211,8 @@ TEXTS: dict[str, Text] = {
                                            ", because people live in every part of the study area"),
     "area_why_no_cell_inside": Text(", eftersom analysområdet inte innehåller någon ruta",
                                     ", because the analysis area holds no cell"),
+    "area_why_too_few_cells": Text(", eftersom analysområdet innehåller färre än tre rutor",
+                                   ", because the analysis area holds fewer than three cells"),
     "method_area_deso": Text(
         "Bebodda är de DeSO-områden som SCB räknar till kategori B eller C (till största delen i en tätort).",
         "Populated districts are the DeSO areas of SCB's category B or C (mostly inside a locality).",

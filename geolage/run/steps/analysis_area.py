@@ -40,7 +40,8 @@ class AnalysisArea:
     rule : str
         Why: ``"given"`` (the setting), ``"deso_category_bc"``, ``"population_density"``,
         ``"no_population"`` (auto without population: every cell), ``"covers_grid"`` (the area
-        holds every cell) or ``"no_cell_inside"`` (the area holds no cell centre: every cell).
+        holds every cell), ``"no_cell_inside"`` or ``"too_few_cells"`` (fewer than 3 cell
+        centres inside: every cell).
     inside : ndarray of bool or None
         Per grid cell whether its centre is inside; None when every cell is analysed.
     record : dict
@@ -64,6 +65,7 @@ REASONS = {
     "no_populated_district": "no district is populated by the rule: every cell",
     "covers_grid": "the area holds every grid cell: every cell",
     "no_cell_inside": "the area holds no grid cell centre: every cell",
+    "too_few_cells": "the area holds fewer than 3 grid cell centres (Gi* needs 3): every cell",
 }
 
 
@@ -146,9 +148,10 @@ def resolve_analysis_area(results: RunResults, *, buffer: float = 0.0) -> Analys
             log.info("hot spots: %s; the grid hot spots use every cell", rule.replace("_", " "))
             return _every_cell(rule, setting, n, **extra)
     inside = cells_inside(grid, geom) if n else np.zeros(0, dtype=bool)
-    if not inside.any():
-        log.warning("hot spots: the analysis area (%s) holds no grid cell centre; every cell is used", kind)
-        return _every_cell("no_cell_inside", setting, n, **extra)
+    if inside.sum() < 3:
+        log.warning("hot spots: the analysis area (%s) holds %d grid cell centre(s); every cell is used", kind,
+                    int(inside.sum()))
+        return _every_cell("too_few_cells" if inside.any() else "no_cell_inside", setting, n, **extra)
     if inside.all():
         return _every_cell("covers_grid", setting, n, **extra)
     record = {"analysis_area": kind, "analysis_area_rule": rule, "analysis_area_reason": REASONS[rule],
