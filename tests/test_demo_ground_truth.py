@@ -139,7 +139,8 @@ def test_emerging_hotspot_place_follows_the_documented_rule(truth):
 
 def test_uniform_categories_are_not_hot_at_the_planted_places(results, truth):
     # the planted hotspots are category-specific: at the emerging hotspot (open land, no
-    # attractor) no category without a planted hotspot is a Gi* or emerging hot spot
+    # attractor) no category without a planted hotspot is a Gi* or emerging hot spot (within the
+    # populated analysis area the open land may be a cold spot of thefts: few, compared with the town)
     g = _table(results, "gistar_grid").set_index(["cell_id", "category"])
     e = _table(results, "emerging_grid").set_index(["cell_id", "category"])
     uniform = _categories(truth) - {h["category"] for h in truth["hotspots"]}
@@ -147,7 +148,8 @@ def test_uniform_categories_are_not_hot_at_the_planted_places(results, truth):
     h = next(h for h in truth["hotspots"] if h["kind"] == "emerging")
     for cat in sorted(uniform):
         if (h["cell_250m"], cat) in g.index:
-            assert g.loc[(h["cell_250m"], cat), "gistar_class"] == "not_significant", cat
+            assert g.loc[(h["cell_250m"], cat), "gistar_class"] in ("not_significant", "cold_90", "cold_95",
+                                                                     "cold_99"), cat
         if (h["cell_250m"], cat) in e.index:
             assert not e.loc[(h["cell_250m"], cat), "emerging_category"].endswith("_hot"), cat
 
