@@ -1,9 +1,11 @@
 """The hot spot step: Gi* (grid, districts), global Moran's I and LISA (districts, grid).
 
 Adds the tables :data:`~geolage.run.schemas.GISTAR_GRID`, ``GISTAR_DISTRICT``,
-``MORAN_GLOBAL``, ``LISA_DISTRICT`` and ``LISA_GRID``. Every category with at least
-``hotspots.min_incidents`` incidents in the analysed span is analysed, plus all
-categories together, and every parameter used is recorded.
+``MORAN_GLOBAL``, ``LISA_DISTRICT`` and ``LISA_GRID`` (the grid ones on the cells of the
+analysis area, :mod:`geolage.run.steps.analysis_area`), and, when that is not every cell,
+``GISTAR_GRID_WHOLE`` and ``LISA_GRID_WHOLE`` (all categories together on the whole grid).
+Every category with at least ``hotspots.min_incidents`` incidents in the analysed span is
+analysed, plus all categories together, and every parameter used is recorded.
 """
 
 from __future__ import annotations
