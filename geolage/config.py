@@ -292,6 +292,14 @@ class HotspotsConfig:
     lisa_permutations: int | Literal["auto"] = "auto"
     #: Categories with fewer incidents are not analysed on their own (``alla`` always is).
     min_incidents: int = 20
+    #: Cells the grid Gi* and LISA compare: "populated" (DeSO B/C, or >= populated_density residents per km²),
+    #: "all", a polygon file, or "auto" ("populated" when the districts allow it, else "all"); see
+    #: geolage.run.steps.analysis_area. The whole study area stays in gistar_grid_whole / lisa_grid_whole.
+    analysis_area: Literal["auto", "populated", "all"] | Path = "auto"
+    #: The layer of an ``analysis_area`` GeoPackage holding several layers.
+    analysis_area_layer: str | None = None
+    #: Residents per km² from which a district counts as populated (districts other than DeSO).
+    populated_density: float = 100.0
 
 
 @dataclass(frozen=True)

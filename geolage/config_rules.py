@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyproj import CRS
@@ -180,7 +181,37 @@ def _check_hotspots_values(cfg: Config, checks: _Checks) -> None:
     rule.at_least(1, "min_neighbours")
     rule.at_most(MAX_PERMUTATIONS, "permutations", "lisa_permutations")
     rule.share("lisa_alpha")
+    rule.positive("populated_density")
     _distance_vs_cell(cfg, checks, "hotspots.distance", h.distance)
+
+
+#: File types an ``hotspots.analysis_area`` polygon layer may have.
+POLYGON_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".sqlite")
+
+
+def _check_analysis_area(cfg: Config, checks: _Checks) -> None:
+    """``hotspots.analysis_area``: an existing polygon file, or "populated" with districts; a layer only with a file."""
+    h = cfg.hotspots
+    area = h.analysis_area
+    if isinstance(area, Path):
+        if area.suffix.lower() not in POLYGON_SUFFIXES:
+            checks.problems.append(
+                f"'hotspots.analysis_area' needs to be 'auto', 'populated', 'all' or a polygon file "
+                f"({', '.join(POLYGON_SUFFIXES)}); got {area.name!r}"
+            )
+        else:
+            checks.need_file(area, "hotspots.analysis_area")
+    elif h.analysis_area_layer is not None:
+        checks.problems.append(
+            f"'hotspots.analysis_area_layer' ({h.analysis_area_layer!r}) names a layer of the "
+            f"'hotspots.analysis_area' file, but analysis_area is {area!r}; give the file or remove the layer"
+        )
+    if area == "populated" and cfg.districts is None:
+        checks.problems.append(
+            "'hotspots.analysis_area' = 'populated' needs [districts] (DeSO, or districts with a population: "
+            "'districts.population_field' or 'districts.population_table'); set it to 'auto' or 'all', "
+            "or give a polygon file of the built-up area"
+        )
 
 
 def _check_emerging_values(cfg: Config, checks: _Checks) -> None:
@@ -225,6 +256,7 @@ RANGE_CHECKS = (
     _check_statistics_values,
     _check_density_values,
     _check_hotspots_values,
+    _check_analysis_area,
     _check_emerging_values,
     _check_near_repeat_values,
     _check_forecast_values,

@@ -101,12 +101,15 @@ def test_every_row_is_accepted_or_rejected(results, truth):
 
 # ----------------------------------------------------------------------------- hotspots
 def test_planted_hotspot_cells_are_gistar_hot(results, truth):
-    # permutation inference (the default on counts): the emerging narcotics hot spot (111 incidents in one
-    # cell of open land) has an exact window p of about 3e-4 (5M permutations agree), q about 0.04: hot at
-    # 95 %, not 99 % (the analytical z of 11.2 overstated it); the two dense ones are hot_99
+    # permutation inference (the default on counts), within the analysis area (the populated districts
+    # widened by the 500 m neighbourhood): the emerging narcotics hot spot (115 incidents in one cell of
+    # open land 202 m outside Hulta, planted in 2024-2025 only) is compared with the town's narcotics
+    # offences, not with empty forest, and is hot at 90 % (over the whole municipality, 15,703 cells, it was
+    # hot at 95 %); the emerging step is the one that finds it as new (next test). The two dense ones are hot_99.
     g = _table(results, "gistar_grid").set_index(["cell_id", "category"])
+    assert results.parameters["hotspots"]["analysis_area"] == "populated"
     for h in truth["hotspots"]:
-        expected = {"hot_95", "hot_99"} if h["kind"] == "emerging" else {"hot_99"}
+        expected = {"hot_90", "hot_95", "hot_99"} if h["kind"] == "emerging" else {"hot_99"}
         assert g.loc[(h["cell_250m"], h["category"]), "gistar_class"] in expected, h["id"]
 
 
@@ -136,7 +139,8 @@ def test_emerging_hotspot_place_follows_the_documented_rule(truth):
 
 def test_uniform_categories_are_not_hot_at_the_planted_places(results, truth):
     # the planted hotspots are category-specific: at the emerging hotspot (open land, no
-    # attractor) no category without a planted hotspot is a Gi* or emerging hot spot
+    # attractor) no category without a planted hotspot is a Gi* or emerging hot spot (within the
+    # populated analysis area the open land may be a cold spot of thefts: few, compared with the town)
     g = _table(results, "gistar_grid").set_index(["cell_id", "category"])
     e = _table(results, "emerging_grid").set_index(["cell_id", "category"])
     uniform = _categories(truth) - {h["category"] for h in truth["hotspots"]}
@@ -144,7 +148,8 @@ def test_uniform_categories_are_not_hot_at_the_planted_places(results, truth):
     h = next(h for h in truth["hotspots"] if h["kind"] == "emerging")
     for cat in sorted(uniform):
         if (h["cell_250m"], cat) in g.index:
-            assert g.loc[(h["cell_250m"], cat), "gistar_class"] == "not_significant", cat
+            assert g.loc[(h["cell_250m"], cat), "gistar_class"] in ("not_significant", "cold_90", "cold_95",
+                                                                     "cold_99"), cat
         if (h["cell_250m"], cat) in e.index:
             assert not e.loc[(h["cell_250m"], cat), "emerging_category"].endswith("_hot"), cat
 

@@ -99,6 +99,7 @@ def input_files(config: Config) -> list[Path]:
         config.areas.reference_rates,
         config.project.bra_totals,
         config.hotspots.district_weights,
+        config.hotspots.analysis_area if isinstance(config.hotspots.analysis_area, Path) else None,
     ):
         if p is not None:
             files.append(p)

@@ -38,6 +38,7 @@ __all__ = [
     "TableSchema",
     "TABLES",
     "KDE_PREFIX",
+    "PAR_RASTER",
     "UNIT_GRID",
     "UNIT_DISTRICT",
     "kde_raster_name",
@@ -67,6 +68,8 @@ __all__ = [
     "MORAN_GLOBAL",
     "LISA_DISTRICT",
     "LISA_GRID",
+    "GISTAR_GRID_WHOLE",
+    "LISA_GRID_WHOLE",
     "EMERGING_GRID",
     "NEAR_REPEAT",
     "FORECAST_GRID",
@@ -275,6 +278,16 @@ LISA_GRID = TableSchema(
     spatial=True, count_columns=("count",), style="lisa", style_column="lisa_cluster",
     public_columns=("lisa_n_neighbours",), group_statistics=("lisa_i", "lisa_p", "lisa_q", "moran_x", "moran_lag"),
 )
+GISTAR_GRID_WHOLE = TableSchema(
+    "gistar_grid_whole", "hotspots", ("cell_id", *_GI), T.GISTAR_GRID_WHOLE_TITLE, T.GRID_WHOLE_DESCRIPTION,
+    spatial=True, count_columns=("count",), style="gistar", style_column="gistar_class",
+    public_columns=("gistar_n_neighbours",), group_statistics=("gistar_z", "gistar_p", "gistar_q"),
+)
+LISA_GRID_WHOLE = TableSchema(
+    "lisa_grid_whole", "hotspots", ("cell_id", *_LISA), T.LISA_GRID_WHOLE_TITLE, T.GRID_WHOLE_DESCRIPTION,
+    spatial=True, count_columns=("count",), style="lisa", style_column="lisa_cluster",
+    public_columns=("lisa_n_neighbours",), group_statistics=("lisa_i", "lisa_p", "lisa_q", "moran_x", "moran_lag"),
+)
 EMERGING_GRID = TableSchema(
     "emerging_grid", "emerging", ("cell_id", "category", "count", *EMERGING_COLUMNS), T.EMERGING_GRID_TITLE,
     T.EMERGING_GRID_DESCRIPTION, spatial=True, count_columns=("count",), style="emerging",
@@ -311,7 +324,8 @@ TABLES: dict[str, TableSchema] = {
         INCIDENTS, REJECTS, DISTRICTS, GRID, DATA_QUALITY,
         RATES_DISTRICT, COUNTS_SOURCE, COMPARISON, FUNNEL, COVERAGE, SERIES, TREND, YEAR_TO_DATE, PERIOD_CHANGE,
         TIME_WEEKDAY_HOUR, TIME_MONTH, CONCENTRATION, LORENZ, CONCENTRATION_STABILITY,
-        GISTAR_GRID, GISTAR_DISTRICT, MORAN_GLOBAL, LISA_DISTRICT, LISA_GRID, EMERGING_GRID,
+        GISTAR_GRID, GISTAR_DISTRICT, MORAN_GLOBAL, LISA_DISTRICT, LISA_GRID, GISTAR_GRID_WHOLE, LISA_GRID_WHOLE,
+        EMERGING_GRID,
         NEAR_REPEAT,
         FORECAST_GRID, FORECAST_BACKTEST, FORECAST_SUMMARY, FORECAST_DISTRICT, AREA_PROFILE, AREA_CONTEXT,
     )
@@ -323,6 +337,8 @@ UNIT_DISTRICT = "district"
 
 #: Kernel density rasters are named ``kde_<category>`` (``kde_alla`` for all categories).
 KDE_PREFIX = "kde_"
+#: The population-at-risk raster (dual kernel density, incidents per resident, all categories).
+PAR_RASTER = "par_alla"
 
 
 def kde_raster_name(category: str) -> str:

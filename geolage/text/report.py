@@ -183,6 +183,74 @@ TEXTS: dict[str, Text] = {
         "Rates per resident are left out because the run has no population per district; maps and tables show "
         "counts and density instead.",
     ),
+    # the analysis area of the grid hot spots and the population at risk (hotspot_area section helpers)
+    "area_populated": Text(
+        "Hot spots i rutnätet har sökts inom den bebodda delen av studieområdet ({cells} av {total} rutor), så att "
+        "rutorna jämförs med andra rutor där människor bor och inte med skog och åkrar.",
+        "Hot spots on the grid were sought within the populated part of the study area ({cells} of {total} "
+        "cells), so that cells are compared with other cells where people live, not with forest and fields.",
+    ),
+    "area_file": Text(
+        "Hot spots i rutnätet har sökts inom det analysområde som angetts i filen {file} ({cells} av {total} rutor).",
+        "Hot spots on the grid were sought within the analysis area given in the file {file} ({cells} of {total} "
+        "cells).",
+    ),
+    "area_all": Text(
+        "Hot spots i rutnätet har sökts i hela studieområdet ({total} rutor){why}.",
+        "Hot spots on the grid were sought in the whole study area ({total} cells){why}.",
+    ),
+    "area_why_no_population": Text(
+        ", eftersom områdena saknar befolkningsuppgifter", ", because the districts have no population"
+    ),
+    "area_why_no_populated_district": Text(
+        ", eftersom inget område räknas som bebott", ", because no district counts as populated"
+    ),
+    "area_why_covers_grid": Text(", eftersom analysområdet täcker alla rutor",
+                                 ", because the analysis area covers every cell"),
+    "area_why_covers_grid_populated": Text(", eftersom människor bor i hela studieområdet",
+                                           ", because people live in every part of the study area"),
+    "area_why_no_cell_inside": Text(", eftersom analysområdet inte innehåller någon ruta",
+                                    ", because the analysis area holds no cell"),
+    "area_why_too_few_cells": Text(", eftersom analysområdet innehåller färre än tre rutor",
+                                   ", because the analysis area holds fewer than three cells"),
+    "method_area_deso": Text(
+        "Bebodda är de DeSO-områden som SCB räknar till kategori B eller C (till största delen i en tätort).",
+        "Populated districts are the DeSO areas of SCB's category B or C (mostly inside a locality).",
+    ),
+    "method_area_density": Text(
+        "Bebodda är de områden som har minst {density} invånare per km² ({n} av {total} områden).",
+        "Populated districts have at least {density} residents per km² ({n} of {total} districts).",
+    ),
+    "method_area_buffer": Text(
+        "Rutor inom {buffer} m från ett bebott område räknas med, så att platser i tätortens utkant (parkeringar, "
+        "gångvägar, idrottsplatser) också analyseras.",
+        "Cells within {buffer} m of a populated district count too, so that places at the edge of a town (car "
+        "parks, paths, sports grounds) are analysed as well.",
+    ),
+    "method_area_how": Text(
+        "Rutor utanför analysområdet räknas inte, inte heller som grannar. Samma analys över hela studieområdet "
+        "(alla brott) finns som ett eget kartlager; där jämförs tätorten med skog och åkrar, så hela centrum blir "
+        "ofta en enda hot spot.",
+        "Cells outside the analysis area do not count, not even as neighbours. The same analysis over the whole "
+        "study area (all offences) is a separate map layer; there the town is compared with forest and fields, so "
+        "the whole centre often becomes one hot spot.",
+    ),
+    "method_par": Text(
+        "Brott per invånare visas också som en utjämnad yta (dubbel kärntäthet): brottens kärntäthet delad med "
+        "befolkningens, där varje områdes invånare fördelas jämnt över området. Ytan är tom där färre än "
+        "{density} invånare per km² bor.",
+        "Incidents per resident are also shown as a smoothed surface (dual kernel density): the kernel density of "
+        "the incidents divided by that of the population, each district's residents spread evenly over it. The "
+        "surface is empty where fewer than {density} residents per km² live.",
+    ),
+    "par_peak": Text(
+        "Räknat per invånare är brotten flest kring {place}: ungefär {value} brott per {per} invånare och år "
+        "{period} (utjämnad yta, alla brott). Höga värden visar platser där många brott begås men få bor, "
+        "som centrum och handelsområden.",
+        "Relative to residents, offences are most frequent around {place}: about {value} incidents per {per} "
+        "residents per year in {period} (smoothed surface, all offences). High values mark places where many "
+        "offences happen but few people live, such as centres and shopping areas.",
+    ),
     "method_grid_only": Text(
         "Körningen har ingen områdesindelning: hela undersökningsområdet ({area}) räknas som ett område, och "
         "analyserna av platser görs i rutnätet.",

@@ -116,10 +116,12 @@ CONCENTRATION_STABILITY_DESCRIPTION = Text(
 GISTAR_DESCRIPTION = Text(
     "Getis–Ord Gi* (egen cell inräknad), binära grannskap, BH-FDR; klasser från slumpvisa permutationer av värdena "
     "(så många att FDR kan nå signifikans) där normalapproximationen inte håller, som för glesa antal; "
-    "alla celler i studieområdet analyseras, även de utan händelser.",
+    "alla celler i analysområdet analyseras, även de utan händelser (den bebodda delen av studieområdet om inget "
+    "annat anges).",
     "Getis–Ord Gi* (self included), binary neighbourhoods, BH FDR; classes from random permutations of the values "
     "(enough for FDR to reach significance) where the normal approximation does not hold, as for sparse "
-    "counts; every cell of the study area is analysed, including cells without incidents.",
+    "counts; every cell of the analysis area is analysed, including cells without incidents (the populated part "
+    "of the study area unless set otherwise: run.json, hotspots.analysis_area).",
 )
 GISTAR_GRID_TITLE = Text("Hot spots (Gi*) per rutcell", "Hot spots (Gi*) per grid cell")
 GISTAR_DISTRICT_TITLE = Text("Hot spots (Gi*) per område", "Hot spots (Gi*) per district")
@@ -134,6 +136,18 @@ LISA_DESCRIPTION = Text(
 )
 LISA_DISTRICT_TITLE = Text("Lokala kluster (LISA) per område", "Local clusters (LISA) per district")
 LISA_GRID_TITLE = Text("Lokala kluster (LISA) per rutcell", "Local clusters (LISA) per grid cell")
+GISTAR_GRID_WHOLE_TITLE = Text(
+    "Hot spots (Gi*) per rutcell, hela studieområdet", "Hot spots (Gi*) per grid cell, whole study area"
+)
+LISA_GRID_WHOLE_TITLE = Text(
+    "Lokala kluster (LISA) per rutcell, hela studieområdet", "Local clusters (LISA) per grid cell, whole study area"
+)
+GRID_WHOLE_DESCRIPTION = Text(
+    "Samma analys som i rutnätet men över hela studieområdet, alla brott: tätorten jämförs med skog och åkrar, "
+    "så hela centrum blir ofta en enda hot spot. Kartorna använder analysområdet.",
+    "The same analysis as on the grid but over the whole study area, all offences: the town is compared with "
+    "forest and fields, so the whole centre often becomes one hot spot. The maps use the analysis area.",
+)
 EMERGING_GRID_TITLE = Text("Framväxande hot spots per rutcell", "Emerging hot spots per grid cell")
 EMERGING_GRID_DESCRIPTION = Text(
     "Gi* per ruta och period (rum-tid-grannskap), Mann–Kendall-trend, ArcGIS Pro:s kategorier.",
@@ -149,6 +163,17 @@ KDE_DESCRIPTION = Text(
     "empty outside the study area.",
 )
 KDE_UNIT = Text("brott per km²", "incidents per km²")
+PAR_TITLE = Text("Brott per invånare (dubbel kärntäthet): alla brott",
+                 "Incidents per resident (dual kernel density): all offences")
+PAR_DESCRIPTION = Text(
+    "Brott per {per} invånare och år, {start}–{end}: kärntätheten av brotten delad med kärntätheten av "
+    "befolkningen (varje områdes invånare jämnt fördelade över området), samma kärna och bandbredd ({bandwidth} m); "
+    "tomt där färre än {min_density} invånare per km² bor.",
+    "Incidents per {per} residents per year, {start}–{end}: the kernel density of the incidents divided by the "
+    "kernel density of the population (each district's residents spread evenly over it), same kernel and "
+    "bandwidth ({bandwidth} m); empty where fewer than {min_density} residents per km² live.",
+)
+PAR_UNIT = Text("brott per {per} invånare och år", "incidents per {per} residents per year")
 NEAR_REPEAT_TITLE = Text(
     "Upprepning nära i tid och rum (Knox-test): {label}", "Near repeats (Knox test): {label}"
 )

@@ -12,6 +12,7 @@ from ...text.labels import ALL_CATEGORIES_LABEL, category_label
 from .. import schemas
 from ..results import Raster, RunResults
 from .common import categories_present
+from .population_at_risk import add_population_at_risk
 
 __all__ = ["add_density"]
 
@@ -59,14 +60,16 @@ def _raster(res: KDEResult, category: str, kernel: str, unit: str) -> Raster:
 
 
 def add_density(results: RunResults) -> None:
-    """Add kernel density rasters ``kde_<category>`` and ``kde_alla`` (incidents per km²).
+    """Add kernel density rasters ``kde_<category>`` and ``kde_alla`` (incidents per km²), and ``par_alla``.
 
     One bandwidth and one raster for every category, chosen from all incidents together
     (``[density]`` in the configuration; see :func:`geolage.stats.density.kde`), so surfaces
     can be compared. Rasters cover the analysis grid (raster cells nest in grid cells
     with the automatic cell size) and are NaN outside the study area; there is no edge
     correction, and the share of each surface's mass inside the study area is recorded
-    in the raster's parameters (``mass_mask`` of ``total_weight``).
+    in the raster's parameters (``mass_mask`` of ``total_weight``). With a district population, the
+    population-at-risk surface ``par_alla`` (incidents per 1,000 residents per year, dual KDE on the
+    same raster: :func:`~geolage.run.steps.population_at_risk.add_population_at_risk`).
 
     Parameters
     ----------
@@ -126,3 +129,4 @@ def add_density(results: RunResults) -> None:
         bandwidth_from="all incidents (one bandwidth for every category)",
         mass_inside_study_area={c: surfaces[c].parameters.get("mass_mask") for c in order},
     )
+    add_population_at_risk(results, everything)

@@ -13,6 +13,7 @@ from .. import charts
 from ..blocks import Block, cell, figure_block, heading, kv_table, paragraph, present
 from ..context import ReportContext, clean, year_text
 from ..select import coverage_by_year
+from .hotspot_area import method_area
 
 __all__ = ["data_method"]
 
@@ -162,7 +163,7 @@ def _method_notes(ctx: ReportContext) -> list[Block]:
                         else t["method_no_population"])]
     if ctx.r.config.districts is None:
         blocks.append(paragraph(t["method_grid_only"].format(area=clean(ctx.r.config.project.name))))
-    return blocks
+    return blocks + method_area(ctx)
 
 
 def data_method(ctx: ReportContext) -> list[Block]:

@@ -11,6 +11,7 @@ from ..blocks import Block, figure_block, present, table_block
 from ..context import ReportContext
 from ..select import as_geo, only_all, rate_column, rates_selection
 from .data_method import has_population
+from .hotspot_area import area_sentence, par_sentence
 
 __all__ = ["where"]
 
@@ -93,4 +94,5 @@ def _concentration(ctx: ReportContext) -> list[Block | None]:
 
 def where(ctx: ReportContext) -> list[Block]:
     """The where-problems-are-greatest section."""
-    return present([*_rates(ctx), *_class_maps(ctx), *_autocorrelation(ctx), *_concentration(ctx)])
+    return present([*_rates(ctx), *par_sentence(ctx), *area_sentence(ctx), *_class_maps(ctx), *_autocorrelation(ctx),
+                    *_concentration(ctx)])
