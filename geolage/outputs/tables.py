@@ -45,6 +45,7 @@ from ..text.outputs import (
 from ..text.report import TEXTS as REPORT_TEXT
 from ..text.trends import direction_label
 from .common import public_view
+from .csv_text import csv_text
 from .gpkg import informative_cells
 from .names import output_codes
 from .xlsx import Style, Styled, Workbook
@@ -177,7 +178,7 @@ def write_tables_csv(results: RunResults, folder: Path, *, mode: str, language: 
     tables = _tables(results, mode)
     for table in tables:
         path = folder / f"{table.name}.csv"
-        output_codes(words(_frame(table), language), language).to_csv(path, index=False, encoding=_ENCODING, **fmt)
+        path.write_bytes(csv_text(output_codes(words(_frame(table), language), language), **fmt).encode(_ENCODING))
         written.append(path)
     written.append(write_workbook(results, folder / WORKBOOK["file"][language], mode=mode, language=language))
     written.append(_write_readme(results, folder, tables, mode, language))
