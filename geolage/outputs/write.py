@@ -9,6 +9,7 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,43 +122,51 @@ def write_outputs(
 def _write_all(
     results: RunResults, folder: Path, *, mode: str, language: str, pdf: bool, progress: Progress
 ) -> dict[str, Path]:
-    """Write every output into ``folder``; the report in a child process beside the rest when allowed.
+    """Write every output into ``folder``; the report and the tables in child processes when allowed.
 
-    The report (charts, HTML, PDF printing) is the largest single writer and shares nothing
-    with the others but the results, so with two processes (:func:`geolage.run.parallel.workers`)
-    it is written by a forked child while this process writes the GeoPackage, tables and map.
+    The report (charts, HTML, PDF printing) and the tables (CSV, workbook) share nothing
+    with the other writers but the results, so with two processes
+    (:func:`geolage.run.parallel.workers`) each is written by a forked child while this
+    process writes the GeoPackage and the map. The files and the order they are listed in
+    are the same either way.
     """
+
+    def tables() -> list[Path]:
+        return write_tables_csv(results, folder / output_name("tables", language), mode=mode, language=language)
 
     def report() -> Any:
         return write_report(results, folder, mode=mode, language=language, pdf=pdf)
 
     parallel = workers() > 1
     with one_blas_thread():
-        background = start("report", report, parallel=True) if parallel else None
-        return _write_beside(results, folder, mode=mode, language=language, progress=progress,
-                             background=background, report=report)
+        children = {name: start(name, fn, parallel=True) for name, fn in (("report", report), ("tables", tables))
+                    } if parallel else {}
+        try:
+            return _write_beside(results, folder, mode=mode, language=language, progress=progress,
+                                 made=lambda name, fn: children[name].result() if name in children else fn(),
+                                 tables=tables, report=report)
+        except BaseException:
+            for child in children.values():
+                child.cancel()
+            raise
 
 
 def _write_beside(results: RunResults, folder: Path, *, mode: str, language: str, progress: Progress,
-                  background: Any, report: Any) -> dict[str, Path]:
-    """GeoPackage, tables and map here; the report from ``background`` (a child) or ``report()`` last."""
+                  made: Callable[[str, Callable[[], Any]], Any], tables: Callable[[], Any],
+                  report: Callable[[], Any]) -> dict[str, Path]:
+    """GeoPackage and map here; tables and report from ``made`` (a child's result, or run here)."""
     written: dict[str, Path] = {}
-    try:
-        progress("GeoPackage, GeoTIFF, QGIS")
-        spatial = write_spatial_outputs(results, folder, mode=mode, language=language)
-        written.update({f"spatial:{k}": Path(v) for k, v in _as_dict(spatial).items()})
-        progress("tables (CSV)")
-        for p in write_tables_csv(results, folder / output_name("tables", language), mode=mode, language=language):
-            written[f"csv:{p.stem}"] = p
-        progress("map")
-        written["map"] = Path(write_map(results, folder / output_name("map", language), mode=mode, language=language))
-        progress("report")
-        rep = background.result() if background is not None else report()
-    except BaseException:
-        if background is not None:
-            background.cancel()
-        raise
-    written.update({f"report:{k}": Path(v) for k, v in _as_dict(rep).items()})
+    progress("GeoPackage, GeoTIFF, QGIS")
+    spatial = write_spatial_outputs(results, folder, mode=mode, language=language)
+    written.update({f"spatial:{k}": Path(v) for k, v in _as_dict(spatial).items()})
+    progress("map")
+    map_path = Path(write_map(results, folder / output_name("map", language), mode=mode, language=language))
+    progress("tables (CSV)")
+    for p in made("tables", tables):
+        written[f"csv:{p.stem}"] = p
+    written["map"] = map_path
+    progress("report")
+    written.update({f"report:{k}": Path(v) for k, v in _as_dict(made("report", report)).items()})
     return written
 
 

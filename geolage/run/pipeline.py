@@ -45,8 +45,9 @@ def analyse(results: RunResults, *, steps: Sequence[Step] = DEFAULT_STEPS, progr
 
     Notes
     -----
-    Steps marked ``background`` start in forked child processes at the beginning and run
-    beside the other steps when the run may use two processes
+    Steps marked ``background`` (the hot spots and the forecast, the two largest) start in
+    forked child processes, one each, at the beginning and run beside the other steps
+    when the run may use two processes
     (:func:`geolage.run.parallel.workers`); a step that ``reads_tables`` (or the end) waits
     for them. Tables, rasters and parameters are then put in the order of the steps, so the
     results (and every file written from them) are the same as when all steps run one

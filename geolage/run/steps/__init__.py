@@ -64,6 +64,6 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     Step("emerging", add_emerging, (schemas.EMERGING_GRID,), reads_tables=False),
     Step(schemas.NEAR_REPEAT.step, add_near_repeat, (schemas.NEAR_REPEAT,), reads_tables=False),
     Step("forecast", add_forecast, tuple(s for s in schemas.TABLES.values() if s.step == "forecast"),
-         reads_tables=False),
+         background=True, reads_tables=False),
     Step("areas", add_area_profiles, (schemas.AREA_PROFILE, schemas.AREA_CONTEXT)),
 )
