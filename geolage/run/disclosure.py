@@ -501,6 +501,10 @@ def complementary_suppression(
             _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, zero_hidden)
         if int(hidden.sum()) == n:
             break
+    # then all sums together: a cell one sum pins narrows another sum's cells (rule 7b)
+    from .disclosure_joint import joint_suppression
+
+    joint_suppression(values, hidden, primary, protect, relations, min_count, zero_hidden)
     mask[:] = hidden
     return int(hidden.sum()) - before
 
