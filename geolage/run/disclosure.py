@@ -159,6 +159,8 @@ DISCLOSURE_RULES: dict[str, str] = {
     "row": "a row with a hidden count shows no other number except public_columns (population, exposure, bands)",
     "group_statistics": "z, I, p and means over a group with a hidden count are withheld; classes are kept",
     "complementary": "totals (alla, shares) checked by interval: every hidden count has >= 2 possible values",
+    "complementary_joint": "all sums of a table, and of the district series tables together, checked at once by "
+                           "bounds propagation",
     "across_tables": "trend withheld where its series has hidden counts; global Moran's I withheld (1-9 hidden) "
                      "or rounded (>= 10 hidden)",
     "rank_columns": "forecast score published as percentile rank within category and method",
