@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..categories import ALL_CATEGORIES
-from . import schemas
+from . import disclosure, schemas
 from .disclosure import _set_missing, public_table
 from .results import Table
 
@@ -87,7 +87,8 @@ def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_coun
             keys = _link_keys(table)
             if keys is not None:
                 hidden |= set(keys[table.data["count_suppressed"].astype(bool)].dropna())
-        hidden |= _joint_hidden(tables, originals, min_count)
+        if disclosure.JOINT_CHECK:
+            hidden |= _joint_hidden(tables, originals, min_count)
         changed = False
         for name, table in list(tables.items()):
             keys = _link_keys(table)
