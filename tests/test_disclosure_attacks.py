@@ -417,3 +417,14 @@ def test_audit_scan_checks_the_new_rules(run_files):
     kinds = {(f.kind, f.path.stem) for f in scan_public_outputs(naive, results.incidents, K)}
     assert ("derived", "rates_district") in kinds  # eb_z, rate … on hidden rows
     assert any(kind == "raster" for kind, _ in kinds)  # the lonely incident's kernel
+
+
+def test_audit_scan_reads_the_workbook(run_files):
+    """The workbook is scanned as tables too: its naive version shows numbers on hidden rows, the public none."""
+    from geolage.outputs.audit import scan_public_outputs
+
+    results, public, naive = run_files
+    assert (naive / "tabeller.xlsx").is_file() and (public / "tabeller.xlsx").is_file()
+    naive_xlsx = [f for f in scan_public_outputs(naive, results.incidents, K) if f.path.suffix == ".xlsx"]
+    assert any(f.kind == "derived" and f.where.startswith("Brott och brottstakt") for f in naive_xlsx), naive_xlsx
+    assert [f for f in scan_public_outputs(public, results.incidents, K) if f.path.suffix == ".xlsx"] == []

@@ -9,6 +9,7 @@ to prove the rules hold.
 
 from __future__ import annotations
 
+import datetime
 import html
 import json
 import logging
@@ -347,6 +348,8 @@ class _Scanner:
             self.scan_tiff(path)
         elif suffix == ".pdf":
             self.scan_pdf(path)
+        elif suffix == ".xlsx":
+            self.scan_xlsx(path)
         elif suffix in _TEXT_SUFFIXES:
             text = path.read_bytes().decode("utf-8", errors="replace")
             if suffix == ".csv":
@@ -434,6 +437,48 @@ class _Scanner:
             self.scan_raster_values(path, ds)
         self.scan_text(path, "tags", "\n".join(parts))
 
+    def scan_xlsx(self, path: Path) -> None:
+        """Every sheet of a workbook as a table (headings mapped back to column names) and as text.
+
+        The contents sheet says which sheet holds which table and what each heading means
+        (:func:`geolage.outputs.tables.write_workbook`); a cell written as the suppression label
+        (``"<5 (dolt)"``) is a hidden count, so the checks of :meth:`scan_frame` (small counts,
+        numbers on rows whose count is hidden, positions, free text) apply as to the CSV.
+        """
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is itself a finding
+            self.add(path, "unreadable", "xlsx", str(exc))
+            return
+        try:
+            sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        finally:
+            wb.close()
+        names = _xlsx_headings(next(iter(sheets.values()), []))
+        for title, rows in sheets.items():
+            self.scan_text(path, title, "\n".join(" ".join(str(v) for v in r if v is not None) for r in rows))
+            if len(rows) < 2:
+                continue
+            heads = [str(h) if h is not None else f"col{j}" for j, h in enumerate(rows[0])]
+            width = max(len(r) for r in rows)
+            heads += [f"col{j}" for j in range(len(heads), width)]
+            body = [list(r) + [None] * (width - len(r)) for r in rows[1:]]
+            df = pd.DataFrame(body, columns=[names.get((title, h), h) for h in heads])
+            df = df.loc[:, ~df.columns.duplicated()]
+            for col in list(df.columns):
+                label = df[col].map(lambda v: isinstance(v, str) and bool(_SUPPRESSED_LABEL.match(v)))
+                if label.any():
+                    df[f"{col}_suppressed"] = label.to_numpy()
+                    df[col] = df[col].where(~label)
+                if df[col].map(lambda v: isinstance(v, datetime.date | datetime.time)).any():
+                    continue  # dates are keys (period ends), not numbers
+                converted = pd.to_numeric(df[col], errors="coerce")
+                if converted.notna().sum() == df[col].notna().sum() and df[col].notna().any():
+                    df[col] = converted
+            self.scan_frame(path, title, df)
+
     def scan_pdf(self, path: Path) -> None:
         import shutil
         import subprocess
@@ -444,6 +489,22 @@ class _Scanner:
             return
         out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, timeout=120, check=False)
         self.scan_text(path, "pdf text", out.stdout.decode("utf-8", errors="replace"))
+
+
+_SUPPRESSED_LABEL = re.compile(r"^<\d+ \((dolt|suppressed)\)$")
+
+
+def _xlsx_headings(contents: list[list[Any]]) -> dict[tuple[str, str], str]:
+    """``(sheet, heading) -> column name`` from a geolage workbook's contents sheet (empty if not one)."""
+    out: dict[tuple[str, str], str] = {}
+    sheet = None
+    for row in contents[1:]:
+        cells = list(row) + [None] * (6 - len(row))
+        if cells[0] is not None or cells[1] is not None:
+            sheet = cells[0]
+        elif sheet is not None and cells[4] is not None and cells[5] is not None:
+            out[(str(sheet), str(cells[5]))] = str(cells[4])
+    return out
 
 
 _KEY_OFFSET = 2**30

@@ -16,7 +16,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import schemas
+from ..categories import ALL_CATEGORIES
+from . import disclosure, schemas
 from .disclosure import _set_missing, public_table
 from .results import Table
 
@@ -51,6 +52,8 @@ _LINKED = {
     schemas.FUNNEL.name: ("district_id", "category", "period"),
     schemas.COMPARISON.name: ("area", "category", "period"),
     schemas.SERIES.name: ("area", "category", "period"),
+    schemas.YEAR_TO_DATE.name: ("area", "category", "year"),
+    schemas.COUNTS_SOURCE.name: ("district_id", "category", "period", "source"),
 }
 
 
@@ -60,8 +63,12 @@ def _link_keys(table: Table) -> pd.Series | None:
     if cols is None or d.empty or not set(cols) <= set(d.columns) or "count_suppressed" not in d.columns:
         return None
     keys = d[cols[0]].astype(str).str.cat([d[c].astype(str) for c in cols[1:]], sep="\x1f")
-    if "unit" in d.columns:  # series: only yearly rows equal the other tables' counts
-        keys = keys.where(d["unit"] == "year")
+    if "source" in cols:  # all sources together is the count the other tables show
+        keys = keys.str.removesuffix(f"\x1f{ALL_CATEGORIES}")
+    if "ytd_end" in d.columns:  # a year to date is the year's count only when it runs to 31 December
+        keys = keys.where(d["ytd_end"].astype(str) == "12-31", keys + "\x1fytd" + d["ytd_end"].astype(str))
+    # series: only yearly rows equal the other tables' counts; quarters ("2021K1") and months ("2021-03")
+    # are written differently, so their keys match only themselves (rule 7b may hide one of them)
     return keys
 
 
@@ -80,6 +87,8 @@ def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_coun
             keys = _link_keys(table)
             if keys is not None:
                 hidden |= set(keys[table.data["count_suppressed"].astype(bool)].dropna())
+        if disclosure.JOINT_CHECK:
+            hidden |= _joint_hidden(tables, originals, min_count)
         changed = False
         for name, table in list(tables.items()):
             keys = _link_keys(table)
@@ -96,6 +105,70 @@ def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_coun
             changed = True
         if not changed:
             return
+
+
+def _joint_frame(tables: dict[str, Table], originals: dict[str, Table]) -> pd.DataFrame | None:
+    """``rates_district`` (with its whole period), ``series`` and ``year_to_date`` as one table.
+
+    Columns: area, category, unit, period, count (true), hidden (in any of them).
+    """
+    frames = []
+    for name, place in ((schemas.RATES_DISTRICT.name, "district_id"), (schemas.SERIES.name, "area"),
+                        (schemas.YEAR_TO_DATE.name, "area"), (schemas.COUNTS_SOURCE.name, "district_id")):
+        if name not in tables or name not in originals or "count_suppressed" not in tables[name].data.columns:
+            continue
+        d = originals[name].data
+        if "year" in d.columns and "period" not in d.columns:
+            d = d.assign(period=d["year"].astype(str))
+        if not {place, "category", "period", "count"} <= set(d.columns):
+            continue
+        unit = d["unit"].astype(str) if "unit" in d.columns else pd.Series("year", index=d.index)
+        if "ytd_end" in d.columns:  # a year to date that stops before 31 December is a sum of its own
+            end = d["ytd_end"].astype(str)
+            unit = unit.where(end == "12-31", "ytd" + end)
+        frames.append(pd.DataFrame({
+            "area": d[place].astype(str).to_numpy(), "category": d["category"].astype(str).to_numpy(),
+            "unit": unit.to_numpy(), "period": d["period"].astype(str).to_numpy(),
+            "count": pd.to_numeric(d["count"], errors="coerce").to_numpy(float),
+            "hidden": tables[name].data["count_suppressed"].astype(bool).to_numpy(),
+            "source": d["source"].astype(str).to_numpy() if "source" in d.columns else ALL_CATEGORIES,
+        }))
+    if len(frames) < 2:
+        return None
+    both = pd.concat(frames, ignore_index=True)
+    keys = ["area", "category", "unit", "period", "source"]
+    return both.groupby(keys, sort=False, as_index=False).agg(count=("count", "first"), hidden=("hidden", "any"))
+
+
+def _joint_hidden(tables: dict[str, Table], originals: dict[str, Table], min_count: int) -> set[str]:
+    """Keys of linked counts to hide so that the sums of ``rates_district`` and ``series`` together pin none (7b).
+
+    Each table alone is checked by :func:`geolage.run.disclosure_joint.joint_suppression`; a
+    reader with both has the district tables' whole period and the series' whole area and
+    months at once.
+    """
+    from .disclosure import _relations
+    from .disclosure_joint import joint_suppression
+
+    df = _joint_frame(tables, originals)
+    if df is None or not df["hidden"].any():
+        return set()
+    series = originals.get(schemas.SERIES.name)
+    relations = _relations(df, "count", series.area_parts if series is not None else None)
+    is_all = (df["source"] == ALL_CATEGORIES).to_numpy()
+    if not is_all.all():  # all sources = the sum of the sources
+        gid = df.groupby(["area", "category", "unit", "period"], sort=False).ngroup().to_numpy()
+        relations.append((gid, is_all, ~is_all))
+    values = df["count"].to_numpy(float)
+    hidden = df["hidden"].to_numpy(bool).copy()
+    primary = hidden & (values > 0) & (values < min_count)
+    if not joint_suppression(values, hidden, primary, hidden.copy(), relations, min_count, zero_hidden=False):
+        return set()
+    new = df[hidden]
+    keys = new["area"].str.cat([new["category"], new["period"]], sep="\x1f")
+    keys = keys.where(new["source"] == ALL_CATEGORIES, keys + "\x1f" + new["source"])
+    ytd = new["unit"].str.startswith("ytd")
+    return set(keys.where(~ytd, keys + "\x1f" + new["unit"]))
 
 
 def _hidden_per_group(table: Table | None, keys: list[str]) -> pd.Series | None:
