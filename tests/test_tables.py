@@ -105,13 +105,38 @@ def test_run_json_names_no_absolute_path(results, tmp_path):
     assert doc["record"]["note"] == "read data/brott.csv"
 
 
-def test_tables_too_long_for_a_sheet_stay_csv_only(results, tmp_path, monkeypatch):
+def test_tables_too_long_for_a_sheet_are_split_over_sheets(results, tmp_path, monkeypatch):
     from geolage.outputs import tables
 
     rates = public_view(results, "public").tables["rates_district"].data
-    monkeypatch.setattr(tables, "MAX_SHEET_ROWS", len(rates) - 1)
+    whole = tables.write_workbook(results, tmp_path / "hel.xlsx", mode="public", language="sv")
+    monkeypatch.setattr(tables, "MAX_SHEET_ROWS", len(rates) - 2)
     tables.write_workbook(results, tmp_path / "tabeller.xlsx", mode="public", language="sv")
     wb = openpyxl.load_workbook(tmp_path / "tabeller.xlsx")
-    assert "Brott per 1 000 invånare" not in wb.sheetnames
+    name = "Brott per 1 000 invånare"
+    assert wb.sheetnames[wb.sheetnames.index(name) + 1] == f"{name} (2)"
+    first, second = wb[name], wb[f"{name} (2)"]
+    assert first.max_row == len(rates) - 1 and second.max_row == 3  # heading + 2 rows
+    assert [c.value for c in first[1]] == [c.value for c in second[1]] and second.freeze_panes == "A2"
+    split = [r for ws in (first, second) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert split == list(openpyxl.load_workbook(whole)[name].iter_rows(min_row=2, values_only=True))
     described = [row for row in wb["Innehåll"].iter_rows(values_only=True) if row[1] == "rates_district.csv"]
-    assert described[0][0] is None and f"({len(rates)} rader): finns bara som CSV-fil" in described[0][3]
+    assert described[0][0] == f"{name}, {name} (2)"
+    assert f"({len(rates)} rader; Excel rymmer {len(rates) - 2} per flik): delad på 2 flikar" in described[0][3]
+
+
+def test_every_table_has_a_sheet_and_the_big_ones_are_complete(demo_run):
+    """The demo's workbook holds every table, the long ones (series: 102,000 rows) with every row."""
+    from geolage.outputs.tables import _sheet_frame
+
+    results, out = demo_run
+    wb = openpyxl.load_workbook(out / "tabeller" / "tabeller.xlsx", read_only=True)
+    contents = list(wb["Innehåll"].iter_rows(min_row=2, values_only=True))
+    public = public_view(results, "public")
+    listed = {row[1]: row[0] for row in contents if row[1]}
+    assert set(listed) == {f"{t.name}.csv" for t in public.tables.values() if not t.internal_only}
+    assert all(listed.values())  # every table has a sheet
+    series = public.tables["series"]
+    expected = len(_sheet_frame(series, "sv", "<5 (dolt)"))
+    assert expected > 10_000  # the table earlier workbooks left out
+    assert wb[listed["series.csv"]].max_row == expected + 1
