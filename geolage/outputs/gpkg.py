@@ -49,6 +49,7 @@ from ..text.spatial import (
 from .common import public_view
 from .qgis.files import atomic_path, clean_text, jsonable, layer_name
 from .qgis.styles import GRADUATED_STYLES, STYLE_CLASSES, qml_string, symbol_type_for, vector_style
+from .record import for_output
 
 __all__ = [
     "GPKG_NAME",
@@ -452,16 +453,16 @@ def _run_metadata(results: RunResults, language: str) -> pd.DataFrame:
 
     mode = "public" if results.public else "internal"
     flatten("run", "", {"mode": mode, "language": language, "geolage_export": GPKG_NAME})
-    flatten("record", "", results.record)
-    for step, params in results.parameters.items():
+    flatten("record", "", for_output(results, results.record))
+    for step, params in for_output(results, results.parameters).items():
         flatten(f"parameters.{step}", "", params)
     try:
         config = results.config.to_dict()
     except Exception as exc:  # noqa: BLE001 - the record must still be written
         log.warning("config not recorded in run_metadata: %s", exc)
         config = {}
-    flatten("config", "", config)
-    flatten("quality", "", results.quality)
+    flatten("config", "", for_output(results, config))
+    flatten("quality", "", for_output(results, results.quality))
     return pd.DataFrame(rows, columns=["section", "key", "value", "value_type"])
 
 

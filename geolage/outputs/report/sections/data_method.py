@@ -8,6 +8,7 @@ from typing import Any
 
 from ....run import schemas
 from ....text.format import format_number
+from ...record import for_output
 from .. import charts
 from ..blocks import Block, cell, figure_block, heading, kv_table, paragraph, present
 from ..context import ReportContext, clean, year_text
@@ -116,7 +117,8 @@ def _parameters(ctx: ReportContext) -> list[Block]:
     t = ctx.t
     other = "_sv" if ctx.lang == "en" else "_en"  # a text recorded in both languages: only the report's
     rows = [[cell(clean(step)), cell(clean(key)), cell(clean(_plain(value), 200), cls="mono")]
-            for step, params in (ctx.r.parameters or {}).items() for key, value in (params or {}).items()
+            for step, params in (for_output(ctx.r, ctx.r.parameters or {})).items()
+            for key, value in (params or {}).items()
             if not key.endswith(other)]
     return [heading(t["parameters"]),
             {"type": "table", "caption": t["parameters_caption"], "note": "",
@@ -126,7 +128,7 @@ def _parameters(ctx: ReportContext) -> list[Block]:
 
 def _record_rows(ctx: ReportContext) -> list[tuple[str, str]]:
     """The run record as (item, value) rows: mode, config hash, input hashes, versions, seed and the rest."""
-    rec, t = ctx.r.record or {}, ctx.t
+    rec, t = for_output(ctx.r, ctx.r.record or {}), ctx.t
     rows: list[tuple[str, str]] = [(t["rec_mode"], t[ctx.mode])]
     named = {"config_hash": "rec_config_hash", "config_sha256": "rec_config_hash", "seed": "rec_seed"}
     lists = {"input_hashes": "rec_input_hashes", "input_sha256": "rec_input_hashes", "versions": "rec_versions",
