@@ -140,3 +140,33 @@ def test_every_table_has_a_sheet_and_the_big_ones_are_complete(demo_run):
     expected = len(_sheet_frame(series, "sv", "<5 (dolt)"))
     assert expected > 10_000  # the table earlier workbooks left out
     assert wb[listed["series.csv"]].max_row == expected + 1
+
+
+def test_demo_workbook_says_no_code_in_words_columns(demo_run):
+    """The demo's workbook: headings are words, and no class, category, direction or method code is left."""
+    import re
+
+    from geolage.classes import EMERGING_CATEGORIES, LISA_CLUSTERS
+    from geolage.text.forecast import METHOD_NAMES
+    from geolage.text.labels import VALUE_LABELS
+    from geolage.text.priorities import CERTAINTY_LABELS
+
+    _, out = demo_run
+    wb = openpyxl.load_workbook(out / "tabeller" / "tabeller.xlsx", read_only=True)
+    codes = (set(CATEGORIES) | set(GISTAR_CLASSES) | set(LISA_CLUSTERS) | set(EMERGING_CATEGORIES)
+             | set(METHOD_NAMES) | set(CERTAINTY_LABELS) | {"alla", "up", "down", "none"}
+             | {code for labels in VALUE_LABELS.values() for code in labels})
+    code_like = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+    left = {}
+    for ws in wb.worksheets[1:]:
+        rows = ws.iter_rows(values_only=True)
+        headings = next(rows)
+        assert not [h for h in headings if h is None or code_like.match(h)], (ws.title, headings)
+        words = [j for j, h in enumerate(headings) if "-id" not in h and " id" not in h]  # ids stay ids
+        for i, row in enumerate(rows):
+            if i >= 5000:
+                break
+            found = {row[j] for j in words if isinstance(row[j], str) and row[j] in codes}
+            if found:
+                left.setdefault(ws.title, set()).update(found)
+    assert left == {}

@@ -202,7 +202,7 @@ def collect_layers(results: RunResults, language: str) -> list[Layer]:
 def _merge(old: Layer, new: Layer) -> Layer:
     """A result table named like a base layer (the pipeline adds ``districts``, ``grid``, …).
 
-    The table's data, title and style; the base layer's place and look in the project.
+    The table's data, title and style; the base layer's place, look and labels in the project.
     """
     table, base = (new, old) if new.from_table else (old, new)
     plain = table.style in (None, "points")
@@ -213,6 +213,7 @@ def _merge(old: Layer, new: Layer) -> Layer:
         outline=base.outline,
         outline_only=base.outline_only and table.style is None,
         color=base.color if plain else table.color,
+        label_field=table.label_field or base.label_field,
     )
 
 

@@ -27,8 +27,9 @@ from ..categories import ALL_CATEGORIES
 from ..classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
 from ..run.disclosure import suppressed_label
 from ..run.results import RunResults, Table
-from ..text.format import format_number
-from ..text.labels import ALL_CATEGORIES_LABEL, category_label, column_label
+from ..text.forecast import METHOD_NAMES
+from ..text.format import Text, format_number
+from ..text.labels import ALL_CATEGORIES_LABEL, VALUE_LABELS, category_label, column_label
 from ..text.outputs import (
     CODES_NOTE,
     COLUMNS_HEADING,
@@ -38,6 +39,7 @@ from ..text.outputs import (
     SYNTHETIC_NOTE,
     WORKBOOK,
 )
+from ..text.priorities import CERTAINTY_LABELS
 from ..text.report import TEXTS as REPORT_TEXT
 from ..text.trends import direction_label
 from .common import public_view
@@ -78,14 +80,31 @@ def _direction(code: str, lang: str) -> str:
         return code
 
 
+def _texts(labels: dict[str, Text], capital: bool = False) -> Callable[[str, str], str]:
+    def say(code: str, lang: str) -> str:
+        text = labels[code][lang] if code in labels else code
+        return text[:1].upper() + text[1:] if capital and code in labels else text
+    return say
+
+
+def _variable(code: str, lang: str) -> str:
+    return column_label(code, lang)
+
+
 #: Columns that hold codes, and how to say each code in words.
 _CODE_WORDS: dict[str, Callable[[str, str], str]] = {
     "category": _category,
     "gistar_class": _classes(GISTAR_CLASSES),
     "lisa_cluster": _classes(LISA_CLUSTERS),
+    "lisa_cluster_analytic": _classes(LISA_CLUSTERS),
     "emerging_category": _classes(EMERGING_CATEGORIES),
     "funnel_position": _funnel,
     "direction": _direction,
+    "change_direction": _direction,
+    "certainty": _texts(CERTAINTY_LABELS),
+    "method": _texts(METHOD_NAMES, capital=True),
+    "variable": _variable,
+    **{column: _texts(labels) for column, labels in VALUE_LABELS.items()},
 }
 
 
