@@ -25,11 +25,12 @@ import pandas as pd
 
 from ..categories import ALL_CATEGORIES
 from ..classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
+from ..run import schemas
 from ..run.disclosure import suppressed_label
 from ..run.results import RunResults, Table
 from ..text.forecast import METHOD_NAMES
 from ..text.format import Text, format_number
-from ..text.labels import ALL_CATEGORIES_LABEL, VALUE_LABELS, category_label, column_label
+from ..text.labels import ALL_CATEGORIES_LABEL, GRID_UNIT_LABEL, VALUE_LABELS, category_label, column_label
 from ..text.outputs import (
     CODES_NOTE,
     COLUMNS_HEADING,
@@ -105,6 +106,7 @@ _CODE_WORDS: dict[str, Callable[[str, str], str]] = {
     "method": _texts(METHOD_NAMES, capital=True),
     "variable": _variable,
     **{column: _texts(labels) for column, labels in VALUE_LABELS.items()},
+    "unit": _texts({**VALUE_LABELS["unit"], schemas.UNIT_GRID: GRID_UNIT_LABEL}),
 }
 
 

@@ -15,6 +15,7 @@ from .format import Text, check_language
 __all__ = [
     "COLUMN_LABELS",
     "VALUE_LABELS",
+    "GRID_UNIT_LABEL",
     "CATEGORY_LABELS",
     "GISTAR_CLASS_LABELS",
     "LISA_CLUSTER_LABELS",
@@ -408,7 +409,7 @@ TABLE_COLUMN_LABELS: dict[tuple[str, str], Text] = {
 VALUE_LABELS: dict[str, dict[str, Text]] = {
     "unit": {
         "year": Text("år", "year"), "quarter": Text("kvartal", "quarter"), "month": Text("månad", "month"),
-        "week": Text("vecka", "week"), "district": Text("område", "district"), "grid": Text("ruta", "grid cell"),
+        "week": Text("vecka", "week"), "district": Text("område", "district"),
     },
     "rate_basis": {
         "population": Text("1 000 invånare och år", "1,000 residents per year"),
@@ -433,6 +434,8 @@ VALUE_LABELS: dict[str, dict[str, Text]] = {
     "period": {"hela": Text("hela perioden", "whole period")},
     "source": {"alla": Text("alla källor", "all sources")},
 }
+#: The grid as the spatial unit analysed (``unit`` = :data:`geolage.run.schemas.UNIT_GRID`).
+GRID_UNIT_LABEL = Text("ruta", "grid cell")
 #: Short words of the reject reasons (data quality columns ``rejected_<reason>``).
 REJECT_REASON_LABELS: dict[str, Text] = {
     "missing_category": Text("brottskategori saknas", "category missing"),
