@@ -104,6 +104,9 @@ _CODE_WORDS: dict[str, Callable[[str, str], str]] = {
     "change_direction": _direction,
     "certainty": _texts(CERTAINTY_LABELS),
     "method": _texts(METHOD_NAMES, capital=True),
+}
+#: Columns whose few code values the workbook says in words (the CSV keeps them: no extra label column).
+_VALUE_WORDS: dict[str, Callable[[str, str], str]] = {
     "variable": _variable,
     **{column: _texts(labels) for column, labels in VALUE_LABELS.items()},
     "unit": _texts({**VALUE_LABELS["unit"], schemas.UNIT_GRID: GRID_UNIT_LABEL}),
@@ -268,8 +271,9 @@ def _sheet_frame(table: Table, language: str, label: str) -> pd.DataFrame:
         if column == "geometry" or column.endswith(_SUPPRESSED):
             continue
         values = data[column]
-        if column in _CODE_WORDS:
-            say = {code: value_words(column, code, language) for code in pd.unique(values) if isinstance(code, str)}
+        if column in _CODE_WORDS or column in _VALUE_WORDS:
+            said_by = _CODE_WORDS.get(column) or _VALUE_WORDS[column]
+            say = {code: said_by(code, language) for code in pd.unique(values) if isinstance(code, str)}
             said = values.map(say)
             values = said.where(said.notna(), values)
         elif pd.api.types.is_bool_dtype(values):
