@@ -228,6 +228,20 @@ def _write_readme(results: RunResults, folder: Path, tables: list[Table], mode: 
 
 
 # --------------------------------------------------------------------------- workbook
+def _sheet_title(title: str) -> str:
+    """A title as a sheet name: Excel's forbidden characters replaced (``*`` by ``∗``), cut at a word to 31 characters.
+
+    A cut title ends with ``…``.
+    """
+    text = re.sub(r"\s+", " ", re.sub(r"[\[\]:?/\\]", " ", title).replace("*", "\u2217")).strip()
+    if len(text) <= 31:
+        return text
+    cut = text[:30]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")].rstrip(" ,;–-(")
+    return cut + "…"
+
+
 def _sheet_names(parts: list[tuple[Table, int]], language: str) -> list[str]:
     """Sheet names from the table titles: at most 31 characters, none Excel forbids, unique.
 
@@ -236,7 +250,7 @@ def _sheet_names(parts: list[tuple[Table, int]], language: str) -> list[str]:
     names: list[str] = []
     taken = {WORKBOOK["contents"][language].lower()}
     for table, k in parts:
-        base = re.sub(r"[\[\]:*?/\\]", " ", table.title.get(language) or table.name).strip()[:31] or table.name[:31]
+        base = _sheet_title(table.title.get(language) or table.name) or table.name[:31]
         name, i = (base, 2) if k == 1 else (base[: 31 - len(f" ({k})")] + f" ({k})", k + 1)
         while name.lower() in taken:
             suffix = f" ({i})"
