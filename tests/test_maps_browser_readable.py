@@ -153,3 +153,20 @@ def test_phone_legend_starts_folded_and_leaves_half_the_map_free(page):
         assert b.evaluate("getComputedStyle(document.querySelector('.geolage-legend-body')).display") != "none"
         b.screenshot(artifacts_dir() / "karta_phone_legend_open.png")
         assert _errors(b) == []
+
+
+def test_demo_map_rates_against_the_municipality(demo_run):
+    """The demo's own map: the rate legend compares with the municipality, breaks are not repeated, no errors."""
+    require_chromium()
+    _, out = demo_run
+    with Browser(width=1280, height=860, offline=True) as b:
+        _load(b, out / "karta.html")
+        rows = b.evaluate("Array.prototype.map.call(document.querySelectorAll('.geolage-legend .block'),"
+                          " function (b) { return Array.prototype.map.call(b.querySelectorAll('.row'),"
+                          " function (r) { return r.textContent; }); })")
+        rates = next(block for block in rows if any("som kommunen" in r for r in block))
+        assert len(rates) == len(set(rates)) and len([r for r in rates if "kommunen" in r]) == 5
+        legend = b.evaluate("document.querySelector('.geolage-legend').textContent")
+        assert "Färgen jämför med hela kommunen" in legend and "invånare och år" in legend
+        b.screenshot(artifacts_dir() / "karta_demo_rates.png")
+        assert _errors(b) == []
