@@ -245,7 +245,10 @@ class Workbook:
         once; booleans, which factorize would merge with 0 and 1, keep their own values.
         """
         values = pd.Series(column).reset_index(drop=True)
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        try:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        except TypeError:  # unhashable values (lists): each written on its own
+            return [self._tail(v, number_attr) or "/>" for v in values.tolist()]
         distinct = list(uniques)
         if any(isinstance(u, bool | np.bool_) for u in distinct) and values.dtype == object:
             return [self._tail(v, number_attr) or "/>" for v in values.tolist()]
