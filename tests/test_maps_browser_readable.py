@@ -153,3 +153,32 @@ def test_phone_legend_starts_folded_and_leaves_half_the_map_free(page):
         assert b.evaluate("getComputedStyle(document.querySelector('.geolage-legend-body')).display") != "none"
         b.screenshot(artifacts_dir() / "karta_phone_legend_open.png")
         assert _errors(b) == []
+
+
+def test_demo_map_rates_against_the_municipality(demo_run):
+    """The demo's own map: rates against the municipality, no repeated break, focus names apart, no errors."""
+    require_chromium()
+    _, out = demo_run
+    with Browser(width=1280, height=860, offline=True) as b:
+        _load(b, out / "karta.html")
+        rows = b.evaluate("Array.prototype.map.call(document.querySelectorAll('.geolage-legend .block'),"
+                          " function (b) { return Array.prototype.map.call(b.querySelectorAll('.row'),"
+                          " function (r) { return r.textContent; }); })")
+        rates = next(block for block in rows if any("som kommunen" in r for r in block))
+        assert len(rates) == len(set(rates)) and len([r for r in rates if "kommunen" in r]) == 5
+        legend = b.evaluate("document.querySelector('.geolage-legend').textContent")
+        assert "Färgen jämför med hela kommunen" in legend and "invånare och år" in legend
+        names = [f["name"] for f in b.evaluate("geolage.data.focus")]
+        assert sorted(b.evaluate(_VISIBLE_LABELS.replace("SEL", ".geolage-focus-label"))) == sorted(names)
+        overlaps = b.evaluate("""(function () {
+          var r = Array.prototype.map.call(document.querySelectorAll('.geolage-focus-label'),
+            function (el) { return el.getBoundingClientRect(); });
+          var n = 0;
+          for (var i = 0; i < r.length; i += 1) { for (var j = i + 1; j < r.length; j += 1) {
+            if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) {
+              n += 1; } } }
+          return n;
+        })()""")
+        assert overlaps == 0  # Norrby and Hässleholmen/Hulta lie side by side at the start zoom
+        b.screenshot(artifacts_dir() / "karta_demo_rates.png")
+        assert _errors(b) == []

@@ -40,6 +40,10 @@ def _results():
                              "forecast": [11.0, 19.0, 33.0, 41.0]})
     results.add_table(Table("forecast_district", forecast, {"sv": "Prognos per område", "en": "Forecast"},
                             count_columns=("last_count",)))
+    # as the pipeline does: the districts as a result table too, named like the base layer it replaces
+    districts = results.districts.reset_index(drop=True)
+    results.add_table(Table("districts", districts.assign(focus_area=["centrum", None, None, None]),
+                            {"sv": "Områden", "en": "Districts"}))
     return results
 
 
@@ -91,6 +95,10 @@ def test_every_field_has_an_alias(qgis):
     layers = qgis["report"]["layers"]
     assert layers["forecast_district"]["aliases"]["forecast"] == "Prognos: antal brott nästa år"
     assert layers["districts"]["aliases"]["fid"] == "Löpnummer"
+    assert layers["districts"]["aliases"]["focus_area"] == "Fokusområdets id"
+    for name, info in layers.items():  # an alias in words, not the column's code again
+        same = [field for field, alias in info["aliases"].items() if alias == field and "_" in field]
+        assert same == [], name
 
 
 def test_per_district_table_has_geometry(qgis):

@@ -61,7 +61,11 @@ def test_workbook_has_a_sheet_per_table_with_swedish_headings_and_words(results,
     wb = openpyxl.load_workbook(folder / "tabeller.xlsx")
     tables = [t for t in public_view(results, "public").tables.values() if not t.internal_only]
     assert wb.sheetnames[0] == "Innehåll"
-    assert wb.sheetnames[1:] == [t.title["sv"].replace("*", " ")[:31] for t in tables]  # Excel forbids "*"
+    assert len(wb.sheetnames) == len(tables) + 1
+    for name, table in zip(wb.sheetnames[1:], tables, strict=True):
+        title = " ".join(table.title["sv"].replace(":", " ").replace("*", "\u2217").split())  # Excel forbids : and *
+        assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
+        assert name == title or (name.endswith("…") and title.startswith(name[:-1]) and title[len(name) - 1] == " ")
     ws = wb["Brott per 1 000 invånare"]
     headings = [c.value for c in ws[1]]
     assert headings[:3] == ["Områdes-id", "Område", "Brottskategori"]
@@ -105,13 +109,78 @@ def test_run_json_names_no_absolute_path(results, tmp_path):
     assert doc["record"]["note"] == "read data/brott.csv"
 
 
-def test_tables_too_long_for_a_sheet_stay_csv_only(results, tmp_path, monkeypatch):
+def test_tables_too_long_for_a_sheet_are_split_over_sheets(results, tmp_path, monkeypatch):
     from geolage.outputs import tables
 
     rates = public_view(results, "public").tables["rates_district"].data
-    monkeypatch.setattr(tables, "MAX_SHEET_ROWS", len(rates) - 1)
+    whole = tables.write_workbook(results, tmp_path / "hel.xlsx", mode="public", language="sv")
+    monkeypatch.setattr(tables, "MAX_SHEET_ROWS", len(rates) - 2)
     tables.write_workbook(results, tmp_path / "tabeller.xlsx", mode="public", language="sv")
     wb = openpyxl.load_workbook(tmp_path / "tabeller.xlsx")
-    assert "Brott per 1 000 invånare" not in wb.sheetnames
+    name = "Brott per 1 000 invånare"
+    assert wb.sheetnames[wb.sheetnames.index(name) + 1] == f"{name} (2)"
+    first, second = wb[name], wb[f"{name} (2)"]
+    assert first.max_row == len(rates) - 1 and second.max_row == 3  # heading + 2 rows
+    assert [c.value for c in first[1]] == [c.value for c in second[1]] and second.freeze_panes == "A2"
+    split = [r for ws in (first, second) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert split == list(openpyxl.load_workbook(whole)[name].iter_rows(min_row=2, values_only=True))
     described = [row for row in wb["Innehåll"].iter_rows(values_only=True) if row[1] == "rates_district.csv"]
-    assert described[0][0] is None and f"({len(rates)} rader): finns bara som CSV-fil" in described[0][3]
+    assert described[0][0] == f"{name}, {name} (2)"
+    assert f"({len(rates)} rader; Excel rymmer {len(rates) - 2} per flik): delad på 2 flikar" in described[0][3]
+
+
+def test_every_table_has_a_sheet_and_the_big_ones_are_complete(demo_run):
+    """The demo's workbook holds every table, the long ones (series: 102,000 rows) with every row."""
+    from geolage.outputs.tables import _sheet_frame
+
+    results, out = demo_run
+    wb = openpyxl.load_workbook(out / "tabeller" / "tabeller.xlsx", read_only=True)
+    contents = list(wb["Innehåll"].iter_rows(min_row=2, values_only=True))
+    public = public_view(results, "public")
+    listed = {row[1]: row[0] for row in contents if row[1]}
+    assert set(listed) == {f"{t.name}.csv" for t in public.tables.values() if not t.internal_only}
+    assert all(listed.values())  # every table has a sheet
+    series = public.tables["series"]
+    expected = len(_sheet_frame(series, "sv", "<5 (dolt)"))
+    assert expected > 10_000  # the table earlier workbooks left out
+    assert wb[listed["series.csv"]].max_row == expected + 1
+
+
+def test_demo_workbook_says_no_code_in_words_columns(demo_run):
+    """The demo's workbook: headings are words, and no class, category, direction or method code is left."""
+    import re
+
+    from geolage.classes import EMERGING_CATEGORIES, LISA_CLUSTERS
+    from geolage.text.forecast import METHOD_NAMES
+    from geolage.text.labels import VALUE_LABELS
+    from geolage.text.priorities import CERTAINTY_LABELS
+
+    _, out = demo_run
+    wb = openpyxl.load_workbook(out / "tabeller" / "tabeller.xlsx", read_only=True)
+    codes = (set(CATEGORIES) | set(GISTAR_CLASSES) | set(LISA_CLUSTERS) | set(EMERGING_CATEGORIES)
+             | set(METHOD_NAMES) | set(CERTAINTY_LABELS) | {"alla", "up", "down", "none"}
+             | {code for labels in VALUE_LABELS.values() for code in labels})
+    code_like = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+    left = {}
+    for ws in wb.worksheets[1:]:
+        rows = ws.iter_rows(values_only=True)
+        headings = next(rows)
+        assert not [h for h in headings if h is None or code_like.match(h)], (ws.title, headings)
+        words = [j for j, h in enumerate(headings) if "-id" not in h and " id" not in h]  # ids stay ids
+        for i, row in enumerate(rows):
+            if i >= 5000:
+                break
+            found = {row[j] for j in words if isinstance(row[j], str) and row[j] in codes}
+            if found:
+                left.setdefault(ws.title, set()).update(found)
+    assert left == {}
+
+
+def test_sheet_names_cut_at_a_word_and_keep_the_star():
+    from geolage.outputs.tables import _sheet_title
+
+    knox = "Upprepning nära i tid och rum (Knox-test): Inbrott (bostad)"
+    assert _sheet_title(knox) == "Upprepning nära i tid och rum…"
+    assert _sheet_title("Hot spots (Gi*) per grid cell") == "Hot spots (Gi\u2217) per grid cell"
+    assert _sheet_title("Trattdiagram: områdens brottstakt") == "Trattdiagram områdens…"
+    assert len(_sheet_title("x" * 40)) == 31  # one long word: cut inside it

@@ -75,3 +75,49 @@ def test_bad_sheet_names_are_refused(tmp_path):
         wb.add_sheet("BLAD", [[1]])
     with pytest.raises(ValueError, match="at least one sheet"):
         Workbook().save(tmp_path / "empty.xlsx")
+
+
+def test_table_columns_read_back_value_by_value(tmp_path):
+    import pandas as pd
+
+    n = 1000
+    rng = np.random.default_rng(7)
+    floats = rng.normal(size=n)
+    floats[::97] = np.nan
+    ints = rng.integers(0, 5, size=n)
+    names = pd.Series(rng.choice(["Norrby", "Hässleholmen & <Hulta>", "Centrum"], size=n))
+    mixed = pd.Series([True, 1, 1.0, "<5 (dolt)", None, 0, False] * 142 + [7] * 6, dtype=object)  # True ≠ 1 here
+    when = pd.Series(pd.to_datetime(["2024-03-01", None, "2024-03-01 13:30"] * 333 + ["2020-01-01"], format="ISO8601"))
+    wb = Workbook()
+    wb.add_table("T", ["Tal", "Antal", "Område", "Blandat", "När"],
+                 [pd.Series(floats), pd.Series(ints), names, mixed, when],
+                 widths=[10, 8, None, None, 12], number_styles=[Style("0.00"), Style("#,##0"), None, None, None])
+    path = wb.save(tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(path)["T"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("Tal", "Antal", "Område", "Blandat", "När") and ws["A1"].font.b and ws.freeze_panes == "A2"
+    assert len(rows) == n + 1
+    for i, row in enumerate(rows[1:]):
+        assert row[0] == (None if np.isnan(floats[i]) else floats[i])  # exact: repr round-trips
+        assert row[1] == ints[i] and row[2] == names[i]
+        expected = mixed[i]
+        assert row[3] == expected and type(row[3]) is type(expected)  # booleans stay booleans, 1 stays 1
+        assert row[4] == (None if pd.isna(when[i]) else when[i].to_pydatetime())
+    assert ws["A3"].number_format == "0.00" and ws["B2"].number_format == "#,##0"  # A2 is empty (NaN)
+    assert ws["E2"].number_format == "yyyy-mm-dd" and ws["E4"].number_format == "yyyy-mm-dd hh:mm:ss"
+
+
+def test_table_too_long_or_ragged_is_refused(monkeypatch):
+    import pandas as pd
+
+    from geolage.outputs import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 4)
+    wb = Workbook()
+    wb.add_table("Lagom", ["a"], [pd.Series([1, 2, 3])])
+    with pytest.raises(ValueError, match="at most 4 rows"):
+        wb.add_table("Lång", ["a"], [pd.Series([1, 2, 3, 4])])
+    with pytest.raises(ValueError, match="equal length"):
+        wb.add_table("Ojämn", ["a", "b"], [pd.Series([1]), pd.Series([1, 2])])
+    with pytest.raises(ValueError, match="at most 4 rows"):
+        wb.add_sheet("Rader", [[1]] * 5)

@@ -50,6 +50,7 @@ from .common import public_view
 from .names import config_codes, output_code, output_codes, output_name, output_text
 from .qgis.files import atomic_path, clean_text, jsonable, layer_name
 from .qgis.styles import GRADUATED_STYLES, STYLE_CLASSES, qml_string, symbol_type_for, vector_style
+from .record import for_output
 
 __all__ = [
     "GPKG_NAME",
@@ -202,7 +203,7 @@ def collect_layers(results: RunResults, language: str) -> list[Layer]:
 def _merge(old: Layer, new: Layer) -> Layer:
     """A result table named like a base layer (the pipeline adds ``districts``, ``grid``, …).
 
-    The table's data, title and style; the base layer's place and look in the project.
+    The table's data, title and style; the base layer's place, look and labels in the project.
     """
     table, base = (new, old) if new.from_table else (old, new)
     plain = table.style in (None, "points")
@@ -213,6 +214,7 @@ def _merge(old: Layer, new: Layer) -> Layer:
         outline=base.outline,
         outline_only=base.outline_only and table.style is None,
         color=base.color if plain else table.color,
+        label_field=table.label_field or base.label_field,
     )
 
 
@@ -456,16 +458,16 @@ def _run_metadata(results: RunResults, language: str) -> pd.DataFrame:
 
     mode = "public" if results.public else "internal"
     flatten("run", "", {"mode": mode, "language": language, "geolage_export": output_name("gpkg", language)})
-    flatten("record", "", results.record)
-    for step, params in results.parameters.items():
+    flatten("record", "", for_output(results, results.record))
+    for step, params in for_output(results, results.parameters).items():
         flatten(f"parameters.{step}", "", params)
     try:
         config = results.config.to_dict()
     except Exception as exc:  # noqa: BLE001 - the record must still be written
         log.warning("config not recorded in run_metadata: %s", exc)
         config = {}
-    flatten("config", "", config_codes(config, language))  # its category codes; paths as given
-    flatten("quality", "", results.quality)
+    flatten("config", "", config_codes(for_output(results, config), language))  # its category codes
+    flatten("quality", "", for_output(results, results.quality))
     rows = [(section, key, value, vtype) if section == "config" else
             (section, output_text(key, language), output_text(value, language), vtype)
             for section, key, value, vtype in rows]

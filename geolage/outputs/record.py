@@ -15,7 +15,7 @@ import pandas as pd
 from ..run.results import RunResults
 from .names import config_codes, output_text
 
-__all__ = ["write_run_json"]
+__all__ = ["write_run_json", "relative_paths", "for_output"]
 
 
 def _jsonable(obj: Any) -> Any:
@@ -74,6 +74,29 @@ def relative_paths(obj: Any, base: Path) -> Any:
     if isinstance(obj, str):
         return _ABSOLUTE.sub(lambda m: _relative_path(m.group(0), base), obj)
     return obj
+
+
+def for_output(results: RunResults, obj: Any, fallback: Path | None = None) -> Any:
+    """``obj`` (a part of the run record) JSON-ready with every absolute path made relative.
+
+    Parameters
+    ----------
+    results : RunResults
+    obj : Any
+        The record, parameters, config dict or quality of ``results``.
+    fallback : Path, optional
+        The folder paths are relative to when the config has no file (the output
+        folder); default the working folder.
+
+    Returns
+    -------
+    Any
+        As :func:`relative_paths`: input paths relative to the config file's folder,
+        so no output names a folder of the machine that made it.
+    """
+    source = results.config.source_file
+    base = Path(source).resolve().parent if source else (fallback or Path.cwd()).resolve()
+    return relative_paths(_jsonable(obj), base)
 
 
 def write_run_json(

@@ -15,11 +15,10 @@ words, number formats, a frozen heading row and fitted column widths.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,11 +26,13 @@ import pandas as pd
 
 from ..categories import ALL_CATEGORIES
 from ..classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS
+from ..run import schemas
 from ..run.disclosure import suppressed_label
 from ..run.results import RunResults, Table
 from ..stats.rates import WHOLE_PERIOD
-from ..text.format import format_number
-from ..text.labels import ALL_CATEGORIES_LABEL, category_label, column_label
+from ..text.forecast import METHOD_NAMES
+from ..text.format import Text, format_number
+from ..text.labels import ALL_CATEGORIES_LABEL, GRID_UNIT_LABEL, VALUE_LABELS, category_label, column_label
 from ..text.map import MAP_UI
 from ..text.outputs import (
     CODES_NOTE,
@@ -42,13 +43,14 @@ from ..text.outputs import (
     SYNTHETIC_NOTE,
     WORKBOOK,
 )
+from ..text.priorities import CERTAINTY_LABELS
 from ..text.report import TEXTS as REPORT_TEXT
 from ..text.trends import direction_label
 from .common import public_view
 from .csv_text import csv_text
 from .gpkg import informative_cells
 from .names import output_codes
-from .xlsx import Style, Styled, Workbook
+from .xlsx import MAX_ROWS, Style, Styled, Workbook
 
 __all__ = ["CSV_FORMATS", "read_table_csv", "write_tables_csv", "write_workbook", "words", "value_words"]
 
@@ -59,9 +61,8 @@ _SUPPRESSED = "_suppressed"
 _LABEL = "_label"
 #: Widest column in the workbook (characters).
 _MAX_WIDTH = 60
-#: Longest table given a sheet (rows after leaving out cells without a result): longer ones are only CSV,
-#: which keeps the workbook quick to open in a spreadsheet program.
-MAX_SHEET_ROWS = 10_000
+#: Most data rows of a sheet (Excel's 1,048,576 rows less the heading): longer tables are split over sheets.
+MAX_SHEET_ROWS = MAX_ROWS - 1
 
 
 # --------------------------------------------------------------------------- codes in words
@@ -85,14 +86,35 @@ def _direction(code: str, lang: str) -> str:
         return code
 
 
+def _texts(labels: dict[str, Text], capital: bool = False) -> Callable[[str, str], str]:
+    def say(code: str, lang: str) -> str:
+        text = labels[code][lang] if code in labels else code
+        return text[:1].upper() + text[1:] if capital and code in labels else text
+    return say
+
+
+def _variable(code: str, lang: str) -> str:
+    return column_label(code, lang)
+
+
 #: Columns that hold codes, and how to say each code in words.
 _CODE_WORDS: dict[str, Callable[[str, str], str]] = {
     "category": _category,
     "gistar_class": _classes(GISTAR_CLASSES),
     "lisa_cluster": _classes(LISA_CLUSTERS),
+    "lisa_cluster_analytic": _classes(LISA_CLUSTERS),
     "emerging_category": _classes(EMERGING_CATEGORIES),
     "funnel_position": _funnel,
     "direction": _direction,
+    "change_direction": _direction,
+    "certainty": _texts(CERTAINTY_LABELS),
+    "method": _texts(METHOD_NAMES, capital=True),
+}
+#: Columns whose few code values the workbook says in words (the CSV keeps them: no extra label column).
+_VALUE_WORDS: dict[str, Callable[[str, str], str]] = {
+    "variable": _variable,
+    **{column: _texts(labels) for column, labels in VALUE_LABELS.items()},
+    "unit": _texts({**VALUE_LABELS["unit"], schemas.UNIT_GRID: GRID_UNIT_LABEL}),
 }
 
 
@@ -211,16 +233,35 @@ def _write_readme(results: RunResults, folder: Path, tables: list[Table], mode: 
 
 
 # --------------------------------------------------------------------------- workbook
-def _sheet_names(tables: list[Table], language: str) -> list[str]:
-    """Sheet names from the table titles: at most 31 characters, no forbidden characters, unique."""
+def _sheet_title(title: str) -> str:
+    """A title as a sheet name: Excel's forbidden characters replaced (``*`` by ``∗``), cut at a word to 31 characters.
+
+    A cut title ends with ``…``.
+    """
+    text = re.sub(r"\s+", " ", re.sub(r"[\[\]:?/\\]", " ", title).replace("*", "\u2217")).strip()
+    if len(text) <= 31:
+        return text
+    cut = text[:30]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")].rstrip(" ,;–-(")
+    return cut + "…"
+
+
+def _sheet_names(parts: list[tuple[Table, int]], language: str) -> list[str]:
+    """Sheet names from the table titles: at most 31 characters, none Excel forbids, unique.
+
+    Part ``k`` > 1 of a split table adds `` (k)`` to its title.
+    """
     names: list[str] = []
-    for table in tables:
-        base = re.sub(r"[\[\]:*?/\\]", " ", table.title.get(language) or table.name).strip()[:31] or table.name[:31]
-        name, i = base, 2
-        while name.lower() in {n.lower() for n in names} or name.lower() == WORKBOOK["contents"][language].lower():
+    taken = {WORKBOOK["contents"][language].lower()}
+    for table, k in parts:
+        base = _sheet_title(table.title.get(language) or table.name) or table.name[:31]
+        name, i = (base, 2) if k == 1 else (base[: 31 - len(f" ({k})")] + f" ({k})", k + 1)
+        while name.lower() in taken:
             suffix = f" ({i})"
             name, i = base[: 31 - len(suffix)] + suffix, i + 1
         names.append(name)
+        taken.add(name.lower())
     return names
 
 
@@ -241,61 +282,65 @@ def _sheet_frame(table: Table, language: str, label: str) -> pd.DataFrame:
     """A table for people: codes in words, withheld counts as ``label``, booleans as yes/no, no flag columns.
 
     Per-cell tables keep only the cells that carry a result (as in the GeoPackage); the
-    CSV has every cell.
+    CSV has every cell. Built column by column: numbers stay numbers (fast to write).
     """
-    data = _frame(dataclasses.replace(table, data=informative_cells(table.data)))
-    flags = [c for c in data.columns if c.endswith(_SUPPRESSED)]
-    out = data.drop(columns=flags).astype(object)
-    for flag in flags:
-        column = flag.removesuffix(_SUPPRESSED)
-        if column in out.columns:
-            hidden = data[flag].fillna(False).astype(bool).to_numpy()
-            out.loc[hidden, column] = label
-    for column in out.columns:
-        if column in _CODE_WORDS:
-            codes = pd.unique(out[column])
-            say = {code: value_words(column, code, language) for code in codes if isinstance(code, str)}
-            out[column] = out[column].map(lambda v, say=say: say.get(v, v) if isinstance(v, str) else v)
-        elif pd.api.types.is_bool_dtype(data[column]):
-            out[column] = np.where(data[column].to_numpy(), WORKBOOK["yes"][language], WORKBOOK["no"][language])
+    data = informative_cells(table.data)
+    columns = {}
+    for column in data.columns:
+        if column == "geometry" or column.endswith(_SUPPRESSED):
+            continue
+        values = data[column]
+        if column in _CODE_WORDS or column in _VALUE_WORDS:
+            said_by = _CODE_WORDS.get(column) or _VALUE_WORDS[column]
+            say = {code: said_by(code, language) for code in pd.unique(values) if isinstance(code, str)}
+            said = values.map(say)
+            values = said.where(said.notna(), values)
+        elif pd.api.types.is_bool_dtype(values):
+            values = pd.Series(np.where(values.to_numpy(), WORKBOOK["yes"][language], WORKBOOK["no"][language]),
+                               index=values.index)
+        flag = data.get(column + _SUPPRESSED)
+        if flag is not None:
+            hidden = flag.fillna(False).astype(bool).to_numpy()
+            if hidden.any():
+                values = values.astype(object)
+                values[hidden] = label
+        columns[column] = values
+    out = pd.DataFrame(columns, index=data.index)
     if "period" in out.columns:  # the whole span in words, as the map says it
         out["period"] = out["period"].replace({WHOLE_PERIOD: MAP_UI["whole_span"][language]})
-    return output_codes(out, language).where(pd.notna(out), None)
+    return output_codes(out, language)
 
 
-def _sheet_rows(
-    table: Table, frame: pd.DataFrame, language: str
-) -> tuple[list[Sequence[object]], list[float], list[Style | None]]:
-    """One table as rows for a sheet (bold wrapped headings first), fitted column widths, number formats."""
+def _sheet_layout(table: Table, frame: pd.DataFrame, language: str
+                  ) -> tuple[list[str], list[float], list[Style | None]]:
+    """Headings in words, fitted column widths and number formats of one table's sheet."""
     headings = [column_label(c, language, table.name) for c in frame.columns]
-    source = _frame(table)
     counts = set(table.count_columns)
+    source = table.data
     formats = [_number_format(c, source[c], counts) if c in source.columns else None for c in frame.columns]
     widths = []
     for j, column in enumerate(frame.columns):
         sample = [str(v) for v in frame[column].head(200) if v is not None]
         width = max([len(w) for w in headings[j].split()] + [len(x) for x in sample] + [6])
         widths.append(min(width + 2, _MAX_WIDTH))
-    heading = [Styled(text, Style(bold=True, wrap=True)) for text in headings]
-    rows = [heading, *frame.itertuples(index=False, name=None)]  # numbers, text, dates: the writer tells them apart
-    return rows, widths, [Style(fmt) if fmt else None for fmt in formats]
+    return headings, widths, [Style(fmt) if fmt else None for fmt in formats]
 
 
-def _contents_rows(tables: list[Table], sheets: dict[str, str], too_long: dict[str, str],
+def _contents_rows(tables: list[Table], sheets: dict[str, list[str]], notes: dict[str, str],
                    language: str) -> list[list[object]]:
-    """The first sheet: every table (sheet, CSV file, title, description) and its columns in words."""
+    """The first sheet: every table (sheets, CSV file, title, description) and its columns in words."""
     bold, wrap = Style(bold=True), Style(wrap=True)
     rows: list[list[object]] = [[Styled(WORKBOOK[key][language], bold)
                                  for key in ("sheet", "csv", "table", "description", "column", "meaning")]]
     for table in tables:
-        sheet = sheets.get(table.name)
         text = table.description.get(language, "")
         if "cell_id" in table.data.columns:
             text = f"{text} {WORKBOOK['cells_note'][language]}".strip()
-        if table.name in too_long:
-            text = f"{text} {too_long[table.name]}".strip()
-        rows.append([sheet, f"{table.name}.csv", table.title.get(language, table.name), Styled(text, wrap), None, None])
-        for column in words(_frame(table).head(0), language).columns:
+        if table.name in notes:
+            text = f"{text} {notes[table.name]}".strip()
+        rows.append([", ".join(sheets[table.name]), f"{table.name}.csv", table.title.get(language, table.name),
+                     Styled(text, wrap), None, None])
+        for column in words(table.data.drop(columns="geometry", errors="ignore").head(0), language).columns:
             rows.append([None, None, None, None, column, column_label(column, language, table.name)])
     return rows
 
@@ -318,24 +363,30 @@ def write_workbook(results: RunResults, path: Path, *, mode: str, language: str 
         The workbook: a contents sheet (every table and column in words), then one
         sheet per table named by its title, headings and codes in words, withheld
         counts written as in the report (``"<5 (dolt)"``), number formats, a frozen
-        heading row. Tables longer than :data:`MAX_SHEET_ROWS` rows are listed in the
-        contents sheet but left to their CSV file.
+        heading row. Every table is there: one longer than :data:`MAX_SHEET_ROWS`
+        rows (Excel's limit) is split over sheets of that many rows, in order, and
+        the contents sheet says so.
     """
     language = language or results.config.project.language
     results = public_view(results, mode)
     tables = _tables(results, mode)
     label = suppressed_label(results.config.output.min_count, language)
     frames = {t.name: _sheet_frame(t, language, label) for t in tables}
-    shown = [t for t in tables if len(frames[t.name]) <= MAX_SHEET_ROWS]
-    sheets = dict(zip([t.name for t in shown], _sheet_names(shown, language), strict=True))
+    parts = [(t, k) for t in tables for k in range(1, max(1, -(-len(frames[t.name]) // MAX_SHEET_ROWS)) + 1)]
+    names = _sheet_names(parts, language)
+    sheets: dict[str, list[str]] = {}
+    for (table, _), name in zip(parts, names, strict=True):
+        sheets.setdefault(table.name, []).append(name)
+    notes = {name: WORKBOOK["split"][language].format(
+        n=format_number(len(frames[name]), language, 0), m=format_number(MAX_SHEET_ROWS, language, 0), k=len(s))
+        for name, s in sheets.items() if len(s) > 1}
     wb = Workbook()
-    too_long = {t.name: WORKBOOK["too_long"][language].format(n=format_number(len(frames[t.name]), language, 0))
-                for t in tables if t.name not in sheets}
-    wb.add_sheet(WORKBOOK["contents"][language], _contents_rows(tables, sheets, too_long, language),
+    wb.add_sheet(WORKBOOK["contents"][language], _contents_rows(tables, sheets, notes, language),
                  widths=(32, 28, 40, 70, 28, 50))
-    for table in shown:
-        rows, widths, number_styles = _sheet_rows(table, frames[table.name], language)
-        wb.add_sheet(sheets[table.name], rows, widths=widths, number_styles=number_styles)
+    for (table, k), name in zip(parts, names, strict=True):
+        frame = frames[table.name].iloc[(k - 1) * MAX_SHEET_ROWS: k * MAX_SHEET_ROWS]
+        headings, widths, number_styles = _sheet_layout(table, frame, language)
+        wb.add_table(name, headings, [frame[c] for c in frame.columns], widths=widths, number_styles=number_styles)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         wb.save(tmp)

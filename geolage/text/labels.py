@@ -14,6 +14,8 @@ from .format import Text, check_language
 
 __all__ = [
     "COLUMN_LABELS",
+    "VALUE_LABELS",
+    "GRID_UNIT_LABEL",
     "CATEGORY_LABELS",
     "GISTAR_CLASS_LABELS",
     "LISA_CLUSTER_LABELS",
@@ -34,6 +36,41 @@ COLUMN_LABELS: dict[str, Text] = {
     "district_name": Text("Område", "District"),
     "area": Text("Område-id", "Area id"),
     "area_name": Text("Område", "Area"),
+    "area_id": Text("Område-id", "Area id"),
+    "focus_area": Text("Fokusområdets id", "Focus area id"),
+    "n_districts": Text("Antal delområden", "Number of districts"),
+    "repeated_id_rows": Text("Rader med ett id som redan förekommit", "Rows with an id already seen"),
+    "previous_start": Text("Förra perioden, första dag", "Previous period, first day"),
+    "previous_end": Text("Förra perioden, sista dag", "Previous period, last day"),
+    "current_start": Text("Aktuella perioden, första dag", "Current period, first day"),
+    "current_end": Text("Aktuella perioden, sista dag", "Current period, last day"),
+    "rate_basis": Text("Takten räknad per", "Rate counted per"),
+    "count_previous": Text("Antal brott, förra perioden", "Incidents, previous period"),
+    "exposure_previous": Text("Personår, förra perioden", "Person-years, previous period"),
+    "rate_previous": Text("Brott per 1 000 inv., förra perioden", "Incidents per 1,000 pop., previous period"),
+    "change_ratio": Text("Förändring: kvot nu mot förra perioden", "Change: ratio now to previous period"),
+    "change_ci_low": Text("Nedre 95 %-gräns (förändring)", "Lower 95% limit (change)"),
+    "change_ci_high": Text("Övre 95 %-gräns (förändring)", "Upper 95% limit (change)"),
+    "change_lo": Text("Nedre 95 %-gräns (förändring)", "Lower 95% limit (change)"),
+    "change_hi": Text("Övre 95 %-gräns (förändring)", "Upper 95% limit (change)"),
+    "change_direction": Text("Förändring sedan förra lägesbilden", "Change since the previous picture"),
+    "whole_rate": Text("Brott per 1 000 inv., hela kommunen", "Incidents per 1,000 pop., whole municipality"),
+    "rr_lo": Text("Nedre 95 %-gräns (kvot)", "Lower 95% limit (ratio)"),
+    "rr_hi": Text("Övre 95 %-gräns (kvot)", "Upper 95% limit (ratio)"),
+    "share_of_whole": Text("Andel av kommunens brott", "Share of the municipality's incidents"),
+    "hotspot_share": Text("Andel av brotten i hot spots (Gi*)", "Share of incidents in hot spots (Gi*)"),
+    "forecast_year": Text("Prognosår", "Forecast year"),
+    "forecast_low": Text("Prognos, nedre 80 %-gräns", "Forecast, lower 80% limit"),
+    "forecast_high": Text("Prognos, övre 80 %-gräns", "Forecast, upper 80% limit"),
+    "priority_rank": Text("Prioritetsordning (1 = först)", "Priority rank (1 = first)"),
+    "priority_score": Text("Prioritetspoäng", "Priority score"),
+    "level_score": Text("Poäng för nivå", "Score for level"),
+    "development_score": Text("Poäng för utveckling", "Score for development"),
+    "concentration_score": Text("Poäng för koncentration", "Score for concentration"),
+    "certainty": Text("Säkerhet", "Certainty"),
+    "indicator": Text("Indikator", "Indicator"),
+    "weighted_mean": Text("Befolkningsvägt medelvärde", "Population-weighted mean"),
+    "source_edition": Text("Utgåva av underlaget", "Edition of the source"),
     "category": Text("Brottskategori", "Crime category"),
     "period": Text("Period", "Period"),
     "unit": Text("Enhet", "Unit"),
@@ -368,6 +405,66 @@ REJECT_MESSAGES: dict[str, dict[str, str]] = {
 TABLE_COLUMN_LABELS: dict[tuple[str, str], Text] = {
     ("forecast_", "area_share"): Text("Andel av ytan som pekas ut", "Share of the area flagged"),
 }
+#: Words of code values in other columns (by column): units, rate bases, models, Brå groups, the whole span.
+VALUE_LABELS: dict[str, dict[str, Text]] = {
+    "unit": {
+        "year": Text("år", "year"), "quarter": Text("kvartal", "quarter"), "month": Text("månad", "month"),
+        "week": Text("vecka", "week"), "district": Text("område", "district"),
+    },
+    "rate_basis": {
+        "population": Text("1 000 invånare och år", "1,000 residents per year"),
+        "years": Text("år (befolkning saknas)", "year (no population)"),
+    },
+    "trend_model": {
+        "poisson": Text("Poisson", "Poisson"), "quasipoisson": Text("kvasi-Poisson", "quasi-Poisson"),
+        "negbin": Text("negativ binomial", "negative binomial"),
+        "none": Text("ingen (för få perioder eller inga brott)", "none (too few periods or no incidents)"),
+    },
+    "model": {
+        "poisson": Text("Poisson", "Poisson"), "negbin": Text("negativ binomial", "negative binomial"),
+        "jeffreys": Text("Jeffreys-intervall (för få brott för en modell)",
+                         "Jeffreys interval (too few incidents for a model)"),
+    },
+    "bra_group": {
+        "total": Text("alla brott", "all offences"), "person": Text("brott mot person", "offences against the person"),
+        "theft": Text("stöld och rån", "theft and robbery"), "burglary": Text("inbrott", "burglary"),
+        "vandalism": Text("skadegörelse", "criminal damage"),
+        "drugs_weapons": Text("narkotika- och vapenbrott", "drug and weapons offences"),
+    },
+    "period": {"hela": Text("hela perioden", "whole period")},
+    "source": {"alla": Text("alla källor", "all sources")},
+}
+#: The grid as the spatial unit analysed (``unit`` = :data:`geolage.run.schemas.UNIT_GRID`).
+GRID_UNIT_LABEL = Text("ruta", "grid cell")
+#: Short words of the reject reasons (data quality columns ``rejected_<reason>``).
+REJECT_REASON_LABELS: dict[str, Text] = {
+    "missing_category": Text("brottskategori saknas", "category missing"),
+    "unknown_category": Text("okänd brottskod", "unknown category code"),
+    "missing_coordinates": Text("koordinater saknas", "coordinates missing"),
+    "invalid_coordinates": Text("oanvändbara koordinater", "unusable coordinates"),
+    "zero_coordinates": Text("koordinaterna 0,0", "coordinates 0,0"),
+    "missing_date": Text("datum saknas", "date missing"),
+    "invalid_date": Text("oläsligt datum", "unreadable date"),
+    "ambiguous_date": Text("tvetydigt datum", "ambiguous date"),
+    "time_window_reversed": Text("starttid efter sluttid", "start after end"),
+    "future_date": Text("tid i framtiden", "time in the future"),
+    "outside_period": Text("utanför analysperioden", "outside the analysis period"),
+    "outside_study_area": Text("utanför undersökningsområdet", "outside the study area"),
+    "duplicate_exact": Text("dubblett", "duplicate"),
+    "duplicate_near": Text("trolig dubblett", "probable duplicate"),
+    "outside_districts": Text("utanför alla områden", "outside every district"),
+}
+#: Words of the coordinate fixes (data quality columns ``fixed_<fix>``).
+FIX_LABELS: dict[str, Text] = {
+    "swapped_axes": Text("x och y omkastade", "x and y swapped"),
+    "latlon_in_xy": Text("latitud/longitud i x/y", "latitude/longitude in x/y"),
+    "swapped_latlon": Text("latitud och longitud omkastade", "latitude and longitude swapped"),
+}
+#: Labels of data quality columns by prefix (``{label}``: the reason or fix in words).
+PREFIX_LABELS: dict[str, tuple[Text, dict[str, Text]]] = {
+    "rejected_": (Text("Avvisade rader: {label}", "Rejected rows: {label}"), REJECT_REASON_LABELS),
+    "fixed_": (Text("Rättade rader: {label}", "Fixed rows: {label}"), FIX_LABELS),
+}
 #: Labels of the columns that outputs add beside a column (``{label}`` = the column's label).
 SUFFIX_LABELS: dict[str, Text] = {
     "_suppressed": Text("{label}: dolt (för få brott)", "{label}: suppressed (too few incidents)"),
@@ -392,6 +489,10 @@ def column_label(name: str, language: str = "sv", table: str | None = None) -> s
     for suffix, text in SUFFIX_LABELS.items():
         if name.endswith(suffix) and len(name) > len(suffix):
             return text[language].format(label=column_label(name.removesuffix(suffix), language, table))
+    for prefix, (text, words) in PREFIX_LABELS.items():
+        code = name.removeprefix(prefix)
+        if name.startswith(prefix) and code in words:
+            return text[language].format(label=words[code][language])
     return name
 
 

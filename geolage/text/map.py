@@ -47,10 +47,26 @@ MAP_UI: dict[str, Text] = {
     "incidents_note": Text("Enskilda brott – endast intern version", "Single incidents – internal version only"),
     "rates_note": Text(
         "Brott per {per} invånare och år, {{period}}, utjämnat (empirisk Bayes) så att små områden inte "
-        "sticker ut av slump. Klassgränser: Fisher–Jenks.",
+        "sticker ut av slump.",
         "Incidents per {per} residents per year, {{period}}, smoothed (empirical Bayes) so that small districts "
-        "do not stand out by chance. Class breaks: Fisher–Jenks.",
+        "do not stand out by chance.",
     ),
+    "rates_jenks": Text(
+        "Klassgränser: Fisher–Jenks (naturliga brytpunkter i takterna).",
+        "Class breaks: Fisher–Jenks (natural breaks in the rates).",
+    ),
+    "rates_diverging": Text(
+        "Färgen jämför med hela kommunen ({ref} brott per {per} invånare och år): ljust = ungefär som "
+        "kommunen (inom en faktor {b1}, ungefär osäkerheten i ett områdes takt), rött = högre, blått = lägre.",
+        "The colour compares with the whole municipality ({ref} incidents per {per} residents per year): "
+        "light = about as the municipality (within a factor of {b1}, about the uncertainty of a district's rate), "
+        "red = higher, blue = lower.",
+    ),
+    "scale_below": Text("under {high} (under {r} × kommunen)", "below {high} (below {r} × the municipality)"),
+    "scale_range": Text("{low} – {high} ({rlow}–{rhigh} × kommunen)",
+                        "{low} – {high} ({rlow}–{rhigh} × the municipality)"),
+    "scale_middle": Text("{low} – {high} (som kommunen: {ref})", "{low} – {high} (as the municipality: {ref})"),
+    "scale_above": Text("över {low} (över {r} × kommunen)", "above {low} (above {r} × the municipality)"),
     "rates_flat": Text(
         "Skillnaderna mellan områdena ({low}–{high}) är mindre än osäkerheten i takterna (±{ci} i mitten); "
         "därför visas en enda klass.",

@@ -59,9 +59,9 @@ WORKBOOK: dict[str, Text] = {
         "Fliken visar bara rutor med ett resultat (brott eller en klass); CSV-filen har alla rutor.",
         "The sheet shows only the cells with a result (incidents or a class); the CSV file has every cell.",
     ),
-    "too_long": Text(
-        "För lång för ett kalkylblad ({n} rader): finns bara som CSV-fil.",
-        "Too long for a spreadsheet ({n} rows): only in the CSV file.",
+    "split": Text(
+        "För lång för ett kalkylblad ({n} rader; Excel rymmer {m} per flik): delad på {k} flikar i tur och ordning.",
+        "Too long for one sheet ({n} rows; Excel holds {m} per sheet): split over {k} sheets in order.",
     ),
     "yes": Text("ja", "yes"),
     "no": Text("nej", "no"),

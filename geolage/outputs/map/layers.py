@@ -17,10 +17,14 @@ import pandas as pd
 
 from ...classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS, ClassInfo
 from ...run.results import RunResults, Table
+from ...run.schemas import SERIES
+from ...stats.rates import WHOLE_PERIOD
+from ...stats.trends import WHOLE_AREA
 from ...text.forecast import METHOD_NAMES
 from ...text.format import format_number
 from ...text.map import FORECAST_CLASSES, SUPPRESSED_COUNT, TOOLTIP_LABELS
 from .escape import esc
+from .scale import DIVERGING_COLOURS, diverging_bounds, ratio_steps, reference_rates
 from .units import SIMPLIFY_METRES, units
 
 __all__ = ["MAP_STYLES", "drawn", "number", "rate_layer", "class_layer", "forecast_layer", "flat", "breaks"]
@@ -42,6 +46,8 @@ _NO_CLASS_COLOUR = "#d0d0d0"
 #: The one class of a choropleth whose differences are within the uncertainty (neutral, not a ramp colour).
 _FLAT_COLOUR = "#c9c3b8"
 _EXTRA_CLASS_COLOUR = "#999999"
+#: Rate columns that are compared with the whole area's rate (a diverging scale around it).
+_REFERENCED = {"rate", "eb_rate", "eb_rate_spatial"}
 
 #: Extra tooltip fields per style: (column, decimals); labels in :data:`geolage.text.map.TOOLTIP_LABELS`.
 _FIELDS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -217,9 +223,43 @@ def flat(values: np.ndarray, half_widths: np.ndarray) -> bool:
     return bool(known.size) and spread <= float(np.median(known))
 
 
-def _slice_classes(vals: np.ndarray, half: np.ndarray, ui: dict[str, str], language: str
-                   ) -> tuple[list[float], list[dict[str, str]], str]:
-    """Class bounds, legend rows and a note for one category/period of the choropleth."""
+def _ratio(x: float, language: str) -> str:
+    """A ratio for a legend with at most two decimals and no trailing zeros (``0,5``, ``1,25``, ``2``)."""
+    text = format_number(round(x, 2), language, 2)
+    mark = "," if language == "sv" else "."
+    return text.rstrip("0").rstrip(mark) if mark in text else text
+
+
+def _diverging(finite: np.ndarray, half: np.ndarray, reference: float, ui: dict[str, str], language: str,
+               per: str) -> tuple[list[float], list[dict[str, str]], str]:
+    """Five classes symmetric around ``reference`` (:mod:`.scale`), their legend rows and the note."""
+    known = half[np.isfinite(half)]
+    u = float(np.median(known)) / reference if known.size else float("nan")
+    bounds = diverging_bounds(reference, u)
+    b1, b2 = ratio_steps(u)
+    d = _decimals(bounds[0], [*bounds[1:4], reference])
+    x = [number(b, d, language) for b in bounds[:4]]
+    r = [_ratio(v, language) for v in (1 / b2, 1 / b1, b1, b2)]
+    labels = [
+        ui["scale_below"].format(high=x[0], r=r[0]),
+        ui["scale_range"].format(low=x[0], high=x[1], rlow=r[0], rhigh=r[1]),
+        ui["scale_middle"].format(low=x[1], high=x[2], ref=number(reference, d, language)),
+        ui["scale_range"].format(low=x[2], high=x[3], rlow=r[2], rhigh=r[3]),
+        ui["scale_above"].format(low=x[3], r=r[3]),
+    ]
+    legend = [{"label": esc(text), "color": colour} for text, colour in zip(labels, DIVERGING_COLOURS, strict=True)]
+    note = ui["rates_diverging"].format(ref=number(reference, d, language), per=per, b1=r[2])
+    return bounds, legend, esc(note, 1000)
+
+
+def _slice_classes(vals: np.ndarray, half: np.ndarray, reference: float | None, ui: dict[str, str],
+                   language: str, per: str = "") -> tuple[list[float], list[dict[str, str]], str]:
+    """Class bounds, legend rows and a note for one category/period of the choropleth.
+
+    One neutral class when the spread is within the uncertainty (:func:`flat`); else
+    five classes symmetric around ``reference`` when there is one (:mod:`.scale`);
+    else Fisher–Jenks classes.
+    """
     finite = vals[np.isfinite(vals)]
     if not finite.size:
         return [], [], ""
@@ -230,8 +270,10 @@ def _slice_classes(vals: np.ndarray, half: np.ndarray, ui: dict[str, str], langu
         ci = number(float(np.nanmedian(half)) if np.isfinite(half).any() else 0.0, d, language)
         note = ui["rates_flat"].format(low=number(low, d, language), high=number(high, d, language), ci=ci)
         return [high], [{"label": label, "color": _FLAT_COLOUR}], note
+    if reference is not None and np.isfinite(reference) and reference > 0:
+        return _diverging(finite, half[np.isfinite(vals)], reference, ui, language, per)
     bounds = breaks(finite)
-    return bounds, _class_legend(finite, bounds, language), ""
+    return bounds, _class_legend(finite, bounds, language), ui["rates_jenks"]
 
 
 def _half_widths(data: pd.DataFrame) -> np.ndarray:
@@ -279,11 +321,18 @@ def rate_layer(results: RunResults, table: Table, categories: list[str], periods
     half = _half_widths(data)
     pos = _positions(data, places)
     keys = _slice_keys(data, categories, periods)
+    series = results.tables.get(SERIES.name)
+    references = reference_rates(data, series.data if series is not None else None, stats.rate_per, WHOLE_AREA,
+                                 WHOLE_PERIOD) if "category" in data.columns and "period" in data.columns else {}
+    key_of = {(str(c), str(p)): k for c, p, k in zip(data.get("category", []), data.get("period", []), keys,
+                                                      strict=False)}
+    reference_of = {key_of[cp]: value for cp, value in references.items() if cp in key_of}
     slices: dict[str, Any] = {}
     for key in pd.unique(keys):
         idx = np.flatnonzero(keys == key)
         vals = values[idx]
-        bounds, legend, note = _slice_classes(vals, half[idx], ui, language)
+        reference = reference_of.get(key) if column in _REFERENCED else None
+        bounds, legend, note = _slice_classes(vals, half[idx], reference, ui, language, per)
         classes = np.searchsorted(np.asarray(bounds), vals, side="left") if bounds else np.zeros(len(vals), int)
         classes = np.minimum(classes, max(len(bounds) - 1, 0))
         rows, missing = [], set()
@@ -393,5 +442,5 @@ def forecast_layer(results: RunResults, table: Table, categories: list[str], per
     end = str(data["period_end"].iloc[0]) if "period_end" in data.columns and len(data) else ""
     layer["title"] = esc(ui["forecast"])
     name = METHOD_NAMES[method][language] if method in METHOD_NAMES else method
-    layer["note"] = esc(ui["forecast_note"].format(start=start, end=end, method=name))
+    layer["note"] = esc(ui["forecast_note"].format(start=start, end=end, method=name), 1000)
     return layer

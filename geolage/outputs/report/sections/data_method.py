@@ -9,6 +9,7 @@ from typing import Any
 from ....run import schemas
 from ....text.format import format_number
 from ...names import output_text
+from ...record import for_output
 from .. import charts
 from ..blocks import Block, cell, figure_block, heading, kv_table, paragraph, present
 from ..context import ReportContext, clean, year_text
@@ -120,7 +121,7 @@ def _parameters(ctx: ReportContext) -> list[Block]:
     """Every parameter each step used, automatically chosen ones included."""
     t = ctx.t
     other = "_sv" if ctx.lang == "en" else "_en"  # a text recorded in both languages: only the report's
-    said = output_text(ctx.r.parameters or {}, ctx.lang)  # English runs: English category codes
+    said = output_text(for_output(ctx.r, ctx.r.parameters or {}), ctx.lang)  # English runs: English codes
     rows = [[cell(clean(step)), cell(clean(key)), cell(clean(_plain(value), 200), cls="mono")]
             for step, params in said.items() for key, value in (params or {}).items()
             if not key.endswith(other)]
@@ -132,7 +133,7 @@ def _parameters(ctx: ReportContext) -> list[Block]:
 
 def _record_rows(ctx: ReportContext) -> list[tuple[str, str]]:
     """The run record as (item, value) rows: mode, config hash, input hashes, versions, seed and the rest."""
-    rec, t = ctx.r.record or {}, ctx.t
+    rec, t = for_output(ctx.r, ctx.r.record or {}), ctx.t
     rec = {k: v if k in ("input_sha256", "input_hashes") else output_text(v, ctx.lang) for k, v in rec.items()}
     rows: list[tuple[str, str]] = [(t["rec_mode"], t[ctx.mode])]
     named = {"config_hash": "rec_config_hash", "config_sha256": "rec_config_hash", "seed": "rec_seed"}
