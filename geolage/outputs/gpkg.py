@@ -599,7 +599,8 @@ def _prepare_frame(data: pd.DataFrame, crs: str, name: str) -> pd.DataFrame:
         if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
             df[col] = pd.array([_cell_text(v) for v in s], dtype="str")
         elif pd.api.types.is_string_dtype(s.dtype):
-            df[col] = s.map(clean_text, na_action="ignore")
+            cleaned = {v: clean_text(v) for v in pd.unique(s.dropna())}  # each distinct text once (ids repeat)
+            df[col] = s.map(cleaned)
         elif pd.api.types.is_timedelta64_dtype(s.dtype):
             df[col] = s.astype("str")
     if isinstance(df, gpd.GeoDataFrame):

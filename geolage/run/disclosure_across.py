@@ -69,7 +69,7 @@ def _link_keys(table: Table) -> pd.Series | None:
         keys = keys.where(d["ytd_end"].astype(str) == "12-31", keys + "\x1fytd" + d["ytd_end"].astype(str))
     # series: only yearly rows equal the other tables' counts; quarters ("2021K1") and months ("2021-03")
     # are written differently, so their keys match only themselves (rule 7b may hide one of them)
-    return keys
+    return keys.astype(object)  # isin on Arrow strings loops in Python (9 s on the demo), on objects it hashes
 
 
 def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:

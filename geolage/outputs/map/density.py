@@ -93,7 +93,7 @@ def _png(norm: np.ndarray) -> str:
     rgba[..., 3] = np.where(norm > 0.02, 0.35 + 0.5 * norm, 0.0)
     img = Image.fromarray((rgba * 255).round().astype("uint8"), mode="RGBA")
     buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
+    img.save(buf, format="PNG", compress_level=6)  # optimize=True: 3x the time for 9 % less
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
