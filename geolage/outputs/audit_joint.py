@@ -34,6 +34,7 @@ from scipy import optimize, sparse
 from scipy.sparse import csgraph
 
 from ..categories import ALL_CATEGORIES
+from ..run import schemas
 from ..stats.rates import WHOLE_PERIOD
 from ..stats.trends import ALL_FOCUS_AREAS, WHOLE_AREA
 from .tables import read_table_csv
@@ -46,11 +47,13 @@ _DTYPES = {c: str for c in ("period", "cell_id", "year", "area", "district_id", 
                             "ytd_end", "period_start", "period_end", "previous_start", "previous_end",
                             "current_start", "current_end", "focus_area", "method", "variable")}
 #: District tables with a (place, category, period) count (``source`` where there is one).
-_PLACE_TABLES = {"rates_district": "district_id", "funnel": "district_id", "series": "area",
-                 "counts_source": "district_id", "comparison": "area", "year_to_date": "area",
-                 "gistar_district": "district_id", "lisa_district": "district_id", "area_profile": "area",
-                 "previous_change": "area"}
-_GRID_TABLES = ("grid", "gistar_grid", "lisa_grid", "emerging_grid")
+_PLACE_TABLES = {
+    schemas.RATES_DISTRICT.name: "district_id", schemas.FUNNEL.name: "district_id", schemas.SERIES.name: "area",
+    schemas.COUNTS_SOURCE.name: "district_id", schemas.COMPARISON.name: "area", schemas.YEAR_TO_DATE.name: "area",
+    schemas.GISTAR_DISTRICT.name: "district_id", schemas.LISA_DISTRICT.name: "district_id",
+    schemas.AREA_PROFILE.name: "area", schemas.PERIOD_CHANGE.name: "area",
+}
+_GRID_TABLES = (schemas.GRID.name, schemas.GISTAR_GRID.name, schemas.LISA_GRID.name, schemas.EMERGING_GRID.name)
 _BIG = 1e7  # upper bound for the LP (a count this large is "unbounded" for the reader)
 
 
@@ -138,14 +141,14 @@ def _years_of_range(start: pd.Series, end: pd.Series) -> pd.Series:
 
 def _periods(name: str, df: pd.DataFrame, col: str) -> pd.Series:
     """The period each count of ``df`` covers, written as the other tables write it."""
-    if name == "year_to_date":
+    if name == schemas.YEAR_TO_DATE.name:
         full = df["ytd_end"].astype(str) == "12-31"
         return df["year"].astype(str).where(full, "ytd" + df["year"].astype(str) + "-" + df["ytd_end"].astype(str))
     if col == "count_previous":
         return _years_of_range(df["previous_start"].astype(str), df["previous_end"].astype(str))
-    if name == "previous_change":
+    if name == schemas.PERIOD_CHANGE.name:
         return _years_of_range(df["current_start"].astype(str), df["current_end"].astype(str))
-    if name == "area_profile":
+    if name == schemas.AREA_PROFILE.name:
         return _years_of_range(df["period_start"].astype(str), df["period_end"].astype(str))
     return df["period"].astype(str)
 
@@ -177,7 +180,8 @@ def _add_counts(system: JointSystem, name: str, df: pd.DataFrame) -> None:
             continue
         values = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
         lower = _lower(values, grid=False)
-        if name in ("gistar_district", "lisa_district"):  # their period is not a column: matched on values
+        # their period is not a column: matched on values
+        if name in (schemas.GISTAR_DISTRICT.name, schemas.LISA_DISTRICT.name):
             tags = sorted({k[4] for k in system.keys if k[0] == "c" and k[3] == ALL_CATEGORIES})
             pairs = [(p, c, ALL_CATEGORIES) for p, c in zip(df[place].astype(str), df["category"].astype(str),
                                                            strict=True)]
@@ -291,7 +295,7 @@ def build_system(folder: str | Path, *, tables: Iterable[str] | None = None,
     chosen = set(tables) if tables is not None else set(_PLACE_TABLES) | set(_GRID_TABLES)
     for name in [t for t in _PLACE_TABLES if t in chosen]:
         df = _read(folder, name)
-        if df is not None and name == "series":
+        if df is not None and name == schemas.SERIES.name:
             df = df[df["unit"].isin(list(series_units))]  # rows keep their numbers in the whole table
         if df is not None:
             _add_counts(system, name, df)
@@ -299,7 +303,7 @@ def build_system(folder: str | Path, *, tables: Iterable[str] | None = None,
         df = _read(folder, name)
         if df is not None and "count" in df.columns:
             _add_grid(system, name, df)
-    districts = _read(folder, "districts")
+    districts = _read(folder, schemas.DISTRICTS.name)
     focus: dict[str, list[str]] = {}
     ids: list[str] = []
     if districts is not None:
