@@ -137,14 +137,13 @@ def _write_all(
     def report() -> Any:
         return write_report(results, folder, mode=mode, language=language, pdf=pdf)
 
+    writers = {"report": report, "tables": tables}
     parallel = workers() > 1
     with one_blas_thread():
-        children = {name: start(name, fn, parallel=True) for name, fn in (("report", report), ("tables", tables))
-                    } if parallel else {}
+        children = {name: start(name, fn, parallel=True) for name, fn in writers.items()} if parallel else {}
         try:
             return _write_beside(results, folder, mode=mode, language=language, progress=progress,
-                                 made=lambda name, fn: children[name].result() if name in children else fn(),
-                                 tables=tables, report=report)
+                                 made=lambda name: children[name].result() if children else writers[name]())
         except BaseException:
             for child in children.values():
                 child.cancel()
@@ -152,9 +151,8 @@ def _write_all(
 
 
 def _write_beside(results: RunResults, folder: Path, *, mode: str, language: str, progress: Progress,
-                  made: Callable[[str, Callable[[], Any]], Any], tables: Callable[[], Any],
-                  report: Callable[[], Any]) -> dict[str, Path]:
-    """GeoPackage and map here; tables and report from ``made`` (a child's result, or run here)."""
+                  made: Callable[[str], Any]) -> dict[str, Path]:
+    """GeoPackage and map here; the tables and the report from ``made(name)`` (a child's result, or made now)."""
     written: dict[str, Path] = {}
     progress("GeoPackage, GeoTIFF, QGIS")
     spatial = write_spatial_outputs(results, folder, mode=mode, language=language)
@@ -162,11 +160,11 @@ def _write_beside(results: RunResults, folder: Path, *, mode: str, language: str
     progress("map")
     map_path = Path(write_map(results, folder / output_name("map", language), mode=mode, language=language))
     progress("tables (CSV)")
-    for p in made("tables", tables):
+    for p in made("tables"):
         written[f"csv:{p.stem}"] = p
     written["map"] = map_path
     progress("report")
-    written.update({f"report:{k}": Path(v) for k, v in _as_dict(made("report", report)).items()})
+    written.update({f"report:{k}": Path(v) for k, v in _as_dict(made("report")).items()})
     return written
 
 

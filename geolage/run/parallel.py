@@ -32,7 +32,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WORKERS_VARIABLE", "ChildFailed", "Background", "workers", "start", "one_blas_thread"]
+__all__ = ["WORKERS_VARIABLE", "ChildFailed", "Background", "workers", "start", "one_blas_thread",
+           "count_from_environment"]
 
 #: Environment variable: the number of processes a run may use (1 = everything in order in one process).
 WORKERS_VARIABLE = "GEOLAGE_WORKERS"
@@ -52,14 +53,19 @@ def workers() -> int:
     """
     if not sys.platform.startswith("linux"):
         return 1
-    value = os.environ.get(WORKERS_VARIABLE, "").strip()
-    if value:
-        try:
-            return max(1, int(value))
-        except ValueError:
-            log.warning("%s=%r is not a whole number; using 1 process", WORKERS_VARIABLE, value)
-            return 1
-    return min(2, len(os.sched_getaffinity(0)))
+    return count_from_environment(WORKERS_VARIABLE, min(2, len(os.sched_getaffinity(0))), "process")
+
+
+def count_from_environment(variable: str, default: int, unit: str) -> int:
+    """A whole number of at least 1 from ``$variable``; ``default`` when unset, 1 (with a warning) when not a number."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        return max(1, int(value))
+    except ValueError:
+        log.warning("%s=%r is not a whole number; using 1 %s", variable, value, unit)
+        return 1
 
 
 @contextlib.contextmanager

@@ -75,7 +75,6 @@ class PdfJob:
     def __init__(self, html_path: Path, pdf_path: Path, timeout: float) -> None:
         self.pdf_path = pdf_path
         self._tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.part")
-        self._timeout = timeout
         self._deadline = time.monotonic() + timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._profile: str | None = None
@@ -99,11 +98,15 @@ class PdfJob:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
+        self._release()
+        self._tmp_pdf.unlink(missing_ok=True)
+
+    def _release(self) -> None:
+        """Close the browser's error log and remove its profile folder."""
         if self._stderr is not None:
             self._stderr.close()
         if self._profile is not None:
             shutil.rmtree(self._profile, ignore_errors=True)
-        self._tmp_pdf.unlink(missing_ok=True)
 
     def finish(self) -> bool:
         """Wait for the print; True when the PDF was written, else False with a :class:`GeolageWarning`."""
@@ -121,10 +124,7 @@ class PdfJob:
                         err = self._stderr.read().decode("utf-8", errors="replace").strip().splitlines()[-1:] or [""]
                         self._failure = f"Chromium exited with {self._proc.returncode} ({err[0][:200]})"
         finally:
-            if self._stderr is not None:
-                self._stderr.close()
-            if self._profile is not None:
-                shutil.rmtree(self._profile, ignore_errors=True)
+            self._release()
         if self._failure is not None:
             warnings.warn(f"PDF not written: {self._failure}; {_HTML_COMPLETE}", GeolageWarning, stacklevel=2)
             self._tmp_pdf.unlink(missing_ok=True)

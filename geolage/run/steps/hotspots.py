@@ -11,7 +11,6 @@ analysed, plus all categories together, and every parameter used is recorded.
 from __future__ import annotations
 
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from ...stats.autocorrelation import global_moran, local_moran
 from ...stats.hotspots import gistar
 from ...stats.permutation import auto_permutations
 from .. import schemas
+from ..parallel import count_from_environment
 from ..results import RunResults
 from .analysis_area import AnalysisArea, resolve_analysis_area
 from .common import as_spatial, categories_with, derived_seed, span_incidents, stack, subset
@@ -123,14 +123,7 @@ THREADS_VARIABLE = "GEOLAGE_THREADS"
 
 def analysis_threads() -> int:
     """Threads for independent analyses: ``$GEOLAGE_THREADS`` when set (at least 1), else 1."""
-    value = os.environ.get(THREADS_VARIABLE, "").strip()
-    if value:
-        try:
-            return max(1, int(value))
-        except ValueError:
-            log.warning("%s=%r is not a whole number; using 1 thread", THREADS_VARIABLE, value)
-            return 1
-    return 1
+    return count_from_environment(THREADS_VARIABLE, 1, "thread")
 
 
 @dataclass
