@@ -364,6 +364,10 @@ class OutputConfig:
     mode: Literal["public", "internal"] = "public"
     min_count: int = 5
     pdf: bool = True
+    #: The municipal report (``rapport.html``): ``"short"`` an overview beside the focus areas' own lägesbilder
+    #: (summary, the focus areas side by side, development, where, method, appendices); ``"full"`` every district
+    #: and every method; ``"auto"`` (default) short when the run has focus areas, else full.
+    overview: Literal["auto", "short", "full"] = "auto"
 
 
 @dataclass(frozen=True)

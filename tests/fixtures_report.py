@@ -28,7 +28,7 @@ CATS = ["misshandel", "inbrott_bostad", "skadegorelse"]
 YEARS = ["2021", "2022", "2023", "2024"]
 
 
-def _config(synthetic: bool, language: str, mode: str):
+def _config(synthetic: bool, language: str, mode: str, overview: str = "full"):
     return config_from_dict(
         {
             "project": {"name": "Borås lägesbild", "language": language, "synthetic": synthetic, "seed": 7},
@@ -38,7 +38,7 @@ def _config(synthetic: bool, language: str, mode: str):
                          "categories": {"1": "misshandel", "2": "inbrott_bostad", "3": "skadegorelse"}}],
             "periods": {"start": "2021-01-01", "end": "2024-12-31"},
             "areas": {"focus": ["Norrby"]},
-            "output": {"mode": mode, "min_count": 5},
+            "output": {"mode": mode, "min_count": 5, "overview": overview},
         },
         check_files=False,
     )
@@ -51,9 +51,13 @@ def district_names(hostile: bool) -> list[str]:
 
 
 def make_results(*, hostile: bool = False, synthetic: bool = True, language: str = "sv",
-                 mode: str = "public") -> RunResults:
-    """A RunResults with every registry table (a few rows each), small counts included."""
-    cfg = _config(synthetic, language, mode)
+                 mode: str = "public", overview: str = "full") -> RunResults:
+    """A RunResults with every registry table (a few rows each), small counts included.
+
+    ``overview`` is ``output.overview``: ``"full"`` (default here) so the municipal report shows every
+    section although district D1 is a focus area.
+    """
+    cfg = _config(synthetic, language, mode, overview)
     rng = np.random.default_rng(1)
     names = district_names(hostile)
     ids = ["D1", "D2", "D3", "D4"]
@@ -148,6 +152,17 @@ def _add_tables(res: RunResults, names: list[str], ids: list[str], hostile: bool
          "rate_ratio": 2.7, "rr_ci_low": 1.8, "rr_ci_high": 4.1, "rr_p": 0.0001, "lqc": 1.6},
     ])
     _t(res, "comparison", comp, ["count", "ref_count"])
+
+    profile = []  # focus area D1 in 2023-2024 (a few columns of area_profile; the rest are missing values)
+    for rank, (cat, cnt, rate, rr) in enumerate((("alla", 65, 7.7, 2.1), ("misshandel", 40, 4.8, 2.7),
+                                                  ("skadegorelse", 22, 2.6, 1.4), ("inbrott_bostad", 3, 0.4, 0.4))):
+        profile.append({"area": "D1", "area_name": names[0], "category": cat, "period_start": "2023-01-01",
+                        "period_end": "2024-12-31", "rate_basis": "population", "count": cnt, "exposure": 8400.0,
+                        "rate": rate, "ref_rate": rate / rr, "whole_rate": rate / rr * 1.1, "rate_ratio": rr,
+                        "rr_lo": rr * 0.8, "rr_hi": rr * 1.25, "direction": "up" if cat == "misshandel" else "none",
+                        "priority_rank": float(rank) if cat != "alla" else float("nan"),
+                        "priority_score": 3.0 - rank if cat != "alla" else float("nan"), "certainty": "medium"})
+    _t(res, "area_profile", pd.DataFrame(profile), ["count"])
 
     fun = []
     for i, d in enumerate(ids):

@@ -315,3 +315,37 @@ def test_area_report_shows_the_survey_of_its_area_or_says_there_is_none(tmp_path
     with pytest.raises(Exception, match=r"bad.csv: column share needs per cent from 0 to 100; rows \[2\]"):
         read_survey(bad)
     assert isinstance(res.inputs.survey, pd.DataFrame)
+
+
+def test_overview_setting_rule():
+    from geolage.outputs.report.sections import overview_is_short
+
+    assert [overview_is_short(s, has) for s in ("auto", "short", "full") for has in (True, False)] == [
+        True, False, True, True, False, False]
+    with pytest.raises(ValueError, match="output.overview needs to be 'auto', 'short' or 'full'; got 'kort'"):
+        overview_is_short("kort", True)
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_overview_with_focus_areas_is_short_and_compares_the_areas(language):
+    from geolage.focus import focus_areas_of
+    from geolage.outputs.report.sections import OVERVIEW_SECTIONS
+    from geolage.text.report import report_texts
+
+    res = make_results(language=language, overview="auto")
+    html = render_report_html(res, figures=False)
+    t = report_texts(language)
+    assert [h.split(". ", 1)[1] for h in _parse(html).h2] == [t[s.title_key] for s in OVERVIEW_SECTIONS]
+    # the focus area's row of the overview's table is the area_profile row of all offences (D1 is the focus area)
+    ap = res.tables["area_profile"].data
+    row = ap[(ap["area"] == "D1") & (ap["category"] == "alla")].iloc[0]
+    table = html.split(t["ov_areas_caption"].split("{")[0], 1)[1].split("</table>", 1)[0]
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", table, flags=re.S)]
+    assert cells[:3] == [res.districts.loc["D1", "district_name"], format_number(row["count"], language=language),
+                         format_number(row["rate"], language, 1)]
+    stem = "rapport" if language == "sv" else "report"  # the summary links the area's own lägesbild by name
+    (area,) = focus_areas_of(res)
+    assert f'<a href="{stem}_{area.slug}.pdf">{area.name}</a>' in html
+    # a full report asked for keeps every section
+    full = render_report_html(res, figures=False, overview="full")
+    assert [h.split(". ", 1)[1] for h in _parse(full).h2] == [TEXTS[k][language] for k in SECTIONS]

@@ -19,7 +19,7 @@ from geolage.categories import CATEGORIES
 from geolage.focus import focus_areas_of
 from geolage.outputs.report import render_report_html
 from geolage.outputs.report.charts import AREA_FRAME, AREA_OUTLINE
-from geolage.outputs.report.sections import AREA_SECTIONS
+from geolage.outputs.report.sections import AREA_SECTIONS, OVERVIEW_SECTIONS
 from geolage.run.steps.areas import current_window
 from geolage.text.labels import category_label
 from geolage.text.report import report_texts
@@ -112,6 +112,27 @@ def test_no_raw_codes_in_the_area_reports_before_the_appendices(demo_run):
         codes = [c for c in CATEGORIES if not re.search(rf"\b{c}\b", category_label(c, "sv").lower())
                  and re.search(rf"\b{c}\b", body)]
         assert codes == [], f"{slug}: {codes}"
+
+
+def test_overview_is_short_has_no_codes_and_links_the_area_reports(demo_run):
+    """With focus areas the municipal report is the short overview: its sections, at most 10 pages before the
+    appendices, no raw code in its text, and a link to each area's lägesbild."""
+    _needs_pdf_tools()
+    _, out = demo_run
+    t = report_texts("sv")
+    html = (out / "rapport.html").read_text(encoding="utf-8")
+    titles = [re.sub(r"^\d+\.?\s*", "", re.sub(r"<[^>]+>", "", h).strip())
+              for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html, flags=re.S)]
+    assert titles == [t[s.title_key] for s in OVERVIEW_SECTIONS]
+    for slug, name in AREAS.items():
+        assert f'<a href="rapport_{slug}.pdf">{html_lib.escape(name, quote=False)}</a>' in html
+    pages = _pdf_text(out / "rapport.pdf").split("\f")
+    first_appendix_page = next(i for i, page in enumerate(pages, start=1) if re.search(r"^\s*\d+\. Bilagor", page,
+                                                                                       flags=re.M)
+                               and i > 1)
+    assert first_appendix_page <= 11  # at most 10 pages before the appendices (the full report had 35 pages)
+    body = "\f".join(pages[:first_appendix_page - 1])
+    assert sorted(set(_CODES.findall(body))) == []
 
 
 def _colour_mask(img: np.ndarray, hex_colour: str, tol: int = 40) -> np.ndarray:

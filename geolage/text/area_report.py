@@ -23,8 +23,41 @@ AREA_TEXTS: dict[str, Text] = {
     "area_subtitle": Text("Aktuell period {current}; data {first}–{last}",
                           "Current period {current}; data {first}–{last}"),
     "overview_title": Text("Översikt för kommunen", "Overview of the municipality"),
-    "area_reports_note": Text("Varje fokusområde har en egen lägesbild: {files}.",
-                              "Each focus area has its own situation picture: {files}."),
+    # the short municipal overview (sections/overview.py)
+    "osec_areas": Text("Fokusområdena", "The focus areas"),
+    "ov_areas_intro": Text(
+        "Kommunen har {n} fokusområden med egna lägesbilder. Tabellen visar alla brott under {period} i varje "
+        "område jämfört med resten av kommunen: antal, takt per invånare och år, kvoten mot resten av kommunen "
+        "med 95 %-intervall, riktningen över hela dataperioden och den brottstyp som rangordningen sätter först.",
+        "The municipality has {n} focus areas with their own situation pictures. The table shows all offences "
+        "in {period} in each area compared with the rest of the municipality: count, rate per resident and year, "
+        "the ratio to the rest of the municipality with its 95% interval, the direction over the whole data "
+        "period and the offence type the ranking puts first.",
+    ),
+    "ov_areas_caption": Text("Fokusområdena jämförda med resten av kommunen, alla brott, {period}",
+                             "The focus areas compared with the rest of the municipality, all offences, {period}"),
+    "ov_col_rr": Text("Kvot mot resten av kommunen (95 %-intervall)", "Ratio to the rest of the municipality "
+                                                                     "(95% interval)"),
+    "ov_col_top": Text("Viktigaste brottstypen", "First offence type"),
+    "ov_areas_map": Text("Fokusområdena i kommunen (färgade och namngivna); grå linjer är områdesgränser.",
+                         "The focus areas in the municipality (coloured and named); grey lines are district "
+                         "boundaries."),
+    "ov_areas_note": Text(
+        "Varje områdes lägesbild har rangordningen av problemen, kartor över området, tider, jämförelser, "
+        "utveckling, prognos och underlag för åtgärdsplanen.",
+        "Each area's situation picture has the ranking of its problems, maps of the area, times, comparisons, "
+        "development, forecast and input to the action plan.",
+    ),
+    "ov_where_more": Text(
+        "Den här översikten visar bara takterna och hot spots för alla brott. Alla analyser per område och "
+        "brottstyp finns i tabellerna och i den interaktiva kartan; konfigurationen kan också ge en kommunrapport "
+        "med alla metoder.",
+        "This overview shows only the rates and hot spots of all offences. Every analysis per district and "
+        "offence type is in the tables and on the interactive map; the configuration can also ask for a "
+        "municipal report with every method.",
+    ),
+    "area_reports_note": Text("Varje fokusområde har en egen lägesbild (PDF-filen bredvid den här rapporten):",
+                              "Each focus area has its own situation picture (the PDF file beside this report):"),
     # section titles, in the order of the area report
     "asec_summary": Text("Sammanfattning och samlad bedömning", "Summary and overall assessment"),
     "asec_background": Text("Bakgrund och uppdrag", "Background and assignment"),

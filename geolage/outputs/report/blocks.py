@@ -16,8 +16,8 @@ import pandas as pd
 from ...run.schemas import TableSchema
 from .context import ReportContext, clean
 
-__all__ = ["Block", "Column", "paragraph", "heading", "note_block", "bullets", "cell", "table_block", "kv_table",
-           "figure_block", "present"]
+__all__ = ["Block", "Column", "paragraph", "heading", "note_block", "links", "bullets", "cell", "table_block",
+           "kv_table", "figure_block", "present"]
 
 #: One block of a section (see the module docstring).
 Block = dict[str, Any]
@@ -43,6 +43,11 @@ def heading(text: str) -> Block:
 def note_block(text: str) -> Block:
     """A paragraph in the note style (smaller, grey)."""
     return {"type": "note", "text": text}
+
+
+def links(intro: str, items: Iterable[tuple[str, str]]) -> Block:
+    """A sentence ending in a list of links: ``intro`` then each (text, relative file name) as a link."""
+    return {"type": "links", "intro": intro, "links": [{"text": text, "href": href} for text, href in items]}
 
 
 def bullets(items: list[str], cls: str | None = None) -> Block:

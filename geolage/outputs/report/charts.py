@@ -350,6 +350,8 @@ AREA_OUTLINE = "#7b2cbf"
 AREA_FRAME = "#00a0b0"
 #: Margin around the focus area on its maps, as a share of its larger side.
 AREA_MARGIN = 0.12
+#: Margin around the focus areas on the overview's map, as a share of their joint extent's larger side.
+FOCUS_MARGIN = 0.35
 
 
 def map_view(shape: Any) -> tuple[float, float, float, float]:
@@ -447,3 +449,52 @@ def area_map(ctx: ReportContext, gdf: Any, column: str, *, shape: Any, places: l
             spine.set_linewidth(3.0)
 
     return figure(draw, (6.8, 5.6))
+
+
+def focus_areas_map(ctx: ReportContext, shapes: Any) -> str | None:
+    """The focus areas filled, outlined and named among the districts around them (the overview's map of the areas).
+
+    The view is the areas' joint extent with a margin of :data:`FOCUS_MARGIN` of its larger side,
+    so small areas in a large municipality can be read.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+    shapes : GeoDataFrame
+        One polygon per focus area with ``area_name`` (:func:`geolage.focus.focus_area_shapes`).
+    """
+    import matplotlib.patheffects as pe
+    import shapely
+
+    minx, miny, maxx, maxy = shapes.total_bounds
+    pad = FOCUS_MARGIN * max(maxx - minx, maxy - miny, 1.0)
+    view = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+
+    def draw(fig, plt):
+        ax = fig.add_subplot(111)
+        d = ctx.r.districts
+        if d is not None and len(d):
+            near = d[d.intersects(shapely.box(*view))]
+            near.plot(ax=ax, color="#f2f2ee", edgecolor="#9a9a9a", linewidth=0.4)
+            halo = [pe.withStroke(linewidth=2.0, foreground="white")]
+            inside = shapely.union_all(shapes.geometry.values)  # districts of a focus area carry its name instead
+            for name, geom in zip(near["district_name"], near.geometry, strict=True):
+                part = geom.intersection(shapely.box(*view))
+                big = not part.is_empty and part.area > 0.004 * (view[2] - view[0]) * (view[3] - view[1])
+                if big and not inside.contains(part.representative_point()):
+                    point = part.representative_point()
+                    ax.text(point.x, point.y, chart_text(name, 24), fontsize=5.5, ha="center", va="center",
+                            color="#666666", path_effects=halo)
+        shapes.plot(ax=ax, color=AREA_OUTLINE, alpha=0.35, edgecolor="none")
+        halo = [pe.withStroke(linewidth=2.5, foreground="white")]
+        for name, geom in zip(shapes["area_name"], shapes.geometry, strict=True):
+            ax.plot(*_exterior_xy(geom), color=AREA_OUTLINE, linewidth=1.6)
+            point = geom.representative_point()
+            ax.text(point.x, point.y, chart_text(name, 30), fontsize=8.5, fontweight="bold", ha="center",
+                    va="center", color="#111111", path_effects=halo)
+        ax.set_xlim(view[0], view[2])
+        ax.set_ylim(view[1], view[3])
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+
+    return figure(draw, _MAP_SIZE)

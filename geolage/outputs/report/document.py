@@ -25,7 +25,7 @@ from .blocks import Block
 from .charts import without_figures
 from .context import ReportContext, clean, css_string
 from .pdf import PdfJob, start_pdf
-from .sections import AREA_SECTIONS, SECTIONS, Section
+from .sections import AREA_SECTIONS, OVERVIEW_SECTIONS, SECTIONS, Section, overview_is_short
 from .sections.area import period_text
 
 __all__ = ["render_report_html", "write_report"]
@@ -69,7 +69,7 @@ def _environment():
 
 
 def render_report_html(results: RunResults, *, mode: str = "public", language: str | None = None,
-                       figures: bool = True, area: FocusArea | None = None) -> str:
+                       figures: bool = True, area: FocusArea | None = None, overview: str | None = None) -> str:
     """Render the report as one HTML string (see :func:`write_report`).
 
     Parameters
@@ -82,7 +82,12 @@ def render_report_html(results: RunResults, *, mode: str = "public", language: s
         ``False`` leaves out charts and maps (a quick text-only check).
     area : FocusArea, optional
         Write the lägesbild of this focus area (:data:`.sections.AREA_SECTIONS`); default the
-        municipal overview (:data:`.sections.SECTIONS`).
+        municipal report.
+    overview : {"auto", "short", "full"}, optional
+        The municipal report's length (default ``results.config.output.overview``): ``"short"`` the
+        overview beside the focus areas' lägesbilder (:data:`.sections.OVERVIEW_SECTIONS`),
+        ``"full"`` every district and method (:data:`.sections.SECTIONS`), ``"auto"`` short when
+        the run has focus areas.
 
     Returns
     -------
@@ -93,22 +98,28 @@ def render_report_html(results: RunResults, *, mode: str = "public", language: s
     if mode == "internal" and results.public:
         raise ValueError("mode 'internal' needs the full results; these were already made public")
     ctx = ReportContext(public_view(results, mode, lang), lang, mode, area)
+    if area is not None:
+        chosen = AREA_SECTIONS
+    else:
+        short = overview_is_short(overview or results.config.output.overview, bool(focus_areas_of(results)))
+        chosen = OVERVIEW_SECTIONS if short else SECTIONS
     with without_figures(not figures):
         # a section with nothing to show for this run's data (e.g. rates without population) is left out
-        sections = [sec for sec in (_section(ctx, s) for s in (SECTIONS if area is None else AREA_SECTIONS))
-                    if sec["blocks"]]
+        sections = [sec for sec in (_section(ctx, s) for s in chosen) if sec["blocks"]]
     t, project, p = ctx.t, ctx.r.config.project, ctx.r.config.periods
     name = clean(project.name)
     banner = t["synthetic"] if project.synthetic else ""
     if area is None:
         title = _title(t, name)
         subtitle = t["subtitle"].format(start=p.start.isoformat(), end=p.end.isoformat())
+        if chosen is OVERVIEW_SECTIONS:
+            subtitle = f"{t['overview_title']} · {subtitle}"
     else:
         title = t["area_title"].format(area=clean(area.name))
         start, end = current_window(results)
         subtitle = t["area_subtitle"].format(current=period_text(start, end), first=p.start.year, last=p.end.year)
     return _environment().get_template("report.html.j2").render(
-        lang=lang, version=__version__, title=title, subtitle=subtitle, compact=area is not None,
+        lang=lang, version=__version__, title=title, subtitle=subtitle, compact=chosen is not SECTIONS,
         generated=t["generated"].format(date=dt.date.today().isoformat(), version=__version__),
         mode_label=t[mode], toc_label=t["toc"], banner=banner, banner_css=css_string(banner),
         footer_css=css_string(f"{name} · {t[mode]}"), sections=sections,

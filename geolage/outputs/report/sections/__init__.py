@@ -27,12 +27,13 @@ from .data_method import data_method
 from .deep_dives import deep_dives
 from .forecast import forecast
 from .limitations import limitations
-from .over_time import over_time
+from .over_time import over_time, overview_time
+from .overview import overview_areas, overview_is_short, overview_where
 from .patterns import patterns
 from .summary import summary
 from .where import where
 
-__all__ = ["Section", "SECTIONS", "AREA_SECTIONS"]
+__all__ = ["Section", "SECTIONS", "AREA_SECTIONS", "OVERVIEW_SECTIONS", "overview_is_short"]
 
 
 class Section(NamedTuple):
@@ -54,6 +55,17 @@ SECTIONS: tuple[Section, ...] = (
     Section("deep-dives", "sec_deep", deep_dives),
     Section("forecast", "sec_forecast", forecast),
     Section("limitations", "sec_limits", limitations),
+)
+
+#: The short municipal overview beside the focus areas' lägesbilder (``output.overview``), in order.
+OVERVIEW_SECTIONS: tuple[Section, ...] = (
+    Section("summary", "sec_summary", summary),
+    Section("focus-areas", "osec_areas", overview_areas),
+    Section("development", "sec_time", overview_time),
+    Section("where", "sec_where", overview_where),
+    Section("data-and-method", "asec_data", area_data),
+    Section("limitations", "sec_limits", limitations),
+    Section("appendices", "asec_appendix", area_appendix),
 )
 
 #: The sections of a focus area's lägesbild (issue: "structure of each area report"), in order.

@@ -5,16 +5,18 @@ from __future__ import annotations
 import pandas as pd
 
 from ....categories import ALL_CATEGORIES
+from ....focus import focus_areas_of
 from ....run import schemas
+from ....stats.trends import WHOLE_AREA
 from .. import charts
 from ..blocks import Block, figure_block, present, table_block
 from ..context import ReportContext, clean
 from ..select import area_col, only_all, sure_trends
 
-__all__ = ["over_time"]
+__all__ = ["over_time", "overview_time"]
 
 
-def _series(ctx: ReportContext, se: pd.DataFrame) -> list[Block | None]:
+def _series(ctx: ReportContext, se: pd.DataFrame, per_category: bool = True) -> list[Block | None]:
     """Lines of all offences per area (focus areas, else the six largest), then per category in the first."""
     t = ctx.t
     unit = ctx.r.config.periods.unit
@@ -30,7 +32,7 @@ def _series(ctx: ReportContext, se: pd.DataFrame) -> list[Block | None]:
     everything = only_all(se[se["area"].isin(areas[:8])])
     if len(everything):
         blocks.append(figure_block(charts.line_chart(ctx, everything, "_label"), t["series_fig"]))
-    if areas:
+    if areas and per_category:
         sub = se[(se["area"] == areas[0]) & (se["category"] != ALL_CATEGORIES)].copy()
         if len(sub):
             sub["label"] = sub["category"].map(lambda c: ctx.cat(c, capital=True))
@@ -64,4 +66,24 @@ def over_time(ctx: ReportContext) -> list[Block]:
         blocks.extend(_series(ctx, se))
     tr = ctx.table(schemas.TREND)
     blocks.append(ctx.missing(schemas.TREND) if tr is None else _trends(ctx, tr))
+    return present(blocks)
+
+
+def overview_time(ctx: ReportContext) -> list[Block]:
+    """Development in the short overview: all offences per focus area, the sure trends of the areas and the whole.
+
+    The districts' trends are in the areas' lägesbilder and in the trend table.
+    """
+    blocks: list[Block | None] = []
+    se = ctx.table(schemas.SERIES)
+    if se is None:
+        blocks.append(ctx.missing(schemas.SERIES))
+    elif {"area", "category", "period", "count"} <= set(se.columns):
+        blocks.extend(_series(ctx, se, per_category=False))
+    tr = ctx.table(schemas.TREND)
+    if tr is None:
+        blocks.append(ctx.missing(schemas.TREND))
+    else:
+        keep = {a.area_id for a in focus_areas_of(ctx.r)} | {WHOLE_AREA}
+        blocks.append(_trends(ctx, tr[tr["area"].astype(str).isin(keep)] if "area" in tr.columns else tr))
     return present(blocks)

@@ -10,7 +10,7 @@ from ....categories import ALL_CATEGORIES
 from ....focus import focus_areas_of
 from ....run import schemas
 from ...names import output_name
-from ..blocks import Block, bullets, note_block, paragraph
+from ..blocks import Block, bullets, links, note_block, paragraph
 from ..context import ReportContext, clean, year_text
 from ..select import area_col, latest_coverage, only_all, sure_trends, whole_span
 
@@ -152,10 +152,9 @@ def summary(ctx: ReportContext) -> list[Block]:
     if ctx.r.config.project.synthetic:
         blocks.append(paragraph(ctx.t["synthetic_note"]))
     areas = focus_areas_of(ctx.r)
-    if areas:  # the overview points to each focus area's own lägesbild
+    if areas:  # the overview links each focus area's own lägesbild (the PDF beside this report)
         stem = output_name("report", ctx.lang)
-        files = ", ".join(f"{clean(a.name)} ({stem}_{a.slug}.pdf)" for a in areas)
-        blocks.append(paragraph(ctx.t["area_reports_note"].format(files=files)))
+        blocks.append(links(ctx.t["area_reports_note"], [(clean(a.name), f"{stem}_{a.slug}.pdf") for a in areas]))
     blocks.append(paragraph(ctx.t["summary_intro"]))
     blocks.append(bullets(items, cls="summary"))
     if ctx.mode == "public":

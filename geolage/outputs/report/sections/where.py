@@ -13,7 +13,7 @@ from ..select import as_geo, only_all, rate_column, rates_selection
 from .data_method import has_population
 from .hotspot_area import area_sentence, par_sentence
 
-__all__ = ["where"]
+__all__ = ["where", "rates_blocks", "class_map", "CLASS_MAPS"]
 
 #: The class maps: (table, class column, classes, caption key, said missing when absent).
 CLASS_MAPS: tuple[tuple[TableSchema, str, dict[str, ClassInfo], str, bool], ...] = (
@@ -24,7 +24,7 @@ CLASS_MAPS: tuple[tuple[TableSchema, str, dict[str, ClassInfo], str, bool], ...]
 )
 
 
-def _rates(ctx: ReportContext) -> list[Block | None]:
+def rates_blocks(ctx: ReportContext) -> list[Block | None]:
     """The map of smoothed rates (all offences) and the ten areas with the highest rate."""
     t = ctx.t
     rd = ctx.table(schemas.RATES_DISTRICT)
@@ -47,19 +47,23 @@ def _rates(ctx: ReportContext) -> list[Block | None]:
     return blocks
 
 
+def class_map(ctx: ReportContext, schema: TableSchema, column: str, classes: dict[str, ClassInfo], caption: str,
+              required: bool) -> list[Block | None]:
+    """The map of one class table (all offences), or the note that it is missing when ``required``."""
+    df = ctx.table(schema)
+    if df is None or column not in df.columns:
+        if required and (has_population(ctx) or schema is not schemas.LISA_DISTRICT):
+            return [ctx.missing(schema)]
+        return []
+    gdf = as_geo(ctx, only_all(df))
+    if gdf is None:
+        return []
+    return [figure_block(charts.map_categorical(ctx, gdf, column, classes), ctx.t[caption], cls="map")]
+
+
 def _class_maps(ctx: ReportContext) -> list[Block | None]:
     """Maps of Gi* hot spots (grid, districts), LISA clusters and emerging hot spots (all offences)."""
-    blocks: list[Block | None] = []
-    for schema, column, classes, caption, required in CLASS_MAPS:
-        df = ctx.table(schema)
-        if df is None or column not in df.columns:
-            if required and (has_population(ctx) or schema is not schemas.LISA_DISTRICT):
-                blocks.append(ctx.missing(schema))
-            continue
-        gdf = as_geo(ctx, only_all(df))
-        if gdf is not None:
-            blocks.append(figure_block(charts.map_categorical(ctx, gdf, column, classes), ctx.t[caption], cls="map"))
-    return blocks
+    return [block for spec in CLASS_MAPS for block in class_map(ctx, *spec)]
 
 
 def _autocorrelation(ctx: ReportContext) -> list[Block]:
@@ -94,5 +98,5 @@ def _concentration(ctx: ReportContext) -> list[Block | None]:
 
 def where(ctx: ReportContext) -> list[Block]:
     """The where-problems-are-greatest section."""
-    return present([*_rates(ctx), *par_sentence(ctx), *area_sentence(ctx), *_class_maps(ctx), *_autocorrelation(ctx),
-                    *_concentration(ctx)])
+    return present([*rates_blocks(ctx), *par_sentence(ctx), *area_sentence(ctx), *_class_maps(ctx),
+                    *_autocorrelation(ctx), *_concentration(ctx)])
