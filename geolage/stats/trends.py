@@ -491,8 +491,8 @@ def make_series(
     for unit in units:
         c = count_incidents(incidents, by="district_id", keys=ids, unit=unit, start=sd, end=ed,
                             categories=categories)
-        cats = list(dict.fromkeys(c["category"]))
-        pers = [p for p in dict.fromkeys(c["period"]) if p != WHOLE_PERIOD]
+        cats = list(pd.unique(c["category"]))  # order of first appearance (not a Python loop over Arrow strings)
+        pers = [p for p in pd.unique(c["period"]) if p != WHOLE_PERIOD]
         arr = c["count"].to_numpy().reshape(len(ids), len(cats), len(pers) + 1)[:, :, :-1]
         per_area = np.einsum("ad,dkp->akp", m, arr)
         ex = exposure_table(districts, pers, unit=unit, start=sd, end=ed, population_table=population_table)
@@ -588,7 +588,7 @@ def trend_table(
     areas = analysis_areas(districts) if areas is None else areas
     mm = _member_matrix(areas, ids)
     yearly = series[series["unit"] == "year"].sort_values("period", kind="stable")
-    names = dict(zip(series["area"], series["area_name"], strict=True))
+    names = series.drop_duplicates("area", keep="last").set_index("area")["area_name"].to_dict()
     cats = [c for c in yearly["category"].unique() if c != ALL_CATEGORIES]
     if baseline is not None and current is not None:
         b = (pd.Timestamp(baseline[0]), pd.Timestamp(baseline[1]) + pd.Timedelta(days=1))

@@ -100,9 +100,9 @@ def _categories_and_periods(tables: list[Table], rasters: dict[str, Raster]) -> 
     pers: set[str] = set()
     for t in tables:
         if "category" in t.data.columns:
-            cats.update(t.data["category"].dropna().astype(str))
+            cats.update(t.data["category"].dropna().astype(str).unique())
         if "period" in t.data.columns:
-            pers.update(t.data["period"].dropna().astype(str))
+            pers.update(t.data["period"].dropna().astype(str).unique())
     cats.update(name.removeprefix(schemas.KDE_PREFIX) for name in rasters)
     categories = _category_order(cats) or [ALL_CATEGORIES]
     periods = ([WHOLE_PERIOD] if WHOLE_PERIOD in pers else []) + sorted(pers - {WHOLE_PERIOD})

@@ -106,7 +106,10 @@ def _texts(data: pd.DataFrame, column: str, decimals: int, language: str, *, min
     """``column`` formatted for tooltips; withheld counts shown as ``<k (dolt)``."""
     if column not in data.columns:
         return ["–"] * len(data)
-    out = [number(v, decimals, language) for v in data[column].tolist()]
+    # each distinct value formatted once (a grid layer repeats few values over many cells)
+    codes, uniques = pd.factorize(data[column], use_na_sentinel=True)
+    texts = [number(v, decimals, language) for v in uniques.tolist()] + [number(float("nan"), decimals, language)]
+    out = [texts[c] for c in codes.tolist()]  # code -1 (a missing value) is the last text
     if min_count is not None:
         label = esc(SUPPRESSED_COUNT[language].format(k=min_count))
         out = [label if hidden else text for text, hidden in zip(out, _flags(data, column), strict=True)]
