@@ -174,6 +174,10 @@ class FocusAreaConfig:
     previous: tuple[dt.date, dt.date] | None = None
     #: Who asked for the lägesbild and why (the report's background section), in plain words.
     assignment: str | None = None
+    #: Instead of ``previous``: the output folder of the earlier ``geolage run`` that made the previous
+    #: lägesbild; its published figures of the area (``area_profile``) are compared with the current period,
+    #: so the earlier incidents need not be in this run's data.
+    previous_output: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -711,6 +715,9 @@ def _check_areas(cfg: Config, checks: _Checks) -> None:
             continue
         if not area.name.strip() or not area.districts:
             checks.problems.append(f"'areas.focus[{i}]' needs a name and at least one district (ids or names)")
+        if area.previous is not None and area.previous_output is not None:
+            checks.problems.append(f"'areas.focus[{i}]' gives both previous and previous_output; give one: the "
+                                   "period of the previous lägesbild or the output folder of the run that made it")
         if area.previous is not None and area.previous[0] > area.previous[1]:
             checks.problems.append(f"'areas.focus[{i}].previous' starts ({area.previous[0]}) after it ends")
         elif area.previous is not None and (area.previous[0] < cfg.periods.start or area.previous[1] > cfg.periods.end):

@@ -16,6 +16,7 @@ table records each district's area in ``focus_area``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -29,6 +30,7 @@ import shapely
 
 from .config import FocusAreaConfig
 from .errors import ConfigError
+from .previous import PublishedFigures, read_previous_output
 
 __all__ = [
     "FOCUS_AREA_COLUMN", "FocusArea", "district_ids", "area_code", "resolve_focus_areas", "focus_areas_of",
@@ -58,6 +60,9 @@ class FocusArea:
         Period of the area's previous lägesbild.
     assignment : str or None
         Who asked for the lägesbild and why (free text from the config).
+    published : PublishedFigures or None
+        The previous lägesbild's figures read from an earlier output folder
+        (:func:`geolage.previous.read_previous_output`); ``previous`` is then its period.
     """
 
     area_id: str
@@ -66,6 +71,7 @@ class FocusArea:
     district_ids: tuple[str, ...]
     previous: tuple[dt.date, dt.date] | None = None
     assignment: str | None = None
+    published: PublishedFigures | None = None
 
     @property
     def is_group(self) -> bool:
@@ -144,7 +150,11 @@ def resolve_focus_areas(focus: Sequence[str | FocusAreaConfig], districts: pd.Da
             members = district_ids(item.districts, f"areas.focus[{i}].districts", districts)
             name = item.name.strip()
             area_id = members[0] if len(members) == 1 else area_code(name)
-            out.append(FocusArea(area_id, name, area_code(name), tuple(members), item.previous, item.assignment))
+            area = FocusArea(area_id, name, area_code(name), tuple(members), item.previous, item.assignment)
+            if item.previous_output is not None:  # the earlier run's published figures and their period
+                published = read_previous_output(item.previous_output, area_id, name)
+                area = dataclasses.replace(area, previous=published.period, published=published)
+            out.append(area)
         else:
             (member,) = district_ids([item], "areas.focus", districts)
             out.append(FocusArea(member, names[member], area_code(names[member]), (member,)))

@@ -3,13 +3,16 @@
 :func:`period_change` compares, per focus area and category, the rate of the period of the
 area's previous lägesbild with the rate of the current period as one unit (counts and
 person-years summed over the area's districts), with the exact conditional rate-ratio test
-(:func:`geolage.stats.compare.rate_ratio`).
+(:func:`geolage.stats.compare.rate_ratio`). :func:`period_change_published` does the same against
+the figures an earlier geolage run published (``previous_output``), when the earlier incidents
+are not in this run's data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,7 +21,10 @@ from ..categories import ALL_CATEGORIES
 from .compare import rate_ratio
 from .rates import WHOLE_PERIOD, count_incidents, exposure_table
 
-__all__ = ["PERIOD_CHANGE_COLUMNS", "period_change", "window_counts"]
+if TYPE_CHECKING:
+    from ..previous import PublishedFigures
+
+__all__ = ["PERIOD_CHANGE_COLUMNS", "period_change", "period_change_published", "window_counts"]
 
 #: Columns of the ``period_change`` table.
 PERIOD_CHANGE_COLUMNS: tuple[str, ...] = (
@@ -137,23 +143,81 @@ def period_change(
         c0, e0, basis0 = _area_sums(*prev, members)
         if basis1 != basis0:  # one period lacks a population: compare incidents per year in both
             e1, e0, basis1 = cur[2], prev[2], "years"
-        scale = rate_per if basis1 == "population" else 1.0
         df = pd.DataFrame({"category": cats})
         df["count_previous"] = c0.reindex(cats, fill_value=0).to_numpy().astype("int64")
         df["count"] = c1.reindex(cats, fill_value=0).to_numpy().astype("int64")
-        df["exposure_previous"], df["exposure"] = e0, e1
-        rr = rate_ratio(df["count"], df["exposure"], df["count_previous"], df["exposure_previous"],
-                        confidence=confidence)
-        df["change_ratio"], df["change_ci_low"] = rr["rate_ratio"].to_numpy(), rr["rr_ci_low"].to_numpy()
-        df["change_ci_high"], df["change_p"] = rr["rr_ci_high"].to_numpy(), rr["rr_p"].to_numpy()
-        df["rate_previous"] = df["count_previous"] / e0 * scale
-        df["rate"] = df["count"] / e1 * scale
-        lo, hi = df["change_ci_low"].to_numpy(float), df["change_ci_high"].to_numpy(float)
-        df["direction"] = np.select([lo > 1, hi < 1], ["up", "down"], "none")  # as trends.direction, on the ratio
-        df["area"], df["area_name"], df["rate_basis"] = area, name, basis1
-        df["previous_start"], df["previous_end"] = previous[0].isoformat(), previous[1].isoformat()
-        df["current_start"], df["current_end"] = current[0].isoformat(), current[1].isoformat()
-        frames.append(df)
+        frames.append(_change_rows(df, e0, e1, basis1, (area, name), previous, current, rate_per, confidence))
+    if not frames:
+        return pd.DataFrame(columns=list(PERIOD_CHANGE_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(PERIOD_CHANGE_COLUMNS)]
+
+
+def _change_rows(df: pd.DataFrame, e0: float, e1: float, basis: str, area: tuple[str, str],
+                 previous: tuple[dt.date, dt.date], current: tuple[dt.date, dt.date], rate_per: float,
+                 confidence: float) -> pd.DataFrame:
+    """The change columns of one area's rows (``category``, ``count_previous``, ``count``): ratio, interval, p."""
+    scale = rate_per if basis == "population" else 1.0
+    df["exposure_previous"], df["exposure"] = e0, e1
+    rr = rate_ratio(df["count"], df["exposure"], df["count_previous"], df["exposure_previous"],
+                    confidence=confidence)
+    df["change_ratio"], df["change_ci_low"] = rr["rate_ratio"].to_numpy(), rr["rr_ci_low"].to_numpy()
+    df["change_ci_high"], df["change_p"] = rr["rr_ci_high"].to_numpy(), rr["rr_p"].to_numpy()
+    df["rate_previous"] = df["count_previous"] / e0 * scale
+    df["rate"] = df["count"] / e1 * scale
+    lo, hi = df["change_ci_low"].to_numpy(float), df["change_ci_high"].to_numpy(float)
+    df["direction"] = np.select([lo > 1, hi < 1], ["up", "down"], "none")  # as trends.direction, on the ratio
+    df["area"], df["area_name"], df["rate_basis"] = area[0], area[1], basis
+    df["previous_start"], df["previous_end"] = previous[0].isoformat(), previous[1].isoformat()
+    df["current_start"], df["current_end"] = current[0].isoformat(), current[1].isoformat()
+    return df
+
+
+def period_change_published(
+    incidents: pd.DataFrame,
+    districts: pd.DataFrame,
+    *,
+    groups: Sequence[tuple[str, str, Sequence[str], PublishedFigures]],
+    current: tuple[dt.date, dt.date],
+    categories: Sequence[str],
+    population_table: pd.DataFrame | None = None,
+    rate_per: float = 1000,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Compare each focus area's current period with the figures an earlier geolage run published.
+
+    As :func:`period_change`, with the previous period's counts and exposure taken from the earlier
+    output folder (:func:`geolage.previous.read_previous_output`) instead of counted here.
+    Categories whose count the earlier outputs withheld, or that they did not have, are left out.
+    When one side's exposure is person-years and the other's is years (an unknown population),
+    both are compared as incidents per year.
+
+    Parameters
+    ----------
+    incidents, districts, current, categories, population_table, rate_per, confidence
+        As :func:`period_change`.
+    groups : sequence of (area id, name, member district ids, PublishedFigures)
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`PERIOD_CHANGE_COLUMNS`.
+    """
+    cats = [ALL_CATEGORIES, *[c for c in categories if c != ALL_CATEGORIES]]
+    cur = window_counts(incidents, districts, current, categories=categories, population_table=population_table)
+    frames = []
+    for area, name, members, published in groups:
+        c1, e1, basis1 = _area_sums(*cur, [str(m) for m in members])
+        e0, basis0 = published.exposure, published.rate_basis
+        if basis1 != basis0:  # compare incidents per year in both
+            p0, p1 = published.period
+            e0 = e0 if basis0 == "years" else ((p1 - p0).days + 1) / 365.25
+            e1, basis1 = cur[2], "years"
+        shown = [c for c in cats if c in published.counts]
+        df = pd.DataFrame({"category": shown})
+        df["count_previous"] = np.array([published.counts[c] for c in shown]).round().astype("int64")
+        df["count"] = c1.reindex(shown, fill_value=0).to_numpy().astype("int64")
+        frames.append(_change_rows(df, e0, e1, basis1, (area, name), published.period, current, rate_per,
+                                   confidence))
     if not frames:
         return pd.DataFrame(columns=list(PERIOD_CHANGE_COLUMNS))
     return pd.concat(frames, ignore_index=True)[list(PERIOD_CHANGE_COLUMNS)]

@@ -215,6 +215,17 @@ AREA_TEXTS: dict[str, Text] = {
                                 "Change since the previous situation picture: {previous} against {current}"),
     "area_change_line": Text("{cat}: {words} ({ratio} gånger takten, 95 %-intervall {lo}–{hi}).",
                              "{cat}: {words} ({ratio} times the rate, 95% interval {lo}–{hi})."),
+    "area_previous_published": Text(
+        "Förra lägesbildens siffror är hämtade ur de tabeller som den tidigare körningen publicerade ({date}); "
+        "perioden {previous} jämförs med {current} som takt per år.",
+        "The previous situation picture's figures are taken from the tables its run published ({date}); the "
+        "period {previous} is compared with {current} as a rate per year.",
+    ),
+    "area_previous_hidden": Text(
+        "Kan inte jämföras (antalen var dolda i de tidigare publicerade tabellerna): {cats}.",
+        "Cannot be compared (the counts were withheld in the earlier published tables): {cats}.",
+    ),
+    "area_previous_date_unknown": Text("okänt datum", "unknown date"),
     "area_no_previous": Text("Ingen tidigare lägesbild har angetts för området.",
                              "No previous situation picture was given for the area."),
     # 9. forecast

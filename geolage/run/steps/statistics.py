@@ -14,7 +14,7 @@ import pandas as pd
 from ...config import Config
 from ...focus import FocusArea, area_groups, focus_areas_of
 from ...neighbours import read_weights
-from ...stats.areas import period_change
+from ...stats.areas import period_change, period_change_published
 from ...stats.compare import ALL_FOCUS_AREAS, area_parts, compare_areas, coverage, focus_area_rows, funnel_table
 from ...stats.concentration import concentration_table, lorenz_table, stability_table
 from ...stats.rates import count_incidents, district_rates
@@ -160,11 +160,20 @@ def _add_period_change(results: RunResults, s: _Span) -> list[str]:
     if not with_previous:
         return []
     current = per.current or (max(per.start, per.end - dt.timedelta(days=3 * 365 - 1)), per.end)
-    groups = [(a.area_id, a.name, list(a.district_ids), a.previous) for a in with_previous]
-    change = period_change(s.incidents, s.districts, groups=groups, current=current, categories=s.categories,
-                           population_table=s.population, rate_per=st.rate_per, confidence=st.confidence)
+    options = {"current": current, "categories": s.categories, "population_table": s.population,
+               "rate_per": st.rate_per, "confidence": st.confidence}
+    counted = [(a.area_id, a.name, list(a.district_ids), a.previous) for a in with_previous
+               if a.published is None and a.previous is not None]
+    published = [(a.area_id, a.name, list(a.district_ids), a.published) for a in with_previous
+                 if a.published is not None]  # the figures an earlier run published (previous_output)
+    frames = [period_change(s.incidents, s.districts, groups=counted, **options)] if counted else []
+    if published:
+        frames.append(period_change_published(s.incidents, s.districts, groups=published, **options))
+    change = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     results.add_table(schemas.PERIOD_CHANGE.table(change))
-    return [f"{a.name}: {a.previous[0]} – {a.previous[1]} against {current[0]} – {current[1]}"
+    return [f"{a.name}: {a.previous[0]} – {a.previous[1]}"
+            + (f" (published in {a.published.folder.name}, run of {a.published.finished or 'unknown date'})"
+               if a.published is not None else "") + f" against {current[0]} – {current[1]}"
             for a in with_previous if a.previous is not None]
 
 

@@ -197,7 +197,16 @@ def _since_previous(ctx: ReportContext) -> list[Block]:
         ("rate", t["col_current"] + " " + t["col_rate_year"].format(per=ctx.num(ctx.per)), lambda v: ctx.num(v, 1)),
         ("change_ratio", t["col_change"], lambda v: ctx.num(v, 2)), ("change_p", t["col_p"], ctx.p)],
         caption, schema=schemas.PERIOD_CHANGE)
-    return [paragraph(caption), bullets(lines), table] if lines else [table]
+    blocks = [paragraph(caption), bullets(lines), table] if lines else [table]
+    published = ctx.area.published
+    if published is not None:  # figures of an earlier run's output folder (previous_output)
+        blocks.insert(0, note_block(t["area_previous_published"].format(
+            date=published.finished or t["area_previous_date_unknown"], previous=period_text(*published.period),
+            current=period_text(first["current_start"], first["current_end"]))))
+        hidden = [ctx.cat(c) for c in published.hidden]
+        if hidden:
+            blocks.append(note_block(t["area_previous_hidden"].format(cats=", ".join(hidden))))
+    return blocks
 
 
 def area_forecast(ctx: ReportContext) -> list[Block]:
