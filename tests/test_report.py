@@ -349,3 +349,25 @@ def test_overview_with_focus_areas_is_short_and_compares_the_areas(language):
     # a full report asked for keeps every section
     full = render_report_html(res, figures=False, overview="full")
     assert [h.split(". ", 1)[1] for h in _parse(full).h2] == [TEXTS[k][language] for k in SECTIONS]
+
+
+def test_the_data_and_method_appendix_is_drawn_once_for_all_reports_of_a_run(monkeypatch):
+    import importlib
+
+    from geolage.focus import focus_areas_of
+
+    dm = importlib.import_module("geolage.outputs.report.sections.data_method")  # the module, not its function
+
+    calls = []
+    make = dm._data_method
+    monkeypatch.setattr(dm, "_data_method", lambda ctx: calls.append(1) or make(ctx))
+    res = make_results(overview="auto")
+    shared: dict = {}
+    overview = render_report_html(res, figures=False, shared=shared)
+    (area,) = focus_areas_of(res)
+    area_report = render_report_html(res, figures=False, area=area, shared=shared)
+    assert len(calls) == 1
+    record = TEXTS["record_caption"]["sv"]
+    assert record in overview and record in area_report
+    render_report_html(res, figures=False, area=area)  # without a shared dict: made again
+    assert len(calls) == 2

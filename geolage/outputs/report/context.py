@@ -11,6 +11,7 @@ HTML is left to Jinja2's autoescaping.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -99,14 +100,24 @@ class ReportContext:
         The focus area of an area report (None: the municipal overview).
     """
 
-    def __init__(self, results: RunResults, language: str, mode: str, area: FocusArea | None = None) -> None:
+    def __init__(self, results: RunResults, language: str, mode: str, area: FocusArea | None = None,
+                 shared: dict[str, Any] | None = None) -> None:
         self.r = results
+        #: Parts that are the same in every report of one run, language and mode (the appendix on data
+        #: and method), made once by :meth:`once` (:func:`geolage.outputs.report.write_report` shares it).
+        self.shared: dict[str, Any] = {} if shared is None else shared
         self.area = area
         self.lang = language
         self.mode = mode
         self.k = results.config.output.min_count
         self.t = report_texts(language)
         self.per = results.config.statistics.rate_per
+
+    def once(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()`` the first time ``key`` is asked for in the shared parts, the same object after that."""
+        if key not in self.shared:
+            self.shared[key] = make()
+        return self.shared[key]
 
     # ----------------------------------------------------------------- tables
     def table(self, schema: TableSchema) -> pd.DataFrame | None:

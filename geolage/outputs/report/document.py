@@ -69,7 +69,8 @@ def _environment():
 
 
 def render_report_html(results: RunResults, *, mode: str = "public", language: str | None = None,
-                       figures: bool = True, area: FocusArea | None = None, overview: str | None = None) -> str:
+                       figures: bool = True, area: FocusArea | None = None, overview: str | None = None,
+                       shared: dict[str, Any] | None = None) -> str:
     """Render the report as one HTML string (see :func:`write_report`).
 
     Parameters
@@ -88,6 +89,9 @@ def render_report_html(results: RunResults, *, mode: str = "public", language: s
         overview beside the focus areas' lägesbilder (:data:`.sections.OVERVIEW_SECTIONS`),
         ``"full"`` every district and method (:data:`.sections.SECTIONS`), ``"auto"`` short when
         the run has focus areas.
+    shared : dict, optional
+        Parts the same in every report of the run, language and mode, made once
+        (:meth:`ReportContext.once`): :func:`write_report` passes one dict to all its reports.
 
     Returns
     -------
@@ -97,7 +101,7 @@ def render_report_html(results: RunResults, *, mode: str = "public", language: s
     lang = _check_language(language or results.config.project.language)
     if mode == "internal" and results.public:
         raise ValueError("mode 'internal' needs the full results; these were already made public")
-    ctx = ReportContext(public_view(results, mode, lang), lang, mode, area)
+    ctx = ReportContext(public_view(results, mode, lang), lang, mode, area, shared)
     if area is not None:
         chosen = AREA_SECTIONS
     else:
@@ -172,12 +176,14 @@ def write_report(results: RunResults, out_dir: str | Path, *, mode: str = "publi
     stem = output_name("report", language or results.config.project.language)  # rapport / report
     jobs: dict[str, PdfJob] = {}  # printed side by side while the next report is drawn
     try:
-        paths = {"html": _write_html(render_report_html(results, mode=mode, language=language), out / f"{stem}.html")}
+        shared: dict[str, Any] = {}  # the appendix on data and method is drawn once for all reports
+        paths = {"html": _write_html(render_report_html(results, mode=mode, language=language, shared=shared),
+                                     out / f"{stem}.html")}
         if pdf:
             jobs["pdf"] = start_pdf(paths["html"], out / f"{stem}.pdf")
         for area in focus_areas_of(results):
             area_stem = f"{stem}_{area.slug}"
-            text = render_report_html(results, mode=mode, language=language, area=area)
+            text = render_report_html(results, mode=mode, language=language, area=area, shared=shared)
             paths[f"html_{area.slug}"] = _write_html(text, out / f"{area_stem}.html")
             if pdf:
                 jobs[f"pdf_{area.slug}"] = start_pdf(paths[f"html_{area.slug}"], out / f"{area_stem}.pdf")

@@ -168,7 +168,11 @@ def _method_notes(ctx: ReportContext) -> list[Block]:
 
 
 def data_method(ctx: ReportContext) -> list[Block]:
-    """The data and method section."""
+    """The data and method section (the same in every report of a run: made once, see :meth:`ReportContext.once`)."""
+    return ctx.once("data_method", lambda: _data_method(ctx))
+
+
+def _data_method(ctx: ReportContext) -> list[Block]:
     t = ctx.t
     return present([
         paragraph(t["method_text"]),
