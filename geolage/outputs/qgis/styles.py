@@ -39,7 +39,7 @@ import numpy as np
 
 from ...classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS, ClassInfo
 from ...text.format import check_language, format_number
-from ...text.labels import column_label
+from ...text.labels import field_alias
 
 __all__ = [
     "QGIS_VERSION",
@@ -446,7 +446,8 @@ def vector_style(
     Parameters
     ----------
     fields : sequence of str
-        The layer's fields; those in :data:`geolage.text.labels.COLUMN_LABELS` get an alias.
+        The layer's fields; each gets an alias in ``language`` (:func:`geolage.text.labels.field_alias`:
+        the column's label, a known input column's, or the name as words).
     symbol_type : {"fill", "line", "marker"} or None
         None for a table without geometry (the style then only holds aliases).
     style : str, optional
@@ -513,13 +514,13 @@ def vector_style(
             _labeling(root, label_field, outline[0] if outline else "#232323")
     aliases = _sub(root, "aliases")
     for i, name in enumerate(fields):
-        text = field_label(name, language, table) or name  # a source's own column keeps its name
+        text = field_label(name, language, table) or name  # a source's own column: its name as words
         _sub(aliases, "alias", field=name, index=str(i), name=text)
     _sub(root, "layerGeometryType", str(_geometry_code(symbol_type)))
     return root, info
 
 
-field_label = column_label
+field_label = field_alias
 
 
 def _labeling(root: ET.Element, field: str, color: str) -> None:
