@@ -32,6 +32,7 @@ __all__ = [
     "SOURCE_COLUMN_LABELS",
     "readable_name",
     "field_alias",
+    "RATE_LEGEND_HEADING",
 ]
 
 #: Readable label of every result column (QGIS aliases, CSV README, spreadsheet headings).
@@ -617,3 +618,7 @@ def field_alias(name: str, language: str = "sv", table: str | None = None) -> st
     if known is not None:
         return known[check_language(language)]
     return readable_name(name, language)
+
+
+#: Heading of a rate layer's legend in QGIS: what is shown (``{what}``: category, period) and the unit.
+RATE_LEGEND_HEADING = Text("{what}: brott per {per} invånare och år", "{what}: incidents per {per} residents per year")

@@ -18,7 +18,9 @@ gistar     categorized on ``gistar_class`` (:data:`~geolage.classes.GISTAR_CLASS
 lisa       categorized on ``lisa_cluster`` (:data:`~geolage.classes.LISA_CLUSTERS`)
 emerging   categorized on ``emerging_category``
            (:data:`~geolage.classes.EMERGING_CATEGORIES`)
-rate       graduated, 5 Fisher–Jenks classes, yellow–red ramp
+rate       graduated; on a rate column the map's classes (:mod:`geolage.outputs.qgis.rates`):
+           five classes diverging around the municipality's rate, one class when the
+           rates differ less than their uncertainty, Fisher–Jenks without a reference
 count      graduated, 5 Fisher–Jenks classes, yellow–red ramp
 forecast   graduated, 5 Fisher–Jenks classes, purple ramp
 points     single marker
@@ -370,6 +372,7 @@ def _graduated(
     classes: Sequence[GraduatedClass],
     symbol_type: str,
     outline: tuple[str, float],
+    method: str | None = "Jenks",
 ) -> None:
     rend = _renderer(parent, "graduatedSymbol", attr=attr, graduatedMethod="GraduatedColor")
     ranges = _sub(rend, "ranges")
@@ -387,7 +390,8 @@ def _graduated(
         _symbol(syms, str(i), symbol_type, cls.color, outline=outline[0], outline_width=outline[1])
     src = _sub(rend, "source-symbol")
     _symbol(src, "0", symbol_type, "#bdbdbd", outline=outline[0], outline_width=outline[1])
-    _sub(rend, "classificationMethod", id="Jenks")
+    if method is not None:  # classes of a method QGIS knows (else QGIS keeps the classes as given)
+        _sub(rend, "classificationMethod", id=method)
     _sub(rend, "rotation")
     _sub(rend, "sizescale")
 
@@ -440,6 +444,7 @@ def vector_style(
     outline: tuple[str, float] | None = None,
     label_field: str | None = None,
     table: str | None = None,
+    classes: Sequence[GraduatedClass] | None = None,
 ) -> tuple[ET.Element, dict]:
     """Build the QML of a vector layer.
 
@@ -468,6 +473,9 @@ def vector_style(
         Field whose text labels each feature (white halo, placed so labels do not collide).
     table : str, optional
         The table's name: a column that means something else in it gets that table's alias.
+    classes : sequence of GraduatedClass, optional
+        Graduated classes chosen by the caller (a rate layer's are the map's:
+        :func:`geolage.outputs.qgis.rates.rate_classes`); default: Fisher–Jenks classes of ``values``.
 
     Returns
     -------
@@ -490,11 +498,11 @@ def vector_style(
             _categorized(root, attr, classes, symbol_type, language, outline)
             info.update(renderer="categorizedSymbol", attr=attr, n_classes=len(classes))
         elif style in GRADUATED_STYLES and style_column:
-            classes_g = graduated_classes(
+            classes_g = list(classes) if classes is not None else graduated_classes(
                 [] if values is None else values, ramp=RAMPS[GRADUATED_STYLES[style]], language=language
             )
             if classes_g:
-                _graduated(root, style_column, classes_g, symbol_type, outline)
+                _graduated(root, style_column, classes_g, symbol_type, outline, "Jenks" if classes is None else None)
                 info.update(renderer="graduatedSymbol", attr=style_column, n_classes=len(classes_g))
             else:
                 log.warning("no finite value in %r: single-symbol style instead of graduated", style_column)
