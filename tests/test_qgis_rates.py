@@ -104,7 +104,8 @@ def test_qgis_rates_within_their_uncertainty_get_the_maps_one_class(tmp_path):
     ranges = _ranges(results, tmp_path, "sv")
     sl = _map_slice(results, "sv")
     assert len(ranges) == len(sl["legend"]) == 1
-    assert ranges[0].get("label").endswith("Alla områden: 9,6–10,4") and "brott per 1\u00a0000" in ranges[0].get("label")
+    label = ranges[0].get("label")
+    assert label.endswith("Alla områden: 9,6–10,4") and "brott per 1\u00a0000" in label
     rates = results.tables["rates_district"].data["eb_rate"]
     assert float(ranges[0].get("lower")) <= rates.min() and float(ranges[0].get("upper")) >= rates.max()
     assert not math.isinf(float(ranges[0].get("upper")))
