@@ -17,7 +17,7 @@ import pyogrio
 
 from .config import Config
 from .config_rules import MIN_RASTER_CELL
-from .errors import ConfigError
+from .errors import ConfigError, Problem, problems_error
 
 __all__ = [
     "check_district_count", "MIN_DISTRICTS", "check_distances",
@@ -118,8 +118,14 @@ def estimate_run_size(config: Config, bounds: tuple[float, float, float, float])
     return out
 
 
-def _gib(n: float) -> str:
-    return f"{n / (1 << 30):.1f} GiB"
+def _gib(n: float, language: str = "en") -> str:
+    text = f"{n / (1 << 30):.1f} GiB"
+    return text.replace(".", ",") if language == "sv" else text
+
+
+def _count(n: float, language: str = "en") -> str:
+    text = f"{n:,.0f}"
+    return text.replace(",", "\u00a0") if language == "sv" else text
 
 
 def check_run_size(config: Config, *, memory: int | None = None) -> None:
@@ -143,6 +149,7 @@ def check_run_size(config: Config, *, memory: int | None = None) -> None:
     est = estimate_run_size(config, bounds)
     budget = _MEMORY_SHARE * (available_memory() if memory is None else memory)
     extent = f"{est['width'] / 1000:.1f} × {est['height'] / 1000:.1f} km ({layer_path.name})"
+    extent_sv = f"{est['width'] / 1000:.1f} × {est['height'] / 1000:.1f}".replace(".", ",") + f" km ({layer_path.name})"
     problems: list[str] = []
     cell = config.grid.cell_size
     if cell != "auto":
@@ -151,39 +158,48 @@ def check_run_size(config: Config, *, memory: int | None = None) -> None:
         fitting = math.sqrt(est["width"] * est["height"] / MAX_GRID_CELLS)
         smallest = math.ceil(max(fitting, math.sqrt(est["grid_bytes"] / budget) * cell if budget > 0 else fitting))
         if est["grid_cells"] < MIN_GRID_CELLS:
-            problems.append(
+            problems.append(Problem(
                 f"'grid.cell_size' = {cell} m gives only {est['grid_cells']} cell(s) over the study area {extent}; "
-                f"set it to at most {largest} m (e.g. 250) or 'auto'"
-            )
+                f"set it to at most {largest} m (e.g. 250) or 'auto'",
+                f"'grid.cell_size' = {cell} m ger bara {est['grid_cells']} ruta/rutor över undersökningsområdet "
+                f"{extent_sv}; sätt den till högst {largest} m (till exempel 250) eller 'auto'",
+            ))
         elif est["grid_cells"] > MAX_GRID_CELLS or est["grid_bytes"] > budget:
-            problems.append(
-                f"'grid.cell_size' = {cell} m gives about {est['grid_cells']:,.0f} cells over the study area {extent} "
-                f"× {est['categories']} categories × {est['periods']} periods, an estimated {_gib(est['grid_bytes'])} "
-                f"(available: {_gib(budget / _MEMORY_SHARE)}); set it to at least {smallest} m (SCB sizes 100, 250, "
-                "500, 1000) or 'auto'"
-            )
+            problems.append(Problem(
+                f"'grid.cell_size' = {cell} m gives about {_count(est['grid_cells'])} cells over the study area "
+                f"{extent} × {est['categories']} categories × {est['periods']} periods, an estimated "
+                f"{_gib(est['grid_bytes'])} (available: {_gib(budget / _MEMORY_SHARE)}); set it to at least "
+                f"{smallest} m (SCB sizes 100, 250, 500, 1000) or 'auto'",
+                f"'grid.cell_size' = {cell} m ger omkring {_count(est['grid_cells'], 'sv')} rutor över "
+                f"undersökningsområdet {extent_sv} × {est['categories']} kategorier × {est['periods']} perioder, "
+                f"uppskattat {_gib(est['grid_bytes'], 'sv')} (tillgängligt: {_gib(budget / _MEMORY_SHARE, 'sv')}); "
+                f"sätt den till minst {smallest} m (SCB:s storlekar 100, 250, 500, 1000) eller 'auto'",
+            ))
     raster = config.density.cell_size
     if raster != "auto":
         if est["raster_cells"] < MIN_GRID_CELLS:
-            problems.append(
+            most = max(MIN_RASTER_CELL, min(est["width"], est["height"]) / 3)
+            problems.append(Problem(
                 f"'density.cell_size' = {raster:g} m gives only {est['raster_cells']} raster cell(s) over the study "
-                f"area {extent}; set it to at most {max(MIN_RASTER_CELL, min(est['width'], est['height']) / 3):.0f} m "
-                "or 'auto'"
-            )
+                f"area {extent}; set it to at most {most:.0f} m or 'auto'",
+                f"'density.cell_size' = {raster:g} m ger bara {est['raster_cells']} rasterruta/rutor över "
+                f"undersökningsområdet {extent_sv}; sätt den till högst {most:.0f} m eller 'auto'",
+            ))
         elif est["raster_bytes"] > budget or est["raster_cells"] > MAX_RASTER_CELLS:
             ratio = max(est["raster_bytes"] / budget if budget > 0 else 1, est["raster_cells"] / MAX_RASTER_CELLS)
             smallest = math.ceil(raster * math.sqrt(ratio) * 1.01)
-            problems.append(
-                f"'density.cell_size' = {raster:g} m gives about {est['raster_cells']:,.0f} raster cells over "
+            problems.append(Problem(
+                f"'density.cell_size' = {raster:g} m gives about {_count(est['raster_cells'])} raster cells over "
                 f"the study area {extent} × {est['categories']} surfaces, an estimated "
                 f"{_gib(est['raster_bytes'])} (available: {_gib(budget / _MEMORY_SHARE)}); "
-                f"set it to at least {smallest} m or 'auto'"
-            )
+                f"set it to at least {smallest} m or 'auto'",
+                f"'density.cell_size' = {raster:g} m ger omkring {_count(est['raster_cells'], 'sv')} rasterrutor "
+                f"över undersökningsområdet {extent_sv} × {est['categories']} ytor, uppskattat "
+                f"{_gib(est['raster_bytes'], 'sv')} (tillgängligt: {_gib(budget / _MEMORY_SHARE, 'sv')}); "
+                f"sätt den till minst {smallest} m eller 'auto'",
+            ))
     if problems:
-        where = f"{config.source_file}: " if config.source_file else ""
-        if len(problems) == 1:
-            raise ConfigError(where + problems[0])
-        raise ConfigError(f"{where}{len(problems)} problems in the configuration:\n  - " + "\n  - ".join(problems))
+        raise problems_error(config.source_file, problems)
 
 
 def check_district_count(config: Config) -> None:
