@@ -32,10 +32,18 @@ MIN_GRID_CELLS = 9
 MAX_GRID_CELLS = 1_000_000
 #: Largest density raster the density step computes (``geolage.stats.density.MAX_CELLS``, checked equal in tests).
 MAX_RASTER_CELLS = 50_000_000
-#: Bytes per grid cell that do not scale with categories and periods: the cell polygon, its row in the grid
-#: table, its neighbour lists (about 30 neighbours at 12 bytes) and the spatial index (measured order).
-_BYTES_PER_CELL = 1_500
+#: Bytes of peak memory per grid cell of a run's analysis (prepare + every step, one process), measured with
+#: ``tests/bad_input/measure_memory.py`` on this project's build machine (2 cores, 23 GiB, Python 3.11): the
+#: bad-input corpus's clean project (5 × 1 km, 60 incidents) with 250, 40, 25, 20 and 14 m grid cells, peak
+#: resident memory (ru_maxrss) above the 250 m run: 117.7 MB at 3,125 cells (37.7 kB a cell), 275.7 MB at
+#: 8,000 (34.5 kB), 396.2 MB at 12,500 (31.7 kB), 700.9 MB at 26,134 cells (26.8 kB; 22 kB a cell between the
+#: last two). The share falls as the permutation engine's chunk (a fixed 20 million values) stops growing;
+#: 27 kB, the figure at the largest grid measured, keeps the estimate on the safe side for large grids.
+_BYTES_PER_CELL = 27_000
 #: Float arrays per cell, category and period held at once by the space-time steps (counts, z, p, classes …).
+#: Not seen in the measurement: months instead of years (60 periods instead of 5) added 13 bytes a cell ×
+#: category × period, and 7 categories instead of 3 no memory (steps hold one category at a time); the six
+#: arrays of 8 bytes stay as the upper bound for long series of many categories.
 _ARRAYS_PER_CELL_PERIOD = 6
 #: Float arrays per raster cell and category held at once by the density step (surface, sums, mask).
 _ARRAYS_PER_RASTER_CELL = 4
@@ -57,17 +65,24 @@ def available_memory() -> int:
             return 4 << 30
 
 
-def _area_bounds(config: Config) -> tuple[tuple[float, float, float, float], Path] | None:
-    """Bounds of the study-area layer (or the districts) from the layer header; None when it cannot be read."""
+def _area_shape(config: Config) -> tuple[tuple[float, float, float, float], float, float, Path] | None:
+    """Bounds, area and boundary length (m², m) of the study-area layer (or the districts) in the run CRS.
+
+    None when the layer cannot be read or has no extent (its reader reports that with its own message).
+    """
     layer = config.study_area if config.study_area is not None else config.districts
     try:
-        info = pyogrio.read_info(layer.path, layer=layer.layer)
+        shapes = pyogrio.read_dataframe(layer.path, layer=layer.layer, columns=[])
+        shapes = shapes[shapes.geometry.notna() & ~shapes.geometry.is_empty]
+        if shapes.crs is not None and not shapes.crs.equals(config.project.crs):
+            shapes = shapes.to_crs(config.project.crs)
+        bounds = tuple(float(b) for b in shapes.total_bounds)
+        area, length = float(shapes.area.sum()), float(shapes.length.sum())
     except Exception:  # a missing or unreadable layer is reported with its own message when it is read
         return None
-    bounds = info.get("total_bounds")
-    if bounds is None or not all(math.isfinite(b) for b in bounds) or bounds[2] <= bounds[0] or bounds[3] <= bounds[1]:
+    if not all(math.isfinite(b) for b in bounds) or bounds[2] <= bounds[0] or bounds[3] <= bounds[1]:
         return None
-    return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])), layer.path
+    return (bounds[0], bounds[1], bounds[2], bounds[3]), area, length, layer.path
 
 
 def _n_periods(config: Config) -> int:
@@ -83,7 +98,8 @@ def _n_categories(config: Config) -> int:
     return len(codes) + 1  # and all categories together
 
 
-def estimate_run_size(config: Config, bounds: tuple[float, float, float, float]) -> dict[str, float]:
+def estimate_run_size(config: Config, bounds: tuple[float, float, float, float], *, area: float | None = None,
+                      perimeter: float = 0.0) -> dict[str, float]:
     """Cells and bytes of the grid-sized and raster-sized arrays of a run over ``bounds``.
 
     Parameters
@@ -91,6 +107,10 @@ def estimate_run_size(config: Config, bounds: tuple[float, float, float, float])
     config : Config
     bounds : tuple of float
         ``(xmin, ymin, xmax, ymax)`` of the study area in the run CRS (metres).
+    area, perimeter : float, optional
+        The study area's area (m²) and boundary length (m): the grid keeps only the cells that meet
+        the area, about ``area / cell² + perimeter / cell`` (at most the cells of ``bounds``).
+        Without ``area`` every cell of ``bounds`` is counted.
 
     Returns
     -------
@@ -106,6 +126,8 @@ def estimate_run_size(config: Config, bounds: tuple[float, float, float, float])
         out.update(grid_cells=math.nan, grid_bytes=math.nan)
     else:
         cells = math.ceil(width / cell) * math.ceil(height / cell)
+        if area is not None:
+            cells = min(cells, math.ceil(area / cell**2 + perimeter / cell) + 4)
         per_cell = _BYTES_PER_CELL + 8 * _ARRAYS_PER_CELL_PERIOD * cats * periods
         out.update(grid_cells=cells, grid_bytes=cells * per_cell)
     raster = config.density.cell_size
@@ -142,11 +164,11 @@ def check_run_size(config: Config, *, memory: int | None = None) -> None:
     ConfigError
         Every size problem in one message, naming the key, the estimate and the value to set.
     """
-    found = _area_bounds(config)
+    found = _area_shape(config)
     if found is None:
         return
-    bounds, layer_path = found
-    est = estimate_run_size(config, bounds)
+    bounds, area, perimeter, layer_path = found
+    est = estimate_run_size(config, bounds, area=area, perimeter=perimeter)
     budget = _MEMORY_SHARE * (available_memory() if memory is None else memory)
     extent = f"{est['width'] / 1000:.1f} × {est['height'] / 1000:.1f} km ({layer_path.name})"
     extent_sv = f"{est['width'] / 1000:.1f} × {est['height'] / 1000:.1f}".replace(".", ",") + f" km ({layer_path.name})"
@@ -156,7 +178,8 @@ def check_run_size(config: Config, *, memory: int | None = None) -> None:
         shorter = min(est["width"], est["height"])
         largest = max(1, int(shorter / 3))
         fitting = math.sqrt(est["width"] * est["height"] / MAX_GRID_CELLS)
-        smallest = math.ceil(max(fitting, math.sqrt(est["grid_bytes"] / budget) * cell if budget > 0 else fitting))
+        needed = math.sqrt(est["grid_bytes"] / budget) * cell * 1.01 if budget > 0 else fitting
+        smallest = math.ceil(max(fitting, needed))
         if est["grid_cells"] < MIN_GRID_CELLS:
             problems.append(Problem(
                 f"'grid.cell_size' = {cell} m gives only {est['grid_cells']} cell(s) over the study area {extent}; "
