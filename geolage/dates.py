@@ -40,6 +40,18 @@ _ISO = re.compile(
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:\.\d+)?)?\s*$")
 _NOT_ISO = "expected ISO 8601 (YYYY-MM-DD or YYYY-MM-DD HH:MM); set sources.date_format for other forms"
+#: A number Excel shows as a date between 1960 and 2099 (days since 1899-12-30, a fraction for the time of day).
+_EXCEL_SERIAL = re.compile(r"^\s*(2[2-9]\d{3}|[3-6]\d{4}|7[0-3]\d{3})([.,]\d+)?\s*$")
+
+
+def _excel_serial_hint(text: str) -> str | None:
+    """What to do when ``text`` looks like an Excel date serial number (``44197`` is 2021-01-01); else None."""
+    m = _EXCEL_SERIAL.match(text)
+    if m is None:
+        return None
+    day = dt.date(1899, 12, 30) + dt.timedelta(days=int(m.group(1)))
+    return (f"looks like an Excel date serial number ({m.group(1)} = {day.isoformat()}); format the column as "
+            "dates in Excel (Format Cells > Date, e.g. YYYY-MM-DD hh:mm) and save the file again")
 
 
 def _valid_date(y: int, m: int, d: int) -> bool:
@@ -81,7 +93,7 @@ def _parse_one(value: Any, fmt: str | None) -> tuple[str, pd.Timestamp | None, b
         a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if _valid_date(y, b, a) and _valid_date(y, a, b) and a != b:
             return "ambiguous", None, False, ""
-    return "invalid", None, False, _NOT_ISO
+    return "invalid", None, False, _excel_serial_hint(text) or _NOT_ISO
 
 
 #: ISO 8601 shapes read in one vectorised pass: (regex of the whole text, pandas format, has clock time).

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import pyogrio
+import shapely
 
 from .config import Config
 from .config_rules import MIN_RASTER_CELL
@@ -73,7 +74,8 @@ def _area_shape(config: Config) -> tuple[tuple[float, float, float, float], floa
     layer = config.study_area if config.study_area is not None else config.districts
     try:
         shapes = pyogrio.read_dataframe(layer.path, layer=layer.layer, columns=[])
-        shapes = shapes[shapes.geometry.notna() & ~shapes.geometry.is_empty]
+        geoms = shapes.geometry.to_numpy()
+        shapes = shapes[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
         if shapes.crs is not None and not shapes.crs.equals(config.project.crs):
             shapes = shapes.to_crs(config.project.crs)
         bounds = tuple(float(b) for b in shapes.total_bounds)

@@ -44,6 +44,8 @@ def test_bad_input(case, tmp_path, capsys):
             _assert_error(rc, err, outcome, "validate")
         else:
             assert rc == 0, err
+        for fragment in outcome.stdout:
+            assert fragment in out, out
         if outcome.run_too:
             out_dir = tmp_path / "out"
             rc = main(["run", str(config), "--out", str(out_dir), "-q", "--no-pdf", "--language", "en"])
