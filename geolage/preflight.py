@@ -46,8 +46,14 @@ _BYTES_PER_CELL = 27_000
 #: category × period, and 7 categories instead of 3 no memory (steps hold one category at a time); the six
 #: arrays of 8 bytes stay as the upper bound for long series of many categories.
 _ARRAYS_PER_CELL_PERIOD = 6
-#: Float arrays per raster cell and category held at once by the density step (surface, sums, mask).
-_ARRAYS_PER_RASTER_CELL = 4
+#: Bytes of peak memory per density raster cell while one surface is computed (:func:`geolage.stats.density.kde`
+#: with its study-area mask), measured like :data:`_BYTES_PER_CELL` (a fresh process, ru_maxrss above the
+#: imports; ``tests/bad_input/measure_memory.py``): 60 points, 300 m bandwidth, 5 × 5 km in 1, 4 and 9 million
+#: cells: 75 MB, 295 MB and 658 MB, 75 and 73 bytes a cell between them (about nine float arrays: surface,
+#: kernel sums, cell centres, mask).
+_RASTER_BYTES_PER_CELL = 73
+#: Bytes per raster cell of each finished surface the run keeps (one per category and all together).
+_RASTER_BYTES_PER_SURFACE = 8
 #: Share of the available memory a run may plan to use.
 _MEMORY_SHARE = 0.5
 _PERIODS_PER_YEAR = {"year": 1, "quarter": 4, "month": 12}
@@ -138,7 +144,7 @@ def estimate_run_size(config: Config, bounds: tuple[float, float, float, float],
     else:
         pad = 2 * (config.density.bandwidth if config.density.bandwidth != "auto" else config.density.bandwidth_max)
         cells = math.ceil((width + pad) / raster) * math.ceil((height + pad) / raster)
-        out.update(raster_cells=cells, raster_bytes=cells * 8 * _ARRAYS_PER_RASTER_CELL * cats)
+        out.update(raster_cells=cells, raster_bytes=cells * (_RASTER_BYTES_PER_CELL + _RASTER_BYTES_PER_SURFACE * cats))
     return out
 
 

@@ -81,3 +81,16 @@ def test_study_area_of_two_far_squares_counts_the_cells_that_meet_it(tmp_path):
     check_run_size(study, memory=2 * GIB)  # 2 km² in 10 m cells: 20,804 cells × 27.7 kB = 0.54 GiB, within 1 GiB
     with pytest.raises(ConfigError, match=r"about 20,804 cells"):  # not the 410,000 cells of the 41 × 1 km box
         check_run_size(study, memory=GIB)
+
+
+def test_density_raster_estimate_and_refusal(tmp_path):
+    cfg = _config(tmp_path, "[density]\ncell_size = 2\nbandwidth = 100\n")
+    est = estimate_run_size(cfg, (X0, Y0, X0 + 5000, Y0 + 1000))
+    cells = (5000 + 200) // 2 * ((1000 + 200) // 2)  # the box widened by the bandwidth on each side, by hand
+    assert est["raster_cells"] == cells == 1_560_000
+    assert est["raster_bytes"] == cells * (73 + 8 * 3)  # measured 73 bytes while computing + 8 per kept surface
+    with pytest.raises(ConfigError, match=r"'density.cell_size' = 2 m gives about 1,560,000 raster cells") as err:
+        check_run_size(cfg, memory=est["raster_bytes"])  # half of it may be planned
+    suggested = int(re.search(r"set it to at least (\d+) m", str(err.value)).group(1))
+    check_run_size(_config(tmp_path, f"[density]\ncell_size = {suggested}\nbandwidth = 100\n"),
+                   memory=est["raster_bytes"])

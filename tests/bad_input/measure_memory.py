@@ -5,7 +5,8 @@ the bad-input corpus's clean project (5 × 1 km, 60 incidents, 3 categories with
 several sizes and periods of years or months, each in a fresh Python, and reports per run the grid cells,
 periods and the peak resident memory above the same run with a 250 m grid (ru_maxrss, Linux). A least-squares
 fit of ``extra = a · cells + b · cells · categories · periods`` gives the bytes per cell and per
-cell × category × period that :mod:`geolage.preflight` uses.
+cell × category × period that :mod:`geolage.preflight` uses. The density raster is measured the same way:
+one surface (:func:`geolage.stats.density.kde` with its mask) of 1, 4 and 9 million cells.
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ results = run(cfg)
 print(json.dumps({"cells": len(results.grid), "categories": _n_categories(cfg), "periods": _n_periods(cfg),
                   "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
+RASTER_CHILD = """
+import json, resource, sys
+import numpy as np, shapely
+from geolage.stats.density import kde
+n = int(sys.argv[1])
+pts = np.random.default_rng(1).uniform(0, 5000, size=(60, 2)) + [370000, 6400000]
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kde(pts, bandwidth=300, cell_size=5000 / n, extent=(370000, 6400000, 375000, 6405000),
+    mask=shapely.box(370000, 6400000, 375000, 6405000), crs="EPSG:3006", quiet=True)
+print(json.dumps({"raster_cells": n * n, "extra_bytes": 1024 * (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                                                                  - base)}))
+"""
 #: (grid cell in m, period unit of the emerging hot spots)
 RUNS = ((250, "year"), (40, "year"), (25, "year"), (20, "year"), (40, "month"), (25, "month"))
 
@@ -47,8 +60,16 @@ def measure(cell: int, unit: str, folder: Path) -> dict:
     return {"cell": cell, "unit": unit, **json.loads(proc.stdout.strip().splitlines()[-1])}
 
 
+def measure_raster(side_cells: int) -> dict:
+    """Peak memory of one density surface of ``side_cells``² cells (a fresh process)."""
+    env = {**os.environ, "PYTHONPATH": str(HERE.parents[1])}
+    proc = subprocess.run([sys.executable, "-c", RASTER_CHILD, str(side_cells)], capture_output=True, text=True,
+                          env=env, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
-    """Measure every run of :data:`RUNS` and print the fit."""
+    """Measure every run of :data:`RUNS` and print the fit; then the density raster."""
     with tempfile.TemporaryDirectory() as tmp:
         rows = [measure(cell, unit, Path(tmp)) for cell, unit in RUNS]
     base = rows[0]["peak_kib"] * 1024
@@ -60,6 +81,12 @@ def main() -> None:
     y = np.array([r["extra_bytes"] for r in fit], dtype=float)
     (a, b), *_ = np.linalg.lstsq(x, y, rcond=None)
     print(f"bytes per cell: {a:.0f}; bytes per cell x category x period: {b:.0f}")
+    rasters = [measure_raster(n) for n in (1000, 2000, 3000)]
+    for r in rasters:
+        print(json.dumps(r))
+    slope = (rasters[-1]["extra_bytes"] - rasters[0]["extra_bytes"]) / (rasters[-1]["raster_cells"]
+                                                                         - rasters[0]["raster_cells"])
+    print(f"bytes per raster cell of one surface: {slope:.0f}")
 
 
 if __name__ == "__main__":  # pragma: no cover
