@@ -417,6 +417,12 @@ def cases() -> list[Case]:
              Error(("befolkning.csv", "bef", "not a number", "decimal point"))),
         Case("district_population_negative", _districts(lambda d: d.assign(bef=[1000, -50, 1, 2, 3])),
              Error(("omraden.gpkg", "bef", "negative", "D2"))),
+        Case("coordinates_with_thousands_spaces", _with_rows(_set("x", lambda i, r: f"{r[2][:3]} {r[2][3:]}", few)),
+             Accepted(), "'370 123' as Swedish Excel writes thousands: read as 370123"),
+        Case("time_24_00", _with_rows(_set("tid", lambda i, r: r[4][:10] + " 24:00", few)),
+             Rejected("invalid_date", 10), "24:00 is rejected with what fixes it: 00:00 of the next day"),
+        Case("district_layer_misnamed", lambda: _config_replace('layer = "omraden"', 'layer = "områden"'),
+             Error(("omraden.gpkg", "no layer 'områden'", "the file has: omraden"))),
         Case("district_duplicate_ids_many", _districts(lambda d: d.assign(omr_id=["D1", "D2", "D1", "D2", "D5"])),
              Error(("omraden.gpkg", "duplicate", "D1", "D2"))),
     ]
