@@ -45,6 +45,7 @@ def _results():
     results = make_results()
     study = next(iter(results.overlays.values()))
     results.overlays = {"Utsatta områden": study[["geometry"]].assign(**POLICE_COLUMNS, **OWN_COLUMNS)}
+    results.tables["rates_district"].data["population"] = 1000.0  # every count and exposure known: a reference
     forecast = pd.DataFrame({"district_id": ["D1", "D2", "D3", "D4"], "district_name": ["a", "b", "c", "d"],
                              "category": "alla", "year": 2025, "last_count": [10, 20, 30, 40],
                              "forecast": [11.0, 19.0, 33.0, 41.0]})
@@ -173,3 +174,15 @@ def test_police_overlay_columns_in_words(qgis, qgis_en):
     # a user's own columns: their names as words (Swedish letters back in a Swedish run)
     assert (sv["OMR_TYP"], en["OMR_TYP"]) == ("Område typ", "Omr typ")
     assert sv["pop_density_per_km2"] == en["pop_density_per_km2"] == "Pop density per km2"
+
+
+def test_rate_layer_opens_with_the_maps_diverging_classes(qgis):
+    """Reference 1000 × 90 / 4000 = 22.5; no intervals, so ±25 %: breaks 11.25, 18, 28.125, 45 (map/scale.py)."""
+    from geolage.outputs.map.scale import DIVERGING_COLOURS
+
+    rates = qgis["report"]["layers"]["rates_district"]
+    assert rates["renderer"] == "graduatedSymbol" and rates["attr"] == "eb_rate" and rates["n_classes"] == 5
+    assert rates["colors"] == list(DIVERGING_COLOURS)
+    assert rates["labels"][0] == ("Alla brott, hela perioden: brott per 1\u00a0000 invånare och år – "
+                                  "under 11,2 (under 0,5 × kommunen)")
+    assert rates["labels"][2] == "18,0 – 28,1 (som kommunen: 22,5)"
