@@ -575,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     except GeolageError as exc:
         if args.verbose:
             raise
-        language = _run_language(args)
+        language = _run_language(args) if exc.sv else "en"  # a message without Swedish words: all English
         print(f"{_ERROR_PREFIX[language]} {exc.in_language(language)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -69,3 +69,11 @@ def test_problems_error_joins_each_language():
     assert err.in_language("sv") == ("2 problem i konfigurationen:\n  - 'a' behöver vara 1\n"
                                      "  - 'b' behöver vara ett heltal; angivet: 'x'")
     assert in_swedish("something new") == "something new"  # an unknown pattern stays as it is
+
+
+def test_a_message_without_swedish_words_stays_english_in_a_swedish_run(tmp_path, capsys):
+    """An input-file error has no Swedish text yet: the whole line is English, not 'fel:' before English words."""
+    config = Project(rows=[]).write(tmp_path / "p")  # header only
+    assert main(["validate", str(config), "--rejects", str(tmp_path / "r.csv"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("geolage: error: ") and "no data rows" in err
