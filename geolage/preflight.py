@@ -249,7 +249,9 @@ def check_district_count(config: Config) -> None:
     if 0 < n < MIN_DISTRICTS:  # none at all is said by the reader
         raise ConfigError(
             f"{d.path}: the districts layer has {n} district(s); the district statistics (Moran's I, LISA) need "
-            f"at least {MIN_DISTRICTS}: use a finer division (e.g. DeSO or RegSO areas)"
+            f"at least {MIN_DISTRICTS}: use a finer division (e.g. DeSO or RegSO areas)",
+            sv=f"{d.path}: områdeslagret har {n} område/n; områdesstatistiken (Morans I, LISA) behöver minst "
+               f"{MIN_DISTRICTS}: använd en finare indelning (till exempel DeSO- eller RegSO-områden)",
         )
 
 
@@ -265,8 +267,11 @@ def check_distances(config: Config, cell_size: int) -> None:
         Naming the key, the chosen cell size and what to set.
     """
     problems = [
-        f"'{key}' ({distance:g} m) is shorter than the grid cell chosen automatically ({cell_size} m): no cell would "
-        f"have a neighbour; set {key} to at least {cell_size} m or 'auto', or set grid.cell_size"
+        Problem(f"'{key}' ({distance:g} m) is shorter than the grid cell chosen automatically ({cell_size} m): no "
+                f"cell would have a neighbour; set {key} to at least {cell_size} m or 'auto', or set grid.cell_size",
+                f"'{key}' ({distance:g} m) är kortare än rutstorleken som valdes automatiskt ({cell_size} m): ingen "
+                f"ruta skulle få en granne; sätt {key} till minst {cell_size} m eller 'auto', eller ange "
+                "grid.cell_size")
         for key, distance in (
             ("hotspots.distance", config.hotspots.distance),
             ("emerging.distance", config.emerging.distance),
@@ -274,5 +279,4 @@ def check_distances(config: Config, cell_size: int) -> None:
         if distance != "auto" and distance < cell_size
     ]
     if problems:
-        where = f"{config.source_file}: " if config.source_file else ""
-        raise ConfigError(where + "; ".join(problems))
+        raise problems_error(config.source_file, problems)
