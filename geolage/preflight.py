@@ -250,7 +250,7 @@ def check_district_count(config: Config) -> None:
         raise ConfigError(
             f"{d.path}: the districts layer has {n} district(s); the district statistics (Moran's I, LISA) need "
             f"at least {MIN_DISTRICTS}: use a finer division (e.g. DeSO or RegSO areas)",
-            sv=f"{d.path}: områdeslagret har {n} område/n; områdesstatistiken (Morans I, LISA) behöver minst "
+            sv=f"{d.path}: områdeslagret har bara {n} område(n); områdesstatistiken (Morans I, LISA) behöver minst "
                f"{MIN_DISTRICTS}: använd en finare indelning (till exempel DeSO- eller RegSO-områden)",
         )
 
