@@ -575,7 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     except GeolageError as exc:
         if args.verbose:
             raise
-        print(f"geolage: error: {exc}", file=sys.stderr)
+        language = _run_language(args) if exc.sv else "en"  # a message without Swedish words: all English
+        print(f"{_ERROR_PREFIX[language]} {exc.in_language(language)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("geolage: interrupted; no output was left half-written", file=sys.stderr)
@@ -588,6 +589,26 @@ def main(argv: list[str] | None = None) -> int:
         message = _TEXT[language]["unexpected"].format(kind=f"{type(exc).__name__}: {exc}"[:200], log=log_path)
         print(f"geolage: error: {message}", file=sys.stderr)
         return 1
+
+
+#: The start of the one line of a user's mistake, per language.
+_ERROR_PREFIX = {"sv": "geolage: fel:", "en": "geolage: error:"}
+
+
+def _run_language(args: argparse.Namespace) -> str:
+    """The run's language for a message: ``--language``, else the config's ``project.language``, else Swedish."""
+    import tomllib
+
+    from .config import ProjectConfig
+
+    if getattr(args, "language", None) in _ERROR_PREFIX:
+        return str(args.language)
+    config = getattr(args, "config", None)
+    try:
+        language = tomllib.loads(Path(config).read_text(encoding="utf-8")).get("project", {}).get("language")
+    except (OSError, ValueError, TypeError, AttributeError):
+        language = None
+    return language if language in _ERROR_PREFIX else ProjectConfig.language
 
 
 def _write_traceback(exc: BaseException) -> Path:

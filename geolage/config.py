@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from .categories import ALL_CATEGORIES, CATEGORIES, ENGLISH_CODES, internal_codes
 from .config_rules import RANGE_CHECKS, check_sources
-from .errors import ConfigError
+from .errors import ConfigError, problems_error
 
 __all__ = [
     "Config", "ProjectConfig", "DistrictsConfig", "LayerConfig", "OverlayConfig", "SourceConfig",
@@ -435,11 +435,13 @@ def read_config(path: str | Path) -> Config:
     """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: configuration file not found; give the path of a .toml file")
+        raise ConfigError(f"{path}: configuration file not found; give the path of a .toml file",
+                          sv=f"{path}: konfigurationsfilen finns inte; ange sökvägen till en .toml-fil")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that place") from None
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that place",
+                          sv=f"{path}: inte giltig TOML ({exc}); rätta syntaxen på det stället") from None
     return config_from_dict(data, base_dir=path.parent, source_file=path)
 
 
@@ -472,20 +474,13 @@ def config_from_dict(
     base = Path(base_dir)
     cfg = _build(Config, internal_codes(data), "", problems, base)  # "robbery" = "ran" and so on
     if problems:
-        raise ConfigError(_format_problems(source_file, problems))
+        raise problems_error(source_file, problems)
     assert isinstance(cfg, Config)  # for type checkers; _build returns the class asked for
     cfg = dataclasses.replace(cfg, source_file=source_file)
     _check_semantics(cfg, problems, check_files)
     if problems:
-        raise ConfigError(_format_problems(source_file, problems))
+        raise problems_error(source_file, problems)
     return cfg
-
-
-def _format_problems(source_file: Path | None, problems: list[str]) -> str:
-    where = f"{source_file}: " if source_file else ""
-    if len(problems) == 1:
-        return f"{where}{problems[0]}"
-    return f"{where}{len(problems)} problems in the configuration:\n  - " + "\n  - ".join(problems)
 
 
 # --------------------------------------------------------------------------- types

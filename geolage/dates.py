@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .text.format import Text
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -39,7 +41,24 @@ _ISO = re.compile(
 )
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:\.\d+)?)?\s*$")
-_NOT_ISO = "expected ISO 8601 (YYYY-MM-DD or YYYY-MM-DD HH:MM); set sources.date_format for other forms"
+_NOT_ISO = Text("väntade ISO 8601 (ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM); ange sources.date_format för andra former",
+                "expected ISO 8601 (YYYY-MM-DD or YYYY-MM-DD HH:MM); set sources.date_format for other forms")
+_NO_DAY = Text("det finns ingen sådan dag", "no such day")
+_NO_TIME = Text("det finns ingen sådan tid på dygnet", "no such time of day")
+#: A number Excel shows as a date between 1960 and 2099 (days since 1899-12-30, a fraction for the time of day).
+_EXCEL_SERIAL = re.compile(r"^\s*(2[2-9]\d{3}|[3-6]\d{4}|7[0-3]\d{3})([.,]\d+)?\s*$")
+
+
+def _excel_serial_hint(text: str) -> Text | None:
+    """What to do when ``text`` looks like an Excel date serial number (``44197`` is 2021-01-01); else None."""
+    m = _EXCEL_SERIAL.match(text)
+    if m is None:
+        return None
+    day = dt.date(1899, 12, 30) + dt.timedelta(days=int(m.group(1)))
+    return Text(f"ser ut som ett datumtal från Excel ({m.group(1)} = {day.isoformat()}); formatera kolumnen som "
+                "datum i Excel (Formatera celler > Datum, till exempel ÅÅÅÅ-MM-DD tt:mm) och spara filen igen",
+                f"looks like an Excel date serial number ({m.group(1)} = {day.isoformat()}); format the column as "
+                "dates in Excel (Format Cells > Date, e.g. YYYY-MM-DD hh:mm) and save the file again")
 
 
 def _valid_date(y: int, m: int, d: int) -> bool:
@@ -54,8 +73,8 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
 
 
-def _parse_one(value: Any, fmt: str | None) -> tuple[str, pd.Timestamp | None, bool, str]:
-    """Parse one date/datetime text: (status, timestamp, has_clock_time, detail)."""
+def _parse_one(value: Any, fmt: str | None) -> tuple[str, pd.Timestamp | None, bool, str | Text]:
+    """Parse one date/datetime text: (status, timestamp, has_clock_time, detail: why not, in both languages)."""
     if _is_empty(value):
         return "missing", None, False, ""
     text = str(value).strip()
@@ -63,15 +82,16 @@ def _parse_one(value: Any, fmt: str | None) -> tuple[str, pd.Timestamp | None, b
         try:
             ts = dt.datetime.strptime(text, fmt)
         except ValueError as exc:
-            return "invalid", None, False, f"does not match date_format {fmt!r} ({exc})"
+            return "invalid", None, False, Text(f"stämmer inte med date_format {fmt!r}",
+                                                f"does not match date_format {fmt!r} ({exc})")
         return "ok", pd.Timestamp(ts), any(c in fmt for c in ("%H", "%I", "%M")), ""
     m = _ISO.match(text)
     if m:
         y, mo, d, hh, mi, ss, tz = m.groups()
         if not _valid_date(int(y), int(mo), int(d)):
-            return "invalid", None, False, "no such day"
+            return "invalid", None, False, _NO_DAY
         if hh is not None and (int(hh) > 23 or int(mi) > 59 or (ss is not None and int(ss) > 59)):
-            return "invalid", None, False, "no such time of day"
+            return "invalid", None, False, _NO_TIME
         ts = pd.Timestamp(text.replace(" ", "T", 1) if hh is not None else text[:10])
         if tz is not None:
             ts = ts.tz_convert("Europe/Stockholm").tz_localize(None)
@@ -81,7 +101,7 @@ def _parse_one(value: Any, fmt: str | None) -> tuple[str, pd.Timestamp | None, b
         a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if _valid_date(y, b, a) and _valid_date(y, a, b) and a != b:
             return "ambiguous", None, False, ""
-    return "invalid", None, False, _NOT_ISO
+    return "invalid", None, False, _excel_serial_hint(text) or _NOT_ISO
 
 
 #: ISO 8601 shapes read in one vectorised pass: (regex of the whole text, pandas format, has clock time).
@@ -180,8 +200,9 @@ def parse_datetimes(s: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarr
     time : ndarray of datetime64[ns]
         NaT where the status is not ``"ok"``.
     has_clock_time : ndarray of bool
-    detail : ndarray of str
-        Why an invalid value cannot be read (English, for the reject message).
+    detail : ndarray of object
+        Why an invalid value cannot be read, for the reject message: a
+        :class:`~geolage.text.format.Text` (Swedish and English), ``""`` for values read.
 
     Notes
     -----

@@ -235,7 +235,10 @@ def _layer_population(gdf: gpd.GeoDataFrame, ids: pd.Series, cfg: DistrictsConfi
             f"{', '.join(ids[bad].tolist()[:10])}"
         )
     if (pop < 0).any():
-        raise InputFileError(f"{cfg.path}: population field '{cfg.population_field}' has negative values")
+        raise InputFileError(
+            f"{cfg.path}: population field '{cfg.population_field}' has negative values for district(s) "
+            f"{', '.join(ids[pop < 0].tolist()[:10])}; a population is a count of residents, 0 or more"
+        )
     return pop.astype(float).to_numpy()
 
 
@@ -462,7 +465,13 @@ def read_population_table(
     pop = pd.to_numeric(table[pop_field], errors="coerce")
     if pop.isna().any():
         rows = list(pop[pop.isna()].index[:10] + 1)
-        raise InputFileError(f"{path}: column '{pop_field}' is not a number in data row(s) {rows}")
+        comma = table[pop_field].astype(str).str.fullmatch(r"\s*-?\d+,\d+\s*").any()
+        hint = "; write numbers with a decimal point, not a comma" if comma else ""
+        raise InputFileError(f"{path}: column '{pop_field}' is not a number in data row(s) {rows}{hint}")
+    if (pop < 0).any() or not np.isfinite(pop).all():
+        rows = list(pop[(pop < 0) | ~np.isfinite(pop)].index[:10] + 1)
+        raise InputFileError(f"{path}: column '{pop_field}' has negative or infinite populations in data row(s) "
+                             f"{rows}; a population is a count of residents, 0 or more")
     if "year" in table.columns:
         years = pd.to_numeric(table["year"], errors="coerce")
         if years.isna().any():

@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,7 @@ from .duplicates import find_duplicates
 from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
 from .personal import mask_personal_numbers
 from .source_checks import check_source_crs, repeated_ids
+from .text.format import Text
 from .text.labels import REJECT_MESSAGES
 
 __all__ = [
@@ -149,7 +151,9 @@ class _Rejections:
         for k, i in enumerate(idx):
             v = vals[k]
             self.value[i] = None if v is None else str(v)
-            self.message[i] = template.format(value=v, column=column, detail=details[k])
+            why = details[k]
+            why = why[self.language] if isinstance(why, Mapping) else why  # a Text: in the run's language
+            self.message[i] = template.format(value=v, column=column, detail=why)
 
 
 def _pick(values: Any, idx: np.ndarray) -> list[Any]:
@@ -545,7 +549,8 @@ def _point_times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tupl
     _reject_unreadable(rej, status, column, raw[column], detail)
     if c.time is not None:
         t_status, delta = parse_clock_times(raw[c.time])
-        rej.add(t_status == "invalid", "invalid_date", c.time, raw[c.time].to_numpy(dtype=object), "expected HH:MM")
+        rej.add(t_status == "invalid", "invalid_date", c.time, raw[c.time].to_numpy(dtype=object),
+                Text("väntade TT:MM", "expected HH:MM"))
         has = t_status == "ok"
         t = np.where(has & ~clock, t + delta, t)
         clock = clock | has

@@ -44,6 +44,8 @@ def test_bad_input(case, tmp_path, capsys):
             _assert_error(rc, err, outcome, "validate")
         else:
             assert rc == 0, err
+        for fragment in outcome.stdout:
+            assert fragment in out, out
         if outcome.run_too:
             out_dir = tmp_path / "out"
             rc = main(["run", str(config), "--out", str(out_dir), "-q", "--no-pdf", "--language", "en"])
@@ -104,3 +106,15 @@ def test_unexpected_error_is_short_with_log_file_and_exit_1(tmp_path, capsys, mo
     log.unlink()
     with pytest.raises(RuntimeError, match="boom"):  # -v: the whole traceback
         main(["validate", str(config), "--rejects", str(tmp_path / "r.csv"), "-v", "--overwrite"])
+
+
+def test_reasons_for_unreadable_dates_in_a_swedish_run(tmp_path, capsys):
+    """The reject messages of a Swedish run say why a date cannot be read in Swedish (Excel serials, no such day)."""
+    case = next(c for c in CASES if c.kind == "excel_date_serials")
+    config = case.make().write(tmp_path / "project")
+    assert main(["validate", str(config), "--rejects", str(tmp_path / "r.csv"), "-q", "--language", "sv"]) == 2
+    out = capsys.readouterr().out
+    assert "ser ut som ett datumtal från Excel (44197 = 2021-01-01); formatera kolumnen som datum" in out
+    assert "looks like" not in out and "expected ISO" not in out
+    messages = pd.read_csv(tmp_path / "r.csv")["message"]
+    assert len(messages) == 60 and messages.str.contains("datumtal från Excel").all()

@@ -19,7 +19,7 @@ def _run(*args: str, cwd=None) -> subprocess.CompletedProcess:
 def test_bad_config_one_line_no_traceback(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[project]\nnamn = 'x'\n", encoding="utf-8")
-    res = _run("validate", str(bad))
+    res = _run("validate", str(bad), "--language", "en")
     assert res.returncode == 2
     assert res.stderr.startswith("geolage: error: ")
     assert "Traceback" not in res.stderr
@@ -27,7 +27,7 @@ def test_bad_config_one_line_no_traceback(tmp_path):
 
 
 def test_missing_config_file(tmp_path):
-    res = _run("run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out"))
+    res = _run("run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out"), "--language", "en")
     assert res.returncode == 2 and "configuration file not found" in res.stderr and "Traceback" not in res.stderr
 
 

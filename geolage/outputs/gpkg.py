@@ -48,8 +48,10 @@ from ..text.spatial import (
     in_language,
 )
 from .common import public_view
+from .map.scale import half_widths
 from .names import config_codes, output_code, output_codes, output_name, output_text
 from .qgis.files import atomic_path, clean_text, jsonable, layer_name
+from .qgis.rates import RateLegend, rate_classes, rate_legend, series_of
 from .qgis.styles import GRADUATED_STYLES, STYLE_CLASSES, qml_string, symbol_type_for, vector_style
 from .record import for_output
 
@@ -142,7 +144,8 @@ class Layer:
     ``group`` is the project's layer group (``areas``, ``hotspots``, ``density``,
     ``base``, ``tables``); ``visible`` whether it is shown when the project opens;
     ``outline`` the outline colour and width (mm) of polygons; ``from_table`` whether
-    it is a result table (not one of the run's base layers).
+    it is a result table (not one of the run's base layers); ``rate_legend`` the map's
+    reference and the legend heading of a rate layer (:mod:`geolage.outputs.qgis.rates`).
     """
 
     name: str
@@ -158,6 +161,7 @@ class Layer:
     outline: tuple[str, float] | None = None
     from_table: bool = False
     label_field: str | None = None
+    rate_legend: RateLegend | None = None
 
 
 def collect_layers(results: RunResults, language: str) -> list[Layer]:
@@ -180,7 +184,8 @@ def collect_layers(results: RunResults, language: str) -> list[Layer]:
         (see :func:`_merge`). One hot spot layer is visible (:data:`_DEFAULT_HOTSPOT`).
     """
     tables = [
-        _table_layer(name, table, language, results.districts)
+        dataclasses.replace(_table_layer(name, table, language, results.districts),
+                            rate_legend=_rate_legend(results, table, language))
         for name, table in results.tables.items()
         if not (results.public and table.internal_only)
     ]
@@ -199,6 +204,14 @@ def collect_layers(results: RunResults, language: str) -> list[Layer]:
             layers[layer.name] = layer
     _show_default_hotspot(layers)
     return list(layers.values())
+
+
+def _rate_legend(results: RunResults, table: Table, language: str) -> RateLegend | None:
+    """The map's reference rate and the legend heading of a rate table's default view (None for other tables)."""
+    if table.style != "rate" or not table.style_column:
+        return None
+    return rate_legend(table.data, table.style_column, default_filter(table.data), series_of(results.tables),
+                       results.config.statistics.rate_per, language)
 
 
 def _merge(old: Layer, new: Layer) -> Layer:
@@ -657,6 +670,7 @@ def _style_for(layer: Layer, fields: Sequence[str], geometry_type: str | None, l
     """The layer's QML: categorized/graduated by its style key, breaks from the rows shown by default."""
     symbol_type = symbol_type_for(geometry_type)
     values: Iterable[float] | None = None
+    classes = None
     style_column = layer.style_column
     if layer.style in STYLE_CLASSES:
         default_attr = STYLE_CLASSES[layer.style][0]
@@ -669,6 +683,8 @@ def _style_for(layer: Layer, fields: Sequence[str], geometry_type: str | None, l
         else:
             shown = _filtered(layer.data, default_filter(layer.data))
             values = pd.to_numeric(shown[style_column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            if layer.rate_legend is not None:  # the map's classes
+                classes = rate_classes(values, half_widths(shown), layer.rate_legend, language=language)
     root, info = vector_style(
         fields=fields,
         symbol_type=symbol_type,
@@ -681,6 +697,7 @@ def _style_for(layer: Layer, fields: Sequence[str], geometry_type: str | None, l
         outline=layer.outline,
         label_field=layer.label_field,
         table=layer.name,
+        classes=classes,
     )
     return qml_string(root), info
 

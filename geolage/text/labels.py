@@ -8,6 +8,7 @@ category or column still shows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from .format import Text, check_language
@@ -28,6 +29,10 @@ __all__ = [
     "SUFFIX_LABELS",
     "category_label",
     "set_custom_categories",
+    "SOURCE_COLUMN_LABELS",
+    "readable_name",
+    "field_alias",
+    "RATE_LEGEND_HEADING",
 ]
 
 #: Readable label of every result column (QGIS aliases, CSV README, spreadsheet headings).
@@ -523,3 +528,97 @@ def category_label(code: str, language: str = "sv") -> str:
     if label is None:
         return _CUSTOM_LABELS.get(code, code)
     return label["en"] if language == "en" else label["sv"]
+
+
+#: Labels of columns that input layers often have (Polisen's layers of vulnerable areas, common Swedish
+#: column names), by lower-case name: the QGIS aliases of an overlay's or a district layer's own columns.
+SOURCE_COLUMN_LABELS: dict[str, Text] = {
+    "namn": Text("Namn", "Name"),
+    "kategori": Text("Kategori", "Category"),
+    "typ": Text("Typ", "Type"),
+    "kod": Text("Kod", "Code"),
+    "beskrivning": Text("Beskrivning", "Description"),
+    "datum": Text("Datum", "Date"),
+    "ort": Text("Ort", "Town"),
+    "kommun": Text("Kommun", "Municipality"),
+    "kommun_kod": Text("Kommunkod", "Municipality code"),
+    "kommun_namn": Text("Kommun", "Municipality"),
+    "lan": Text("Län", "County"),
+    "lokalpolis": Text("Lokalpolisområde", "Local police area"),
+    "omradeskod": Text("Lokalpolisområdets kod", "Local police area code"),
+    "polisomrad": Text("Polisområdets kod", "Police area code"),
+    "polisomr_1": Text("Polisområde", "Police area"),
+    "region": Text("Polisregion", "Police region"),
+    "regionkod": Text("Polisregionens kod", "Police region code"),
+    "specialomr": Text("Områdets nummer hos Polisen", "Area number at the Police"),
+    "aktualitet": Text("Gäller från", "Valid from"),
+    "aktualitet_start": Text("Gäller från", "Valid from"),
+    "label": Text("Etikett", "Label"),
+    "category": Text("Kategori", "Category"),
+    "type": Text("Typ", "Type"),
+    "id": Text("Id", "Id"),
+}
+#: Swedish words that column names often spell without å, ä, ö (restored in Swedish aliases).
+_ASCII_SWEDISH: dict[str, str] = {
+    "omrade": "område", "omraden": "områden", "omrades": "områdes", "omr": "område", "lan": "län",
+    "tatort": "tätort", "ar": "år", "manad": "månad", "anmalan": "anmälan", "stold": "stöld",
+    "overfall": "överfall", "skadegorelse": "skadegörelse", "kalla": "källa", "hogstadium": "högstadium",
+}
+
+
+def readable_name(name: str, language: str = "sv") -> str:
+    """A column's name as words: ``OMRADE_KOD`` -> ``Område kod`` (Swedish), ``popDensity`` -> ``Pop density``.
+
+    Parameters
+    ----------
+    name : str
+        A column name of the user's own data.
+    language : {"sv", "en"}
+        In Swedish, words commonly spelled without å, ä, ö get them back.
+
+    Returns
+    -------
+    str
+        Underscores, dots and hyphens as spaces, camelCase split, upper-case words in lower case,
+        the first letter capitalised; the name itself when it holds no letter or digit.
+    """
+    language = check_language(language)
+    spaced = re.sub(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])", " ", str(name))
+    words = [w for w in re.split(r"[_\s.\-]+", spaced) if w]
+    if not words:
+        return str(name)
+    words = [w.lower() if w.isupper() or w[:1].isupper() else w for w in words]
+    if language == "sv":
+        words = [_ASCII_SWEDISH.get(w, w) for w in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def field_alias(name: str, language: str = "sv", table: str | None = None) -> str:
+    """The alias of a layer's field in ``language``: its label, else a known input column's, else its name as words.
+
+    Parameters
+    ----------
+    name : str
+        The field (a result column, or a column of the user's own layer).
+    language : {"sv", "en"}
+    table : str, optional
+        The layer's name (see :func:`column_label`).
+
+    Returns
+    -------
+    str
+        :func:`column_label` when the column has a label; else the label of a common input column
+        (:data:`SOURCE_COLUMN_LABELS`, by lower-case name); else :func:`readable_name`. Never empty.
+    """
+    label = column_label(name, language, table)
+    if label != name:
+        return label
+    known = SOURCE_COLUMN_LABELS.get(str(name).lower())
+    if known is not None:
+        return known[check_language(language)]
+    return readable_name(name, language)
+
+
+#: Heading of a rate layer's legend in QGIS: what is shown (``{what}``: category, period) and the unit.
+RATE_LEGEND_HEADING = Text("{what}: brott per {per} invånare och år", "{what}: incidents per {per} residents per year")

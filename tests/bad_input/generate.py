@@ -133,6 +133,7 @@ class Error:
     fragments: tuple[str, ...]
     run_too: bool = True  # also check `geolage run` (fails before any analysis, so it is fast)
     validate_too: bool = True  # False: only `run` refuses it (validate reads the data fine)
+    stdout: tuple[str, ...] = ()  # what `geolage validate` shows besides (the reasons, with what fixes them)
 
 
 @dataclass(frozen=True)
@@ -394,6 +395,36 @@ def cases() -> list[Case]:
              Accepted(("personal identity numbers masked: 10",))),
         Case("values_padded", _with_rows(_set("kod", lambda i, r: f" {r[1]} ", few)), Accepted()),
         Case("crlf_and_bom", lambda: _crlf_bom(), Accepted()),
+        # ---------------------------------------------------------- what a Swedish Excel user gets wrong
+        Case("semicolons_and_decimal_commas", lambda: _swedish_excel(declared=False),
+             Error(("brott.csv", "not found", "delimiter = ';'"))),
+        Case("semicolons_and_decimal_commas_declared", lambda: _swedish_excel(declared=True), Accepted(),
+             "delimiter = ';' declared: the decimal commas of the coordinates are read"),
+        Case("decimal_comma_in_quoted_coordinates", _with_rows(_set("x", lambda i, r: f'"{r[2]},5"', few)),
+             Accepted()),
+        Case("excel_date_serials", lambda: _excel_serials(fraction=True),
+             Error(("polis", "max_rejected_share", "invalid_date"),
+                   stdout=("Excel date serial number", "format the column as dates"))),
+        Case("excel_date_serials_whole_days", lambda: _excel_serials(fraction=False),
+             Error(("polis", "max_rejected_share", "invalid_date"), stdout=("Excel date serial number",))),
+        Case("lat_lon_columns_swapped", _lat_lon_swapped, Accepted(("swapped_latlon",))),
+        Case("category_codes_with_leading_zeros", _leading_zeros, Accepted(),
+             "codes such as '0930' stay text: '0930' is not 930"),
+        Case("population_table_negative", lambda: _population("omr_id,bef\nD1,100\nD2,-5\nD3,1\nD4,1\nD5,1\n"),
+             Error(("befolkning.csv", "bef", "negative", "[2]"))),
+        Case("population_table_decimal_comma",
+             lambda: _population('omr_id,bef\nD1,"100,5"\nD2,7\nD3,1\nD4,1\nD5,1\n'),
+             Error(("befolkning.csv", "bef", "not a number", "decimal point"))),
+        Case("district_population_negative", _districts(lambda d: d.assign(bef=[1000, -50, 1, 2, 3])),
+             Error(("omraden.gpkg", "bef", "negative", "D2"))),
+        Case("coordinates_with_thousands_spaces", _with_rows(_set("x", lambda i, r: f"{r[2][:3]} {r[2][3:]}", few)),
+             Accepted(), "'370 123' as Swedish Excel writes thousands: read as 370123"),
+        Case("time_24_00", _with_rows(_set("tid", lambda i, r: r[4][:10] + " 24:00", few)),
+             Rejected("invalid_date", 10), "24:00 is rejected with what fixes it: 00:00 of the next day"),
+        Case("district_layer_misnamed", lambda: _config_replace('layer = "omraden"', 'layer = "områden"'),
+             Error(("omraden.gpkg", "no layer 'områden'", "the file has: omraden"))),
+        Case("district_duplicate_ids_many", _districts(lambda d: d.assign(omr_id=["D1", "D2", "D1", "D2", "D5"])),
+             Error(("omraden.gpkg", "duplicate", "D1", "D2"))),
     ]
 
 
@@ -468,6 +499,42 @@ def _semicolons() -> Project:
 def _crlf_bom() -> Project:
     p = Project()
     p.csv_bytes = ("\ufeff" + _text(p).replace("\n", "\r\n")).encode("utf-8")
+    return p
+
+
+def _swedish_excel(*, declared: bool) -> Project:
+    """Semicolons between the columns and decimal commas in the coordinates, as Swedish Excel saves a CSV."""
+    p = Project(source_extra='delimiter = ";"\n' if declared else "")
+    for r in p.rows:
+        r[2], r[3] = f"{r[2]},5", f"{r[3]},25"
+    p.csv_bytes = ("\n".join([";".join(p.header)] + [";".join(r) for r in p.rows]) + "\n").encode("utf-8")
+    return p
+
+
+def _excel_serials(*, fraction: bool) -> Project:
+    """Times as Excel keeps them when the column is not formatted as dates: days since 1899-12-30."""
+    import datetime as dt
+
+    p = Project()
+    for r in p.rows:
+        t = dt.datetime.strptime(r[4], "%Y-%m-%d %H:%M") - dt.datetime(1899, 12, 30)
+        r[4] = f"{t.total_seconds() / 86400:.5f}" if fraction else str(t.days)
+    return p
+
+
+def _lat_lon_swapped() -> Project:
+    """Columns named lat and lon, each holding the other (lat = "lat", lon = "lon" in the config)."""
+    p = Project(header=["id", "kod", "lat", "lon", "tid", "text"], coords='lon = "lon"\nlat = "lat"')
+    _reprojected("EPSG:4326", lonlat=True)(p.rows)  # longitudes land in "lat", latitudes in "lon"
+    return p
+
+
+def _leading_zeros() -> Project:
+    p = Project()
+    for i, r in enumerate(p.rows):
+        r[1] = "0930" if i % 2 else "0098"
+    p.config_text = p_text(p).replace('"A" = "misshandel"', '"0098" = "misshandel"').replace(
+        '"S" = "stold"', '"0930" = "stold"')
     return p
 
 

@@ -9,7 +9,6 @@ for the choropleth, whose classes differ per slice). Every text is HTML-escaped.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,20 @@ from ...text.forecast import METHOD_NAMES
 from ...text.format import format_number
 from ...text.map import FORECAST_CLASSES, SUPPRESSED_COUNT, TOOLTIP_LABELS
 from .escape import esc
-from .scale import DIVERGING_COLOURS, diverging_bounds, ratio_steps, reference_rates
+from .scale import (
+    DIVERGING_COLOURS,
+    FLAT_COLOUR,
+    REFERENCED_COLUMNS,
+    RateScale,
+    breaks,
+    diverging_labels,
+    flat,
+    half_widths,
+    label_decimals,
+    rate_scale,
+    ratio_text,
+    reference_rates,
+)
 from .units import SIMPLIFY_METRES, units
 
 __all__ = ["MAP_STYLES", "drawn", "number", "rate_layer", "class_layer", "forecast_layer", "flat", "breaks"]
@@ -32,8 +44,6 @@ __all__ = ["MAP_STYLES", "drawn", "number", "rate_layer", "class_layer", "foreca
 #: Table styles drawn on the map, in drawing order (bottom first).
 MAP_STYLES = ("rate", "count", "lisa", "gistar", "emerging", "forecast")
 
-#: Above this many values, Fisher–Jenks runs on this many evenly spaced quantiles of them.
-_JENKS_MAX = 600
 #: ColorBrewer YlOrRd, the choropleth ramp for 1–5 classes.
 _YLORRD = {
     1: ["#fd8d3c"],
@@ -43,11 +53,9 @@ _YLORRD = {
     5: ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
 }
 _NO_CLASS_COLOUR = "#d0d0d0"
-#: The one class of a choropleth whose differences are within the uncertainty (neutral, not a ramp colour).
-_FLAT_COLOUR = "#c9c3b8"
 _EXTRA_CLASS_COLOUR = "#999999"
 #: Rate columns that are compared with the whole area's rate (a diverging scale around it).
-_REFERENCED = {"rate", "eb_rate", "eb_rate_spatial"}
+_REFERENCED = REFERENCED_COLUMNS
 
 #: Extra tooltip fields per style: (column, decimals); labels in :data:`geolage.text.map.TOOLTIP_LABELS`.
 _FIELDS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -157,33 +165,6 @@ def _title(table: Table, language: str) -> str:
 
 
 # --------------------------------------------------------------------------- choropleth
-def breaks(values: np.ndarray, k: int = 5) -> list[float]:
-    """Upper class bounds (Fisher–Jenks via mapclassify); fewer classes for few distinct values."""
-    import mapclassify
-
-    distinct = np.unique(values)
-    if distinct.size <= k:
-        return [float(v) for v in distinct]
-    with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fine here
-        warnings.simplefilter("ignore", UserWarning)
-        if values.size > _JENKS_MAX:  # exact Fisher–Jenks is O(k n²): use evenly spaced quantiles (deterministic)
-            sample = np.quantile(values, np.linspace(0, 1, _JENKS_MAX))
-            bins = mapclassify.FisherJenks(sample, k=k).bins
-        else:
-            bins = mapclassify.FisherJenks(values, k=k).bins
-    return [float(b) for b in bins]
-
-
-def _decimals(lower: float, bounds: list[float]) -> int:
-    """Fewest decimals (1–4) at which the class bounds read as different numbers."""
-    edges = sorted({lower, *bounds})  # a class of one value has lower == upper: one label, not two
-    for d in range(1, 5):
-        rounded = [round(v, d) for v in edges]
-        if len(set(rounded)) == len(rounded):
-            return d
-    return 4
-
-
 def _class_legend(finite: np.ndarray, bounds: list[float], language: str) -> list[dict[str, str]]:
     """Legend rows ``lower – upper`` (or one value) of the choropleth classes, in YlOrRd.
 
@@ -193,7 +174,7 @@ def _class_legend(finite: np.ndarray, bounds: list[float], language: str) -> lis
     colours = _YLORRD.get(len(bounds), [])
     legend = []
     lower = float(finite.min()) if finite.size else 0.0
-    d = _decimals(lower, bounds)
+    d = label_decimals(lower, bounds)
     for i, upper in enumerate(bounds):
         low, high = number(lower, d, language), number(upper, d, language)
         legend.append({"label": high if low == high else f"{low} – {high}", "color": colours[i]})
@@ -201,91 +182,39 @@ def _class_legend(finite: np.ndarray, bounds: list[float], language: str) -> lis
     return legend
 
 
-def flat(values: np.ndarray, half_widths: np.ndarray) -> bool:
-    """True when the values' spread is within their uncertainty: no class breaks worth drawing.
-
-    Parameters
-    ----------
-    values : numpy.ndarray
-        The mapped values (finite).
-    half_widths : numpy.ndarray
-        Half the width of each value's confidence interval (NaN where unknown).
-
-    Returns
-    -------
-    bool
-        ``max - min`` of ``values`` is at most the median half-width (or every value
-        is the same).
-    """
-    if values.size == 0:
-        return False
-    spread = float(values.max() - values.min())
-    if spread == 0:
-        return True
-    known = half_widths[np.isfinite(half_widths)]
-    return bool(known.size) and spread <= float(np.median(known))
-
-
-def _ratio(x: float, language: str) -> str:
-    """A ratio for a legend with at most two decimals and no trailing zeros (``0,5``, ``1,25``, ``2``)."""
-    text = format_number(round(x, 2), language, 2)
-    mark = "," if language == "sv" else "."
-    return text.rstrip("0").rstrip(mark) if mark in text else text
-
-
-def _diverging(finite: np.ndarray, half: np.ndarray, reference: float, ui: dict[str, str], language: str,
-               per: str) -> tuple[list[float], list[dict[str, str]], str]:
-    """Five classes symmetric around ``reference`` (:mod:`.scale`), their legend rows and the note."""
-    known = half[np.isfinite(half)]
-    u = float(np.median(known)) / reference if known.size else float("nan")
-    bounds = diverging_bounds(reference, u)
-    b1, b2 = ratio_steps(u)
-    d = _decimals(bounds[0], [*bounds[1:4], reference])
-    x = [number(b, d, language) for b in bounds[:4]]
-    r = [_ratio(v, language) for v in (1 / b2, 1 / b1, b1, b2)]
-    labels = [
-        ui["scale_below"].format(high=x[0], r=r[0]),
-        ui["scale_range"].format(low=x[0], high=x[1], rlow=r[0], rhigh=r[1]),
-        ui["scale_middle"].format(low=x[1], high=x[2], ref=number(reference, d, language)),
-        ui["scale_range"].format(low=x[2], high=x[3], rlow=r[2], rhigh=r[3]),
-        ui["scale_above"].format(low=x[3], r=r[3]),
-    ]
+def _diverging(scale: RateScale, ui: dict[str, str], language: str, per: str
+               ) -> tuple[list[float], list[dict[str, str]], str]:
+    """Legend rows and the note of the five classes symmetric around the reference (:func:`.scale.rate_scale`)."""
+    labels = diverging_labels(scale, ui, language)
     legend = [{"label": esc(text), "color": colour} for text, colour in zip(labels, DIVERGING_COLOURS, strict=True)]
-    note = ui["rates_diverging"].format(ref=number(reference, d, language), per=per, b1=r[2])
-    return bounds, legend, esc(note, 1000)
+    d = label_decimals(scale.bounds[0], [*scale.bounds[1:4], float(scale.reference or 0.0)])
+    b1 = ratio_text((scale.steps or (1.0, 1.0))[0], language)
+    note = ui["rates_diverging"].format(ref=number(scale.reference, d, language), per=per, b1=b1)
+    return scale.bounds, legend, esc(note, 1000)
 
 
 def _slice_classes(vals: np.ndarray, half: np.ndarray, reference: float | None, ui: dict[str, str],
                    language: str, per: str = "") -> tuple[list[float], list[dict[str, str]], str]:
     """Class bounds, legend rows and a note for one category/period of the choropleth.
 
-    One neutral class when the spread is within the uncertainty (:func:`flat`); else
-    five classes symmetric around ``reference`` when there is one (:mod:`.scale`);
-    else Fisher–Jenks classes.
+    The classes are :func:`.scale.rate_scale`'s (the QGIS style uses the same): one neutral
+    class when the spread is within the uncertainty; else five classes symmetric around
+    ``reference`` when there is one; else Fisher–Jenks classes.
     """
+    scale = rate_scale(vals, half, reference)
     finite = vals[np.isfinite(vals)]
-    if not finite.size:
+    if not scale.bounds:
         return [], [], ""
-    if flat(finite, half[np.isfinite(vals)]):
+    if scale.kind == "flat":
         low, high = float(finite.min()), float(finite.max())
-        d = _decimals(low, [high]) if high > low else 1
+        d = label_decimals(low, [high]) if high > low else 1
         label = ui["one_class"].format(low=number(low, d, language), high=number(high, d, language))
         ci = number(float(np.nanmedian(half)) if np.isfinite(half).any() else 0.0, d, language)
         note = ui["rates_flat"].format(low=number(low, d, language), high=number(high, d, language), ci=ci)
-        return [high], [{"label": label, "color": _FLAT_COLOUR}], note
-    if reference is not None and np.isfinite(reference) and reference > 0:
-        return _diverging(finite, half[np.isfinite(vals)], reference, ui, language, per)
-    bounds = breaks(finite)
-    return bounds, _class_legend(finite, bounds, language), ui["rates_jenks"]
-
-
-def _half_widths(data: pd.DataFrame) -> np.ndarray:
-    """Half the width of each row's rate confidence interval (NaN where unknown)."""
-    if not {"rate_ci_low", "rate_ci_high"} <= set(data.columns):
-        return np.full(len(data), np.nan)
-    low = pd.to_numeric(data["rate_ci_low"], errors="coerce").to_numpy(dtype=float)
-    high = pd.to_numeric(data["rate_ci_high"], errors="coerce").to_numpy(dtype=float)
-    return (high - low) / 2
+        return scale.bounds, [{"label": label, "color": FLAT_COLOUR}], note
+    if scale.kind == "diverging":
+        return _diverging(scale, ui, language, per)
+    return scale.bounds, _class_legend(finite, scale.bounds, language), ui["rates_jenks"]
 
 
 def _rate_texts(table: Table, column: str, min_count: int, language: str) -> list[list[str]]:
@@ -321,7 +250,7 @@ def rate_layer(results: RunResults, table: Table, categories: list[str], periods
         hidden |= _flags(data, c)
     texts = _rate_texts(table, column, min_count, language)
     values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
-    half = _half_widths(data)
+    half = half_widths(data)
     pos = _positions(data, places)
     keys = _slice_keys(data, categories, periods)
     series = results.tables.get(SERIES.name)

@@ -14,11 +14,17 @@ reference on a ratio scale (``rate / reference``): the middle class spans
 from __future__ import annotations
 
 import math
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["DIVERGING_COLOURS", "RATIO_STEPS", "ratio_steps", "diverging_bounds", "reference_rates"]
+from ...text.format import format_number
+
+__all__ = ["DIVERGING_COLOURS", "RATIO_STEPS", "ratio_steps", "diverging_bounds", "reference_rates", "flat",
+           "breaks", "RateScale", "rate_scale", "FLAT_COLOUR", "REFERENCED_COLUMNS", "half_widths", "label_decimals",
+           "ratio_text", "diverging_labels"]
 
 #: ColorBrewer RdBu (5 classes): blue = lower, light = about as the reference, red = higher.
 DIVERGING_COLOURS = ("#0571b0", "#92c5de", "#f7f7f7", "#f4a582", "#ca0020")
@@ -29,6 +35,14 @@ RATIO_STEPS: tuple[tuple[float, tuple[float, float]], ...] = (
     (0.50, (1.5, 3.0)),
     (math.inf, (2.0, 4.0)),
 )
+
+
+#: The one class of a map whose differences are within the uncertainty (neutral, not a ramp colour).
+FLAT_COLOUR = "#c9c3b8"
+#: Rate columns that are compared with the whole area's rate (a diverging scale around it).
+REFERENCED_COLUMNS = frozenset({"rate", "eb_rate", "eb_rate_spatial"})
+#: Above this many values, Fisher–Jenks runs on this many evenly spaced quantiles of them.
+_JENKS_MAX = 600
 
 
 def ratio_steps(relative_uncertainty: float) -> tuple[float, float]:
@@ -133,3 +147,153 @@ def _rates(counts: pd.Series, exposure: pd.Series, keys: pd.DataFrame, rate_per:
     agg = frame.groupby(["category", "period"], sort=False).agg(c=("c", "sum"), e=("e", "sum"), bad=("bad", "any"))
     agg = agg[~agg["bad"] & (agg["e"] > 0)]
     return {key: float(rate_per * row.c / row.e) for key, row in zip(agg.index, agg.itertuples(), strict=True)}
+
+
+def flat(values: np.ndarray, half_widths: np.ndarray) -> bool:
+    """True when the values' spread is within their uncertainty: no class breaks worth drawing.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The mapped values (finite).
+    half_widths : numpy.ndarray
+        Half the width of each value's confidence interval (NaN where unknown).
+
+    Returns
+    -------
+    bool
+        ``max - min`` of ``values`` is at most the median half-width (or every value
+        is the same).
+    """
+    if values.size == 0:
+        return False
+    spread = float(values.max() - values.min())
+    if spread == 0:
+        return True
+    known = half_widths[np.isfinite(half_widths)]
+    return bool(known.size) and spread <= float(np.median(known))
+
+
+def breaks(values: np.ndarray, k: int = 5) -> list[float]:
+    """Upper class bounds (Fisher–Jenks via mapclassify); fewer classes for few distinct values."""
+    import mapclassify
+
+    distinct = np.unique(values)
+    if distinct.size <= k:
+        return [float(v) for v in distinct]
+    with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fine here
+        warnings.simplefilter("ignore", UserWarning)
+        if values.size > _JENKS_MAX:  # exact Fisher–Jenks is O(k n²): use evenly spaced quantiles (deterministic)
+            sample = np.quantile(values, np.linspace(0, 1, _JENKS_MAX))
+            bins = mapclassify.FisherJenks(sample, k=k).bins
+        else:
+            bins = mapclassify.FisherJenks(values, k=k).bins
+    return [float(b) for b in bins]
+
+
+@dataclass(frozen=True)
+class RateScale:
+    """The classes of one map of rates (one category and period), as the map and the QGIS style draw them.
+
+    ``kind``: ``"flat"`` (one class: the spread is within the uncertainty), ``"diverging"`` (five classes
+    around ``reference``, ratio limits ``steps`` = ``(b1, b2)``) or ``"jenks"`` (Fisher–Jenks, no reference).
+    ``bounds``: the upper bound of each class; a value equal to a bound belongs to the class below it.
+    ``uncertainty``: the median half-width of the rates' confidence intervals over the reference (NaN unknown).
+    """
+
+    kind: str
+    bounds: list[float]
+    reference: float | None = None
+    steps: tuple[float, float] | None = None
+    uncertainty: float = math.nan
+
+
+def rate_scale(values: np.ndarray, half_widths: np.ndarray, reference: float | None) -> RateScale:
+    """The classes of a map of rates: one class, a diverging scale around ``reference``, or Fisher–Jenks.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The rates mapped (NaN ignored).
+    half_widths : numpy.ndarray
+        Half the width of each rate's confidence interval, same length (NaN where unknown).
+    reference : float or None
+        The whole area's rate (:func:`reference_rates`); None or not positive: no diverging scale.
+
+    Returns
+    -------
+    RateScale
+        ``bounds`` empty when no value is finite. One class when :func:`flat`; else five classes
+        symmetric around ``reference`` (:func:`diverging_bounds`) when there is one; else Fisher–Jenks
+        (:func:`breaks`).
+    """
+    values = np.asarray(values, dtype=float)
+    half_widths = np.asarray(half_widths, dtype=float)
+    ok = np.isfinite(values)
+    finite, half = values[ok], half_widths[ok]
+    if not finite.size:
+        return RateScale("jenks", [])
+    if flat(finite, half):
+        return RateScale("flat", [float(finite.max())])
+    if reference is not None and np.isfinite(reference) and reference > 0:
+        known = half[np.isfinite(half)]
+        u = float(np.median(known)) / reference if known.size else math.nan
+        return RateScale("diverging", diverging_bounds(reference, u), float(reference), ratio_steps(u), u)
+    return RateScale("jenks", breaks(finite))
+
+
+def half_widths(data: pd.DataFrame) -> np.ndarray:
+    """Half the width of each row's rate confidence interval (``rate_ci_low``, ``rate_ci_high``; NaN where unknown)."""
+    if not {"rate_ci_low", "rate_ci_high"} <= set(data.columns):
+        return np.full(len(data), np.nan)
+    low = pd.to_numeric(data["rate_ci_low"], errors="coerce").to_numpy(dtype=float)
+    high = pd.to_numeric(data["rate_ci_high"], errors="coerce").to_numpy(dtype=float)
+    return (high - low) / 2
+
+
+def label_decimals(lower: float, bounds: list[float]) -> int:
+    """Fewest decimals (1–4) at which the class bounds read as different numbers."""
+    edges = sorted({lower, *bounds})  # a class of one value has lower == upper: one label, not two
+    for d in range(1, 5):
+        rounded = [round(v, d) for v in edges]
+        if len(set(rounded)) == len(rounded):
+            return d
+    return 4
+
+
+def ratio_text(x: float, language: str) -> str:
+    """A ratio for a legend with at most two decimals and no trailing zeros (``0,5``, ``1,25``, ``2``)."""
+    text = format_number(round(x, 2), language, 2)
+    mark = "," if language == "sv" else "."
+    return text.rstrip("0").rstrip(mark) if mark in text else text
+
+
+def diverging_labels(scale: RateScale, ui: dict[str, str], language: str) -> list[str]:
+    """The legend texts of the five diverging classes (plain text, not escaped).
+
+    Parameters
+    ----------
+    scale : RateScale
+        Of kind ``"diverging"``.
+    ui : dict
+        The templates ``scale_below``, ``scale_range``, ``scale_middle``, ``scale_above``
+        (:data:`geolage.text.map.MAP_UI` in ``language``).
+    language : {"sv", "en"}
+
+    Returns
+    -------
+    list of str
+        E.g. ``["under 6,7 (under 0,67 × kommunen)", …, "över 15,0 (över 1,5 × kommunen)"]``.
+    """
+    bounds, reference = scale.bounds, float(scale.reference or 0.0)
+    b1, b2 = scale.steps or (1.0, 1.0)
+    d = label_decimals(bounds[0], [*bounds[1:4], reference])
+    x = [format_number(b, language, d) for b in bounds[:4]]
+    r = [ratio_text(v, language) for v in (1 / b2, 1 / b1, b1, b2)]
+    return [
+        ui["scale_below"].format(high=x[0], r=r[0]),
+        ui["scale_range"].format(low=x[0], high=x[1], rlow=r[0], rhigh=r[1]),
+        ui["scale_middle"].format(low=x[1], high=x[2], ref=format_number(reference, language, d)),
+        ui["scale_range"].format(low=x[2], high=x[3], rlow=r[2], rhigh=r[3]),
+        ui["scale_above"].format(low=x[3], r=r[3]),
+    ]

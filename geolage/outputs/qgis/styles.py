@@ -18,7 +18,9 @@ gistar     categorized on ``gistar_class`` (:data:`~geolage.classes.GISTAR_CLASS
 lisa       categorized on ``lisa_cluster`` (:data:`~geolage.classes.LISA_CLUSTERS`)
 emerging   categorized on ``emerging_category``
            (:data:`~geolage.classes.EMERGING_CATEGORIES`)
-rate       graduated, 5 Fisher–Jenks classes, yellow–red ramp
+rate       graduated; on a rate column the map's classes (:mod:`geolage.outputs.qgis.rates`):
+           five classes diverging around the municipality's rate, one class when the
+           rates differ less than their uncertainty, Fisher–Jenks without a reference
 count      graduated, 5 Fisher–Jenks classes, yellow–red ramp
 forecast   graduated, 5 Fisher–Jenks classes, purple ramp
 points     single marker
@@ -39,7 +41,7 @@ import numpy as np
 
 from ...classes import EMERGING_CATEGORIES, GISTAR_CLASSES, LISA_CLUSTERS, ClassInfo
 from ...text.format import check_language, format_number
-from ...text.labels import column_label
+from ...text.labels import field_alias
 
 __all__ = [
     "QGIS_VERSION",
@@ -370,6 +372,7 @@ def _graduated(
     classes: Sequence[GraduatedClass],
     symbol_type: str,
     outline: tuple[str, float],
+    method: str | None = "Jenks",
 ) -> None:
     rend = _renderer(parent, "graduatedSymbol", attr=attr, graduatedMethod="GraduatedColor")
     ranges = _sub(rend, "ranges")
@@ -387,7 +390,8 @@ def _graduated(
         _symbol(syms, str(i), symbol_type, cls.color, outline=outline[0], outline_width=outline[1])
     src = _sub(rend, "source-symbol")
     _symbol(src, "0", symbol_type, "#bdbdbd", outline=outline[0], outline_width=outline[1])
-    _sub(rend, "classificationMethod", id="Jenks")
+    if method is not None:  # classes of a method QGIS knows (else QGIS keeps the classes as given)
+        _sub(rend, "classificationMethod", id=method)
     _sub(rend, "rotation")
     _sub(rend, "sizescale")
 
@@ -440,13 +444,15 @@ def vector_style(
     outline: tuple[str, float] | None = None,
     label_field: str | None = None,
     table: str | None = None,
+    classes: Sequence[GraduatedClass] | None = None,
 ) -> tuple[ET.Element, dict]:
     """Build the QML of a vector layer.
 
     Parameters
     ----------
     fields : sequence of str
-        The layer's fields; those in :data:`geolage.text.labels.COLUMN_LABELS` get an alias.
+        The layer's fields; each gets an alias in ``language`` (:func:`geolage.text.labels.field_alias`:
+        the column's label, a known input column's, or the name as words).
     symbol_type : {"fill", "line", "marker"} or None
         None for a table without geometry (the style then only holds aliases).
     style : str, optional
@@ -467,6 +473,9 @@ def vector_style(
         Field whose text labels each feature (white halo, placed so labels do not collide).
     table : str, optional
         The table's name: a column that means something else in it gets that table's alias.
+    classes : sequence of GraduatedClass, optional
+        Graduated classes chosen by the caller (a rate layer's are the map's:
+        :func:`geolage.outputs.qgis.rates.rate_classes`); default: Fisher–Jenks classes of ``values``.
 
     Returns
     -------
@@ -489,11 +498,11 @@ def vector_style(
             _categorized(root, attr, classes, symbol_type, language, outline)
             info.update(renderer="categorizedSymbol", attr=attr, n_classes=len(classes))
         elif style in GRADUATED_STYLES and style_column:
-            classes_g = graduated_classes(
+            classes_g = list(classes) if classes is not None else graduated_classes(
                 [] if values is None else values, ramp=RAMPS[GRADUATED_STYLES[style]], language=language
             )
             if classes_g:
-                _graduated(root, style_column, classes_g, symbol_type, outline)
+                _graduated(root, style_column, classes_g, symbol_type, outline, "Jenks" if classes is None else None)
                 info.update(renderer="graduatedSymbol", attr=style_column, n_classes=len(classes_g))
             else:
                 log.warning("no finite value in %r: single-symbol style instead of graduated", style_column)
@@ -513,13 +522,13 @@ def vector_style(
             _labeling(root, label_field, outline[0] if outline else "#232323")
     aliases = _sub(root, "aliases")
     for i, name in enumerate(fields):
-        text = field_label(name, language, table) or name  # a source's own column keeps its name
+        text = field_label(name, language, table) or name  # a source's own column: its name as words
         _sub(aliases, "alias", field=name, index=str(i), name=text)
     _sub(root, "layerGeometryType", str(_geometry_code(symbol_type)))
     return root, info
 
 
-field_label = column_label
+field_label = field_alias
 
 
 def _labeling(root: ET.Element, field: str, color: str) -> None:
