@@ -8,6 +8,7 @@ only the HTML is written.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -64,6 +65,24 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float =
     return start_pdf(html_path, pdf_path, timeout=timeout).finish()
 
 
+#: A link in a report (to a sibling file such as an area's lägesbild).
+_LINK = re.compile(r"<a href=\"[^\"]*\">(.*?)</a>", flags=re.S)
+
+
+def _without_links(html_path: Path, folder: Path) -> Path:
+    """The page to print: ``html_path``, or a copy in ``folder`` with its links as plain text.
+
+    Chromium writes a printed link as an absolute ``file://`` address, which would put the
+    machine's folders into the PDF; a reader of the PDF finds the other reports by their names.
+    """
+    text = html_path.read_text(encoding="utf-8", errors="replace")
+    if "<a href=" not in text:
+        return html_path
+    copy = folder / html_path.name
+    copy.write_text(_LINK.sub(r"\1", text), encoding="utf-8")
+    return copy
+
+
 class PdfJob:
     """One Chromium printing one HTML file to PDF, started by :func:`start_pdf`; :meth:`finish` waits.
 
@@ -87,7 +106,7 @@ class PdfJob:
         self._profile = tempfile.mkdtemp(prefix="geolage-chromium-")
         self._stderr = tempfile.TemporaryFile()
         cmd = [exe, *_FLAGS, f"--user-data-dir={self._profile}", f"--print-to-pdf={self._tmp_pdf}",
-               html_path.as_uri()]
+               _without_links(html_path, Path(self._profile)).as_uri()]
         try:
             self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._stderr)
         except OSError as exc:
