@@ -13,8 +13,10 @@ gives that band here.
 Significance: the times are permuted among the events (locations fixed), which
 keeps both the spatial and the temporal pattern and breaks only their interaction
 (Knox 1964; Mantel 1967; Johnson & Bowers 2004). The spatial pairs within the
-largest distance are found strip by strip with k-d trees (bounded memory, never all pairs at
-once) and each permutation recomputes only the time band of those pairs. An open last band
+largest distance are counted strip by strip with k-d trees (bounded memory). While they fit in
+memory they are kept and each permutation recomputes their time bands; beyond that each
+permutation finds only the pairs closer in time than the last edge, from the events sorted by
+space cell and time bin (:class:`_TimeCloseCounter`), never holding all pairs. An open last band
 ("≥ 800 m", "≥ 28 days") completes the table: its counts follow from the row and column totals,
 which a permutation keeps (the distance-row totals from the pairs found, the time-column totals
 exactly from the sorted times without forming pairs). The expected count of a band pair is exact:
@@ -45,7 +47,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,12 +82,16 @@ KNOX_COLUMNS: tuple[str, ...] = (
     "p_value",
 )
 
-#: Largest number of (permutation, pair) elements held at once (memory ~ 8 bytes each, a few arrays).
+#: Kept pairs: largest number of (vector, pair) time differences formed at once (about 16 bytes each).
 _CHUNK_ELEMENTS = 4_000_000
-#: Largest number of (permutation, event) times held at once.
-_PERM_ELEMENTS = 16_000_000
-#: Pairs kept in memory between the passes (about 16 bytes each); beyond it they are found again per pass.
+#: Kept pairs: largest number of (vector, event) times held at once.
+_PAIR_VECTORS = 16_000_000
+#: Pairs kept between the passes (about 20 bytes each); beyond it the pairs close in time are found per pass.
 _CACHE_PAIRS = 20_000_000
+#: Pairs not kept: largest number of (vector, event) elements sorted at once (about 80 bytes each).
+_PERM_ELEMENTS = 2_000_000
+#: Pairs not kept: largest number of candidate pairs (close in time, neighbouring cells) formed at once (~120 bytes).
+_CANDIDATES = 1_000_000
 #: About this many pairs per strip of events.
 _STRIP_PAIRS = 2_000_000
 
@@ -286,7 +292,7 @@ def knox(
         _refuse_imprecise(precision, d_edges, t_edges)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     pairs = _PairBands(xy, d_edges, t_edges, same_zero)
-    full_obs, expected, full_perm = _knox_counts(pairs, _whole_seconds(t), permutations, rng)
+    full_obs, expected, full_perm = _knox_counts(xy, pairs, _whole_seconds(t), permutations, rng)
     table = _knox_table(d_edges, t_edges, same_zero, full_obs, expected, full_perm)
     params = _parameters(d_edges, t_edges, same_zero, permutations, seed, alpha, n, pairs)
     params.update(times_are_dates=dates_only, category=category, precision=precision.as_dict())
@@ -310,19 +316,24 @@ def _parameters(
         "same_location": same_zero, "permutations": int(permutations),
         "seed": seed if not isinstance(seed, np.random.Generator) else "generator", "alpha": alpha,
         "n_events": int(n), "n_pairs": int(pairs.n_pairs), "n_pairs_total": int(n * (n - 1) // 2),
-        "pairs_streamed": not pairs.cached,
+        "pairs_streamed": pairs.cache is None,
     }
 
 
 def _knox_counts(
-    pairs: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
+    xy: np.ndarray, pairs: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed counts, exact expected counts and the permutation counts of the full table (open bands last)."""
     n = len(t_sec)
     n_all = n * (n - 1) // 2
-    observed = pairs.counts(t_sec[None, :])[0]
+    counter: _PairCounter | _TimeCloseCounter
+    if pairs.cache is not None:
+        counter = _PairCounter(pairs, n)
+    else:
+        counter = _TimeCloseCounter(xy, pairs, int(t_sec.max()))
+    observed = counter.counts(t_sec[None, :])[0]
     row_tot, col_tot = pairs.row_totals(n_all), _time_totals(t_sec, pairs.e_sec, n_all)
-    perm_counts = _permutation_counts(pairs, t_sec, permutations, rng)
+    perm_counts = _permutation_counts(counter, t_sec, permutations, rng)
     full_obs = _complete(observed[None], row_tot, col_tot)[0]
     full_perm = _complete(perm_counts, row_tot, col_tot)
     expected = np.outer(row_tot[:-1].astype(float), col_tot[:-1].astype(float)) / n_all  # floats: no overflow
@@ -367,110 +378,213 @@ def _time_totals(t_sec: np.ndarray, e_sec: np.ndarray, n_all: int) -> np.ndarray
 
 
 class _PairBands:
-    """The pairs of events within the largest distance, found strip by strip, and their band counts.
+    """The pairs of events per distance code over all time differences, found strip by strip.
 
     The events are cut into strips along x; the pairs of a strip are those inside it (k-d tree
     ``query_pairs``) and those with the events up to the largest distance to its right
     (``sparse_distance_matrix``), so every pair is found once and a strip holds a bounded number of
-    pairs. The pairs are kept between the passes (observed, then the permutations) while they fit
-    in :data:`_CACHE_PAIRS`; beyond that every pass finds them again (time for memory).
+    pairs. Their count per distance code is kept (the row totals of the table), and the pairs
+    themselves, sorted by distance code, while they fit in :data:`_CACHE_PAIRS`.
 
     Distance codes: 0..nd-1 the bands, nd below the first edge; time codes: 0..nt-1 the bands,
     nt at or beyond the last edge (the open band), nt+1 below the first edge.
     """
 
     def __init__(self, xy: np.ndarray, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool) -> None:
-        self.xy, self.d_edges, self.same_zero = xy, d_edges, same_zero
+        self.d_edges, self.same_zero = d_edges, same_zero
         self.nd = len(d_edges) - 1 + (1 if same_zero else 0)
         self.nt = len(t_edges) - 1
         self.e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)  # dt < e  <=>  dt < ceil(e), whole seconds
-        self.r_query = float(d_edges[-1]) * (1 + 1e-9) + 1e-9  # the k-d tree's own rounding: filter after
-        self.order = np.argsort(xy[:, 0], kind="stable")
-        self.xs = xy[self.order, 0]
-        self.strip = _strip_size(xy, self.r_query)
+        r_query = float(d_edges[-1]) * (1 + 1e-9) + 1e-9  # the k-d tree's own rounding: filter after
+        order = np.argsort(xy[:, 0], kind="stable")
+        xs = xy[order, 0]
+        strip = _strip_size(xy, r_query)
         self.row_counts = np.zeros(self.nd + 1, dtype=np.int64)
-        cache: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = []
-        self.n_pairs = 0
-        for blk in self._find():
-            self.row_counts += np.diff(blk[2])
-            self.n_pairs += int(blk[2][self.nd])
-            if cache is not None:
-                cache.append(blk)
-                if sum(len(b[0]) for b in cache) > _CACHE_PAIRS:
-                    cache = None
-        self.cache = cache
-        self.cached = cache is not None
-        self.n_within = int(self.row_counts.sum())  # pairs closer than the last distance edge
-
-    def _find(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Pairs (i, j) within the last distance edge, sorted by distance code, and each code's first pair.
-
-        One strip at a time; the third array has nd + 2 bounds: the pairs of code c are
-        ``bounds[c]:bounds[c + 1]`` (codes 0..nd-1 the bands, nd below the first edge).
-        """
-        xy, order, xs, r = self.xy, self.order, self.xs, self.r_query
         n = len(xy)
         itype = np.int32 if n < 2**31 - 1 else np.int64
-        for a in range(0, n, self.strip):
-            b = min(n, a + self.strip)
+        cache: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = []
+        for a in range(0, n, strip):
+            b = min(n, a + strip)
             blk = order[a:b]
             tree = cKDTree(xy[blk])
-            p = tree.query_pairs(r, output_type="ndarray")
+            p = tree.query_pairs(r_query, output_type="ndarray")
             i_parts, j_parts = [blk[p[:, 0]]], [blk[p[:, 1]]]
-            q = int(np.searchsorted(xs, xs[b - 1] + r, side="right"))
+            q = int(np.searchsorted(xs, xs[b - 1] + r_query, side="right"))
             if q > b:
                 other = order[b:q]
-                m = tree.sparse_distance_matrix(cKDTree(xy[other]), r, output_type="ndarray")
+                m = tree.sparse_distance_matrix(cKDTree(xy[other]), r_query, output_type="ndarray")
                 i_parts.append(blk[m["i"]])
                 j_parts.append(other[m["j"]])
             pi, pj = np.concatenate(i_parts).astype(itype), np.concatenate(j_parts).astype(itype)
-            d = np.hypot(xy[pi, 0] - xy[pj, 0], xy[pi, 1] - xy[pj, 1])
-            sb = _band_index(d, self.d_edges, self.same_zero)
-            sb[d < self.d_edges[0]] = self.nd
-            keep = np.flatnonzero((sb >= 0) & (d < self.d_edges[-1]))
-            srt = keep[np.argsort(sb[keep], kind="stable")]
-            bounds = np.searchsorted(sb[srt], np.arange(self.nd + 2), side="left")
-            yield pi[srt], pj[srt], bounds
-
-    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """The pairs, strip by strip: from the cache, or found again."""
-        if self.cache is not None:
-            yield from self.cache
-        else:
-            yield from self._find()
+            code = _distance_code(np.hypot(xy[pi, 0] - xy[pj, 0], xy[pi, 1] - xy[pj, 1]), d_edges, same_zero, self.nd)
+            sizes = np.bincount(code[code >= 0], minlength=self.nd + 1)
+            self.row_counts += sizes
+            if cache is not None:
+                srt = np.flatnonzero(code >= 0)
+                srt = srt[np.argsort(code[srt], kind="stable")]
+                cache.append((pi[srt], pj[srt], np.r_[0, np.cumsum(sizes)]))
+                if sum(len(c[0]) for c in cache) > _CACHE_PAIRS:
+                    cache = None
+        self.cache = cache
+        self.n_pairs = int(self.row_counts[: self.nd].sum())
+        self.n_within = int(self.row_counts.sum())  # pairs closer than the last distance edge
 
     def row_totals(self, n_all: int) -> np.ndarray:
         """Pairs per distance row (all time differences): the bands, the open band, below the first edge."""
         return np.concatenate([self.row_counts[: self.nd], [n_all - self.n_within], self.row_counts[self.nd :]])
 
-    def counts(self, tt: np.ndarray) -> np.ndarray:
-        """Band counts (k, nd + 1, nt + 2) in the codes of the class for time vectors tt (whole seconds, (k, n)).
 
-        Per distance code, the pairs below each time edge are counted (``dt < e``, summed per
-        permutation); the times are held event by permutation (n, k) so that a pair's times for all
-        k permutations are next to each other in memory.
-        """
-        k, nd, nt = tt.shape[0], self.nd, self.nt
+def _distance_code(d: np.ndarray, d_edges: np.ndarray, same_zero: bool, nd: int) -> np.ndarray:
+    """Distance code of each distance: 0..nd-1 the bands, nd below the first edge, -1 at or beyond the last edge."""
+    code = _band_index(d, d_edges, same_zero)
+    code[d < d_edges[0]] = nd
+    code[d >= d_edges[-1]] = -1
+    return code
+
+
+class _PairCounter:
+    """Band counts of the kept pairs for many time vectors at once (when the pairs fit in :data:`_CACHE_PAIRS`).
+
+    The times are held event by vector (n, k), so a pair's times for all k vectors are next to each
+    other in memory; per distance code and piece of pairs the absolute time differences are formed,
+    those under the last time edge (a few per cent) picked out and counted with one ``bincount``.
+    """
+
+    def __init__(self, pairs: _PairBands, n: int) -> None:
+        self.pairs = pairs
+        self.max_vectors = max(1, min(256, _PAIR_VECTORS // max(n, 1)))
+
+    def counts(self, tt: np.ndarray) -> np.ndarray:
+        """Band counts (k, nd + 1, nt + 2) for the time vectors tt (whole seconds, (k, n))."""
+        pairs = self.pairs
+        k, nd, nt, e_max = tt.shape[0], pairs.nd, pairs.nt, pairs.e_sec[-1]
         tt_t = np.ascontiguousarray(tt.T)
-        below = np.zeros((k, nd + 1, nt + 1), dtype=np.int64)  # pairs with dt < e_sec[e], per code
-        sizes = np.zeros(nd + 1, dtype=np.int64)
-        step = max(1, _CHUNK_ELEMENTS // max(k, 1))
-        for pi, pj, bounds in self.blocks():
-            sizes += np.diff(bounds)
+        hist = np.zeros(k * (nd + 1) * (nt + 2), dtype=np.int64)
+        step = max(1, _CHUNK_ELEMENTS // k)
+        for pi, pj, bounds in pairs.cache or []:
             for c in range(nd + 1):
                 for s in range(int(bounds[c]), int(bounds[c + 1]), step):
                     e_ = min(s + step, int(bounds[c + 1]))
                     dt = tt_t[pi[s:e_]]
                     dt -= tt_t[pj[s:e_]]
                     np.abs(dt, out=dt)
-                    for m, e in enumerate(self.e_sec):
-                        if e > 0:
-                            below[:, c, m] += (dt < e).sum(axis=0)
-        out = np.empty((k, nd + 1, nt + 2), dtype=np.int64)
-        out[:, :, :nt] = np.diff(below, axis=2)
-        out[:, :, nt] = sizes[None, :] - below[:, :, nt]
-        out[:, :, nt + 1] = below[:, :, 0]
+                    close = np.flatnonzero(dt < e_max)  # flat over (pair, vector)
+                    t_code = np.searchsorted(pairs.e_sec, dt.ravel()[close], side="right") - 1
+                    t_code[t_code < 0] = nt + 1
+                    hist += np.bincount(((close % k) * (nd + 1) + c) * (nt + 2) + t_code, minlength=hist.size)
+        out = hist.reshape(k, nd + 1, nt + 2)
+        out[:, :, nt] = pairs.row_counts[None, :] - out.sum(axis=2)
         return out
+
+
+class _TimeCloseCounter:
+    """Band counts of the pairs closer in time than the last time edge, for many time vectors at once.
+
+    The events sit in square cells as wide as the last distance edge, so a pair within that
+    distance lies in one cell or in two neighbouring cells. For a set of time vectors (the
+    permutations) the events are sorted once by (vector, cell, time bin), the bins half the last
+    time edge wide, and a table gives the first position of every (vector, cell, bin). The
+    partners of an event closer in time than the last time edge are then in a few consecutive
+    bins: of its own cell after its own position, and of four of its eight neighbouring cells
+    (the other four find it); two table look-ups per cell, no search. Only these candidates are
+    formed, in pieces of at most :data:`_CANDIDATES`, filtered by time and distance and counted
+    with one ``bincount``: no pair is held beyond a piece, and a permutation costs the pairs close
+    in time (a few per cent of the pairs close in space) instead of every pair close in space.
+    """
+
+    def __init__(self, xy: np.ndarray, pairs: _PairBands, t_max: int) -> None:
+        self.pairs = pairs
+        self.x, self.y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+        self.e_max = int(pairs.e_sec[-1])
+        self.span = int(t_max) + 2 * self.e_max + 1  # time + e_max in [e_max, span - e_max): windows stay in a cell
+        size = float(pairs.d_edges[-1])
+        ix = np.floor((xy[:, 0] - xy[:, 0].min()) / size).astype(np.int64)
+        iy = np.floor((xy[:, 1] - xy[:, 1].min()) / size).astype(np.int64)
+        ny = int(iy.max()) + 3
+        occupied, self.cell = np.unique((ix + 1) * ny + iy + 1, return_inverse=True)
+        self.n_cells = len(occupied)
+        self.neighbours = []
+        for dx, dy in ((1, -1), (1, 0), (1, 1), (0, 1)):
+            g = occupied + dx * ny + dy
+            pos = np.minimum(np.searchsorted(occupied, g), self.n_cells - 1)
+            self.neighbours.append(np.where(occupied[pos] == g, pos, -1))
+        # time bins of half the last time edge (coarser when the cells are sparse: the slot table stays ~4n)
+        n = len(xy)
+        self.bin_width = max(1, self.e_max // 2, -(-self.span * self.n_cells // (4 * n + 1024)))
+        self.n_bins = self.span // self.bin_width + 2
+        self.max_vectors = max(1, min(256, _PERM_ELEMENTS // (n + self.n_cells * self.n_bins)))
+
+    def counts(self, tt: np.ndarray) -> np.ndarray:
+        """Band counts (k, nd + 1, nt + 2) for the time vectors tt (whole seconds, (k, n)).
+
+        The open time column is filled from the row counts of the pairs (a permutation keeps them).
+        """
+        k, n = tt.shape
+        nd, nt, n_bins, e_max = self.pairs.nd, self.pairs.nt, self.n_bins, self.e_max
+        tau = tt.astype(np.int64) + e_max  # in [e_max, span - e_max): the time windows stay in their cell
+        slot = ((np.arange(k, dtype=np.int64)[:, None] * self.n_cells + self.cell[None, :]) * n_bins
+                + tau // self.bin_width).ravel()  # (vector, cell, time bin)
+        order = np.argsort(slot, kind="stable")
+        slot = slot[order]
+        start = np.zeros(k * self.n_cells * n_bins + 1, dtype=np.int64)  # first sorted position of each slot
+        np.cumsum(np.bincount(slot, minlength=len(start) - 1), out=start[1:])
+        event, vec, tau = order % n, order // n, tau.ravel()[order]
+        del order
+        group = slot // n_bins  # vector * cells + cell
+        bin_lo, bin_hi = (tau - e_max + 1) // self.bin_width, (tau + e_max - 1) // self.bin_width + 1
+        sorted_ = (event, vec.astype(np.int16 if k < 2**15 else np.int64), tau)
+        hist = np.zeros(k * (nd + 1) * (nt + 2), dtype=np.int64)
+        # own cell: the later positions up to the last time bin (each pair once, from its first position)
+        self._add(hist, sorted_, np.arange(1, k * n + 1), start[group * n_bins + bin_hi])
+        cell = self.cell[event]
+        for nbr in self.neighbours:
+            other = nbr[cell]
+            at = np.flatnonzero(other >= 0)
+            first = (group[at] + other[at] - cell[at]) * n_bins  # the neighbour cell's slots, same vector
+            lo, hi = np.zeros(k * n, dtype=np.int64), np.zeros(k * n, dtype=np.int64)
+            lo[at], hi[at] = start[first + bin_lo[at]], start[first + bin_hi[at]]
+            self._add(hist, sorted_, lo, hi)
+        out = hist.reshape(k, nd + 1, nt + 2)
+        out[:, :, nt] = self.pairs.row_counts[None, :] - out.sum(axis=2)
+        return out
+
+    def _add(self, hist: np.ndarray, sorted_: tuple[np.ndarray, np.ndarray, np.ndarray], lo: np.ndarray,
+             hi: np.ndarray) -> None:
+        """Count the candidates (s, lo[s]..hi[s]-1) of every sorted position s into hist, in bounded pieces."""
+        width = np.maximum(hi - lo, 0)
+        rows = np.flatnonzero(width)
+        if rows.size == 0:
+            return
+        ends = np.cumsum(width[rows])
+        start = 0
+        while start < rows.size:
+            done = int(ends[start - 1]) if start else 0
+            stop = max(start + 1, int(np.searchsorted(ends, done + _CANDIDATES, side="right")))
+            self._count_piece(hist, sorted_, rows[start:stop], lo, width)
+            start = stop
+
+    def _count_piece(self, hist: np.ndarray, sorted_: tuple[np.ndarray, np.ndarray, np.ndarray], rows: np.ndarray,
+                     lo: np.ndarray, width: np.ndarray) -> None:
+        """Distance and time codes of the candidates of the sorted positions ``rows``, added to hist.
+
+        ``sorted_`` holds, per sorted position, the event, its time vector and its time.
+        """
+        pairs, (event, vec, tau) = self.pairs, sorted_
+        w = width[rows]
+        a = np.repeat(rows, w)
+        b = np.arange(a.size, dtype=np.int64) + np.repeat(lo[rows] - (np.cumsum(w) - w), w)
+        dt = np.abs(tau[a] - tau[b])
+        close = np.flatnonzero(dt < self.e_max)  # the time bins hold a little more than the window
+        a, b, dt = a[close], b[close], dt[close]
+        i, j = event[a], event[b]
+        d = np.hypot(self.x[i] - self.x[j], self.y[i] - self.y[j])
+        near = np.flatnonzero(d < pairs.d_edges[-1])
+        a, d, dt = a[near], d[near], dt[near]
+        d_code = _distance_code(d, pairs.d_edges, pairs.same_zero, pairs.nd)
+        t_code = np.searchsorted(pairs.e_sec, dt, side="right") - 1  # dt < e_max: no open band
+        t_code[t_code < 0] = pairs.nt + 1
+        code = (vec[a] * (pairs.nd + 1) + d_code) * (pairs.nt + 2) + t_code
+        hist += np.bincount(code, minlength=hist.size)
 
 
 def _strip_size(xy: np.ndarray, r: float) -> int:
@@ -501,17 +615,21 @@ def _complete(counts: np.ndarray, row_tot: np.ndarray, col_tot: np.ndarray) -> n
 
 
 def _permutation_counts(
-    pairs: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
+    counter: _PairCounter | _TimeCloseCounter, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Band counts (permutations, nd + 1, nt + 2) with the times permuted among the events, in bounded chunks."""
+    """Band counts (permutations, nd + 1, nt + 2) with the times permuted among the events, in bounded chunks.
+
+    Each permutation is one row of ``rng.permuted(times, axis=1)``: drawing them in chunks gives the
+    same permutations as drawing them all at once (or one by one), whatever the chunk size.
+    """
     n = len(t_sec)
-    chunk = max(1, min(permutations, _PERM_ELEMENTS // max(n, 1), 256))
+    chunk = min(permutations, counter.max_vectors)
+    pairs = counter.pairs
     perm_counts = np.empty((permutations, pairs.nd + 1, pairs.nt + 2), dtype=np.int64)
     base = np.broadcast_to(t_sec, (chunk, n))
     for start in range(0, permutations, chunk):
         k = min(chunk, permutations - start)
-        tt = rng.permuted(base[:k], axis=1)
-        perm_counts[start : start + k] = pairs.counts(tt)
+        perm_counts[start : start + k] = counter.counts(rng.permuted(base[:k], axis=1))
     return perm_counts
 
 
