@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-import geolage.stats.nearrepeat as nr
+import geolage.stats.knox_pairs as nr
 from geolage.config import config_from_dict
 from geolage.run.results import RunResults
 from geolage.run.steps.near_repeat import add_near_repeat
@@ -50,6 +50,7 @@ def test_observed_and_every_permutation_equal_brute_force(monkeypatch, streamed)
     if streamed:  # many strips, the pairs not kept, permutations in chunks of 3, candidates in pieces of 50
         monkeypatch.setattr(nr, "_strip_size", lambda xy, r: 37)
         monkeypatch.setattr(nr, "_CACHE_PAIRS", 0)
+        monkeypatch.setattr(nr, "_FIND_BELOW", 0)
         monkeypatch.setattr(nr, "_PERM_ELEMENTS", 3 * 400)
         monkeypatch.setattr(nr, "_CANDIDATES", 50)
     xy, t = events(400, 1)
@@ -92,6 +93,7 @@ def test_first_edges_above_zero_and_same_location_equal_brute_force(monkeypatch,
 def test_sparse_cells_and_coarse_time_bins_equal_brute_force(monkeypatch):
     """Events over 300 km (many cells, few events each): the time bins are coarsened, the counts stay exact."""
     monkeypatch.setattr(nr, "_CACHE_PAIRS", 0)
+    monkeypatch.setattr(nr, "_FIND_BELOW", 0)  # row totals from the dual-tree counts
     rng = np.random.default_rng(9)
     centres = rng.uniform([X0, Y0], [X0 + 300_000, Y0 + 300_000], size=(60, 2))
     xy = centres[rng.integers(0, 60, 500)] + rng.normal(0, 300, (500, 2))
@@ -107,6 +109,28 @@ def test_sparse_cells_and_coarse_time_bins_equal_brute_force(monkeypatch):
     perms = np.random.default_rng(3).permuted(np.broadcast_to(t_sec, (8, len(t))), axis=1)
     for k in range(8):
         np.testing.assert_array_equal(res.permutation_counts[k], brute_table(xy, perms[k], d_edges, t_edges))
+
+
+@pytest.mark.parametrize("same_location", [False, True])
+def test_counted_rows_equal_the_pairs_found(same_location):
+    """Dual-tree row counts (no pair formed) equal the strip search, also with distances exactly on the edges."""
+    rng = np.random.default_rng(12)
+    xy = np.round(rng.uniform([X0, Y0], [X0 + 2000, Y0 + 2000], size=(600, 2)), -1)  # 10 m: many exact edges
+    xy[:50] = xy[50:100]  # same places
+    d_edges = np.array([0.0, 100, 250, 500])
+    nd = len(d_edges) - 1 + same_location
+    found = nr._PairBands(xy, d_edges, np.array([0.0, 7]), same_location).row_counts
+    i, j = np.triu_indices(len(xy), k=1)
+    d = np.hypot(xy[i, 0] - xy[j, 0], xy[i, 1] - xy[j, 1])
+    assert np.sum(np.isin(d, d_edges[1:])) > 100  # the test has pairs exactly on the edges
+    np.testing.assert_array_equal(nr._counted_rows(xy, d_edges, same_location, nd), found)
+    assert found[: nd].sum() == np.sum(d < 500)
+    off = xy + 0.5  # half metres: pairs exactly on an edge cannot be told from the k-d tree's rounding
+    assert nr._counted_rows(off, d_edges, same_location, nd) is None
+    jittered = off + rng.uniform(0, 0.1, off.shape)  # no pair near an edge: counted, equal to the strip search
+    jittered[:50] = jittered[50:100]
+    np.testing.assert_array_equal(nr._counted_rows(jittered, d_edges, same_location, nd),
+                                  nr._PairBands(jittered, d_edges, np.array([0.0, 7]), same_location).row_counts)
 
 
 # --------------------------------------------------------------------------- precision
