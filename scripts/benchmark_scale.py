@@ -231,10 +231,11 @@ def run_boras(n: int, args: argparse.Namespace) -> None:
         if not args.no_write:
             with stage("disclosure + writing (no PDF)", n, "boras"):
                 write_outputs(results, work / "out", pdf=False)
-        total = sum(r["seconds"] for r in ROWS if r["group"] == "boras" and r["n"] == n
-                    and not r["what"].startswith(("make", "dates", "point-in")))
+        run = [r for r in ROWS if r["group"] == "boras" and r["n"] == n and not r["what"].startswith("make")]
+        total, cpu = sum(r["seconds"] for r in run), sum(r["cpu"] for r in run)
         peak = max(r["peak_gb"] for r in ROWS if r["group"] == "boras" and r["n"] == n)
-        print(f"{'total run (prepare + steps + writing)':<40} {n:>11,} {total:9.2f} {'':>9} {'':>8} {peak:8.2f}")
+        print(f"{'total run (prepare + steps + writing)':<40} {n:>11,} {total:9.2f} {cpu:9.2f} {'':>9} {'':>8} "
+              f"{peak:8.2f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -13,10 +13,11 @@ gives that band here.
 Significance: the times are permuted among the events (locations fixed), which
 keeps both the spatial and the temporal pattern and breaks only their interaction
 (Knox 1964; Mantel 1967; Johnson & Bowers 2004). The spatial pairs within the
-largest distance are counted strip by strip with k-d trees (bounded memory). While they fit in
-memory they are kept and each permutation recomputes their time bands; beyond that each
-permutation finds only the pairs closer in time than the last edge, from the events sorted by
-space cell and time bin (:class:`_TimeCloseCounter`), never holding all pairs. An open last band
+largest distance are found strip by strip with k-d trees (bounded memory) and kept while they fit
+in memory; each permutation then recomputes their time bands. Beyond that, the pairs per distance
+band come from dual-tree pair counts and each permutation forms only the pairs closer in time
+than the last edge, from the events sorted by space cell and time bin, never holding all pairs
+(:mod:`geolage.stats.knox_pairs`). An open last band
 ("≥ 800 m", "≥ 28 days") completes the table: its counts follow from the row and column totals,
 which a permutation keeps (the distance-row totals from the pairs found, the time-column totals
 exactly from the sorted times without forming pairs). The expected count of a band pair is exact:
