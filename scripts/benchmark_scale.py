@@ -57,6 +57,7 @@ import shapely
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))  # benchmark_knox: the previous Knox and duplicate algorithms
 
 from geolage.config import AreasConfig, ColumnsConfig, SourceConfig, read_config  # noqa: E402
 from geolage.dates import parse_datetimes, parse_datetimes_per_value  # noqa: E402
@@ -106,21 +107,23 @@ def stage(what: str, n: int, group: str) -> Iterator[dict]:
     """Time a stage and its peak memory; print one line."""
     row = {"group": group, "what": what, "n": n}
     with PeakRSS() as mem:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         yield row
-        row["seconds"] = time.perf_counter() - t
+        row["seconds"], row["cpu"] = time.perf_counter() - t, time.process_time() - c
     row["peak_gb"] = mem.peak / 1e9
     ROWS.append(row)
     base = row.get("baseline_s")
-    ratio = f"{base / row['seconds']:7.1f}x" if base else "       -"
+    ratio = f"{base / row['cpu' if row.get('ratio_in_cpu') else 'seconds']:7.1f}x" if base else "       -"
     b = f"{base:9.2f}" if base else "        -"
-    print(f"{what:<40} {n:>11,} {row['seconds']:9.2f} {b} {ratio} {row['peak_gb']:8.2f}  {row.get('note', '')}",
-          flush=True)
+    print(f"{what:<40} {n:>11,} {row['seconds']:9.2f} {row['cpu']:9.2f} {b} {ratio} {row['peak_gb']:8.2f}  "
+          f"{row.get('note', '')}", flush=True)
 
 
 def header(title: str) -> None:
     print(f"\n== {title}")
-    print(f"{'stage':<40} {'n':>11} {'time (s)':>9} {'base (s)':>9} {'ratio':>8} {'peak GB':>8}")
+    print(f"{'stage':<40} {'n':>11} {'time (s)':>9} {'CPU (s)':>9} {'base (s)':>9} {'ratio':>8} {'peak GB':>8}")
+    print("(time: wall clock; CPU: this process only, not the Dask workers; base: the previous or library path on "
+          "the same rows, its time in the same unit as the ratio's)")
 
 
 # ---------------------------------------------------------------------------- synthetic data
@@ -214,6 +217,8 @@ def run_boras(n: int, args: argparse.Namespace) -> None:
         cfg = boras_config(work / "incidents.csv", work)
         micro_dates(frame, args.baseline_cap)
         micro_pip(frame, cfg, args.baseline_cap)
+        micro_knox(frame, args.knox_cap)
+        micro_duplicates(args.dup_cap, args.seed)
         del frame
         with stage("prepare (read, validate, index)", n, "boras") as row:
             results = prepare(cfg)
@@ -226,10 +231,11 @@ def run_boras(n: int, args: argparse.Namespace) -> None:
         if not args.no_write:
             with stage("disclosure + writing (no PDF)", n, "boras"):
                 write_outputs(results, work / "out", pdf=False)
-        total = sum(r["seconds"] for r in ROWS if r["group"] == "boras" and r["n"] == n
-                    and not r["what"].startswith(("make", "dates", "point-in")))
+        run = [r for r in ROWS if r["group"] == "boras" and r["n"] == n and not r["what"].startswith("make")]
+        total, cpu = sum(r["seconds"] for r in run), sum(r["cpu"] for r in run)
         peak = max(r["peak_gb"] for r in ROWS if r["group"] == "boras" and r["n"] == n)
-        print(f"{'total run (prepare + steps + writing)':<40} {n:>11,} {total:9.2f} {'':>9} {'':>8} {peak:8.2f}")
+        print(f"{'total run (prepare + steps + writing)':<40} {n:>11,} {total:9.2f} {cpu:9.2f} {'':>9} {'':>8} "
+              f"{peak:8.2f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -266,6 +272,57 @@ def micro_pip(frame: pd.DataFrame, cfg, cap: int) -> None:
     want = joined["district_id"].reindex(range(len(x))).to_numpy(dtype=object)
     same = all((a is None and pd.isna(b)) or a == b for a, b in zip(got, want))
     print(f"{'':<40} same districts as sjoin: {same}")
+
+
+def micro_knox(frame: pd.DataFrame, cap: int) -> None:
+    """Knox (999 permutations would take the previous algorithm minutes: 99 here) against the previous algorithm.
+
+    The previous algorithm (``scripts/benchmark_knox.previous_knox``) forms every pair within 800 m
+    at once and counts every permutation over them; both draw the same permutations (same seed), and
+    the counts are checked equal. On the first ``cap`` incidents (all categories: a dense test).
+    """
+    from benchmark_knox import previous_knox
+
+    from geolage.stats.nearrepeat import knox
+
+    sub = frame.iloc[:cap]
+    xy = sub[["x", "y"]].to_numpy(float)
+    t = pd.to_datetime(sub["tid_fran"], format="%Y-%m-%d %H:%M")
+    days = ((t - t.min()).dt.total_seconds() / 86_400).to_numpy()
+    c = time.process_time()
+    obs_old, perm_old = previous_knox(xy, days, 99, 1)
+    base = time.process_time() - c
+    with stage("Knox, 99 permutations (vs previous)", len(sub), "micro") as row:
+        res = knox(xy, days, permutations=99, seed=1, quiet=True, check_precision=False)
+        row["baseline_s"] = base
+        row["note"] = f"{res.parameters['n_pairs'] / len(sub):.0f} pairs within 800 m per event (CPU ratio)"
+        row["ratio_in_cpu"] = True
+    same = np.array_equal(res.table["observed"].to_numpy().reshape(5, 5)[:4, :4], obs_old) and np.array_equal(
+        res.permutation_counts[:, :4, :4], perm_old)
+    print(f"{'':<40} same counts as the previous algorithm: {same}")
+
+
+def micro_duplicates(cap: int, seed: int) -> None:
+    """The duplicate check (grid cells and time windows) against the former pairwise check, on ``cap`` rows.
+
+    The rows are ``scripts/benchmark_knox.make_rows``: half of them on 300 shared address points (many
+    pairs within 25 m, which the pairwise check formed all at once) and 2 % near copies.
+    """
+    from benchmark_knox import make_rows, previous_duplicates
+
+    from geolage.duplicates import find_duplicates
+
+    rows = make_rows(cap, 30.0, 7.0, np.random.default_rng(seed))
+    c = time.process_time()
+    ref = previous_duplicates(rows, 25.0, 60.0)
+    base = time.process_time() - c
+    with stage("duplicates (vs pairwise)", len(rows), "micro") as row:
+        got, _ = find_duplicates(rows, 25.0, 60.0, "en")
+        row["baseline_s"] = base
+        row["note"] = "CPU ratio"
+        row["ratio_in_cpu"] = True
+    print(f"{'':<40} same rejects as the pairwise check: {np.array_equal(got, ref)} "
+          f"({int(pd.notna(got).sum()):,} duplicates)")
 
 
 # ---------------------------------------------------------------------------- national
@@ -385,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", default="1,2", help="worker counts for the national batch (default 1,2)")
     p.add_argument("--steps", help="analysis steps, comma-separated (default all)")
     p.add_argument("--baseline-cap", type=int, default=1_000_000, help="rows at most for the baseline paths")
+    p.add_argument("--knox-cap", type=int, default=20_000, help="incidents for Knox against the previous algorithm")
+    p.add_argument("--dup-cap", type=int, default=200_000, help="rows for the duplicate check against pairwise")
     p.add_argument("--no-write", action="store_true", help="Borås: skip writing the outputs")
     p.add_argument("--seed", type=int, default=20260630)
     args = p.parse_args(argv)

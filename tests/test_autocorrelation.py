@@ -181,3 +181,22 @@ def test_moran_unchanged_when_values_scaled(scale, shift):
     a = global_moran(d, "count", permutations=0)
     b = global_moran(d, d["count"] * scale + shift, permutations=0)
     assert a["moran_i"] == pytest.approx(b["moran_i"], abs=1e-9)
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_s1_equals_the_dense_formula(symmetric):
+    """S1 = 1/2 sum (w_ij + w_ji)^2: the one-pass path (symmetric pattern) and the general one."""
+    from scipy import sparse
+
+    from geolage.stats.autocorrelation import _s1
+
+    rng = np.random.default_rng(5)
+    a = (rng.random((60, 60)) < 0.1).astype(float)
+    np.fill_diagonal(a, 0)
+    if symmetric:
+        a = np.maximum(a, a.T)
+    w = a * rng.uniform(0.1, 2.0, a.shape)  # row-standardising or any weights: values need not be symmetric
+    w[1, 2], w[2, 1] = 0.7, (0.0 if not symmetric else w[2, 1] or 0.3)
+    dense = 0.5 * float(((w + w.T) ** 2).sum())
+    assert _s1(sparse.csr_matrix(w)) == pytest.approx(dense, rel=1e-13)
+    assert (sparse.csr_matrix(w) != sparse.csr_matrix(w).T).nnz > 0  # the values differ from their transpose

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-import geolage.stats.nearrepeat as nr
+import geolage.stats.knox_pairs as nr
 from geolage.config import config_from_dict
 from geolage.run.results import RunResults
 from geolage.run.steps.near_repeat import add_near_repeat
@@ -47,9 +47,12 @@ def events(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("streamed", [False, True])
 def test_observed_and_every_permutation_equal_brute_force(monkeypatch, streamed):
-    if streamed:  # many strips, and the pairs found again for each pass instead of kept
+    if streamed:  # many strips, the pairs not kept, permutations in chunks of 3, candidates in pieces of 50
         monkeypatch.setattr(nr, "_strip_size", lambda xy, r: 37)
         monkeypatch.setattr(nr, "_CACHE_PAIRS", 0)
+        monkeypatch.setattr(nr, "_FIND_BELOW", 0)
+        monkeypatch.setattr(nr, "_PERM_ELEMENTS", 3 * 400)
+        monkeypatch.setattr(nr, "_CANDIDATES", 50)
     xy, t = events(400, 1)
     d_edges, t_edges = np.array([0.0, 100, 250, 500]), np.array([0.0, 7, 14, 30])
     res = knox(xy, t, distance_bands=d_edges, time_bands=t_edges, permutations=30, seed=4, quiet=True,
@@ -64,8 +67,10 @@ def test_observed_and_every_permutation_equal_brute_force(monkeypatch, streamed)
         np.testing.assert_array_equal(res.permutation_counts[k], brute_table(xy, perms[k], d_edges, t_edges))
 
 
-def test_first_edges_above_zero_and_same_location_equal_brute_force(monkeypatch):
+@pytest.mark.parametrize("streamed", [False, True])
+def test_first_edges_above_zero_and_same_location_equal_brute_force(monkeypatch, streamed):
     monkeypatch.setattr(nr, "_strip_size", lambda xy, r: 50)
+    monkeypatch.setattr(nr, "_CACHE_PAIRS", 0 if streamed else nr._CACHE_PAIRS)
     xy, t = events(300, 2)
     d_edges, t_edges = np.array([20.0, 150, 400]), np.array([3.0, 10, 40])
     res = knox(xy, t, distance_bands=d_edges, time_bands=t_edges, permutations=5, seed=0, quiet=True,
@@ -83,6 +88,49 @@ def test_first_edges_above_zero_and_same_location_equal_brute_force(monkeypatch)
     np.testing.assert_array_equal(obs[0], [np.sum(at_same & close_t), np.sum(at_same & ~close_t)])
     np.testing.assert_array_equal(obs[1] + obs[0], ref[0])
     np.testing.assert_array_equal(obs[2:], ref[1:])
+
+
+def test_sparse_cells_and_coarse_time_bins_equal_brute_force(monkeypatch):
+    """Events over 300 km (many cells, few events each): the time bins are coarsened, the counts stay exact."""
+    monkeypatch.setattr(nr, "_CACHE_PAIRS", 0)
+    monkeypatch.setattr(nr, "_FIND_BELOW", 0)  # row totals from the dual-tree counts
+    rng = np.random.default_rng(9)
+    centres = rng.uniform([X0, Y0], [X0 + 300_000, Y0 + 300_000], size=(60, 2))
+    xy = centres[rng.integers(0, 60, 500)] + rng.normal(0, 300, (500, 2))
+    t = rng.integers(0, 3000, 500) + rng.integers(0, 86_400, 500) / 86_400  # 8 years, to the second
+    d_edges, t_edges = np.array([0.0, 200, 600]), np.array([0.0, 5, 20])
+    res = knox(xy, t, distance_bands=d_edges, time_bands=t_edges, permutations=8, seed=3, quiet=True,
+               check_precision=False)
+    t_sec = np.round(t * 86_400).astype(np.int64)
+    counter = nr._TimeCloseCounter(xy, nr._PairBands(xy, d_edges, t_edges, False), int(t_sec.max()))
+    assert counter.bin_width > t_edges[-1] * 86_400 / 2  # coarser than half the last time edge
+    np.testing.assert_array_equal(res.table["observed"].to_numpy().reshape(3, 3),
+                                  brute_table(xy, t_sec, d_edges, t_edges))
+    perms = np.random.default_rng(3).permuted(np.broadcast_to(t_sec, (8, len(t))), axis=1)
+    for k in range(8):
+        np.testing.assert_array_equal(res.permutation_counts[k], brute_table(xy, perms[k], d_edges, t_edges))
+
+
+@pytest.mark.parametrize("same_location", [False, True])
+def test_counted_rows_equal_the_pairs_found(same_location):
+    """Dual-tree row counts (no pair formed) equal the strip search, also with distances exactly on the edges."""
+    rng = np.random.default_rng(12)
+    xy = np.round(rng.uniform([X0, Y0], [X0 + 2000, Y0 + 2000], size=(600, 2)), -1)  # 10 m: many exact edges
+    xy[:50] = xy[50:100]  # same places
+    d_edges = np.array([0.0, 100, 250, 500])
+    nd = len(d_edges) - 1 + same_location
+    found = nr._PairBands(xy, d_edges, np.array([0.0, 7]), same_location).row_counts
+    i, j = np.triu_indices(len(xy), k=1)
+    d = np.hypot(xy[i, 0] - xy[j, 0], xy[i, 1] - xy[j, 1])
+    assert np.sum(np.isin(d, d_edges[1:])) > 100  # the test has pairs exactly on the edges
+    np.testing.assert_array_equal(nr._counted_rows(xy, d_edges, same_location, nd), found)
+    assert found[: nd].sum() == np.sum(d < 500)
+    off = xy + 0.5  # half metres: pairs exactly on an edge cannot be told from the k-d tree's rounding
+    assert nr._counted_rows(off, d_edges, same_location, nd) is None
+    jittered = off + rng.uniform(0, 0.1, off.shape)  # no pair near an edge: counted, equal to the strip search
+    jittered[:50] = jittered[50:100]
+    np.testing.assert_array_equal(nr._counted_rows(jittered, d_edges, same_location, nd),
+                                  nr._PairBands(jittered, d_edges, np.array([0.0, 7]), same_location).row_counts)
 
 
 # --------------------------------------------------------------------------- precision

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from ..neighbours import MIN_NEIGHBOURS, SpatialWeights, make_weights
 from .hotspots import _values, fdr_bh
@@ -215,8 +215,7 @@ def _moran_moments(W: Any, z: np.ndarray, I_obs: float, s0: float) -> tuple[floa
     """E[I] and the z-scores of I under normality and under randomisation (Cliff & Ord 1981)."""
     n = len(z)
     ei = -1.0 / (n - 1)
-    wt = W + W.T
-    s1 = 0.5 * float(wt.multiply(wt).sum())
+    s1 = _s1(W)
     rs = np.asarray(W.sum(axis=1)).ravel() + np.asarray(W.sum(axis=0)).ravel()
     s2 = float((rs**2).sum())
     vi = (n * n * s1 - n * s2 + 3 * s0**2) / ((n - 1) * (n + 1) * s0**2) - ei**2
@@ -227,6 +226,23 @@ def _moran_moments(W: Any, z: np.ndarray, I_obs: float, s0: float) -> tuple[floa
     vr = (A - B) / ((n - 1) * (n - 2) * (n - 3) * s0**2) - ei**2
     z_rand = (I_obs - ei) / np.sqrt(vr) if vr > 0 else np.nan
     return ei, z_norm, z_rand
+
+
+def _s1(W: Any) -> float:
+    """S1 = 1/2 sum_ij (w_ij + w_ji)^2 (Cliff & Ord 1981).
+
+    When the weights' pattern is symmetric (distance bands, contiguity), ``W.T`` in CSR has the
+    same pattern and its data line up with W's: one pass over the weights instead of a sparse sum
+    and product (several times faster at a million cells).
+    """
+    W = sparse.csr_matrix(W, copy=True)
+    W.sum_duplicates()  # canonical: sorted indices, no duplicates
+    T = W.T.tocsr()
+    T.sort_indices()
+    if np.array_equal(W.indptr, T.indptr) and np.array_equal(W.indices, T.indices):
+        return 0.5 * float(np.square(W.data + T.data).sum())
+    wt = W + T
+    return 0.5 * float(wt.multiply(wt).sum())
 
 
 def _moran_p_sim(W: Any, z: np.ndarray, I_obs: float, s0: float, permutations: int, seed: int | None) -> float:

@@ -13,8 +13,11 @@ gives that band here.
 Significance: the times are permuted among the events (locations fixed), which
 keeps both the spatial and the temporal pattern and breaks only their interaction
 (Knox 1964; Mantel 1967; Johnson & Bowers 2004). The spatial pairs within the
-largest distance are found strip by strip with k-d trees (bounded memory, never all pairs at
-once) and each permutation recomputes only the time band of those pairs. An open last band
+largest distance are found strip by strip with k-d trees (bounded memory) and kept while they fit
+in memory; each permutation then recomputes their time bands. Beyond that, the pairs per distance
+band come from dual-tree pair counts and each permutation forms only the pairs closer in time
+than the last edge, from the events sorted by space cell and time bin, never holding all pairs
+(:mod:`geolage.stats.knox_pairs`). An open last band
 ("≥ 800 m", "≥ 28 days") completes the table: its counts follow from the row and column totals,
 which a permutation keeps (the distance-row totals from the pairs found, the time-column totals
 exactly from the sorted times without forming pairs). The expected count of a band pair is exact:
@@ -45,7 +48,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,8 +56,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import CRS
-from scipy.spatial import cKDTree
 
+from .knox_pairs import _PairBands, _PairCounter, _TimeCloseCounter
 from .precision import DataPrecision, KnoxPrecisionError, data_precision
 
 __all__ = [
@@ -80,14 +83,6 @@ KNOX_COLUMNS: tuple[str, ...] = (
     "p_value",
 )
 
-#: Largest number of (permutation, pair) elements held at once (memory ~ 8 bytes each, a few arrays).
-_CHUNK_ELEMENTS = 4_000_000
-#: Largest number of (permutation, event) times held at once.
-_PERM_ELEMENTS = 16_000_000
-#: Pairs kept in memory between the passes (about 16 bytes each); beyond it they are found again per pass.
-_CACHE_PAIRS = 20_000_000
-#: About this many pairs per strip of events.
-_STRIP_PAIRS = 2_000_000
 
 
 @dataclass
@@ -185,16 +180,6 @@ def _events(events: Any, times: Any, windows: Any = None) -> tuple[np.ndarray, n
     return xy, t, dates_only, t_raw, windows
 
 
-def _band_index(values: np.ndarray, edges: np.ndarray, same_zero: bool) -> np.ndarray:
-    """Band of each value for half-open bands [e_k, e_k+1); -1 outside. ``same_zero``: band 0 is [0, 0]."""
-    idx = np.searchsorted(edges, values, side="right") - 1
-    idx[(values >= edges[-1]) | (values < edges[0])] = -1
-    if same_zero:
-        idx = np.where(idx >= 0, idx + 1, -1)
-        idx[values == 0] = 0
-    return idx
-
-
 def knox(
     events: gpd.GeoDataFrame | pd.DataFrame | np.ndarray,
     times: Sequence[Any] | np.ndarray | pd.Series | None = None,
@@ -286,7 +271,7 @@ def knox(
         _refuse_imprecise(precision, d_edges, t_edges)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     pairs = _PairBands(xy, d_edges, t_edges, same_zero)
-    full_obs, expected, full_perm = _knox_counts(pairs, _whole_seconds(t), permutations, rng)
+    full_obs, expected, full_perm = _knox_counts(xy, pairs, _whole_seconds(t), permutations, rng)
     table = _knox_table(d_edges, t_edges, same_zero, full_obs, expected, full_perm)
     params = _parameters(d_edges, t_edges, same_zero, permutations, seed, alpha, n, pairs)
     params.update(times_are_dates=dates_only, category=category, precision=precision.as_dict())
@@ -310,19 +295,24 @@ def _parameters(
         "same_location": same_zero, "permutations": int(permutations),
         "seed": seed if not isinstance(seed, np.random.Generator) else "generator", "alpha": alpha,
         "n_events": int(n), "n_pairs": int(pairs.n_pairs), "n_pairs_total": int(n * (n - 1) // 2),
-        "pairs_streamed": not pairs.cached,
+        "pairs_streamed": pairs.cache is None,
     }
 
 
 def _knox_counts(
-    pairs: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
+    xy: np.ndarray, pairs: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed counts, exact expected counts and the permutation counts of the full table (open bands last)."""
     n = len(t_sec)
     n_all = n * (n - 1) // 2
-    observed = pairs.counts(t_sec[None, :])[0]
+    counter: _PairCounter | _TimeCloseCounter
+    if pairs.cache is not None:
+        counter = _PairCounter(pairs, n)
+    else:
+        counter = _TimeCloseCounter(xy, pairs, int(t_sec.max()))
+    observed = counter.counts(t_sec[None, :])[0]
     row_tot, col_tot = pairs.row_totals(n_all), _time_totals(t_sec, pairs.e_sec, n_all)
-    perm_counts = _permutation_counts(pairs, t_sec, permutations, rng)
+    perm_counts = _permutation_counts(counter, t_sec, permutations, rng)
     full_obs = _complete(observed[None], row_tot, col_tot)[0]
     full_perm = _complete(perm_counts, row_tot, col_tot)
     expected = np.outer(row_tot[:-1].astype(float), col_tot[:-1].astype(float)) / n_all  # floats: no overflow
@@ -366,124 +356,6 @@ def _time_totals(t_sec: np.ndarray, e_sec: np.ndarray, n_all: int) -> np.ndarray
     return np.concatenate([np.diff(below), [n_all - below[-1], below[0]]])
 
 
-class _PairBands:
-    """The pairs of events within the largest distance, found strip by strip, and their band counts.
-
-    The events are cut into strips along x; the pairs of a strip are those inside it (k-d tree
-    ``query_pairs``) and those with the events up to the largest distance to its right
-    (``sparse_distance_matrix``), so every pair is found once and a strip holds a bounded number of
-    pairs. The pairs are kept between the passes (observed, then the permutations) while they fit
-    in :data:`_CACHE_PAIRS`; beyond that every pass finds them again (time for memory).
-
-    Distance codes: 0..nd-1 the bands, nd below the first edge; time codes: 0..nt-1 the bands,
-    nt at or beyond the last edge (the open band), nt+1 below the first edge.
-    """
-
-    def __init__(self, xy: np.ndarray, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool) -> None:
-        self.xy, self.d_edges, self.same_zero = xy, d_edges, same_zero
-        self.nd = len(d_edges) - 1 + (1 if same_zero else 0)
-        self.nt = len(t_edges) - 1
-        self.e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)  # dt < e  <=>  dt < ceil(e), whole seconds
-        self.r_query = float(d_edges[-1]) * (1 + 1e-9) + 1e-9  # the k-d tree's own rounding: filter after
-        self.order = np.argsort(xy[:, 0], kind="stable")
-        self.xs = xy[self.order, 0]
-        self.strip = _strip_size(xy, self.r_query)
-        self.row_counts = np.zeros(self.nd + 1, dtype=np.int64)
-        cache: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = []
-        self.n_pairs = 0
-        for blk in self._find():
-            self.row_counts += np.diff(blk[2])
-            self.n_pairs += int(blk[2][self.nd])
-            if cache is not None:
-                cache.append(blk)
-                if sum(len(b[0]) for b in cache) > _CACHE_PAIRS:
-                    cache = None
-        self.cache = cache
-        self.cached = cache is not None
-        self.n_within = int(self.row_counts.sum())  # pairs closer than the last distance edge
-
-    def _find(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Pairs (i, j) within the last distance edge, sorted by distance code, and each code's first pair.
-
-        One strip at a time; the third array has nd + 2 bounds: the pairs of code c are
-        ``bounds[c]:bounds[c + 1]`` (codes 0..nd-1 the bands, nd below the first edge).
-        """
-        xy, order, xs, r = self.xy, self.order, self.xs, self.r_query
-        n = len(xy)
-        itype = np.int32 if n < 2**31 - 1 else np.int64
-        for a in range(0, n, self.strip):
-            b = min(n, a + self.strip)
-            blk = order[a:b]
-            tree = cKDTree(xy[blk])
-            p = tree.query_pairs(r, output_type="ndarray")
-            i_parts, j_parts = [blk[p[:, 0]]], [blk[p[:, 1]]]
-            q = int(np.searchsorted(xs, xs[b - 1] + r, side="right"))
-            if q > b:
-                other = order[b:q]
-                m = tree.sparse_distance_matrix(cKDTree(xy[other]), r, output_type="ndarray")
-                i_parts.append(blk[m["i"]])
-                j_parts.append(other[m["j"]])
-            pi, pj = np.concatenate(i_parts).astype(itype), np.concatenate(j_parts).astype(itype)
-            d = np.hypot(xy[pi, 0] - xy[pj, 0], xy[pi, 1] - xy[pj, 1])
-            sb = _band_index(d, self.d_edges, self.same_zero)
-            sb[d < self.d_edges[0]] = self.nd
-            keep = np.flatnonzero((sb >= 0) & (d < self.d_edges[-1]))
-            srt = keep[np.argsort(sb[keep], kind="stable")]
-            bounds = np.searchsorted(sb[srt], np.arange(self.nd + 2), side="left")
-            yield pi[srt], pj[srt], bounds
-
-    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """The pairs, strip by strip: from the cache, or found again."""
-        if self.cache is not None:
-            yield from self.cache
-        else:
-            yield from self._find()
-
-    def row_totals(self, n_all: int) -> np.ndarray:
-        """Pairs per distance row (all time differences): the bands, the open band, below the first edge."""
-        return np.concatenate([self.row_counts[: self.nd], [n_all - self.n_within], self.row_counts[self.nd :]])
-
-    def counts(self, tt: np.ndarray) -> np.ndarray:
-        """Band counts (k, nd + 1, nt + 2) in the codes of the class for time vectors tt (whole seconds, (k, n)).
-
-        Per distance code, the pairs below each time edge are counted (``dt < e``, summed per
-        permutation); the times are held event by permutation (n, k) so that a pair's times for all
-        k permutations are next to each other in memory.
-        """
-        k, nd, nt = tt.shape[0], self.nd, self.nt
-        tt_t = np.ascontiguousarray(tt.T)
-        below = np.zeros((k, nd + 1, nt + 1), dtype=np.int64)  # pairs with dt < e_sec[e], per code
-        sizes = np.zeros(nd + 1, dtype=np.int64)
-        step = max(1, _CHUNK_ELEMENTS // max(k, 1))
-        for pi, pj, bounds in self.blocks():
-            sizes += np.diff(bounds)
-            for c in range(nd + 1):
-                for s in range(int(bounds[c]), int(bounds[c + 1]), step):
-                    e_ = min(s + step, int(bounds[c + 1]))
-                    dt = tt_t[pi[s:e_]]
-                    dt -= tt_t[pj[s:e_]]
-                    np.abs(dt, out=dt)
-                    for m, e in enumerate(self.e_sec):
-                        if e > 0:
-                            below[:, c, m] += (dt < e).sum(axis=0)
-        out = np.empty((k, nd + 1, nt + 2), dtype=np.int64)
-        out[:, :, :nt] = np.diff(below, axis=2)
-        out[:, :, nt] = sizes[None, :] - below[:, :, nt]
-        out[:, :, nt + 1] = below[:, :, 0]
-        return out
-
-
-def _strip_size(xy: np.ndarray, r: float) -> int:
-    """Events per strip so that a strip holds about :data:`_STRIP_PAIRS` pairs (from a sample's neighbour count)."""
-    n = len(xy)
-    if n <= 2_000:
-        return max(n, 1)
-    tree = cKDTree(xy)
-    sample = xy[np.linspace(0, n - 1, 500).astype(int)]
-    k = float(np.mean(tree.query_ball_point(sample, r, return_length=True))) if r > 0 else 1.0
-    return int(np.clip(_STRIP_PAIRS / max(k, 1.0), 256, n))
-
-
 def _complete(counts: np.ndarray, row_tot: np.ndarray, col_tot: np.ndarray) -> np.ndarray:
     """The full table (k, nd + 1, nt + 1) with the open bands, from the counts of the pairs within the last edge.
 
@@ -501,17 +373,21 @@ def _complete(counts: np.ndarray, row_tot: np.ndarray, col_tot: np.ndarray) -> n
 
 
 def _permutation_counts(
-    pairs: _PairBands, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
+    counter: _PairCounter | _TimeCloseCounter, t_sec: np.ndarray, permutations: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Band counts (permutations, nd + 1, nt + 2) with the times permuted among the events, in bounded chunks."""
+    """Band counts (permutations, nd + 1, nt + 2) with the times permuted among the events, in bounded chunks.
+
+    Each permutation is one row of ``rng.permuted(times, axis=1)``: drawing them in chunks gives the
+    same permutations as drawing them all at once (or one by one), whatever the chunk size.
+    """
     n = len(t_sec)
-    chunk = max(1, min(permutations, _PERM_ELEMENTS // max(n, 1), 256))
+    chunk = min(permutations, counter.max_vectors)
+    pairs = counter.pairs
     perm_counts = np.empty((permutations, pairs.nd + 1, pairs.nt + 2), dtype=np.int64)
     base = np.broadcast_to(t_sec, (chunk, n))
     for start in range(0, permutations, chunk):
         k = min(chunk, permutations - start)
-        tt = rng.permuted(base[:k], axis=1)
-        perm_counts[start : start + k] = pairs.counts(tt)
+        perm_counts[start : start + k] = counter.counts(rng.permuted(base[:k], axis=1))
     return perm_counts
 
 
