@@ -240,8 +240,9 @@ class ValidationConfig:
     duplicate_minutes: float = 60.0
     #: Keep incidents outside every district (``"keep"``, counted and flagged) or reject them.
     outside_districts: Literal["keep", "reject"] = "keep"
-    #: A source that loses more than this share of its rows stops ``validate`` and ``run`` (exit 2).
-    max_rejected_share: float = 0.5
+    #: A source that loses more than this share of its rows stops ``validate`` and ``run`` (exit 2);
+    #: ``geolage init`` writes a higher limit, with the reason, for a source whose loss it understands.
+    max_rejected_share: float = 0.10
 
 
 @dataclass(frozen=True)

@@ -136,4 +136,40 @@ TEXTS: dict[str, Text] = {
         "\"public\": inga enskilda händelser, tal under min_count döljs",
         "\"public\": no single incident, counts under min_count suppressed",
     ),
+    "losses_head": Text(
+        "Rader som försvinner vid kontrollen av dessa filer (geolage validate visar varje rad och hur den rättas):",
+        "Rows lost when these files are checked (geolage validate shows each row and how to fix it):",
+    ),
+    "loss_line": Text("{source}: {rejected} av {read} rader ({share}){reasons}",
+                      "{source}: {rejected} of {read} rows ({share}){reasons}"),
+    "loss_rule": Text(
+        "En källa som tappar mer än validation.max_rejected_share av sina rader (standard {limit}) stoppar "
+        "validate och run.",
+        "A source that loses more than validation.max_rejected_share of its rows (default {limit}) stops "
+        "validate and run.",
+    ),
+    "loss_raised": Text(
+        "Gränsen höjs från {default} till {limit}: {source} tappar {share}, och det beror på data, inte på "
+        "konfigurationen:",
+        "The limit is raised from {default} to {limit}: {source} loses {share}, and that is the data, not the "
+        "configuration:",
+    ),
+    "why_no_place": Text(
+        "{share} saknar plats (koordinaterna 0,0 eller tomma: källan anger inte var dessa hände)",
+        "{share} have no place (coordinates 0,0 or empty: the source does not say where these happened)",
+    ),
+    "why_duplicate": Text("{share} är dubbletter eller troliga dubbletter",
+                          "{share} are duplicates or probable duplicates"),
+    "loss_todo": Text(
+        "{source} tappar {share}, mest {reason}: rätta källans kolumner, crs, date_format eller kategorier\n"
+        "(geolage validate visar en exempelrad och vad som rättar den); gränsen står kvar på {limit}.",
+        "{source} loses {share}, mostly {reason}: fix the source's columns, crs, date_format or categories\n"
+        "(geolage validate shows an example row and what fixes it); the limit stays at {limit}.",
+    ),
+    "losses_unmeasured": Text(
+        "Förlusterna kunde inte mätas: konfigurationen går inte att köra som den står (se TODO-raderna);\n"
+        "kör geolage validate när de är ifyllda.",
+        "The losses could not be measured: the configuration does not run as written (see the TODO lines);\n"
+        "run geolage validate once they are filled in.",
+    ),
 }
