@@ -124,6 +124,10 @@ class ColumnsConfig:
     hour: str | None = None
     minute: str | None = None
     text: tuple[str, ...] = ()
+    #: The column naming each incident's district by the district layer's id or name (e.g. police.uk's
+    #: ``LSOA code``): the incident belongs to that district, its point still places it in the grid; a
+    #: value the layer does not have is rejected (``unknown_district``). Needs ``[districts]``.
+    district: str | None = None
     #: Other columns to keep in the incident table (internal outputs only).
     keep: tuple[str, ...] = ()
 
@@ -680,6 +684,12 @@ class _Checks:
 
 def _check_districts(cfg: Config, checks: _Checks) -> None:
     if cfg.districts is None:
+        for src in cfg.sources:
+            if src.columns.district is not None:
+                checks.problems.append(
+                    f"'sources.columns.district' of source '{src.name}' names districts, but there is no "
+                    "[districts] layer to match them; add [districts] (path, id_field, name_field) or remove the key"
+                )
         return
     checks.need_file(cfg.districts.path, "districts.path")
     checks.need_file(cfg.districts.population_table, "districts.population_table")
