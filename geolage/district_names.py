@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["NAMED_DISTRICT", "district_lookup", "match_district_names"]
+__all__ = ["NAMED_DISTRICT", "district_lookup", "match_district_names", "district_column"]
 
 #: Column of the candidate incidents holding the district a row names (dropped once districts are set).
 NAMED_DISTRICT = "__named_district"
@@ -65,3 +65,30 @@ def match_district_names(values: pd.Series, lookup: dict[str, str]) -> tuple[np.
     district[pd.isna(district)] = None
     unknown = (key != "").to_numpy(dtype=bool) & pd.isna(district)
     return district, unknown
+
+
+def district_column(value_counts: dict[str, pd.Series], keys: frozenset[str]) -> tuple[str, int, int] | None:
+    """The source column that names the districts best (for ``geolage init``).
+
+    Parameters
+    ----------
+    value_counts : dict
+        Column -> rows per distinct value (stripped text).
+    keys : frozenset of str
+        The district layer's ids and names.
+
+    Returns
+    -------
+    tuple or None
+        (column, rows whose value names a district, rows with a value) of the column whose values
+        name a district in the most rows, when that is at least half of its rows; else None.
+    """
+    folded = {k.strip().casefold() for k in keys} - {""}
+    best = None
+    for column, counts in value_counts.items():
+        counts = counts[counts.index != ""]
+        total = int(counts.sum())
+        matched = int(counts[[str(v).casefold() in folded for v in counts.index]].sum())
+        if total and matched >= 0.5 * total and (best is None or matched > best[1]):
+            best = (column, matched, total)
+    return best

@@ -27,6 +27,7 @@ from .categories import ALL_CATEGORIES, CATEGORIES, ENGLISH_CODES
 from .config import _EXTENSIONS
 from .dates import parse_datetimes
 from .derived_districts import districts_for_source
+from .district_names import district_column
 from .errors import InputFileError
 from .init_losses import limit_lines, measure_losses
 from .init_toml import analysis_lines, districts_lines, month_end, periods_lines, q, source_lines
@@ -112,6 +113,11 @@ class SourceGuess:
     categories: dict[str, int] = field(default_factory=dict)
     #: Columns named like a district name (neighbourhood, district, ward …) -> number of distinct names.
     area_names: dict[str, int] = field(default_factory=dict)
+    #: Text columns not used otherwise -> rows per distinct value (to find a column naming the districts).
+    value_counts: dict[str, pd.Series] = field(default_factory=dict)
+    #: The column naming each incident's district (``[sources.columns] district``): (column, rows matched,
+    #: rows with a value); set by :func:`init_config` when a district layer is given.
+    district_column: tuple[str, int, int] | None = None
     #: Lon/lat (or x/y in ``crs``) bounds of the points: (xmin, ymin, xmax, ymax).
     bounds: tuple[float, float, float, float] | None = None
     todo: list[str] = field(default_factory=list)
@@ -130,6 +136,8 @@ class DistrictGuess:
     n: int
     bounds: tuple[float, float, float, float]
     population_table: Path | None = None
+    #: Every district's id and name: a source column naming these names the districts.
+    keys: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- reading
@@ -438,6 +446,11 @@ def inspect_source(path: str | Path, *, layer: str | None = None, sheet: str | N
     used = {v for v in g.columns.values() if isinstance(v, str)}
     names = {c: df[c].replace("", np.nan).nunique() for c in df.columns if any(h in _norm(c) for h in _AREA_NAMES)}
     g.area_names = {c: int(n) for c, n in names.items() if c not in used and 2 <= n <= 500}
+    for c in df.columns:
+        if c not in used and not c.startswith("__"):
+            counts = df[c].astype(str).str.strip().value_counts()
+            if 2 <= len(counts) <= 20_000:
+                g.value_counts[c] = counts
     if g.crs is None and "coordinates" not in g.todo:
         g.todo.append("crs")
     return g
@@ -489,6 +502,7 @@ def inspect_districts(
         name_field=name_field, population_field=table_pop if population is not None else pop, n=len(gdf),
         bounds=(float(b[0]), float(b[1]), float(b[2]), float(b[3])),
         population_table=Path(population) if population is not None else None,
+        keys=frozenset(str(v) for f in (id_field, name_field) if f is not None for v in gdf[f].dropna()),
     )
 
 
@@ -666,6 +680,8 @@ def init_config(
     d = inspect_districts(districts, layer=districts_layer, population=population) if districts else None
     for g in guesses:
         _xy_crs(g, d)
+        if d is not None:
+            g.district_column = district_column(g.value_counts, d.keys)
     run_crs, crs_reason = _run_crs(guesses, d)
     plans, custom = _category_plan(guesses)
     firsts = [g.first for g in guesses if g.first]

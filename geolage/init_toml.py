@@ -85,6 +85,12 @@ def source_lines(g: SourceGuess, name: str, plan: dict[str, str], base: Path, t:
             lines.append(f"{key} = {q(g.columns[key])}")
     if "text" in g.columns:
         lines.append("text = [" + ", ".join(q(c) for c in g.columns["text"]) + f"]  # {t['text']}")
+    if g.district_column is not None:
+        column, matched, total = g.district_column
+        if matched == total:  # every value names a district: count each incident in the district it names
+            lines.append(f"district = {q(column)}  # {t['district_column'].format(n=matched)}")
+        else:
+            lines.append(f"# district = {q(column)}  # {t['district_partial'].format(n=matched, total=total)}")
     for todo in g.todo:
         if todo in ("coordinates", "date", "category", "category_guessed"):
             lines.append(f"# TODO: {t['todo_' + todo]}")

@@ -667,7 +667,8 @@ def validate_incidents(
     parts: list[pd.DataFrame] = []
     rejects: list[pd.DataFrame] = []
     per_source: dict[str, dict[str, Any]] = {}
-    lookup = district_lookup(districts) if config.districts is not None else None
+    named = config.districts is not None and any(s.columns.district is not None for s in config.sources)
+    lookup = district_lookup(districts) if named else None
     for src in config.sources:
         if progress is not None:
             progress(src.name)

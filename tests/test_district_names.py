@@ -12,7 +12,7 @@ import shapely
 from conftest import write_config
 
 from geolage.config import read_config
-from geolage.district_names import district_lookup, match_district_names
+from geolage.district_names import district_column, district_lookup, match_district_names
 from geolage.errors import ConfigError
 from geolage.run.pipeline import prepare
 
@@ -91,11 +91,11 @@ def test_manchester_lsoa_codes_join_the_lsoa_layer(tmp_path):
     data = tmp_path / "burglary.csv"
     part.to_csv(data, index=False)
     example = (REAL / "examples" / "manchester.toml").read_text(encoding="utf-8")
+    assert '\ndistrict = "lsoa_code"  # all 8144 rows name a district of the layer' in example  # init found it
     cfg = tmp_path / "manchester.toml"
     cfg.write_text(
         example.replace('"../manchester/manchester_burglary_2017.csv"', f'"{data.as_posix()}"')
-        .replace('"../manchester/', f'"{(REAL / "manchester").as_posix()}/')
-        .replace('date = "month"', 'date = "month"\ndistrict = "lsoa_code"'),
+        .replace('"../manchester/', f'"{(REAL / "manchester").as_posix()}/'),
         encoding="utf-8",
     )
     res = prepare(read_config(cfg))
@@ -108,3 +108,15 @@ def test_manchester_lsoa_codes_join_the_lsoa_layer(tmp_path):
     moved = inc[inc["source_row"] <= 20]
     assert len(moved) == 19
     assert (moved["x"].to_numpy() == part["x"].astype(float).to_numpy()[moved["source_row"].to_numpy() - 1]).all()
+
+
+def test_init_finds_the_column_that_names_the_districts():
+    keys = frozenset({"E01", "E02", "Manchester 001A", "Manchester 002A"})
+    counts = {
+        "lsoa_code": pd.Series({"E01": 5, "E02": 4}),
+        "lsoa_name": pd.Series({"manchester 001a": 5, "Elsewhere": 4}),  # 5 of 9 by name, case aside
+        "street": pd.Series({"High St": 9}),
+    }
+    assert district_column(counts, keys) == ("lsoa_code", 9, 9)
+    assert district_column({"lsoa_name": counts["lsoa_name"]}, keys) == ("lsoa_name", 5, 9)
+    assert district_column({"street": counts["street"], "few": pd.Series({"E01": 1, "x": 2})}, keys) is None

@@ -77,6 +77,16 @@ TEXTS: dict[str, Text] = {
         "no population found: without it the report shows counts and density instead of rates per resident",
     ),
     "source": Text("Källa: {file} ({n} rader)", "Source: {file} ({n} rows)"),
+    "district_column": Text(
+        "alla {n} rader namnger ett område i skiktet: händelsen räknas i det område den namnger (punkten "
+        "används för rutnätet); ta bort raden för att placera händelserna efter punkterna",
+        "all {n} rows name a district of the layer: an incident counts in the district it names (its point "
+        "places it in the grid); remove the line to place incidents by their points",
+    ),
+    "district_partial": Text(
+        "{n} av {total} rader namnger ett område i skiktet; med raden avvisas resten (okänt område)",
+        "{n} of {total} rows name a district of the layer; with this line the rest are rejected (unknown district)",
+    ),
     "xy_crs_todo": Text(
         "x/y-koordinaternas CRS gick inte att avgöra; ange filens CRS (EPSG-kod)",
         "the CRS of the x/y coordinates could not be told; give the file's CRS (EPSG code)",
