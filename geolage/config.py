@@ -31,16 +31,8 @@ __all__ = [
 FORMATS = ("csv", "excel", "gpkg", "geojson", "parquet")
 _POINT_FORMATS = ("gpkg", "geojson", "parquet")  # may give no coordinate columns: the geometry is used
 _POINT_SUFFIXES = (".gpkg", ".geojson", ".parquet")
-_EXTENSIONS = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".xlsx": "excel",
-    ".xls": "excel",
-    ".gpkg": "gpkg",
-    ".geojson": "geojson",
-    ".json": "geojson",
-    ".parquet": "parquet",
-}
+_EXTENSIONS = {".csv": "csv", ".txt": "csv", ".xlsx": "excel", ".xls": "excel", ".gpkg": "gpkg",
+               ".geojson": "geojson", ".json": "geojson", ".parquet": "parquet"}
 
 
 # --------------------------------------------------------------------------- sections
@@ -684,12 +676,10 @@ class _Checks:
 
 def _check_districts(cfg: Config, checks: _Checks) -> None:
     if cfg.districts is None:
-        for src in cfg.sources:
-            if src.columns.district is not None:
-                checks.problems.append(
-                    f"'sources.columns.district' of source '{src.name}' names districts, but there is no "
-                    "[districts] layer to match them; add [districts] (path, id_field, name_field) or remove the key"
-                )
+        checks.problems.extend(
+            f"'sources.columns.district' of source '{s.name}' names districts, but there is no [districts] layer "
+            "to match them; add [districts] (path, id_field, name_field) or remove the key"
+            for s in cfg.sources if s.columns.district is not None)
         return
     checks.need_file(cfg.districts.path, "districts.path")
     checks.need_file(cfg.districts.population_table, "districts.population_table")
