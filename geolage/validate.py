@@ -61,6 +61,7 @@ from .duplicates import find_duplicates
 from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
 from .personal import mask_personal_numbers
 from .source_checks import check_source_crs, repeated_ids
+from .text.checks import detail_words
 from .text.labels import REJECT_MESSAGES
 
 __all__ = [
@@ -145,7 +146,7 @@ class _Rejections:
             return
         idx = np.flatnonzero(mask)
         vals = _pick(values, idx)
-        details = _pick(detail, idx)
+        details = [detail_words(d, self.language) for d in _pick(detail, idx)]  # Swedish runs: Swedish words
         template = REASONS[code][self.language]
         self.reason[idx] = code
         self.column[idx] = column
