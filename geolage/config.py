@@ -31,16 +31,8 @@ __all__ = [
 FORMATS = ("csv", "excel", "gpkg", "geojson", "parquet")
 _POINT_FORMATS = ("gpkg", "geojson", "parquet")  # may give no coordinate columns: the geometry is used
 _POINT_SUFFIXES = (".gpkg", ".geojson", ".parquet")
-_EXTENSIONS = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".xlsx": "excel",
-    ".xls": "excel",
-    ".gpkg": "gpkg",
-    ".geojson": "geojson",
-    ".json": "geojson",
-    ".parquet": "parquet",
-}
+_EXTENSIONS = {".csv": "csv", ".txt": "csv", ".xlsx": "excel", ".xls": "excel", ".gpkg": "gpkg",
+               ".geojson": "geojson", ".json": "geojson", ".parquet": "parquet"}
 
 
 # --------------------------------------------------------------------------- sections
@@ -124,6 +116,10 @@ class ColumnsConfig:
     hour: str | None = None
     minute: str | None = None
     text: tuple[str, ...] = ()
+    #: The column naming each incident's district by the district layer's id or name (e.g. police.uk's
+    #: ``LSOA code``): the incident belongs to that district, its point still places it in the grid; a
+    #: value the layer does not have is rejected (``unknown_district``). Needs ``[districts]``.
+    district: str | None = None
     #: Other columns to keep in the incident table (internal outputs only).
     keep: tuple[str, ...] = ()
 
@@ -244,8 +240,9 @@ class ValidationConfig:
     duplicate_minutes: float = 60.0
     #: Keep incidents outside every district (``"keep"``, counted and flagged) or reject them.
     outside_districts: Literal["keep", "reject"] = "keep"
-    #: A source that loses more than this share of its rows stops ``validate`` and ``run`` (exit 2).
-    max_rejected_share: float = 0.5
+    #: A source that loses more than this share of its rows stops ``validate`` and ``run`` (exit 2);
+    #: ``geolage init`` writes a higher limit, with the reason, for a source whose loss it understands.
+    max_rejected_share: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -682,6 +679,10 @@ class _Checks:
 
 def _check_districts(cfg: Config, checks: _Checks) -> None:
     if cfg.districts is None:
+        checks.problems.extend(
+            f"'sources.columns.district' of source '{s.name}' names districts, but there is no [districts] layer "
+            "to match them; add [districts] (path, id_field, name_field) or remove the key"
+            for s in cfg.sources if s.columns.district is not None)
         return
     checks.need_file(cfg.districts.path, "districts.path")
     checks.need_file(cfg.districts.population_table, "districts.population_table")

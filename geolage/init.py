@@ -27,7 +27,10 @@ from .categories import ALL_CATEGORIES, CATEGORIES, ENGLISH_CODES
 from .config import _EXTENSIONS
 from .dates import parse_datetimes
 from .derived_districts import districts_for_source
+from .district_names import district_column
 from .errors import InputFileError
+from .init_losses import limit_lines, measure_losses
+from .init_toml import analysis_lines, districts_lines, month_end, periods_lines, q, source_lines
 from .text.init import TEXTS as T
 
 __all__ = ["SourceGuess", "DistrictGuess", "inspect_source", "inspect_districts", "init_config", "guess_run_crs"]
@@ -110,6 +113,11 @@ class SourceGuess:
     categories: dict[str, int] = field(default_factory=dict)
     #: Columns named like a district name (neighbourhood, district, ward …) -> number of distinct names.
     area_names: dict[str, int] = field(default_factory=dict)
+    #: Text columns not used otherwise -> rows per distinct value (to find a column naming the districts).
+    value_counts: dict[str, pd.Series] = field(default_factory=dict)
+    #: The column naming each incident's district (``[sources.columns] district``): (column, rows matched,
+    #: rows with a value); set by :func:`init_config` when a district layer is given.
+    district_column: tuple[str, int, int] | None = None
     #: Lon/lat (or x/y in ``crs``) bounds of the points: (xmin, ymin, xmax, ymax).
     bounds: tuple[float, float, float, float] | None = None
     todo: list[str] = field(default_factory=list)
@@ -128,6 +136,8 @@ class DistrictGuess:
     n: int
     bounds: tuple[float, float, float, float]
     population_table: Path | None = None
+    #: Every district's id and name: a source column naming these names the districts.
+    keys: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- reading
@@ -436,6 +446,11 @@ def inspect_source(path: str | Path, *, layer: str | None = None, sheet: str | N
     used = {v for v in g.columns.values() if isinstance(v, str)}
     names = {c: df[c].replace("", np.nan).nunique() for c in df.columns if any(h in _norm(c) for h in _AREA_NAMES)}
     g.area_names = {c: int(n) for c, n in names.items() if c not in used and 2 <= n <= 500}
+    for c in df.columns:
+        if c not in used and not c.startswith("__"):
+            counts = df[c].astype(str).str.strip().value_counts()
+            if 2 <= len(counts) <= 20_000:
+                g.value_counts[c] = counts
     if g.crs is None and "coordinates" not in g.todo:
         g.todo.append("crs")
     return g
@@ -487,6 +502,7 @@ def inspect_districts(
         name_field=name_field, population_field=table_pop if population is not None else pop, n=len(gdf),
         bounds=(float(b[0]), float(b[1]), float(b[2]), float(b[3])),
         population_table=Path(population) if population is not None else None,
+        keys=frozenset(str(v) for f in (id_field, name_field) if f is not None for v in gdf[f].dropna()),
     )
 
 
@@ -607,31 +623,6 @@ def _category_plan(sources: list[SourceGuess]) -> tuple[list[dict[str, str]], di
     return plans, custom
 
 
-# --------------------------------------------------------------------------- the TOML
-def _q(value: Any) -> str:
-    """A TOML string literal."""
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _path(p: Path, base: Path) -> str:
-    try:
-        return _q(Path(p).resolve().relative_to(base.resolve()).as_posix())
-    except ValueError:
-        import os
-
-        try:
-            return _q(Path(os.path.relpath(Path(p).resolve(), base.resolve())).as_posix())
-        except ValueError:  # another drive
-            return _q(Path(p).resolve().as_posix())
-
-
-def _unit(first: dt.date | None, last: dt.date | None) -> str:
-    if first is None or last is None:
-        return "month"
-    months = (last.year - first.year) * 12 + last.month - first.month + 1
-    return "year" if months >= 36 else "quarter" if months >= 24 else "month"
-
-
 def init_config(
     paths: list[str | Path],
     *,
@@ -689,6 +680,8 @@ def init_config(
     d = inspect_districts(districts, layer=districts_layer, population=population) if districts else None
     for g in guesses:
         _xy_crs(g, d)
+        if d is not None:
+            g.district_column = district_column(g.value_counts, d.keys)
     run_crs, crs_reason = _run_crs(guesses, d)
     plans, custom = _category_plan(guesses)
     firsts = [g.first for g in guesses if g.first]
@@ -696,104 +689,31 @@ def init_config(
     first, last = (min(firsts) if firsts else None), (max(lasts) if lasts else None)
     name = name or Path(paths[0]).stem.replace("_", " ")
     lines = [t["header"].format(files=", ".join(Path(p).name for p in paths), date=dt.date.today()), ""]
-    lines += ["[project]", f"name = {_q(name)}", f"language = {_q(lang)}"]
+    lines += ["[project]", f"name = {q(name)}", f"language = {q(lang)}"]
     if run_crs:
-        lines.append(f"crs = {_q(run_crs)}  # {t['crs_comment'].format(reason=crs_reason)}")
+        lines.append(f"crs = {q(run_crs)}  # {t['crs_comment'].format(reason=crs_reason)}")
     else:
         lines.append(f'crs = "EPSG:3006"  # TODO: {t["crs_todo"]}')
     if last is not None:
-        lines.append(f"as_of = {_month_end(last) + dt.timedelta(days=1)}  # {t['as_of']}")
+        lines.append(f"as_of = {month_end(last) + dt.timedelta(days=1)}  # {t['as_of']}")
     if districts_from and d is not None:
         lines += [""] + [f"# {line}" for line in t["derived_districts"].format(column=districts_from,
                                                                                 buffer=_HULL_BUFFER).split("\n")]
     elif d is None and guesses[0].area_names:
         lines += [""] + [f"# {t['names_hint'].format(column=c, n=n)}" for c, n in guesses[0].area_names.items()]
-    lines += [""] + _districts_lines(d, base, t)
+    lines += [""] + districts_lines(d, base, t)
     lines += ["", f"# {t['custom']}"]
     if custom:
-        lines += ["[custom_categories]"] + [f"{code} = {_q(label)}" for code, label in custom.items()]
+        lines += ["[custom_categories]"] + [f"{code} = {q(label)}" for code, label in custom.items()]
     else:
         lines += ["# [custom_categories]", '# break_commercial = "Break and enter (commercial)"']
     for g, plan in zip(guesses, plans):
         said = {k: ENGLISH_CODES.get(v, v) if lang == "en" else v for k, v in plan.items()}  # "ran" -> "robbery"
-        lines += [""] + _source_lines(g, said, base, t)
-    lines += [""] + _periods_lines(first, last, t)
-    lines += [""] + _analysis_lines(guesses, t)
+        lines += [""] + source_lines(g, _slug(g.path.stem), said, base, t)
+    lines += [""] + periods_lines(first, last, t)
+    lines += [""] + analysis_lines(guesses, t)
+    losses = measure_losses("\n".join(lines) + "\n", base)  # validated as written: the loss limit it needs
+    lines += [""] + limit_lines(losses, lang)
     return "\n".join(lines) + "\n", guesses
 
 
-def _districts_lines(d: DistrictGuess | None, base: Path, t: dict[str, str]) -> list[str]:
-    if d is None:
-        return [f"# {line}" for line in t["no_districts"].split("\n")] + ["[grid]", 'cell_size = "auto"',
-                                                                          f"hull_buffer = 500.0  # {t['hull']}"]
-    lines = [f"# {t['districts_comment']}", "[districts]", f"path = {_path(d.path, base)}"]
-    if d.layer:
-        lines.append(f"layer = {_q(d.layer)}")
-    lines.append(f"id_field = {_q(d.id_field)}" if d.id_field else f'id_field = ""  # TODO: {t["id_todo"]}')
-    lines.append(f"name_field = {_q(d.name_field)}" if d.name_field else f'name_field = ""  # TODO: {t["name_todo"]}')
-    if d.population_table is not None:
-        lines.append(f"population_table = {_path(d.population_table, base)}  # {t['population_table']}")
-    if d.population_field:
-        lines.append(f"population_field = {_q(d.population_field)}  # {t['population_field']}")
-    else:
-        lines.append(f"# population_field = \"...\"  # {t['no_population']}")
-    return lines + ["", "[grid]", 'cell_size = "auto"']
-
-
-def _source_lines(g: SourceGuess, plan: dict[str, str], base: Path, t: dict[str, str]) -> list[str]:
-    lines = [f"# {t['source'].format(file=g.path.name, n=g.n_rows)}", "[[sources]]",
-             f"name = {_q(_slug(g.path.stem))}", f"path = {_path(g.path, base)}"]
-    if g.layer:
-        lines.append(f"layer = {_q(g.layer)}")
-    if g.sheet:
-        lines.append(f"sheet = {_q(g.sheet)}")
-    if g.format == "csv":
-        if g.encoding != "utf-8":
-            lines.append(f"encoding = {_q(g.encoding)}")
-        if g.delimiter != ",":
-            lines.append(f"delimiter = {_q(g.delimiter)}")
-    if "lon" not in g.columns:
-        if g.crs:
-            lines.append(f"crs = {_q(g.crs)}  # {g.crs_reason}")
-        elif "coordinates" not in g.todo:
-            lines.append(f'crs = "EPSG:3006"  # TODO: {t["xy_crs_todo"]}')
-    if g.date_format:
-        lines.append(f"date_format = {_q(g.date_format)}  # {t['date_format']}")
-    else:
-        lines.append(f"# date_format = \"%d/%m/%Y %H:%M\"  # {t['date_format']}")
-    lines.append(f"# {t['precision_' + g.precision]}")
-    lines += ["", "[sources.columns]"]
-    for key in ("id", "category", "lon", "lat", "x", "y", "datetime", "date", "time", "from", "to",
-                "year", "month", "day", "hour", "minute"):
-        if key in g.columns:
-            lines.append(f"{key} = {_q(g.columns[key])}")
-    if "text" in g.columns:
-        lines.append("text = [" + ", ".join(_q(c) for c in g.columns["text"]) + f"]  # {t['text']}")
-    for todo in g.todo:
-        if todo in ("coordinates", "date", "category", "category_guessed"):
-            lines.append(f"# TODO: {t['todo_' + todo]}")
-    lines += ["", f"[sources.categories]  # {t['categories']}"]
-    for code, target in plan.items():
-        lines.append(f"{_q(code)} = {_q(target)}  # {g.categories[code]} {t['rows']}")
-    return lines
-
-
-def _month_end(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-
-
-def _periods_lines(first: dt.date | None, last: dt.date | None, t: dict[str, str]) -> list[str]:
-    if first is None or last is None:
-        return ["[periods]", f"# TODO: {t['periods_todo']}", "start = 2020-01-01", "end = 2024-12-31",
-                'unit = "year"']
-    start, end = first.replace(day=1), _month_end(last)
-    return [f"# {t['periods']}", "[periods]", f"start = {start}", f"end = {end}",
-            f"unit = {_q(_unit(first, last))}  # {t['unit']}"]
-
-
-def _analysis_lines(guesses: list[SourceGuess], t: dict[str, str]) -> list[str]:
-    lines = [f"# {t['near_repeat_comment']}", "[near_repeat]", 'category = "auto"']
-    if any(g.precision in ("month", "year") for g in guesses):
-        lines.append(f"# {t['near_repeat_month']}")
-    lines += ["", f"# {t['output']}", "[output]", 'mode = "public"', "min_count = 5"]
-    return lines

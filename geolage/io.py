@@ -373,6 +373,7 @@ def _check_source_columns(df: pd.DataFrame, src: SourceConfig) -> None:
         "time": c.time,
         "from": c.time_from,
         "to": c.time_to,
+        "district": c.district,
     }
     missing = [f"{key} = '{col}'" for key, col in wanted.items() if col is not None and col not in df.columns]
     missing += [f"text = '{col}'" for col in c.text if col not in df.columns]

@@ -191,8 +191,8 @@ def repeated_ids(raw: pd.DataFrame, src: SourceConfig) -> dict[str, Any]:
     return {"rows": rows, "ids": len(differing), "examples": [str(i) for i in list(differing)[:5]]}
 
 
-def check_rejected_share(quality: dict[str, Any], max_share: float) -> str | None:
-    """A one-line problem naming each source that lost more than ``max_share`` of its rows (None if none did).
+def check_rejected_share(quality: dict[str, Any], max_share: float, language: str = "en") -> str | None:
+    """A problem naming each source that lost more than ``max_share`` of its rows (None if none did).
 
     Parameters
     ----------
@@ -200,20 +200,35 @@ def check_rejected_share(quality: dict[str, Any], max_share: float) -> str | Non
         The data-quality summary (:func:`geolage.validate.validate_incidents`).
     max_share : float
         ``validation.max_rejected_share``.
+    language : {"sv", "en"}
+        Language of the message: the reasons in words, the numbers as the language writes them.
+
+    Returns
+    -------
+    str or None
+        One sentence per source that lost too many rows (its share and top three reasons), then
+        what to do.
     """
+    from .text.checks import LOSS
+    from .text.format import format_number, format_percent
+    from .text.labels import REJECT_REASON_LABELS
+
     bad = []
     for name, s in quality["per_source"].items():
         read = s["read"]
         if read and s["rejected"] / read > max_share:
-            reasons = sorted(s["rejected_by_reason"].items(), key=lambda kv: -kv[1])[:2]
-            top = ", ".join(f"{r} {k}" for r, k in reasons)
-            bad.append(
-                f"source '{name}' ({s['path']}) lost {s['rejected']} of {read} rows ({s['rejected'] / read:.0%}; {top})"
+            top = sorted(s["rejected_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+            words = ", ".join(
+                f"{format_number(n, language)} {REJECT_REASON_LABELS[r][language] if r in REJECT_REASON_LABELS else r}"
+                for r, n in top
             )
+            bad.append(LOSS["source"][language].format(
+                source=name, path=s["path"], rejected=format_number(s["rejected"], language),
+                read=format_number(read, language), share=format_percent(s["rejected"] / read, language, 1, share=True),
+                reasons=words,
+            ))
     if not bad:
         return None
-    return (
-        "; ".join(bad) + f": more than validation.max_rejected_share = {max_share:g}. See the rejected rows "
-        "(geolage validate writes them), fix the columns, crs, date_format or categories of the source, or raise "
-        "validation.max_rejected_share if the loss is expected"
-    )
+    whole = round(max_share * 100, 6).is_integer()
+    limit = format_percent(max_share, language, 0 if whole else 1, share=True)
+    return "; ".join(bad) + ": " + LOSS["tail"][language].format(limit=limit)

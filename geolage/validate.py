@@ -15,7 +15,9 @@ The checks run in a fixed order and a row is rejected for the *first* problem fo
    different days is ``ambiguous_date``.
 4. ``outside_period`` – the incident time (the middle of its window) is outside
    ``periods.start``–``periods.end``.
-5. ``outside_study_area`` – the point is outside the study area.
+5. ``outside_study_area`` – the point is outside the study area; ``unknown_district`` – the source names
+   each incident's district (``[sources.columns] district``) and this row's value is neither an id nor a
+   name of the district layer (:mod:`geolage.district_names`).
 6. ``duplicate_exact`` / ``duplicate_near`` – the same category at the same time and
    place (exact), or within ``validation.duplicate_distance`` metres and
    ``validation.duplicate_minutes`` minutes (near), as an earlier row. The earlier
@@ -55,10 +57,12 @@ from pyproj import CRS, Transformer
 
 from .config import Config, SourceConfig
 from .dates import DAY, END_OF_DAY, join_date_parts, parse_clock_times, parse_datetimes, span_end
+from .district_names import NAMED_DISTRICT, district_lookup, match_district_names
 from .duplicates import find_duplicates
 from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
 from .personal import mask_personal_numbers
 from .source_checks import check_source_crs, repeated_ids
+from .text.checks import detail_words
 from .text.format import Text
 from .text.labels import REJECT_MESSAGES
 
@@ -144,7 +148,7 @@ class _Rejections:
             return
         idx = np.flatnonzero(mask)
         vals = _pick(values, idx)
-        details = _pick(detail, idx)
+        details = [detail_words(d, self.language) for d in _pick(detail, idx)]  # Swedish runs: Swedish words
         template = REASONS[code][self.language]
         self.reason[idx] = code
         self.column[idx] = column
@@ -212,6 +216,7 @@ def validate_source(
     end: dt.date,
     as_of: dt.date,
     language: str = "sv",
+    district_lookup: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Check the rows of one source (all checks but duplicates and districts).
 
@@ -231,6 +236,9 @@ def validate_source(
         "Today": times after the end of this day are ``future_date``.
     language : {"sv", "en"}
         Language of the reject messages.
+    district_lookup : dict, optional
+        District ids and names -> id (:func:`geolage.district_names.district_lookup`): with a
+        ``district`` column, the district each row names (column ``NAMED_DISTRICT``) or ``unknown_district``.
 
     Returns
     -------
@@ -252,6 +260,11 @@ def validate_source(
     _check_time_range(raw, src, rej, t_from, t_to, time, start=start, end=end, as_of=as_of)  # 3 (future), 4
     if study_area is not None:  # 5
         _check_study_area(x, y, study_area, rej)
+    named = None
+    if src.columns.district is not None and district_lookup is not None:  # 5: the district it names
+        values = raw[src.columns.district]
+        named, unknown = match_district_names(values, district_lookup)
+        rej.add(unknown, "unknown_district", src.columns.district, values.to_numpy(dtype=object))
 
     acc = rej.open
     accepted = pd.DataFrame(
@@ -273,6 +286,8 @@ def validate_source(
     )
     for col in src.columns.keep:
         accepted[col] = raw[col].to_numpy(dtype=object)[acc]
+    if named is not None:
+        accepted[NAMED_DISTRICT] = named[acc]
     rejects = _rejects_frame(raw, src.name, rows, rej, ~acc)
     stats = {"read": n, "fixes": _count_fixes(fixes[acc]), "personnummer_masked": int(masked)}
     return accepted, rejects, stats
@@ -658,6 +673,8 @@ def validate_incidents(
     parts: list[pd.DataFrame] = []
     rejects: list[pd.DataFrame] = []
     per_source: dict[str, dict[str, Any]] = {}
+    named = config.districts is not None and any(s.columns.district is not None for s in config.sources)
+    lookup = district_lookup(districts) if named else None
     for src in config.sources:
         if progress is not None:
             progress(src.name)
@@ -671,6 +688,7 @@ def validate_incidents(
             end=config.periods.end,
             as_of=as_of,
             language=language,
+            district_lookup=lookup,
         )
         check_source_crs(raw, src, rej, run_crs=config.project.crs, study_area=study_area)  # wrong CRS: an error
         stats.update(path=str(src.path), format=src.resolved_format(), sha256=file_sha256(src.path))
@@ -687,6 +705,9 @@ def validate_incidents(
         cand, config.validation.duplicate_distance, config.validation.duplicate_minutes, language
     )
     district = assign_districts(cand["x"].to_numpy(float), cand["y"].to_numpy(float), districts)
+    if NAMED_DISTRICT in cand.columns:  # the district a row names wins over the one its point falls in
+        named = cand.pop(NAMED_DISTRICT).to_numpy(dtype=object)
+        district = np.where(pd.notna(named), named, district)
     if config.validation.outside_districts == "reject":
         reason = np.where(pd.isna(reason) & pd.isna(district), "outside_districts", reason)
     rejected = ~pd.isna(reason)

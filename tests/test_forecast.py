@@ -460,7 +460,7 @@ def _results(grid: gpd.GeoDataFrame, incidents: pd.DataFrame, **forecast) -> Run
     )
 
 
-def test_add_forecast_tables_parameters_and_determinism():
+def test_add_forecast_tables_parameters_and_determinism(caplog):
     grid = square_grid()
     inc = pd.concat(
         [
@@ -470,7 +470,12 @@ def test_add_forecast_tables_parameters_and_determinism():
         ignore_index=True,
     )
     res = _results(grid, inc, backtest_periods=4, bootstrap=200, simulations=500)
-    add_forecast(res)
+    with caplog.at_level("WARNING", logger="geolage.run.steps.forecast"):
+        add_forecast(res)
+    # the console warning says the category in words in the run's language (Swedish here), not its code
+    n_ran = int((inc["category"] == "ran").sum())
+    assert f"prognos: kategorier med färre än 200 brott får ingen prognos i rutnätet: Rån ({n_ran})" in caplog.text
+    assert "ran (" not in caplog.text
     tables = res.tables
     assert {"forecast_grid", "forecast_backtest", "forecast_summary", "forecast_district"} <= set(tables)
     g = tables["forecast_grid"]

@@ -149,7 +149,8 @@ def test_validate_exits_2_with_the_fix_on_the_console_and_replaces_its_rejects(t
     assert main(["validate", str(cfg_path), "--rejects", str(rejects), "-q"]) == 2  # over the limit: an error
     out = capsys.readouterr()
     assert "set sources.date_format for other forms" in out.out
-    assert "of the rows were rejected (limit 50%, validation.max_rejected_share)" in out.err
+    assert "unreadable date" in out.out and "invalid_date" not in out.out  # the reason in words, with its fix
+    assert "more than the limit validation.max_rejected_share = 10%" in out.err
     first = pd.read_csv(rejects)
     assert len(first) > 0.35 * len(df)
     # re-validating replaces its own rejects file; a fixed config exits 0 and empties it

@@ -235,6 +235,19 @@ def test_layers_and_selection_lists():
     assert set(data["layers"][2]["slices"]) == {"0|*", "1|*", "2|*"}
 
 
+def test_english_map_writes_the_english_codes_in_its_data_and_script(tmp_path):
+    """English runs: `all`, `whole_period`, `residential_burglary` in the embedded data; no Swedish code left."""
+    data = map_data(make_results(), mode="internal", language="en")
+    assert [c["code"] for c in data["categories"]] == ["all", "assault", "residential_burglary"]
+    assert [p["code"] for p in data["periods"]] == ["whole_period", "2023", "2024"]
+    text, parser = _page(tmp_path, "map.html", language="en")
+    embedded = parser.data_text
+    assert re.findall(r"\b(alla|hela|misshandel|inbrott_bostad)\b", embedded) == []
+    # the script compares the selection with the same codes the data has
+    assert 'per.code === "whole_period"' in text and 'D.categories[0].code === "all"' in text
+    assert 'per.code === "hela"' not in text
+
+
 @pytest.mark.filterwarnings("ignore:Numba not installed")
 def test_choropleth_breaks_are_fisher_jenks_of_eb_rate():
     results = make_results()

@@ -89,9 +89,13 @@ def test_rejected_share_gate():
         "c": {"read": 0, "rejected": 0, "path": "c.csv", "rejected_by_reason": {}},
     }}
     msg = check_rejected_share(quality, 0.5)
-    assert msg is not None and "source 'a' (a.csv) lost 51 of 100 rows (51%; invalid_date 50" in msg
+    assert msg is not None and "source 'a' (a.csv) lost 51 of 100 rows (51.0%: 50 unreadable date, 1 x)" in msg
+    assert "validation.max_rejected_share = 50%" in msg
     assert "'b'" not in msg and "'c'" not in msg
     assert check_rejected_share(quality, 0.51) is None
+    sv = check_rejected_share(quality, 0.105, "sv")
+    assert sv is not None and "källan 'a' (a.csv) tappade 51 av 100 rader (51,0\u00a0%: 50 oläsligt datum, 1 x)" in sv
+    assert "källan 'b'" in sv and "validation.max_rejected_share = 10,5\u00a0%" in sv
 
 
 def test_repeated_ids_reach_the_quality_summary_and_table(tmp_path):

@@ -43,7 +43,7 @@ from ..validate import validate_incidents
 from . import schemas
 from .results import InputTables, RunResults
 
-__all__ = ["prepare", "read_input_tables", "input_files", "Progress"]
+__all__ = ["prepare", "read_input_tables", "read_areas", "input_files", "Progress"]
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
     set_custom_categories(config.custom_categories)  # their labels in every table, map and report
     progress(schemas.DISTRICTS.name)
     inputs = read_input_tables(config)
-    districts, district_report, area_geom = _read_areas(config, inputs)
+    districts, district_report, area_geom = read_areas(config, inputs)
     overlays = {ov.name: read_overlay(ov, crs=crs) for ov in config.overlays}
 
     outcome = validate_incidents(config, districts, area_geom, progress=lambda name: progress(f"source {name}"))
@@ -252,11 +252,27 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
     return results
 
 
-def _read_areas(config: Config, inputs: InputTables) -> tuple[gpd.GeoDataFrame, dict[str, Any] | None, Any]:
+def read_areas(
+    config: Config, inputs: InputTables | None = None
+) -> tuple[gpd.GeoDataFrame, dict[str, Any] | None, Any]:
     """The districts (population and focus/reference areas applied), their report and the study area.
 
     Without ``[districts]`` the one whole-area district and the study area are made after validation
     (from the points' hull when no study area is given); the report is then None.
+
+    Parameters
+    ----------
+    config : Config
+    inputs : InputTables, optional
+        The tables beside the data; the population table (if any) is applied to the districts.
+        None leaves the population as the layer has it (``geolage init`` measuring losses).
+
+    Returns
+    -------
+    districts : GeoDataFrame
+    report : dict or None
+        What :func:`geolage.io.read_districts` repaired.
+    study_area : shapely geometry or None
     """
     crs = config.project.crs
     district_report = None
@@ -266,7 +282,7 @@ def _read_areas(config: Config, inputs: InputTables) -> tuple[gpd.GeoDataFrame, 
         area_geom = shapely.union_all(shapely.make_valid(area_layer.geometry.values))
     if config.districts is not None:
         districts, district_report = read_districts(config.districts, crs=crs)
-        if inputs.population is not None:
+        if inputs is not None and inputs.population is not None:
             districts = _apply_population(districts, inputs.population, config)
         districts = _resolve_areas(districts, config)
         if area_geom is None:

@@ -77,6 +77,16 @@ TEXTS: dict[str, Text] = {
         "no population found: without it the report shows counts and density instead of rates per resident",
     ),
     "source": Text("Källa: {file} ({n} rader)", "Source: {file} ({n} rows)"),
+    "district_column": Text(
+        "alla {n} rader namnger ett område i skiktet: händelsen räknas i det område den namnger (punkten "
+        "används för rutnätet); ta bort raden för att placera händelserna efter punkterna",
+        "all {n} rows name a district of the layer: an incident counts in the district it names (its point "
+        "places it in the grid); remove the line to place incidents by their points",
+    ),
+    "district_partial": Text(
+        "{n} av {total} rader namnger ett område i skiktet; med raden avvisas resten (okänt område)",
+        "{n} of {total} rows name a district of the layer; with this line the rest are rejected (unknown district)",
+    ),
     "xy_crs_todo": Text(
         "x/y-koordinaternas CRS gick inte att avgöra; ange filens CRS (EPSG-kod)",
         "the CRS of the x/y coordinates could not be told; give the file's CRS (EPSG code)",
@@ -135,5 +145,41 @@ TEXTS: dict[str, Text] = {
     "output": Text(
         "\"public\": inga enskilda händelser, tal under min_count döljs",
         "\"public\": no single incident, counts under min_count suppressed",
+    ),
+    "losses_head": Text(
+        "Rader som försvinner vid kontrollen av dessa filer (geolage validate visar varje rad och hur den rättas):",
+        "Rows lost when these files are checked (geolage validate shows each row and how to fix it):",
+    ),
+    "loss_line": Text("{source}: {rejected} av {read} rader ({share}){reasons}",
+                      "{source}: {rejected} of {read} rows ({share}){reasons}"),
+    "loss_rule": Text(
+        "En källa som tappar mer än validation.max_rejected_share av sina rader (standard {limit}) stoppar "
+        "validate och run.",
+        "A source that loses more than validation.max_rejected_share of its rows (default {limit}) stops "
+        "validate and run.",
+    ),
+    "loss_raised": Text(
+        "Gränsen höjs från {default} till {limit}: {source} tappar {share}, och det beror på data, inte på "
+        "konfigurationen:",
+        "The limit is raised from {default} to {limit}: {source} loses {share}, and that is the data, not the "
+        "configuration:",
+    ),
+    "why_no_place": Text(
+        "{share} saknar plats (koordinaterna 0,0 eller tomma: källan anger inte var dessa hände)",
+        "{share} have no place (coordinates 0,0 or empty: the source does not say where these happened)",
+    ),
+    "why_duplicate": Text("{share} är dubbletter eller troliga dubbletter",
+                          "{share} are duplicates or probable duplicates"),
+    "loss_todo": Text(
+        "{source} tappar {share}, mest {reason}: rätta källans kolumner, crs, date_format eller kategorier\n"
+        "(geolage validate visar en exempelrad och vad som rättar den); gränsen står kvar på {limit}.",
+        "{source} loses {share}, mostly {reason}: fix the source's columns, crs, date_format or categories\n"
+        "(geolage validate shows an example row and what fixes it); the limit stays at {limit}.",
+    ),
+    "losses_unmeasured": Text(
+        "Förlusterna kunde inte mätas: konfigurationen går inte att köra som den står (se TODO-raderna);\n"
+        "kör geolage validate när de är ifyllda.",
+        "The losses could not be measured: the configuration does not run as written (see the TODO lines);\n"
+        "run geolage validate once they are filled in.",
     ),
 }

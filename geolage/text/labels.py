@@ -403,6 +403,18 @@ REJECT_MESSAGES: dict[str, dict[str, str]] = {
         "sv": "Punkten {value} ligger utanför alla områden.",
         "en": "The point {value} is outside every district.",
     },
+    "unknown_district": {
+        "sv": (
+            "Området {value!r} i kolumnen {column} finns inte i områdesskiktet (varken som id eller namn); "
+            "kontrollera stavningen och att skiktet är från samma år, eller ta bort district under "
+            "[sources.columns] så placeras händelsen efter sina koordinater."
+        ),
+        "en": (
+            "The district {value!r} in column {column} is not in the district layer (neither an id nor a name); "
+            "check the spelling and that the layer is of the same vintage, or remove district from "
+            "[sources.columns] to place the incident by its coordinates."
+        ),
+    },
 }
 
 
@@ -458,6 +470,7 @@ REJECT_REASON_LABELS: dict[str, Text] = {
     "duplicate_exact": Text("dubblett", "duplicate"),
     "duplicate_near": Text("trolig dubblett", "probable duplicate"),
     "outside_districts": Text("utanför alla områden", "outside every district"),
+    "unknown_district": Text("okänt område", "unknown district"),
 }
 #: Words of the coordinate fixes (data quality columns ``fixed_<fix>``).
 FIX_LABELS: dict[str, Text] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from ...text.format import check_language
 from ...text.labels import category_label
 from ...text.map import map_ui
 from ..common import check_mode, public_view
+from ..names import output_code
 from .density import density_layers
 from .escape import esc
 from .layers import MAP_STYLES, class_layer, drawn, forecast_layer, rate_layer
@@ -107,6 +109,29 @@ def _categories_and_periods(tables: list[Table], rasters: dict[str, Raster]) -> 
     categories = _category_order(cats) or [ALL_CATEGORIES]
     periods = ([WHOLE_PERIOD] if WHOLE_PERIOD in pers else []) + sorted(pers - {WHOLE_PERIOD})
     return categories, periods
+
+
+#: A quarter's label in the analysis (``2024K3``, kvartal); English runs write ``2024Q3``.
+_QUARTER = re.compile(r"(\d{4})K([1-4])")
+
+
+def said(code: str, language: str) -> str:
+    """A category code or period label as a run in ``language`` writes it in the map's data.
+
+    English runs write ``all``, ``whole_period``, ``residential_burglary`` … and ``2024Q3``
+    (:func:`geolage.outputs.names.output_code`); Swedish runs the internal codes.
+
+    Parameters
+    ----------
+    code : str
+    language : {"sv", "en"}
+
+    Returns
+    -------
+    str
+    """
+    code = output_code(code, language)
+    return _QUARTER.sub(r"\1Q\2", code) if language == "en" else code
 
 
 def _span(periods: list[str]) -> str:
@@ -206,15 +231,17 @@ def map_data(
         "ui": ui,
         "title": esc(view.config.project.name, 200),
         "banners": banners,
-        "categories": [{"code": esc(c), "label": esc(_category_text(c, ui, language))} for c in categories],
-        "periods": [{"code": esc(p), "label": ui["whole_span"] if p == WHOLE_PERIOD else esc(p)} for p in periods],
+        "categories": [{"code": esc(said(c, language)), "label": esc(_category_text(c, ui, language))}
+                       for c in categories],
+        "periods": [{"code": esc(said(p, language)), "label": ui["whole_span"] if p == WHOLE_PERIOD
+                     else esc(said(p, language))} for p in periods],
         "layers": layers,
         "density": density_layers(rasters, categories, ui, language),
         "overlays": police_layers(view, language),
         "focus": focus_areas(view),
         "labels": district_labels(view),
         "zoom": zoom_targets(view, ui["whole_area"]),
-        "span": esc(_span(periods)),
+        "span": esc(said(_span(periods), language)),
         INCIDENTS_KEY: None,
     }
     if mode == "internal":

@@ -34,7 +34,7 @@ from jinja2 import Template
 from ...categories import ALL_CATEGORIES
 from ...run.results import RunResults
 from ...stats.rates import WHOLE_PERIOD
-from .data import INCIDENTS_KEY, map_data
+from .data import INCIDENTS_KEY, map_data, said
 from .escape import esc, safe_inline, script_json
 from .units import WGS84
 
@@ -79,14 +79,15 @@ class _GeolageLayers(MacroElement):
         "{% macro script(this, kwargs) %}\n" + _own_file("map.js.j2") + "{% endmacro %}"
     )
 
-    def __init__(self, data: Mapping[str, Any], background: str) -> None:
+    def __init__(self, data: Mapping[str, Any], background: str, language: str) -> None:
         super().__init__()
         self._name = "GeolageLayers"
         self.data_json = script_json(data)
         self.background = background
         self.osm_url = _OSM_URL
-        self.all_categories = ALL_CATEGORIES
-        self.whole_period = WHOLE_PERIOD
+        # the codes as the data JSON writes them (English runs: all, whole_period)
+        self.all_categories = said(ALL_CATEGORIES, language)
+        self.whole_period = said(WHOLE_PERIOD, language)
 
 
 # --------------------------------------------------------------------------- extent
@@ -189,7 +190,7 @@ def make_map(
     m = folium.Map(location=_centre(results), zoom_start=12, tiles=None, control_scale=False,
                    zoom_snap=0.25, zoom_delta=0.5)
     _add_libraries(m, results, heat=data[INCIDENTS_KEY] is not None)
-    m.add_child(_GeolageLayers(data, background))
+    m.add_child(_GeolageLayers(data, background, language))
     bounds = _bounds(results)
     if bounds is not None:
         m.fit_bounds(bounds)

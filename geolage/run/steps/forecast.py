@@ -27,7 +27,9 @@ from ...stats.forecast import (
     summarise_backtest,
     top_column,
 )
-from ...text.forecast import forecast_summary_description
+from ...text.console import FORECAST_NO_HISTORY, FORECAST_TOO_FEW, categories_in_words
+from ...text.forecast import METHOD_NAMES, forecast_summary_description
+from ...text.format import format_number
 from .. import schemas
 from ..results import RunResults
 from .common import categories_with, span_incidents, stack, subset
@@ -44,6 +46,7 @@ def _grid_forecasts(
     fc = results.config.forecast
     backtests, grids = [], []
     chosen: dict[str, dict[str, float]] = {}
+    missing: dict[str, list[str]] = {}  # method -> categories it had too little history for
     for category in categories:
         res = forecast_next_period(
             subset(inc, category),
@@ -58,7 +61,7 @@ def _grid_forecasts(
             train_periods=fc.train_periods,
         )
         for method in res.missing:
-            log.warning("forecast: no %s forecast for %s (too little history)", method, category)
+            missing.setdefault(method, []).append(category)
         if res.chosen:
             chosen[category] = res.chosen
         res.backtest.insert(0, "category", category)
@@ -66,6 +69,11 @@ def _grid_forecasts(
         if not res.forecast.empty:
             res.forecast.insert(1, "category", category)
             grids.append(res.forecast[res.forecast["score"] > 0])
+    language = results.config.project.language
+    for method, cats in missing.items():  # one line per method, in words
+        log.warning(FORECAST_NO_HISTORY[language].format(
+            method=METHOD_NAMES[method][language] if method in METHOD_NAMES else method,
+            categories=categories_in_words(cats, language)))
     backtest = pd.concat(backtests, ignore_index=True)
     backtest = backtest[[c for c in BACKTEST_COLUMNS if c in backtest.columns]]
     grid_df = stack(grids, (*GRID_COLUMNS, *(top_column(float(s)) for s in fc.area_shares)))
@@ -176,11 +184,9 @@ def add_forecast(results: RunResults) -> None:
     categories, skipped_names = categories_with(inc, fc.min_incidents)
     skipped = {c: int(counts[c]) for c in skipped_names}
     if skipped:
-        log.warning(
-            "forecast: categories with fewer than %d incidents are not forecast on the grid: %s",
-            fc.min_incidents,
-            ", ".join(f"{k} ({v})" for k, v in skipped.items()),
-        )
+        language = cfg.project.language
+        log.warning(FORECAST_TOO_FEW[language].format(n=format_number(fc.min_incidents, language),
+                                                       categories=categories_in_words(skipped, language, skipped)))
     grid, backtest, chosen = _grid_forecasts(results, inc, categories, start, end)
     summary = summarise_backtest(backtest, n_boot=fc.bootstrap, seed=cfg.project.seed)
     district_seed = cfg.project.seed + 1
