@@ -536,19 +536,36 @@ def write_geopackage(
     ``section``, ``key``, ``value`` (JSON text for non-strings), ``value_type``.
     The file is written under a temporary name and renamed when complete.
     """
+    return [layer.name for layer in write_geopackage_layers(results, path, mode=mode, language=language)]
+
+
+def write_geopackage_layers(
+    results: RunResults,
+    path: str | Path,
+    *,
+    mode: Literal["public", "internal"] = "public",
+    language: Literal["sv", "en"] = "sv",
+) -> list[Layer]:
+    """As :func:`write_geopackage`, returning the layers as written: each one's ``data`` is the frame in the file.
+
+    The QGIS project takes its layers' titles, groups and default filters from them instead of
+    collecting the layers again and reading the file back
+    (:func:`geolage.outputs.qgis.project.write_qgis_project`).
+    """
     check_language(language)
     results = with_synthetic_note(public_view(results, mode, language))
     path = Path(path)
     crs = results.config.project.crs
     styles: list[dict] = []
+    layers: list[Layer] = []
     identifiers: set[str] = set()
     with atomic_path(path) as tmp, _sqlite_without_sync():
         for layer in collect_layers(results, language):
             styles.append(_write_layer(tmp, layer, crs, language, identifiers, first=not styles))
+            layers.append(layer)
         _write_layer_styles(tmp, styles)
-    written = [s["f_table_name"] for s in styles]
-    log.info("wrote %s (%d layers)", path, len(written))
-    return written
+    log.info("wrote %s (%d layers)", path, len(layers))
+    return layers
 
 
 @contextlib.contextmanager

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from ...run import schemas
 from ...run.results import RunResults, Table
@@ -40,7 +41,7 @@ from ...text.format import check_language
 from ...text.spatial import GROUP_TITLES, THEME_TITLES, in_language
 from ..common import check_mode, public_view
 from ..geotiff import write_geotiff
-from ..gpkg import GPKG_NAME, Layer, collect_layers, default_filter, with_synthetic_note, write_geopackage
+from ..gpkg import GPKG_NAME, Layer, collect_layers, default_filter, with_synthetic_note, write_geopackage_layers
 from ..names import output_name, output_text
 from .files import atomic_path, layer_name
 from .styles import QGIS_VERSION, symbol_type_for, xml_text
@@ -106,7 +107,8 @@ def write_spatial_outputs(
     out.mkdir(parents=True, exist_ok=True)
     shown = public_view(results, mode, language)
     gpkg = out / output_name("gpkg", language)
-    layers = write_geopackage(shown, gpkg, mode=mode, language=language)
+    as_written = write_geopackage_layers(shown, gpkg, mode=mode, language=language)
+    layers = [layer.name for layer in as_written]
     shown = with_synthetic_note(shown)  # the rasters' descriptions (the GeoPackage adds it itself)
     shown = _rasters_named(shown, language)  # kde_all.tif in English runs
     written: dict[str, Path] = {"gpkg": gpkg}
@@ -118,7 +120,7 @@ def write_spatial_outputs(
         written[f"raster:{stem}"] = tif
         written[f"raster_style:{stem}"] = tif.with_suffix(".qml")
     written["project"] = write_qgis_project(shown, out, layers, tifs, language=language, gpkg_name=gpkg.name,
-                                            name=output_name("qgis", language))
+                                            name=output_name("qgis", language), written=as_written)
     return written
 
 
@@ -151,6 +153,7 @@ def write_qgis_project(
     language: Literal["sv", "en"] = "sv",
     gpkg_name: str = GPKG_NAME,
     name: str = PROJECT_NAME,
+    written: Sequence[Layer] | None = None,
 ) -> Path:
     """Write a QGIS project that opens the GeoPackage layers and rasters, styled and grouped.
 
@@ -170,6 +173,10 @@ def write_qgis_project(
         Language of group and layer names.
     gpkg_name, name : str
         File names of the GeoPackage and of the project.
+    written : sequence of Layer, optional
+        The layers as :func:`geolage.outputs.gpkg.write_geopackage_layers` wrote them (their
+        ``data`` is what the file holds); without them the layers are collected again and the
+        default filters read from the file.
 
     Returns
     -------
@@ -192,7 +199,8 @@ def write_qgis_project(
     crs = results.config.project.crs
     root = _project_root(results.config.project.name, crs)
     project_layers = ET.Element("projectlayers")
-    entries = _vector_layers(project_layers, results, out, layers, gpkg_name=gpkg_name, language=language)
+    entries = _vector_layers(project_layers, results, out, layers, gpkg_name=gpkg_name, language=language,
+                             written=written)
     entries += [_raster_layer(project_layers, results, Path(r), out, language) for r in rasters]
     tree = ET.SubElement(root, "layer-tree-group")
     ET.SubElement(tree, "customproperties")
@@ -234,18 +242,21 @@ def _project_root(title: str, crs: str) -> ET.Element:
 
 # --------------------------------------------------------------------------- layers
 def _vector_layers(
-    parent: ET.Element, results: RunResults, out: Path, layers: Sequence[str], *, gpkg_name: str, language: str
+    parent: ET.Element, results: RunResults, out: Path, layers: Sequence[str], *, gpkg_name: str, language: str,
+    written: Sequence[Layer] | None = None,
 ) -> list[_TreeLayer]:
     """Add a ``<maplayer>`` for each GeoPackage layer, with its stored style and default filter."""
     gpkg = out / gpkg_name
     styles = _read_styles(gpkg) if layers else {}
     tables = {layer_name(n): t for n, t in results.tables.items()}
-    specs = {lyr.name: lyr for lyr in collect_layers(results, language)}
+    specs = {lyr.name: lyr for lyr in (collect_layers(results, language) if written is None else written)}
+    as_written = written is not None
     crs = results.config.project.crs
     entries = []
     for lname in layers:
         spec, table, qml = specs.get(lname), tables.get(lname), styles.get(lname)
-        entries.append(_vector_layer(parent, gpkg, gpkg_name, lname, spec, table, qml, crs))
+        entries.append(_vector_layer(parent, gpkg, gpkg_name, lname, spec, table, qml, crs,
+                                     spec.data if as_written and spec is not None else None))
     return entries
 
 
@@ -258,6 +269,7 @@ def _vector_layer(
     table: Table | None,
     qml: str | None,
     crs: str,
+    data: pd.DataFrame | None = None,
 ) -> _TreeLayer:
     """Add a ``<maplayer>`` for a GeoPackage layer: title, group and visibility from ``spec``, style ``qml``."""
     import pyogrio
@@ -269,7 +281,7 @@ def _vector_layer(
     if not spatial:
         group, visible = "tables", False
     source = f"./{gpkg_name}|layername={lname}"
-    subset = _default_subset(gpkg, lname, list(info["fields"]), table)
+    subset = _default_subset(gpkg, lname, list(info["fields"]), table, data)
     ml = ET.SubElement(parent, "maplayer", {"type": "vector", "geometry": _wkb_geometry(gtype)})
     bounds = None
     if spatial:
@@ -292,14 +304,21 @@ def _vector_layer(
     return _TreeLayer(_layer_id(lname), title, source, "ogr", group, visible, bounds)
 
 
-def _default_subset(gpkg: Path, lname: str, fields: Sequence[str], table: Table | None) -> str:
-    """The layer filter of a long result table's default view (``""`` for other layers)."""
+def _default_subset(gpkg: Path, lname: str, fields: Sequence[str], table: Table | None,
+                    data: pd.DataFrame | None = None) -> str:
+    """The layer filter of a long result table's default view (``""`` for other layers).
+
+    From ``data`` (the frame as written into the file) when given, else read from the file.
+    """
     import pyogrio
 
     read_cols = [c for c in ("category", "period", "method") if c in fields]
     if not read_cols or table is None or table.style == "points":  # result tables only, not points
         return ""
-    df = pyogrio.read_dataframe(gpkg, layer=lname, columns=read_cols, read_geometry=False)
+    if data is not None and all(c in data.columns for c in read_cols):
+        df = pd.DataFrame(data[read_cols])
+    else:
+        df = pyogrio.read_dataframe(gpkg, layer=lname, columns=read_cols, read_geometry=False)
     return _subset_expression(default_filter(df))
 
 
