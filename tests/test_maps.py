@@ -432,3 +432,13 @@ def test_public_map_of_a_run_shows_what_its_public_view_shows():
     assert data["incidents"] is None
     assert data["layers"][0] == map_data(public_results(results), mode="public")["layers"][0]
     assert data["density"] == map_data(public_results(results), mode="public")["density"]
+
+
+def test_the_same_run_writes_the_same_page_byte_for_byte(tmp_path):
+    """Folium's random element ids are replaced by ids from each element's place in the page."""
+    res = make_results()
+    a, b = write_map(res, tmp_path / "a.html"), write_map(res, tmp_path / "b.html")
+    assert a.read_bytes() == b.read_bytes()
+    ids = re.findall(r'class="folium-map" id="(map_[0-9a-f]{32})"', a.read_text("utf-8"))
+    assert len(ids) == 1
+    assert ids[0] in a.read_text("utf-8").split("L.map(", 1)[1][:80]  # the script draws into that element

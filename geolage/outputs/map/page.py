@@ -194,6 +194,7 @@ def make_map(
     bounds = _bounds(results)
     if bounds is not None:
         m.fit_bounds(bounds)
+    _stable_ids(m.get_root())
     n_layers = len(data["layers"]) + bool(data["density"]) + len(data["overlays"])
     log.info(
         "map: %d layers, %d categories, %d periods, mode %s",
@@ -203,6 +204,29 @@ def make_map(
         mode,
     )
     return m
+
+
+def _stable_ids(root: Any) -> None:
+    """Name every element of the page by its place in the page instead of folium's random hex id.
+
+    Folium gives each element a random id (``map_34df9c…``), so two runs of the same data wrote
+    different pages; ids from the element's class and position make the page the same byte for byte.
+    """
+    stack = [(root, "0")]
+    while stack:
+        element, place = stack.pop()
+        element._id = hashlib.sha256(f"{type(element).__name__}/{place}".encode()).hexdigest()[:32]
+        stack.extend((child, f"{place}/{i}") for i, child in enumerate(element._children.values()))
+    _rekey(root)
+
+
+def _rekey(element: Any) -> None:
+    """Key each element's children by their (new) names, as folium keys them when they are added."""
+    children = list(element._children.values())
+    element._children.clear()
+    for child in children:
+        element._children[child.get_name()] = child
+        _rekey(child)
 
 
 def _with_csp(page: str) -> str:
