@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 
 import pyogrio
@@ -18,7 +19,7 @@ import shapely
 
 from .config import Config
 from .config_rules import MIN_RASTER_CELL
-from .errors import ConfigError, Problem, problems_error
+from .errors import GeolageWarning, Problem, problems_error
 
 __all__ = [
     "check_district_count", "MIN_DISTRICTS", "check_distances",
@@ -234,25 +235,32 @@ def check_run_size(config: Config, *, memory: int | None = None) -> None:
 
 
 def check_district_count(config: Config) -> None:
-    """Refuse a full run over fewer than :data:`MIN_DISTRICTS` districts (counted from the layer header).
+    """Say up front when the districts are too few for the district statistics (counted from the layer header).
 
-    Raises
-    ------
-    ConfigError
-        Naming the layer, the count and what to use instead.
+    With fewer than :data:`MIN_DISTRICTS` districts the run still goes on: the district
+    Gi*, Moran's I and LISA are left out (they need at least that many units) and the grid
+    carries the hot spots; rates, comparisons and trends per district are made as usual.
+
+    Warns
+    -----
+    GeolageWarning
+        Naming the layer, the count and what to use for district statistics, in the run's language.
     """
     d = config.districts
+    if d is None:
+        return
     try:
         n = int(pyogrio.read_info(d.path, layer=d.layer).get("features", -1))
     except Exception:  # a missing or unreadable layer is reported with its own message when it is read
         return
     if 0 < n < MIN_DISTRICTS:  # none at all is said by the reader
-        raise ConfigError(
-            f"{d.path}: the districts layer has {n} district(s); the district statistics (Moran's I, LISA) need "
-            f"at least {MIN_DISTRICTS}: use a finer division (e.g. DeSO or RegSO areas)",
-            sv=f"{d.path}: områdeslagret har bara {n} område(n); områdesstatistiken (Morans I, LISA) behöver minst "
-               f"{MIN_DISTRICTS}: använd en finare indelning (till exempel DeSO- eller RegSO-områden)",
-        )
+        text = {"en": f"{d.path}: the districts layer has {n} district(s); the district statistics (Gi*, Moran's I, "
+                      f"LISA) need at least {MIN_DISTRICTS} and are left out (the grid's hot spots and the rates per "
+                      "district are made); use a finer division (e.g. DeSO or RegSO areas) for them",
+                "sv": f"{d.path}: områdeslagret har bara {n} område(n); områdesstatistiken (Gi*, Morans I, LISA) "
+                      f"behöver minst {MIN_DISTRICTS} och utelämnas (rutnätets hot spots och takterna per område "
+                      "görs); använd en finare indelning (till exempel DeSO- eller RegSO-områden) för den"}
+        warnings.warn(text.get(config.project.language, text["en"]), GeolageWarning, stacklevel=2)
 
 
 def check_distances(config: Config, cell_size: int) -> None:

@@ -386,3 +386,29 @@ def test_benchmark_quick_runs(capsys):
     assert main(["--quick", "--no-demo"]) == 0
     out = capsys.readouterr().out
     assert "neighbours + Gi* (queen), analytical" in out and "MISMATCH" not in out
+
+
+def test_with_fewer_than_four_districts_the_district_statistics_are_left_out_and_said():
+    """Moran's I and LISA need 4 units: with 3 districts the step leaves the district statistics out (recorded);
+    the grid's results are exactly those of the run with all 16 districts."""
+    import dataclasses
+
+    def whole_grid(r):  # the analysis area the same in both runs (by default it follows the populated districts)
+        r.config = dataclasses.replace(r.config, hotspots=dataclasses.replace(r.config.hotspots, analysis_area="all"))
+        return r
+
+    full = whole_grid(make_results())
+    add_hotspots(full)
+    res = whole_grid(make_results())
+    res.districts = res.districts.loc[["D00", "D01", "D10"]]
+    add_hotspots(res)
+    assert res.tables["gistar_district"].data.empty and res.tables["lisa_district"].data.empty
+    assert set(res.tables["moran_global"].data["unit"]) == {"grid"}
+    assert res.parameters["hotspots"]["district_statistics"] == "left out: 3 district(s), at least 4 needed"
+    for name in ("gistar_grid", "lisa_grid"):
+        pd.testing.assert_frame_equal(res.tables[name].data, full.tables[name].data)
+    moran = full.tables["moran_global"].data
+    pd.testing.assert_frame_equal(res.tables["moran_global"].data,
+                                  moran[moran["unit"] == "grid"].reset_index(drop=True))
+    assert "district_statistics" not in full.parameters["hotspots"]
+    assert not full.tables["lisa_district"].data.empty

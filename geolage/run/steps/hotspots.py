@@ -22,6 +22,7 @@ import pandas as pd
 from ...categories import ALL_CATEGORIES
 from ...config import HotspotsConfig
 from ...neighbours import SpatialWeights, make_weights
+from ...preflight import MIN_DISTRICTS
 from ...stats.autocorrelation import global_moran, local_moran
 from ...stats.hotspots import gistar
 from ...stats.permutation import auto_permutations
@@ -177,18 +178,22 @@ def _units(
         cells = grid[area.inside]
         cells.attrs.update(grid.attrs)
         g_weights = make_weights(cells, distance=whole.description["distance"], include_self=True)
-    d_source: Any = cfg.district_weights
-    d_weights = make_weights(districts, d_source, include_self=True)
-    population, use_rate = _district_population(districts)
     units = [  # Moran / LISA: the same neighbourhoods without self, row-standardised (built once)
         _Unit(schemas.UNIT_GRID, cells, "cell_id", g_weights, g_weights.without_self().row_standardised(), None),
-        _Unit(schemas.UNIT_DISTRICT, districts, "district_id", d_weights,
-              d_weights.without_self().row_standardised(), population if use_rate else None),
     ]
-    record: dict[str, Any] = {"grid_neighbourhood": g_weights.description,
-                              "district_neighbourhood": d_weights.description,
-                              "district_weights_file": str(d_source) if d_source else None,
-                              "district_variable": "eb_rate (Assunção-Reis)" if use_rate else "count"}
+    record: dict[str, Any] = {"grid_neighbourhood": g_weights.description}
+    if len(districts) >= MIN_DISTRICTS:
+        d_source: Any = cfg.district_weights
+        d_weights = make_weights(districts, d_source, include_self=True)
+        population, use_rate = _district_population(districts)
+        units.append(_Unit(schemas.UNIT_DISTRICT, districts, "district_id", d_weights,
+                           d_weights.without_self().row_standardised(), population if use_rate else None))
+        record.update({"district_neighbourhood": d_weights.description,
+                       "district_weights_file": str(d_source) if d_source else None,
+                       "district_variable": "eb_rate (Assunção-Reis)" if use_rate else "count"})
+    else:  # Moran's I and LISA need 4 units; a Gi* over 1-3 districts says nothing: the grid carries the hot spots
+        record.update({"district_statistics": f"left out: {len(districts)} district(s), at least {MIN_DISTRICTS} "
+                                              "needed", "district_variable": None})
     if area.inside is not None:
         units.append(_Unit(UNIT_GRID_WHOLE, grid, "cell_id", whole, whole.without_self().row_standardised(), None,
                            whole_view=True))
@@ -301,9 +306,10 @@ def _add_tables(results: RunResults, gi: dict[str, list[pd.DataFrame]], lisa: di
     """The step's tables; the whole-study-area ones only when that view was analysed."""
     grid_name, district_name = schemas.UNIT_GRID, schemas.UNIT_DISTRICT
     results.add_table(schemas.GISTAR_GRID.table(stack(gi[grid_name], schemas.GISTAR_GRID.columns)))
-    results.add_table(schemas.GISTAR_DISTRICT.table(stack(gi[district_name], schemas.GISTAR_DISTRICT.columns)))
+    results.add_table(schemas.GISTAR_DISTRICT.table(stack(gi.get(district_name, []),
+                                                          schemas.GISTAR_DISTRICT.columns)))
     results.add_table(schemas.MORAN_GLOBAL.table(pd.DataFrame(moran_rows, columns=list(schemas.MORAN_GLOBAL.columns))))
-    results.add_table(schemas.LISA_DISTRICT.table(stack(lisa[district_name], schemas.LISA_DISTRICT.columns)))
+    results.add_table(schemas.LISA_DISTRICT.table(stack(lisa.get(district_name, []), schemas.LISA_DISTRICT.columns)))
     results.add_table(schemas.LISA_GRID.table(stack(lisa[grid_name], schemas.LISA_GRID.columns)))
     if UNIT_GRID_WHOLE in gi:
         results.add_table(schemas.GISTAR_GRID_WHOLE.table(stack(gi[UNIT_GRID_WHOLE],
