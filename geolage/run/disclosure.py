@@ -137,10 +137,17 @@ GRID_WITHHELD_COLUMNS: tuple[str, ...] = (
     "moran_lag",
 )
 
-#: Rule 7b (all sums of a table checked together by bounds propagation) on or off. Off by default: on the
-#: demo it took the public step from 13 s to 344 s and hid 2–4 times as many counts (measured on the
-#: shared machine, issue 10); it needs a faster and less greedy form before it can be on.
+#: Rule 7b (all sums of a table, and of the linked district tables, checked together by bounds propagation) and
+#: rule 7c (months and quarters hidden by whole years) on or off. Off by default. With the sparse propagation of
+#: :mod:`geolage.run.disclosure_joint` the per-table checks cost about 4 s on the demo (was 344 s in all), but the
+#: check across the linked tables (``rates_district``, ``series``, ``year_to_date``, ``counts_source``) still
+#: takes some 14 s, the public step 62 s instead of 14 s, and hides 2.4 times as many district counts
+#: (``rates_district`` 2,173 -> 5,172; ``series`` 38,440 -> 86,703, most of it whole years of months);
+#: measured on the shared machine, issue 10.
 JOINT_CHECK = False
+
+#: Time units below the year whose counts are hidden by blocks (rule 7c).
+_DETAIL_UNITS = ("quarter", "month")
 
 #: Columns that identify the group of a row (for complementary suppression).
 _GROUP_COLUMNS = (
@@ -283,12 +290,7 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
             mask = small
         suppressed[col] = mask
         forced[col] = mask & ~small
-    for _ in range(3):  # complementary suppression, then the pairs hidden together, until nothing changes
-        for col in counts:
-            complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col],
-                                      area_parts=table.area_parts)
-        if not _hide_pairs(suppressed, forced):
-            break
+    _secondary(df, table, counts, suppressed, forced, min_count, is_grid)
     keep = _KEEP_ALWAYS | set(schema.public_columns if schema else ()) | count_set
     any_hidden = pd.Series(False, index=df.index)
     for col in counts:
@@ -312,6 +314,56 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
     return dataclasses.replace(table, data=df, description=description)
 
 
+def _secondary(df: pd.DataFrame, table: Table, counts: list[str], suppressed: dict[str, pd.Series],
+               forced: dict[str, pd.Series], min_count: int, is_grid: bool) -> None:
+    """Rules 7, 7b and 7c on one table: each sum alone, the pairs and blocks hidden together, then all sums at once.
+
+    The cheap checks run until nothing changes; then the joint check (rule 7b, when
+    :data:`JOINT_CHECK`) runs once per count column, and the whole repeats only when it hid more.
+    """
+    zero_rows = _detail_rows(df) if JOINT_CHECK and table.name == schemas.SERIES.name else None
+    for _ in range(5):
+        for _ in range(10):  # each sum alone, then the pairs and blocks hidden together, until nothing changes
+            for col in counts:
+                complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col],
+                                          area_parts=table.area_parts, zero_rows=zero_rows, joint=False)
+            changed = _hide_pairs(suppressed, forced)
+            if zero_rows is not None and "count" in suppressed:
+                changed |= _hide_blocks(df, suppressed["count"], forced["count"], zero_rows)
+            if not changed:
+                break
+        if not JOINT_CHECK:
+            return
+        added = 0
+        for col in counts:
+            added += _joint(df, col, suppressed[col], forced[col], min_count, is_grid, table.area_parts, zero_rows)
+        if not added:
+            return
+
+
+def _joint(df: pd.DataFrame, col: str, mask: pd.Series, forced: pd.Series, min_count: int, zero_hidden: bool,
+           area_parts: dict[str, tuple[str, ...]] | None, zero_rows: np.ndarray | None) -> int:
+    """Rule 7b on one count column (:func:`geolage.run.disclosure_joint.joint_suppression`); cells it hid are forced."""
+    from .disclosure_joint import joint_suppression
+
+    relations = _relations(df, col, area_parts)
+    hidden = mask.to_numpy(dtype=bool).copy()
+    if len(relations) < 2 or not hidden.any():  # one sum alone is rule 7's
+        return 0
+    values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
+    expand = None
+    if zero_rows is not None:
+        def expand(h: np.ndarray) -> None:
+            h |= time_blocks(df, h, zero_rows)
+    added = joint_suppression(values, hidden, hidden.copy(), relations, _lower_bounds(values, zero_hidden, zero_rows),
+                              min_count, expand=expand)
+    if added:
+        new = hidden & ~mask.to_numpy(dtype=bool)
+        mask[new] = True
+        forced[new] = True
+    return added
+
+
 def _hide_pairs(suppressed: dict[str, pd.Series], forced: dict[str, pd.Series]) -> bool:
     """Hide both counts of every :data:`HIDDEN_TOGETHER` pair where either is hidden; True when any changed."""
     changed = False
@@ -324,6 +376,54 @@ def _hide_pairs(suppressed: dict[str, pd.Series], forced: dict[str, pd.Series]) 
                     forced[one] |= new  # protected like a primary cell from here on
                     changed = True
     return changed
+
+
+def _detail_rows(df: pd.DataFrame) -> np.ndarray | None:
+    """Rows of a time series below the year (``unit`` month or quarter), or None when there are none."""
+    if not {"unit", "period", "category"} <= set(df.columns):
+        return None
+    detail = df["unit"].isin(list(_DETAIL_UNITS)).to_numpy()
+    return detail if detail.any() else None
+
+
+def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray) -> np.ndarray:
+    """The month and quarter rows of every (area, category, year) with a hidden year, month or quarter (rule 7c).
+
+    Parameters
+    ----------
+    df : DataFrame
+        With ``period`` (``2021``, ``2021K1``, ``2021-03``), ``category`` and ``area`` or ``district_id``
+        (and ``source`` when there is one).
+    hidden : ndarray of bool
+    detail : ndarray of bool
+        Rows below the year.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    year = df["period"].astype(str).str[:4]
+    keys = [df[c] for c in ("area", "district_id", "source") if c in df.columns] + [df["category"], year]
+    gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    is_year = (df["unit"] == "year").to_numpy() if "unit" in df.columns else ~detail
+    hit = np.bincount(gid[(detail | is_year) & hidden], minlength=int(gid.max()) + 1) > 0
+    return detail & hit[gid]
+
+
+def _hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np.ndarray) -> bool:
+    """Rule 7c: the months and quarters of an (area, category, year) are shown all or none (zeros too).
+
+    Where the year or one of its months or quarters is hidden, all its months and quarters are: a reader then knows
+    only that each hidden month is 0 or more (no shown zero beside it tells which months
+    had none), and the year's months and quarters no longer chain small counts through
+    the sums of months, quarters, categories and areas. True when any count was hidden.
+    """
+    new = time_blocks(df, mask.to_numpy(bool), detail) & ~mask.to_numpy(bool)
+    if not new.any():
+        return False
+    mask[new] = True  # in place: the caller's Series
+    forced[new] = True
+    return True
 
 
 def _withhold_row_numbers(df: pd.DataFrame, hidden: pd.Series, keep: set[str] | frozenset[str]) -> None:
@@ -456,6 +556,7 @@ def _relations(
 def complementary_suppression(
     df: pd.DataFrame, col: str, mask: pd.Series, min_count: int, *, zero_hidden: bool = False,
     forced: pd.Series | None = None, area_parts: dict[str, tuple[str, ...]] | None = None,
+    zero_rows: np.ndarray | None = None, joint: bool | None = None,
 ) -> int:
     """Secondary suppression in ``mask`` (changed in place) so that no hidden count can be computed back.
 
@@ -486,6 +587,10 @@ def complementary_suppression(
         already public): protected like primary cells, with no upper bound.
     area_parts : dict, optional
         Area id -> the district ids it sums (:attr:`geolage.run.results.Table.area_parts`).
+    zero_rows : ndarray of bool, optional
+        Rows whose zeros are hidden too (rule 7c): a reader knows only that a hidden value there is 0 or more.
+    joint : bool, optional
+        Then check all sums together (rule 7b); default :data:`JOINT_CHECK`.
 
     Returns
     -------
@@ -498,23 +603,34 @@ def complementary_suppression(
     protect = hidden.copy()
     primary = hidden & ~(forced.to_numpy(dtype=bool) if forced is not None else False)
     before = int(hidden.sum())
+    lower = _lower_bounds(values, zero_hidden, zero_rows)
     for _ in range(10):  # a cell hidden for one relation can open another: repeat until stable
         n = int(hidden.sum())
         for gid, is_total, is_part in relations:
             # a cell hidden to protect another must not be computable either: solved, it gives the other back
             protect |= hidden
-            _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, zero_hidden)
+            _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, lower)
         if int(hidden.sum()) == n:
             break
-    if JOINT_CHECK:  # then all sums together (rule 7b; off: 344 s instead of 13 s on the demo, see docs)
+    if (JOINT_CHECK if joint is None else joint) and hidden.any() and len(relations) > 1:  # all sums together (7b)
         from .disclosure_joint import joint_suppression
 
-        joint_suppression(values, hidden, primary, protect, relations, min_count, zero_hidden)
+        joint_suppression(values, hidden, protect, relations, lower, min_count)
     mask[:] = hidden
     return int(hidden.sum()) - before
 
 
-def _complete(values, hidden, roles, gid, is_total, part, k, zero_hidden) -> None:  # noqa: ANN001
+def _lower_bounds(values: np.ndarray, zero_hidden: bool, zero_rows: np.ndarray | None) -> np.ndarray:
+    """What a reader knows as each hidden value's least: 1 in a count table that shows its zeros, else 0."""
+    v = np.nan_to_num(values, nan=0.0)
+    integer = bool(np.allclose(v, np.round(v)))
+    lower = np.full(len(v), 0.0 if (zero_hidden or not integer) else 1.0)
+    if zero_rows is not None:
+        lower[zero_rows] = 0.0
+    return lower
+
+
+def _complete(values, hidden, roles, gid, is_total, part, k, lower) -> None:  # noqa: ANN001
     """Run the interval check of :func:`complementary_suppression` for one relation until every group is safe.
 
     ``roles`` is ``(primary, protect)``: primary cells are under ``k`` (upper bound
@@ -526,7 +642,6 @@ def _complete(values, hidden, roles, gid, is_total, part, k, zero_hidden) -> Non
         return
     v = np.nan_to_num(values, nan=0.0)
     integer = bool(np.allclose(v, np.round(v)))
-    lo_val = 0.0 if (zero_hidden or not integer) else 1.0
     hi_val = k - 1.0 if integer else float(k)
     for _ in range(50):
         if is_total is None:
@@ -540,7 +655,7 @@ def _complete(values, hidden, roles, gid, is_total, part, k, zero_hidden) -> Non
         ph = part & hidden
         visible_sum = np.bincount(gid[part & ~hidden], weights=v[part & ~hidden], minlength=n_groups)
         r = total - visible_sum
-        lo = np.where(ph, lo_val, 0.0)
+        lo = np.where(ph, lower, 0.0)
         hi_inf = ph & ~primary
         hi = np.where(ph & primary, hi_val, np.where(ph, np.inf, 0.0))
         sum_lo = np.bincount(gid, weights=lo, minlength=n_groups)
