@@ -33,6 +33,13 @@ Method: cell suppression with complementary suppression (no rounding, no noise).
    than two possible values; an area's count and its reference's count (:data:`HIDDEN_TOGETHER`)
    are hidden together. Tables that show the same (place, category, year) count
    (``rates_district``, ``funnel``, ``comparison``, yearly ``series``) hide it alike.
+   7b (when :data:`JOINT_CHECK`): all sums of a table, and of the linked district tables,
+   together (:mod:`geolage.run.disclosure_joint`; a hidden cell is known to the reader only as
+   0 or more, or 1 or more where zeros are shown). 7c (with 7b): the months and quarters of an
+   (area, category, year) are shown all or none, zeros included, once the year or one of them
+   is hidden. Not covered by any rule: two public runs that differ by a few incidents (a 4
+   that becomes a shown 5 gives the first run's 4 back; tests/test_disclosure_difference.py).
+   The standard remedies are one public release per period or cell-key perturbation.
 8. ``lorenz`` rows of a (unit, category) whose ``n_incidents`` is hidden are dropped.
 9. Rasters (:func:`public_rasters`): cells below ``k`` kernel peaks are NaN; a raster
    with no cell left, or without kernel/bandwidth, is left out; mass parameters are
@@ -61,6 +68,7 @@ from ..categories import ALL_CATEGORIES
 from ..stats.rates import WHOLE_PERIOD
 from ..stats.trends import ALL_FOCUS_AREAS, WHOLE_AREA
 from . import schemas
+from .disclosure_joint import detail_rows, hide_blocks, joint_suppression, time_blocks
 from .results import Raster, RunResults, Table
 
 __all__ = [
@@ -137,17 +145,9 @@ GRID_WITHHELD_COLUMNS: tuple[str, ...] = (
     "moran_lag",
 )
 
-#: Rule 7b (all sums of a table, and of the linked district tables, checked together by bounds propagation) and
-#: rule 7c (months and quarters hidden by whole years) on or off. Off by default. With the sparse propagation of
-#: :mod:`geolage.run.disclosure_joint` the per-table checks cost about 4 s on the demo (was 344 s in all), but the
-#: check across the linked tables (``rates_district``, ``series``, ``year_to_date``, ``counts_source``) still
-#: takes some 14 s, the public step 62 s instead of 14 s, and hides 2.4 times as many district counts
-#: (``rates_district`` 2,173 -> 5,172; ``series`` 38,440 -> 86,703, most of it whole years of months);
-#: measured on the shared machine, issue 10.
+#: Rules 7b and 7c on or off. Off by default: on the demo the public step takes 62 s instead of 14 s (the check
+#: across the linked district tables alone 14 s) and hides 2.4 times as many district counts (issue 10).
 JOINT_CHECK = False
-
-#: Time units below the year whose counts are hidden by blocks (rule 7c).
-_DETAIL_UNITS = ("quarter", "month")
 
 #: Columns that identify the group of a row (for complementary suppression).
 _GROUP_COLUMNS = (
@@ -176,6 +176,17 @@ DISCLOSURE_RULES: dict[str, str] = {
     "rank_columns": "forecast score published as percentile rank within category and method",
     "rasters": "density cells below k times the kernel peak are masked; kde_alla also where alla minus the "
                "published categories is below that threshold",
+    "differencing": "not protected: two public runs that differ by a few incidents can give a hidden count back "
+                    "(a count under k that reaches k is shown in the later run); publish one release per period",
+}
+
+#: Rules 7b and 7c, added to the recorded rules when :data:`JOINT_CHECK` is on.
+JOINT_RULES: dict[str, str] = {
+    "joint": "all sums of a table and of the linked district tables checked together by bounds propagation: "
+             "no hidden count is pinned to one whole number (reader: a hidden count is >= 0, or >= 1 where "
+             "zeros are shown, with no upper bound)",
+    "time_blocks": "months and quarters of an (area, category, year) shown all or none, zeros included, once "
+                   "the year or one of them is hidden",
 }
 
 
@@ -321,7 +332,7 @@ def _secondary(df: pd.DataFrame, table: Table, counts: list[str], suppressed: di
     The cheap checks run until nothing changes; then the joint check (rule 7b, when
     :data:`JOINT_CHECK`) runs once per count column, and the whole repeats only when it hid more.
     """
-    zero_rows = _detail_rows(df) if JOINT_CHECK and table.name == schemas.SERIES.name else None
+    zero_rows = detail_rows(df) if JOINT_CHECK and table.name == schemas.SERIES.name else None
     for _ in range(5):
         for _ in range(10):  # each sum alone, then the pairs and blocks hidden together, until nothing changes
             for col in counts:
@@ -329,7 +340,7 @@ def _secondary(df: pd.DataFrame, table: Table, counts: list[str], suppressed: di
                                           area_parts=table.area_parts, zero_rows=zero_rows, joint=False)
             changed = _hide_pairs(suppressed, forced)
             if zero_rows is not None and "count" in suppressed:
-                changed |= _hide_blocks(df, suppressed["count"], forced["count"], zero_rows)
+                changed |= hide_blocks(df, suppressed["count"], forced["count"], zero_rows)
             if not changed:
                 break
         if not JOINT_CHECK:
@@ -344,8 +355,6 @@ def _secondary(df: pd.DataFrame, table: Table, counts: list[str], suppressed: di
 def _joint(df: pd.DataFrame, col: str, mask: pd.Series, forced: pd.Series, min_count: int, zero_hidden: bool,
            area_parts: dict[str, tuple[str, ...]] | None, zero_rows: np.ndarray | None) -> int:
     """Rule 7b on one count column (:func:`geolage.run.disclosure_joint.joint_suppression`); cells it hid are forced."""
-    from .disclosure_joint import joint_suppression
-
     relations = _relations(df, col, area_parts)
     hidden = mask.to_numpy(dtype=bool).copy()
     if len(relations) < 2 or not hidden.any():  # one sum alone is rule 7's
@@ -376,54 +385,6 @@ def _hide_pairs(suppressed: dict[str, pd.Series], forced: dict[str, pd.Series]) 
                     forced[one] |= new  # protected like a primary cell from here on
                     changed = True
     return changed
-
-
-def _detail_rows(df: pd.DataFrame) -> np.ndarray | None:
-    """Rows of a time series below the year (``unit`` month or quarter), or None when there are none."""
-    if not {"unit", "period", "category"} <= set(df.columns):
-        return None
-    detail = df["unit"].isin(list(_DETAIL_UNITS)).to_numpy()
-    return detail if detail.any() else None
-
-
-def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray) -> np.ndarray:
-    """The month and quarter rows of every (area, category, year) with a hidden year, month or quarter (rule 7c).
-
-    Parameters
-    ----------
-    df : DataFrame
-        With ``period`` (``2021``, ``2021K1``, ``2021-03``), ``category`` and ``area`` or ``district_id``
-        (and ``source`` when there is one).
-    hidden : ndarray of bool
-    detail : ndarray of bool
-        Rows below the year.
-
-    Returns
-    -------
-    ndarray of bool
-    """
-    year = df["period"].astype(str).str[:4]
-    keys = [df[c] for c in ("area", "district_id", "source") if c in df.columns] + [df["category"], year]
-    gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-    is_year = (df["unit"] == "year").to_numpy() if "unit" in df.columns else ~detail
-    hit = np.bincount(gid[(detail | is_year) & hidden], minlength=int(gid.max()) + 1) > 0
-    return detail & hit[gid]
-
-
-def _hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np.ndarray) -> bool:
-    """Rule 7c: the months and quarters of an (area, category, year) are shown all or none (zeros too).
-
-    Where the year or one of its months or quarters is hidden, all its months and quarters are: a reader then knows
-    only that each hidden month is 0 or more (no shown zero beside it tells which months
-    had none), and the year's months and quarters no longer chain small counts through
-    the sums of months, quarters, categories and areas. True when any count was hidden.
-    """
-    new = time_blocks(df, mask.to_numpy(bool), detail) & ~mask.to_numpy(bool)
-    if not new.any():
-        return False
-    mask[new] = True  # in place: the caller's Series
-    forced[new] = True
-    return True
 
 
 def _withhold_row_numbers(df: pd.DataFrame, hidden: pd.Series, keep: set[str] | frozenset[str]) -> None:
@@ -613,8 +574,6 @@ def complementary_suppression(
         if int(hidden.sum()) == n:
             break
     if (JOINT_CHECK if joint is None else joint) and hidden.any() and len(relations) > 1:  # all sums together (7b)
-        from .disclosure_joint import joint_suppression
-
         joint_suppression(values, hidden, protect, relations, lower, min_count)
     mask[:] = hidden
     return int(hidden.sum()) - before
@@ -825,7 +784,7 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         "min_count": k,
         "tables_left_out": sorted(set(results.tables) - set(tables)),
         "rasters_left_out": sorted(set(results.rasters) - set(rasters)),
-        "rules": DISCLOSURE_RULES,
+        "rules": {**DISCLOSURE_RULES, **(JOINT_RULES if JOINT_CHECK else {})},
     }
     return dataclasses.replace(
         results,

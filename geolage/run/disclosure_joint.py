@@ -24,8 +24,13 @@ import logging
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["Equations", "equations", "propagate", "joint_suppression"]
+__all__ = ["DETAIL_UNITS", "Equations", "equations", "propagate", "joint_suppression", "detail_rows", "time_blocks",
+           "hide_blocks"]
+
+#: Time units below the year whose counts are hidden by whole years (rule 7c).
+DETAIL_UNITS = ("quarter", "month")
 
 log = logging.getLogger(__name__)
 
@@ -246,3 +251,52 @@ def _hide_cheapest(v: np.ndarray, hidden: np.ndarray, bad: np.ndarray, prepared:
         todo[rows[done[gid] | served[gid]]] = False
     hidden |= new
     return bool(new.any())
+
+
+# --------------------------------------------------------------------------- rule 7c
+def detail_rows(df: pd.DataFrame) -> np.ndarray | None:
+    """Rows of a time series below the year (``unit`` month or quarter), or None when there are none."""
+    if not {"unit", "period", "category"} <= set(df.columns):
+        return None
+    detail = df["unit"].isin(list(DETAIL_UNITS)).to_numpy()
+    return detail if detail.any() else None
+
+
+def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray) -> np.ndarray:
+    """The month and quarter rows of every (area, category, year) with a hidden year, month or quarter (rule 7c).
+
+    Parameters
+    ----------
+    df : DataFrame
+        With ``period`` (``2021``, ``2021K1``, ``2021-03``), ``category`` and ``area`` or ``district_id``
+        (and ``source`` when there is one).
+    hidden : ndarray of bool
+    detail : ndarray of bool
+        Rows below the year.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    year = df["period"].astype(str).str[:4]
+    keys = [df[c] for c in ("area", "district_id", "source") if c in df.columns] + [df["category"], year]
+    gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    is_year = (df["unit"] == "year").to_numpy() if "unit" in df.columns else ~detail
+    hit = np.bincount(gid[(detail | is_year) & hidden], minlength=int(gid.max()) + 1) > 0
+    return detail & hit[gid]
+
+
+def hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np.ndarray) -> bool:
+    """Rule 7c: the months and quarters of an (area, category, year) are shown all or none (zeros too).
+
+    Where the year or one of its months or quarters is hidden, all its months and quarters are: a reader then knows
+    only that each hidden month is 0 or more (no shown zero beside it tells which months
+    had none), and the year's months and quarters no longer chain small counts through
+    the sums of months, quarters, categories and areas. True when any count was hidden.
+    """
+    new = time_blocks(df, mask.to_numpy(bool), detail) & ~mask.to_numpy(bool)
+    if not new.any():
+        return False
+    mask[new] = True  # in place: the caller's Series
+    forced[new] = True
+    return True
