@@ -19,14 +19,16 @@ the attack itself is tested to be real.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 from conftest import X0, Y0
-from test_disclosure_attacks import K, _project, _write, naive_public
+from test_disclosure_attacks import K, _project, naive_public
 
 from geolage.categories import ALL_CATEGORIES
 from geolage.config import read_config
-from geolage.outputs.tables import read_table_csv
+from geolage.outputs.tables import read_table_csv, write_tables_csv
 from geolage.run.disclosure import public_results
 from geolage.run.pipeline import run
 from geolage.stats.rates import WHOLE_PERIOD
@@ -49,6 +51,13 @@ def _read(folder, name):
     return read_table_csv(path, dtype={"period": str, "year": str}) if path.is_file() else None
 
 
+def _write_tables(results, folder):
+    """The public CSV of the tables the attack reads (the others and the rasters are not needed)."""
+    tables = {name: t for name, t in results.tables.items() if name in _TABLES}
+    write_tables_csv(dataclasses.replace(results, tables=tables, rasters={}), folder, mode="public")
+    return folder
+
+
 def _two_runs(tmp_path_factory, code: str, xy: tuple[float, float], when: str):
     """The fixture as it is, and with one incident more (category ``code`` at ``xy`` on ``when``)."""
     base_a = tmp_path_factory.mktemp("diff_a")
@@ -60,8 +69,8 @@ def _two_runs(tmp_path_factory, code: str, xy: tuple[float, float], when: str):
     with csv.open("a", encoding="utf-8") as f:
         f.write(f"{n},{code},{xy[0]},{xy[1]},{when} 12:00,\n")
     res_b = run(read_config(cfg_b))
-    pub_a = _write(public_results(res_a, K), base_a / "public")
-    pub_b = _write(public_results(res_b, K), base_b / "public")
+    pub_a = _write_tables(public_results(res_a, K), base_a / "public")
+    pub_b = _write_tables(public_results(res_b, K), base_b / "public")
     return res_a, res_b, pub_a, pub_b, int(when[:4])
 
 
@@ -91,15 +100,14 @@ def _by_categories(a: pd.DataFrame, known: pd.Series, keys: tuple[str, ...]) -> 
     """With the recovered counts filled in: a category that is the only unknown of its all-categories sum."""
     value = pd.to_numeric(a["count"], errors="coerce").copy()
     value.loc[known.index] = known
-    others = [k for k in keys if k != "category"]
-    out = {}
-    for _, g in a.assign(value=value).groupby([a[k].astype(str) for k in others], sort=False):
-        total = g[g["category"] == ALL_CATEGORIES]["value"]
-        parts = g[g["category"] != ALL_CATEGORIES]
-        unknown = parts[parts["value"].isna()]
-        if len(total) == 1 and total.notna().all() and len(unknown) == 1:
-            out[unknown.index[0]] = float(total.iloc[0]) - float(parts["value"].sum())
-    return pd.Series(out, dtype=float)
+    others = [a[k].astype(str) for k in keys if k != "category"]
+    is_total = a["category"] == ALL_CATEGORIES
+    total = value.where(is_total).groupby(others).transform("first")
+    parts = value.where(~is_total)
+    known_sum = parts.groupby(others).transform("sum")
+    unknown = (parts.isna() & ~is_total).groupby(others).transform("sum")
+    solved = ~is_total & parts.isna() & (unknown == 1) & total.notna()
+    return (total - known_sum)[solved]
 
 
 def difference_attack(pub_a, pub_b, truth_a, year: int) -> list[tuple]:
@@ -146,8 +154,8 @@ def test_the_second_run_has_one_incident_more(two_runs):
 def test_difference_attack_is_real(two_runs, tmp_path):
     """Against outputs that only blank counts under k, the 4 that becomes 5 gives run A's hidden 4 back."""
     res_a, res_b, _, _, year = two_runs
-    naive_a = _write(naive_public(res_a), tmp_path / "a")
-    naive_b = _write(naive_public(res_b), tmp_path / "b")
+    naive_a = _write_tables(naive_public(res_a), tmp_path / "a")
+    naive_b = _write_tables(naive_public(res_b), tmp_path / "b")
     found = difference_attack(naive_a, naive_b, res_a.tables, year)
     hit = [f for f in found if f[0] == "series" and f[1] == (_DISTRICT, _CATEGORY, "month", _WHEN[:7])]
     assert hit == [("series", (_DISTRICT, _CATEGORY, "month", _WHEN[:7]), 4.0, 4.0)]
