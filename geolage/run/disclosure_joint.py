@@ -123,6 +123,8 @@ def _rest(eq: np.ndarray, term: np.ndarray, n_eq: int) -> np.ndarray:
 def propagate(system: Equations, low: np.ndarray, high: np.ndarray, integer: bool, rounds: int = 100) -> None:
     """Narrow ``low``/``high`` (cells of the table, changed in place) by all equations at once, until stable.
 
+    Each pass recomputes only the equations with a cell whose bounds changed in the pass before.
+
     Parameters
     ----------
     system : Equations
@@ -137,32 +139,34 @@ def propagate(system: Equations, low: np.ndarray, high: np.ndarray, integer: boo
     if len(eq) == 0:
         return
     n_eq = len(rhs)
-    order = np.argsort(var, kind="stable")
-    cells, starts = np.unique(var[order], return_index=True)
+    order = np.argsort(var, kind="stable")  # coefficients by cell, for the per-cell maximum / minimum
+    active = np.ones(n_eq, dtype=bool)  # equations with a cell whose bounds changed in the last pass (worklist)
     for _ in range(rounds):
-        lo, hi = low[var], high[var]
-        t_min = np.where(coef > 0, lo, -hi)  # smallest and largest value of each term coef·x
-        t_max = np.where(coef > 0, hi, -lo)
-        with np.errstate(invalid="ignore"):
-            rest_min = _rest(eq, t_min, n_eq)
-            rest_max = _rest(eq, t_max, n_eq)
-            # coef·x = rhs − rest
-            a = rhs[eq] - rest_max
-            b = rhs[eq] - rest_min
-        new_lo = np.where(coef > 0, a, -b)
-        new_hi = np.where(coef > 0, b, -a)
-        cand_lo, cand_hi = low.copy(), high.copy()
-        new_lo = np.maximum.reduceat(np.nan_to_num(new_lo, nan=-np.inf)[order], starts)
-        new_hi = np.minimum.reduceat(np.nan_to_num(new_hi, nan=np.inf)[order], starts)
-        cand_lo[cells] = np.maximum(cand_lo[cells], new_lo)
-        cand_hi[cells] = np.minimum(cand_hi[cells], new_hi)
-        if integer:
-            cand_lo = np.ceil(cand_lo - 1e-9)
-            cand_hi = np.floor(cand_hi + 1e-9)
-        changed = (cand_lo[var] > low[var] + 1e-9).any() or (cand_hi[var] < high[var] - 1e-9).any()
-        low[:], high[:] = cand_lo, cand_hi
-        if not changed:
+        o = order[active[eq[order]]]
+        if not len(o):
             return
+        e, x, c = eq[o], var[o], coef[o]
+        lo, hi = low[x], high[x]
+        t_min = np.where(c > 0, lo, -hi)  # smallest and largest value of each term coef·x
+        t_max = np.where(c > 0, hi, -lo)
+        with np.errstate(invalid="ignore"):
+            a = rhs[e] - _rest(e, t_max, n_eq)  # coef·x = rhs − the rest
+            b = rhs[e] - _rest(e, t_min, n_eq)
+        cells, starts = np.unique(x, return_index=True)
+        new_lo = np.maximum.reduceat(np.nan_to_num(np.where(c > 0, a, -b), nan=-np.inf), starts)
+        new_hi = np.minimum.reduceat(np.nan_to_num(np.where(c > 0, b, -a), nan=np.inf), starts)
+        new_lo = np.maximum(low[cells], new_lo)
+        new_hi = np.minimum(high[cells], new_hi)
+        if integer:
+            new_lo = np.ceil(new_lo - 1e-9)
+            new_hi = np.floor(new_hi + 1e-9)
+        moved = (new_lo > low[cells] + 1e-9) | (new_hi < high[cells] - 1e-9)
+        low[cells], high[cells] = new_lo, new_hi
+        if not moved.any():
+            return
+        touched = np.zeros(len(low), dtype=bool)
+        touched[cells[moved]] = True
+        active = np.bincount(eq[touched[var]], minlength=n_eq) > 0
 
 
 def _disclosed(low: np.ndarray, high: np.ndarray, integer: bool) -> np.ndarray:
