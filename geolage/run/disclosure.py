@@ -145,9 +145,8 @@ GRID_WITHHELD_COLUMNS: tuple[str, ...] = (
     "moran_lag",
 )
 
-#: Rules 7b and 7c on or off. Off by default: on the demo the public step takes 34 s instead of 8 s (the check across
-#: the linked district tables 9 s, the tables made public again after it the rest) and hides 2.4 times as many
-#: district counts (scripts/benchmark_disclosure.py --demo; issue 10).
+#: Rules 7b and 7c on or off. Off by default: the demo's public step takes 34 s instead of 8 s and 2.4 times as many
+#: district counts are hidden (scripts/benchmark_disclosure.py --demo; issue 10).
 JOINT_CHECK = False
 
 #: Columns that identify the group of a row (for complementary suppression).
