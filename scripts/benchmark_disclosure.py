@@ -109,14 +109,25 @@ def bench_grid(n_cells: int, k: int = 5) -> None:
 
 
 def bench_demo() -> None:
+    import geolage.run.disclosure as disclosure
     from geolage.cli import demo_config_path
     from geolage.config import read_config
     from geolage.run.disclosure import public_results
     from geolage.run.pipeline import run
 
     results = run(read_config(demo_config_path()))
-    _, seconds, peak = measure(public_results, results)
-    print(f"demo: whole public step (public_results) {seconds:.3f} s, peak {peak:.1f} MiB")
+    default = disclosure.JOINT_CHECK
+    for joint in (False, True):  # rules 7b/7c off and on, in the same process
+        disclosure.JOINT_CHECK = joint
+        try:
+            public, seconds, _ = measure(public_results, results, memory=False)
+        finally:
+            disclosure.JOINT_CHECK = default
+        hidden = {name: int(t.data["count_suppressed"].sum()) for name, t in public.tables.items()
+                  if "count_suppressed" in t.data.columns}
+        print(f"demo: whole public step (public_results), joint check {'on ' if joint else 'off'} {seconds:.3f} s; "
+              f"hidden counts: rates_district {hidden.get('rates_district', 0):,}, series "
+              f"{hidden.get('series', 0):,}, all tables {sum(hidden.values()):,}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -173,13 +173,34 @@ def _matching_tag(system: JointSystem, prefix: tuple, keys: list[tuple], values:
     return own
 
 
+def _whole_year_blocks(df: pd.DataFrame, values: np.ndarray) -> np.ndarray:
+    """Month and quarter rows of ``series`` hidden by whole years (rule 7c: zeros too, so a reader knows only >= 0).
+
+    A reader sees the rule at work where every (area, category, year) shows its months and
+    quarters all or none; then a hidden month or quarter may be 0. Else: no row.
+    """
+    detail = df["unit"].isin(["month", "quarter"]).to_numpy()
+    if not detail.any():
+        return detail
+    hidden = np.isnan(values)
+    gid = df.groupby([df["area"], df["category"], df["period"].astype(str).str[:4]], sort=False).ngroup().to_numpy()
+    n = int(gid.max()) + 1
+    n_hidden = np.bincount(gid[detail & hidden], minlength=n)
+    n_detail = np.bincount(gid[detail], minlength=n)
+    if not ((n_hidden == 0) | (n_hidden == n_detail)).all():
+        return np.zeros(len(df), dtype=bool)
+    return detail & hidden
+
+
 def _add_counts(system: JointSystem, name: str, df: pd.DataFrame) -> None:
     place = _PLACE_TABLES[name]
     for col in ("count", "count_previous"):
         if col not in df.columns:
             continue
         values = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
-        lower = _lower(values, grid=False)
+        lower = np.full(len(df), _lower(values, grid=False))
+        if name == schemas.SERIES.name:
+            lower[_whole_year_blocks(df, values)] = 0.0
         # their period is not a column: matched on values
         if name in (schemas.GISTAR_DISTRICT.name, schemas.LISA_DISTRICT.name):
             tags = sorted({k[4] for k in system.keys if k[0] == "c" and k[3] == ALL_CATEGORIES})
@@ -191,7 +212,7 @@ def _add_counts(system: JointSystem, name: str, df: pd.DataFrame) -> None:
         sources = df["source"].astype(str) if "source" in df.columns else pd.Series(ALL_CATEGORIES, index=df.index)
         keys = zip(df[place].astype(str), df["category"].astype(str), sources, periods, strict=True)
         for i, (p, c, s, t) in enumerate(keys):
-            system.fact(("c", p, c, s, t), values[i], lower, (name, col, int(df.index[i])))
+            system.fact(("c", p, c, s, t), values[i], float(lower[i]), (name, col, int(df.index[i])))
     if "ref_count" in df.columns:  # the reference is "the rest of the area": count + ref_count = the whole area
         ref = pd.to_numeric(df["ref_count"], errors="coerce").to_numpy(float)
         lower = _lower(ref, grid=False)

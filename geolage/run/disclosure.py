@@ -33,6 +33,13 @@ Method: cell suppression with complementary suppression (no rounding, no noise).
    than two possible values; an area's count and its reference's count (:data:`HIDDEN_TOGETHER`)
    are hidden together. Tables that show the same (place, category, year) count
    (``rates_district``, ``funnel``, ``comparison``, yearly ``series``) hide it alike.
+   7b (when :data:`JOINT_CHECK`): all sums of a table, and of the linked district tables,
+   together (:mod:`geolage.run.disclosure_joint`; a hidden cell is known to the reader only as
+   0 or more, or 1 or more where zeros are shown). 7c (with 7b): the months and quarters of an
+   (area, category, year) are shown all or none, zeros included, once the year or one of them
+   is hidden. Not covered by any rule: two public runs that differ by a few incidents (a 4
+   that becomes a shown 5 gives the first run's 4 back; tests/test_disclosure_difference.py).
+   The standard remedies are one public release per period or cell-key perturbation.
 8. ``lorenz`` rows of a (unit, category) whose ``n_incidents`` is hidden are dropped.
 9. Rasters (:func:`public_rasters`): cells below ``k`` kernel peaks are NaN; a raster
    with no cell left, or without kernel/bandwidth, is left out; mass parameters are
@@ -61,6 +68,7 @@ from ..categories import ALL_CATEGORIES
 from ..stats.rates import WHOLE_PERIOD
 from ..stats.trends import ALL_FOCUS_AREAS, WHOLE_AREA
 from . import schemas
+from .disclosure_joint import detail_rows, hide_blocks, joint_suppression, time_blocks
 from .results import Raster, RunResults, Table
 
 __all__ = [
@@ -137,9 +145,8 @@ GRID_WITHHELD_COLUMNS: tuple[str, ...] = (
     "moran_lag",
 )
 
-#: Rule 7b (all sums of a table checked together by bounds propagation) on or off. Off by default: on the
-#: demo it took the public step from 13 s to 344 s and hid 2–4 times as many counts (measured on the
-#: shared machine, issue 10); it needs a faster and less greedy form before it can be on.
+#: Rules 7b and 7c on or off. Off by default: the demo's public step takes 34 s instead of 8 s and 2.4 times as many
+#: district counts are hidden (scripts/benchmark_disclosure.py --demo; issue 10).
 JOINT_CHECK = False
 
 #: Columns that identify the group of a row (for complementary suppression).
@@ -169,6 +176,17 @@ DISCLOSURE_RULES: dict[str, str] = {
     "rank_columns": "forecast score published as percentile rank within category and method",
     "rasters": "density cells below k times the kernel peak are masked; kde_alla also where alla minus the "
                "published categories is below that threshold",
+    "differencing": "not protected: two public runs that differ by a few incidents can give a hidden count back "
+                    "(a count under k that reaches k is shown in the later run); publish one release per period",
+}
+
+#: Rules 7b and 7c, added to the recorded rules when :data:`JOINT_CHECK` is on.
+JOINT_RULES: dict[str, str] = {
+    "joint": "all sums of a table and of the linked district tables checked together by bounds propagation: "
+             "no hidden count is pinned to one whole number (reader: a hidden count is >= 0, or >= 1 where "
+             "zeros are shown, with no upper bound)",
+    "time_blocks": "months and quarters of an (area, category, year) shown all or none, zeros included, once "
+                   "the year or one of them is hidden",
 }
 
 
@@ -283,12 +301,7 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
             mask = small
         suppressed[col] = mask
         forced[col] = mask & ~small
-    for _ in range(3):  # complementary suppression, then the pairs hidden together, until nothing changes
-        for col in counts:
-            complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col],
-                                      area_parts=table.area_parts)
-        if not _hide_pairs(suppressed, forced):
-            break
+    _secondary(df, table, counts, suppressed, forced, min_count, is_grid)
     keep = _KEEP_ALWAYS | set(schema.public_columns if schema else ()) | count_set
     any_hidden = pd.Series(False, index=df.index)
     for col in counts:
@@ -310,6 +323,54 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
     if isinstance(table.data, gpd.GeoDataFrame) and not isinstance(df, gpd.GeoDataFrame):
         df = gpd.GeoDataFrame(df, geometry=table.data.geometry.name, crs=table.data.crs)
     return dataclasses.replace(table, data=df, description=description)
+
+
+def _secondary(df: pd.DataFrame, table: Table, counts: list[str], suppressed: dict[str, pd.Series],
+               forced: dict[str, pd.Series], min_count: int, is_grid: bool) -> None:
+    """Rules 7, 7b and 7c on one table: each sum alone, the pairs and blocks hidden together, then all sums at once.
+
+    The cheap checks run until nothing changes; then the joint check (rule 7b, when
+    :data:`JOINT_CHECK`) runs once per count column, and the whole repeats only when it hid more.
+    """
+    zero_rows = detail_rows(df) if JOINT_CHECK and table.name == schemas.SERIES.name else None
+    for _ in range(5):
+        for _ in range(10):  # each sum alone, then the pairs and blocks hidden together, until nothing changes
+            for col in counts:
+                complementary_suppression(df, col, suppressed[col], min_count, zero_hidden=is_grid, forced=forced[col],
+                                          area_parts=table.area_parts, zero_rows=zero_rows, joint=False)
+            changed = _hide_pairs(suppressed, forced)
+            if zero_rows is not None and "count" in suppressed:
+                changed |= hide_blocks(df, suppressed["count"], forced["count"], zero_rows)
+            if not changed:
+                break
+        if not JOINT_CHECK:
+            return
+        added = 0
+        for col in counts:
+            added += _joint(df, col, suppressed[col], forced[col], min_count, is_grid, table.area_parts, zero_rows)
+        if not added:
+            return
+
+
+def _joint(df: pd.DataFrame, col: str, mask: pd.Series, forced: pd.Series, min_count: int, zero_hidden: bool,
+           area_parts: dict[str, tuple[str, ...]] | None, zero_rows: np.ndarray | None) -> int:
+    """Rule 7b on one count column (:func:`geolage.run.disclosure_joint.joint_suppression`); cells it hid are forced."""
+    relations = _relations(df, col, area_parts)
+    hidden = mask.to_numpy(dtype=bool).copy()
+    if len(relations) < 2 or not hidden.any():  # one sum alone is rule 7's
+        return 0
+    values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
+    expand = None
+    if zero_rows is not None:
+        def expand(h: np.ndarray) -> None:
+            h |= time_blocks(df, h, zero_rows)
+    added = joint_suppression(values, hidden, hidden.copy(), relations, _lower_bounds(values, zero_hidden, zero_rows),
+                              min_count, expand=expand)
+    if added:
+        new = hidden & ~mask.to_numpy(dtype=bool)
+        mask[new] = True
+        forced[new] = True
+    return added
 
 
 def _hide_pairs(suppressed: dict[str, pd.Series], forced: dict[str, pd.Series]) -> bool:
@@ -456,6 +517,7 @@ def _relations(
 def complementary_suppression(
     df: pd.DataFrame, col: str, mask: pd.Series, min_count: int, *, zero_hidden: bool = False,
     forced: pd.Series | None = None, area_parts: dict[str, tuple[str, ...]] | None = None,
+    zero_rows: np.ndarray | None = None, joint: bool | None = None,
 ) -> int:
     """Secondary suppression in ``mask`` (changed in place) so that no hidden count can be computed back.
 
@@ -486,6 +548,10 @@ def complementary_suppression(
         already public): protected like primary cells, with no upper bound.
     area_parts : dict, optional
         Area id -> the district ids it sums (:attr:`geolage.run.results.Table.area_parts`).
+    zero_rows : ndarray of bool, optional
+        Rows whose zeros are hidden too (rule 7c): a reader knows only that a hidden value there is 0 or more.
+    joint : bool, optional
+        Then check all sums together (rule 7b); default :data:`JOINT_CHECK`.
 
     Returns
     -------
@@ -498,23 +564,32 @@ def complementary_suppression(
     protect = hidden.copy()
     primary = hidden & ~(forced.to_numpy(dtype=bool) if forced is not None else False)
     before = int(hidden.sum())
+    lower = _lower_bounds(values, zero_hidden, zero_rows)
     for _ in range(10):  # a cell hidden for one relation can open another: repeat until stable
         n = int(hidden.sum())
         for gid, is_total, is_part in relations:
             # a cell hidden to protect another must not be computable either: solved, it gives the other back
             protect |= hidden
-            _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, zero_hidden)
+            _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, lower)
         if int(hidden.sum()) == n:
             break
-    if JOINT_CHECK:  # then all sums together (rule 7b; off: 344 s instead of 13 s on the demo, see docs)
-        from .disclosure_joint import joint_suppression
-
-        joint_suppression(values, hidden, primary, protect, relations, min_count, zero_hidden)
+    if (JOINT_CHECK if joint is None else joint) and hidden.any() and len(relations) > 1:  # all sums together (7b)
+        joint_suppression(values, hidden, protect, relations, lower, min_count)
     mask[:] = hidden
     return int(hidden.sum()) - before
 
 
-def _complete(values, hidden, roles, gid, is_total, part, k, zero_hidden) -> None:  # noqa: ANN001
+def _lower_bounds(values: np.ndarray, zero_hidden: bool, zero_rows: np.ndarray | None) -> np.ndarray:
+    """What a reader knows as each hidden value's least: 1 in a count table that shows its zeros, else 0."""
+    v = np.nan_to_num(values, nan=0.0)
+    integer = bool(np.allclose(v, np.round(v)))
+    lower = np.full(len(v), 0.0 if (zero_hidden or not integer) else 1.0)
+    if zero_rows is not None:
+        lower[zero_rows] = 0.0
+    return lower
+
+
+def _complete(values, hidden, roles, gid, is_total, part, k, lower) -> None:  # noqa: ANN001
     """Run the interval check of :func:`complementary_suppression` for one relation until every group is safe.
 
     ``roles`` is ``(primary, protect)``: primary cells are under ``k`` (upper bound
@@ -526,7 +601,6 @@ def _complete(values, hidden, roles, gid, is_total, part, k, zero_hidden) -> Non
         return
     v = np.nan_to_num(values, nan=0.0)
     integer = bool(np.allclose(v, np.round(v)))
-    lo_val = 0.0 if (zero_hidden or not integer) else 1.0
     hi_val = k - 1.0 if integer else float(k)
     for _ in range(50):
         if is_total is None:
@@ -540,7 +614,7 @@ def _complete(values, hidden, roles, gid, is_total, part, k, zero_hidden) -> Non
         ph = part & hidden
         visible_sum = np.bincount(gid[part & ~hidden], weights=v[part & ~hidden], minlength=n_groups)
         r = total - visible_sum
-        lo = np.where(ph, lo_val, 0.0)
+        lo = np.where(ph, lower, 0.0)
         hi_inf = ph & ~primary
         hi = np.where(ph & primary, hi_val, np.where(ph, np.inf, 0.0))
         sum_lo = np.bincount(gid, weights=lo, minlength=n_groups)
@@ -710,7 +784,7 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         "min_count": k,
         "tables_left_out": sorted(set(results.tables) - set(tables)),
         "rasters_left_out": sorted(set(results.rasters) - set(rasters)),
-        "rules": DISCLOSURE_RULES,
+        "rules": {**DISCLOSURE_RULES, **(JOINT_RULES if JOINT_CHECK else {})},
     }
     return dataclasses.replace(
         results,

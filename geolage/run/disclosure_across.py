@@ -19,6 +19,7 @@ import pandas as pd
 from ..categories import ALL_CATEGORIES
 from . import disclosure, schemas
 from .disclosure import _set_missing, public_table
+from .disclosure_joint import DETAIL_UNITS, time_blocks
 from .results import Table
 
 __all__ = ["across_tables"]
@@ -133,6 +134,9 @@ def _joint_frame(tables: dict[str, Table], originals: dict[str, Table]) -> pd.Da
             "hidden": tables[name].data["count_suppressed"].astype(bool).to_numpy(),
             "source": d["source"].astype(str).to_numpy() if "source" in d.columns else ALL_CATEGORIES,
         }))
+        # months and quarters are shown or hidden by whole years (rule 7c, zeros too): each table's own check
+        # covers them, and a year hidden in one table hides them in ``series`` through the link
+        frames[-1] = frames[-1][~frames[-1]["unit"].isin(list(DETAIL_UNITS))]
     if len(frames) < 2:
         return None
     both = pd.concat(frames, ignore_index=True)
@@ -161,8 +165,13 @@ def _joint_hidden(tables: dict[str, Table], originals: dict[str, Table], min_cou
         relations.append((gid, is_all, ~is_all))
     values = df["count"].to_numpy(float)
     hidden = df["hidden"].to_numpy(bool).copy()
-    primary = hidden & (values > 0) & (values < min_count)
-    if not joint_suppression(values, hidden, primary, hidden.copy(), relations, min_count, zero_hidden=False):
+    detail = df["unit"].isin(list(DETAIL_UNITS)).to_numpy()
+    lower = np.where(detail, 0.0, 1.0)  # rule 7c: months and quarters are hidden in blocks, zeros too
+
+    def expand(h: np.ndarray) -> None:
+        h |= time_blocks(df, h, detail)
+
+    if not joint_suppression(values, hidden, hidden.copy(), relations, lower, min_count, expand=expand):
         return set()
     new = df[hidden]
     keys = new["area"].str.cat([new["category"], new["period"]], sep="\x1f")

@@ -1,106 +1,172 @@
-"""Complementary suppression checked on all sums of a table at once (interval propagation, rule 7b).
+"""Complementary suppression checked on all sums of a table at once (bounds propagation, rule 7b).
 
 :func:`geolage.run.disclosure.complementary_suppression` first checks each sum on its own. A
 reader can chain them: a cell pinned by one sum narrows a cell of another sum, and so on
-(the joint attack of :mod:`geolage.outputs.audit_joint` found hundreds of such counts). Here
-every hidden cell carries an interval ``[L, U]`` (``L`` = 0, or 1 where zeros are shown;
-``U`` = ``k − 1`` for a primary cell, unbounded otherwise) and every sum narrows the intervals
-of its hidden parts and of its hidden total, over all sums in turn until nothing changes
-(bounds propagation, as a reader with a pencil would). A protected cell whose interval holds
-one whole number or less is disclosed: the smallest visible part of a sum it belongs to is
-hidden too, and the check starts again.
+(the joint attack of :mod:`geolage.outputs.audit_joint` found hundreds of such counts).
+
+The reader modelled here is the one of the joint attack: every published sum is an equation
+``Σ parts − total = 0`` over the hidden cells; a hidden cell lies in ``[L, ∞)`` (``L`` = 1 in
+a table that shows its zeros, 0 where zeros are hidden too). There is no upper bound: the
+published tables mark primary and complementary cells alike (``count_suppressed``), so a
+reader cannot tell a cell under ``k`` from a cell hidden to protect it. All equations of a
+table are stacked into one sparse system over its hidden cells only (visible cells are
+constants), and the bounds of every hidden cell are narrowed by every equation at once,
+rounded to whole numbers, until nothing changes (constraint propagation, vectorised over
+all equations; a reader with a pencil does the same one sum at a time). A protected cell
+whose interval holds one whole number is disclosed: the cheapest visible cell of a sum it
+belongs to is hidden too (the smallest count of at least ``k``, else the smallest non-zero
+count, else the total), one per sum and round, and the check starts again.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import logging
+from collections.abc import Callable
 
-__all__ = ["propagate_bounds", "joint_suppression"]
+import numpy as np
+import pandas as pd
+
+__all__ = ["DETAIL_UNITS", "Equations", "equations", "propagate", "joint_suppression", "detail_rows", "time_blocks",
+           "hide_blocks"]
+
+#: Time units below the year whose counts are hidden by whole years (rule 7c).
+DETAIL_UNITS = ("quarter", "month")
+
+log = logging.getLogger(__name__)
 
 Relation = tuple[np.ndarray, "np.ndarray | None", np.ndarray]
 
 
-def _sum_inf(gid: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per group: the sum of the finite values and the number of infinite ones."""
-    inf = np.isinf(values)
-    finite = np.bincount(gid, weights=np.where(inf, 0.0, values), minlength=n)
-    return finite, np.bincount(gid[inf], minlength=n)
+class Equations:
+    """All sums of a table as sparse equations ``Σ coef · x = rhs`` over its hidden cells.
+
+    Attributes
+    ----------
+    eq, var : ndarray of int
+        Equation and cell (row of the table) of each non-zero coefficient.
+    coef : ndarray of float
+        +1 for a part, −1 for a total.
+    rhs : ndarray of float
+        Right-hand side of each equation (the visible total minus the visible parts).
+    """
+
+    def __init__(self, eq: np.ndarray, var: np.ndarray, coef: np.ndarray, rhs: np.ndarray) -> None:
+        self.eq, self.var, self.coef, self.rhs = eq, var, coef, rhs
 
 
-def _others(gid: np.ndarray, values: np.ndarray, finite: np.ndarray, n_inf: np.ndarray) -> np.ndarray:
-    """For each row: the group's sum without the row itself (inf when another row is inf)."""
-    inf = np.isinf(values)
-    rest_inf = n_inf[gid] - inf
-    return np.where(rest_inf > 0, np.inf, finite[gid] - np.where(inf, 0.0, values))
+def _usable(v: np.ndarray, relations: list[Relation]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
+    """Per relation: ``(group ids, member rows, coefficient, number of groups)`` of the groups that hold.
+
+    A group whose total is not the sum of its parts (categories not exhaustive), that has
+    more than one total row or no part is no equation and is left out.
+    """
+    out = []
+    for gid, is_total, part in relations:
+        n = int(gid.max()) + 1 if len(gid) else 0
+        if n == 0:
+            continue
+        parts_true = np.bincount(gid[part], weights=v[part], minlength=n)
+        if is_total is None:
+            holds = np.ones(n, dtype=bool)
+            member, coef = part, np.ones(len(gid))
+        else:
+            total_true = np.bincount(gid[is_total], weights=v[is_total], minlength=n)
+            holds = ((np.abs(total_true - parts_true) < 1e-6) & (np.bincount(gid[is_total], minlength=n) == 1)
+                     & (np.bincount(gid[part & ~is_total], minlength=n) > 0))  # a total of no parts is no sum
+            member, coef = part | is_total, np.where(is_total, -1.0, 1.0)
+        rows = np.flatnonzero(member & holds[gid])
+        out.append((gid[rows], rows, coef[rows], n))
+    return out
 
 
-def propagate_bounds(
-    values: np.ndarray, hidden: np.ndarray, low: np.ndarray, high: np.ndarray, relations: list[Relation],
-    rounds: int = 30,
-) -> None:
-    """Narrow ``low``/``high`` (changed in place) of the hidden cells by every sum, until stable.
+def equations(v: np.ndarray, hidden: np.ndarray, prepared: list) -> Equations:
+    """The equations of the groups with a hidden cell, over the hidden cells (visible ones moved to ``rhs``).
+
+    For a relation without a total row (a share column: the group's total is known from the
+    published shares), the total is the sum of the true values.
+    """
+    eqs, vars_, coefs, rhss = [], [], [], []
+    offset = 0
+    for gid, rows, coef, n in prepared:
+        h = hidden[rows]
+        has_hidden = np.bincount(gid[h], minlength=n) > 0
+        if not has_hidden.any():
+            continue
+        # Σ coef·x over all members is 0 when a total row exists; without one it is the group's known total
+        no_total = not (coef < 0).any()
+        known = np.bincount(gid, weights=coef * v[rows], minlength=n) if no_total else np.zeros(n)
+        visible = np.bincount(gid[~h], weights=(coef * v[rows])[~h], minlength=n)
+        renum = np.cumsum(has_hidden) - 1 + offset
+        keep = h & has_hidden[gid]
+        eqs.append(renum[gid[keep]])
+        vars_.append(rows[keep])
+        coefs.append(coef[keep])
+        rhss.append((known - visible)[has_hidden])
+        offset += int(has_hidden.sum())
+    if not eqs:
+        empty = np.zeros(0, dtype=np.int64)
+        return Equations(empty, empty, np.zeros(0), np.zeros(0))
+    return Equations(np.concatenate(eqs), np.concatenate(vars_), np.concatenate(coefs), np.concatenate(rhss))
+
+
+def _rest(eq: np.ndarray, term: np.ndarray, n_eq: int) -> np.ndarray:
+    """For each coefficient: the sum of the other terms of its equation (inf where another term is inf)."""
+    pos, neg = np.isposinf(term), np.isneginf(term)
+    finite = np.bincount(eq, weights=np.where(pos | neg, 0.0, term), minlength=n_eq)
+    n_pos = np.bincount(eq[pos], minlength=n_eq)[eq] - pos
+    n_neg = np.bincount(eq[neg], minlength=n_eq)[eq] - neg
+    out = finite[eq] - np.where(pos | neg, 0.0, term)
+    out = np.where(n_pos > 0, np.inf, out)
+    return np.where(n_neg > 0, -np.inf, out)
+
+
+def propagate(system: Equations, low: np.ndarray, high: np.ndarray, integer: bool, rounds: int = 100) -> None:
+    """Narrow ``low``/``high`` (cells of the table, changed in place) by all equations at once, until stable.
+
+    Each pass recomputes only the equations with a cell whose bounds changed in the pass before.
 
     Parameters
     ----------
-    values : ndarray
-        True values (0 where missing); a reader sees those where ``hidden`` is False.
-    hidden : ndarray of bool
+    system : Equations
     low, high : ndarray
-        Intervals of the hidden cells (ignored elsewhere).
-    relations : list
-        ``(group ids, total rows or None, part rows)`` as in ``disclosure._relations``; a group
-        whose true total is not the sum of its parts (categories not exhaustive) is skipped.
+        Bounds of every cell (only the hidden cells in ``system`` are changed).
+    integer : bool
+        Round the bounds to whole numbers (counts).
     rounds : int
-        At most this many passes over all relations.
+        At most this many passes.
     """
-    v = np.nan_to_num(values, nan=0.0)
-    prepared = []
-    for gid, is_total, part in relations:
-        n = int(gid.max()) + 1 if len(gid) else 0
-        parts_true = np.bincount(gid[part], weights=v[part], minlength=n)
-        if is_total is None:
-            total_true = parts_true
-            holds = np.ones(n, dtype=bool)
-        else:
-            total_true = np.bincount(gid[is_total], weights=v[is_total], minlength=n)
-            holds = (np.abs(total_true - parts_true) < 1e-6) & (np.bincount(gid[is_total], minlength=n) == 1)
-        use = holds[gid] & (part | (is_total if is_total is not None else False))
-        if (use & hidden).any():
-            prepared.append((gid, is_total, part & use, n, total_true))
+    eq, var, coef, rhs = system.eq, system.var, system.coef, system.rhs
+    if len(eq) == 0:
+        return
+    n_eq = len(rhs)
+    order = np.argsort(var, kind="stable")  # coefficients by cell, for the per-cell maximum / minimum
+    active = np.ones(n_eq, dtype=bool)  # equations with a cell whose bounds changed in the last pass (worklist)
     for _ in range(rounds):
-        before = (low.copy(), high.copy())
-        for gid, is_total, part, n, total_true in prepared:
-            _narrow(v, hidden, low, high, gid, is_total, part, n, total_true)
-        if np.array_equal(before[0], low) and np.array_equal(before[1], high):
+        o = order[active[eq[order]]]
+        if not len(o):
             return
-
-
-def _narrow(v, hidden, low, high, gid, is_total, part, n, total_true) -> None:  # noqa: ANN001
-    """One sum: its total's interval from the parts', then each hidden part's from the total and the rest."""
-    ph = part & hidden
-    visible = np.bincount(gid[part & ~hidden], weights=v[part & ~hidden], minlength=n)
-    lo_sum, lo_inf = _sum_inf(gid[ph], low[ph], n)
-    hi_sum, hi_inf = _sum_inf(gid[ph], high[ph], n)
-    parts_lo = visible + np.where(lo_inf > 0, np.inf, lo_sum)
-    parts_hi = visible + np.where(hi_inf > 0, np.inf, hi_sum)
-    if is_total is None:
-        t_lo = t_hi = total_true
-    else:
-        th = is_total & hidden
-        t_lo = np.where(np.bincount(gid[th], minlength=n) > 0, -np.inf, total_true)
-        t_hi = np.where(np.bincount(gid[th], minlength=n) > 0, np.inf, total_true)
-        t_lo[gid[th]] = low[th]
-        t_hi[gid[th]] = high[th]
-        low[th] = np.maximum(low[th], parts_lo[gid[th]])
-        high[th] = np.minimum(high[th], parts_hi[gid[th]])
-    g = gid[ph]
-    others_hi = _others(g, high[ph], hi_sum, hi_inf)
-    others_lo = _others(g, low[ph], lo_sum, lo_inf)
-    with np.errstate(invalid="ignore"):
-        new_lo = np.maximum(low[ph], t_lo[g] - visible[g] - others_hi)
-        new_hi = np.minimum(high[ph], t_hi[g] - visible[g] - others_lo)
-    low[ph] = np.where(np.isnan(new_lo), low[ph], new_lo)
-    high[ph] = np.where(np.isnan(new_hi), high[ph], new_hi)
+        e, x, c = eq[o], var[o], coef[o]
+        lo, hi = low[x], high[x]
+        t_min = np.where(c > 0, lo, -hi)  # smallest and largest value of each term coef·x
+        t_max = np.where(c > 0, hi, -lo)
+        with np.errstate(invalid="ignore"):
+            a = rhs[e] - _rest(e, t_max, n_eq)  # coef·x = rhs − the rest
+            b = rhs[e] - _rest(e, t_min, n_eq)
+        cells, starts = np.unique(x, return_index=True)
+        new_lo = np.maximum.reduceat(np.nan_to_num(np.where(c > 0, a, -b), nan=-np.inf), starts)
+        new_hi = np.minimum.reduceat(np.nan_to_num(np.where(c > 0, b, -a), nan=np.inf), starts)
+        new_lo = np.maximum(low[cells], new_lo)
+        new_hi = np.minimum(high[cells], new_hi)
+        if integer:
+            new_lo = np.ceil(new_lo - 1e-9)
+            new_hi = np.floor(new_hi + 1e-9)
+        moved = (new_lo > low[cells] + 1e-9) | (new_hi < high[cells] - 1e-9)
+        low[cells], high[cells] = new_lo, new_hi
+        if not moved.any():
+            return
+        touched = np.zeros(len(low), dtype=bool)
+        touched[cells[moved]] = True
+        active = np.bincount(eq[touched[var]], minlength=n_eq) > 0
 
 
 def _disclosed(low: np.ndarray, high: np.ndarray, integer: bool) -> np.ndarray:
@@ -110,8 +176,8 @@ def _disclosed(low: np.ndarray, high: np.ndarray, integer: bool) -> np.ndarray:
 
 
 def joint_suppression(
-    values: np.ndarray, hidden: np.ndarray, primary: np.ndarray, protect: np.ndarray, relations: list[Relation],
-    k: int, zero_hidden: bool, max_rounds: int = 50,
+    values: np.ndarray, hidden: np.ndarray, protect: np.ndarray, relations: list[Relation], lower: np.ndarray,
+    k: int, max_rounds: int = 40, expand: Callable[[np.ndarray], None] | None = None,
 ) -> int:
     """Hide more cells (``hidden``, in place) until no protected cell is pinned by the sums together.
 
@@ -119,15 +185,19 @@ def joint_suppression(
     ----------
     values : ndarray
         True values.
-    hidden, primary, protect : ndarray of bool
-        Hidden cells (extended in place), cells under ``k`` (upper bound ``k − 1``), cells that
-        must not be computable.
+    hidden, protect : ndarray of bool
+        Hidden cells (extended in place) and cells that must not be computable (the hidden
+        cells are added each round: a complementary cell solved gives its partner back).
     relations : list
-        As for :func:`propagate_bounds`.
+        ``(group ids, total rows or None, part rows)`` as in ``disclosure._relations``.
+    lower : ndarray
+        What a reader knows as each hidden cell's smallest value (1 where zeros are shown, else 0).
     k : int
-    zero_hidden : bool
-        Zeros are hidden too (lower bound 0 instead of 1).
+        ``output.min_count``.
     max_rounds : int
+    expand : callable, optional
+        Called with ``hidden`` (changed in place) before each check: cells hidden together with
+        others (rule 7c's blocks of months).
 
     Returns
     -------
@@ -136,45 +206,101 @@ def joint_suppression(
     """
     v = np.nan_to_num(values, nan=0.0)
     integer = bool(np.allclose(v, np.round(v)))
-    lo_val = 0.0 if (zero_hidden or not integer) else 1.0
+    prepared = _usable(v, relations)
     before = int(hidden.sum())
     for _ in range(max_rounds):
+        if expand is not None:
+            expand(hidden)
         protect |= hidden
-        low = np.where(hidden, lo_val, v)
-        high = np.where(hidden & primary, (k - 1.0) if integer else float(k), np.where(hidden, np.inf, v))
-        propagate_bounds(v, hidden, low, high, relations)
+        system = equations(v, hidden, prepared)
+        low = np.where(hidden, lower, v)
+        high = np.where(hidden, np.inf, v)
+        propagate(system, low, high, integer)
         bad = hidden & protect & _disclosed(low, high, integer)
-        if not bad.any():
+        if not bad.any() or not _hide_cheapest(v, hidden, bad, prepared, lower, k):
+            if bad.any():
+                log.warning("rule 7b: %d hidden cells stay computable (no visible cell left to hide)", int(bad.sum()))
             break
-        _hide_near(v, hidden, bad, relations, k)
     return int(hidden.sum()) - before
 
 
-def _hide_near(v: np.ndarray, hidden: np.ndarray, bad: np.ndarray, relations: list[Relation], k: int) -> None:
-    """For each pinned cell, hide the smallest visible part (≥ k first) of the first sum it belongs to."""
+def _hide_cheapest(v: np.ndarray, hidden: np.ndarray, bad: np.ndarray, prepared: list, lower: np.ndarray,
+                   k: int) -> bool:
+    """Hide, for each sum with a pinned cell, its cheapest visible cell; True when any was hidden.
+
+    Cheapest: a part of at least ``k`` (smallest first), else a non-zero part (or a zero where
+    zeros are hidden), else the total. A sum served this round serves all its pinned cells;
+    a pinned cell in several sums is served by the first sum that has a candidate.
+    """
     todo = bad.copy()
-    for gid, is_total, part in relations:
+    new = np.zeros(len(v), dtype=bool)
+    for gid, rows, coef, n in prepared:
         if not todo.any():
-            return
-        n = int(gid.max()) + 1 if len(gid) else 0
-        member = part | (is_total if is_total is not None else False)
-        bad_groups = np.bincount(gid[todo & member], minlength=n) > 0
-        cand = part & ~hidden & bad_groups[gid]
-        big = cand & (v >= k)
-        usable = cand & ((v > 0) | big)
-        if not usable.any():
+            break
+        bad_group = np.bincount(gid[todo[rows]], minlength=n) > 0
+        served = np.bincount(gid[new[rows]], minlength=n) > 0  # a cell hidden this round already opens it
+        want = bad_group & ~served
+        cand = want[gid] & ~hidden[rows] & ~new[rows] & ((v[rows] > 0) | (lower[rows] == 0))
+        if not cand.any():
             continue
-        order = np.lexsort((v, ~big, gid))
-        first = order[usable[order]]
+        is_part = coef > 0
+        rank = np.where(v[rows] == 0, 3, np.where(is_part & (v[rows] >= k), 0, np.where(is_part, 1, 2)))
+        order = np.lexsort((v[rows], rank, gid))
+        first = order[cand[order]]
         _, idx = np.unique(gid[first], return_index=True)
         pick = first[idx]
-        hidden[pick] = True
-        served = np.zeros(n, dtype=bool)
-        served[gid[pick]] = True
-        todo &= ~(member & served[gid])
-    if todo.any():  # a pinned cell with no visible part beside it anywhere: hide the totals of its sums
-        for gid, is_total, part in relations:
-            if is_total is not None:
-                n = int(gid.max()) + 1
-                groups = np.bincount(gid[todo & part], minlength=n) > 0
-                hidden |= is_total & groups[gid]
+        new[rows[pick]] = True
+        done = np.zeros(n, dtype=bool)
+        done[gid[pick]] = True
+        todo[rows[done[gid] | served[gid]]] = False
+    hidden |= new
+    return bool(new.any())
+
+
+# --------------------------------------------------------------------------- rule 7c
+def detail_rows(df: pd.DataFrame) -> np.ndarray | None:
+    """Rows of a time series below the year (``unit`` month or quarter), or None when there are none."""
+    if not {"unit", "period", "category"} <= set(df.columns):
+        return None
+    detail = df["unit"].isin(list(DETAIL_UNITS)).to_numpy()
+    return detail if detail.any() else None
+
+
+def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray) -> np.ndarray:
+    """The month and quarter rows of every (area, category, year) with a hidden year, month or quarter (rule 7c).
+
+    Parameters
+    ----------
+    df : DataFrame
+        With ``period`` (``2021``, ``2021K1``, ``2021-03``), ``category`` and ``area`` or ``district_id``
+        (and ``source`` when there is one).
+    hidden : ndarray of bool
+    detail : ndarray of bool
+        Rows below the year.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    year = df["period"].astype(str).str[:4]
+    keys = [df[c] for c in ("area", "district_id", "source") if c in df.columns] + [df["category"], year]
+    gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    is_year = (df["unit"] == "year").to_numpy() if "unit" in df.columns else ~detail
+    hit = np.bincount(gid[(detail | is_year) & hidden], minlength=int(gid.max()) + 1) > 0
+    return detail & hit[gid]
+
+
+def hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np.ndarray) -> bool:
+    """Rule 7c: the months and quarters of an (area, category, year) are shown all or none (zeros too).
+
+    Where the year or one of its months or quarters is hidden, all its months and quarters are: a reader then knows
+    only that each hidden month is 0 or more (no shown zero beside it tells which months
+    had none), and the year's months and quarters no longer chain small counts through
+    the sums of months, quarters, categories and areas. True when any count was hidden.
+    """
+    new = time_blocks(df, mask.to_numpy(bool), detail) & ~mask.to_numpy(bool)
+    if not new.any():
+        return False
+    mask[new] = True  # in place: the caller's Series
+    forced[new] = True
+    return True
