@@ -1,9 +1,8 @@
 """Read a lägesbild run configuration (TOML) into frozen dataclasses.
 
-The configuration is the one source of truth for every parameter of a run. Each section of the TOML
-file maps to one dataclass below; unknown keys, missing required keys and values of the wrong type raise
-:class:`~geolage.errors.ConfigError` naming the key and what is expected. Relative paths are resolved
-against the folder of the configuration file; value ranges are checked in :mod:`geolage.config_rules`.
+The one source of truth for every parameter of a run: each TOML section maps to one dataclass below; unknown keys,
+missing required keys and values of the wrong type raise :class:`ConfigError` naming the key and what is expected.
+Relative paths are resolved against the configuration file's folder; value ranges are checked in ``config_rules``.
 """
 
 from __future__ import annotations
@@ -170,9 +169,7 @@ class FocusAreaConfig:
     previous: tuple[dt.date, dt.date] | None = None
     #: Who asked for the lägesbild and why (the report's background section), in plain words.
     assignment: str | None = None
-    #: Instead of ``previous``: the output folder of the earlier ``geolage run`` that made the previous
-    #: lägesbild; its published figures of the area (``area_profile``) are compared with the current period,
-    #: so the earlier incidents need not be in this run's data.
+    #: Instead of ``previous``: the output folder of the earlier run that made it (:mod:`geolage.previous`).
     previous_output: Path | None = None
 
 
@@ -365,9 +362,8 @@ class OutputConfig:
     mode: Literal["public", "internal"] = "public"
     min_count: int = 5
     pdf: bool = True
-    #: The municipal report (``rapport.html``): ``"short"`` an overview beside the focus areas' own lägesbilder
-    #: (summary, the focus areas side by side, development, where, method, appendices); ``"full"`` every district
-    #: and every method; ``"auto"`` (default) short when the run has focus areas, else full.
+    #: The municipal report: ``"short"`` an overview beside the focus areas' lägesbilder, ``"full"`` every method,
+    #: ``"auto"`` short when the run has focus areas (:func:`geolage.outputs.report.sections.overview_is_short`).
     overview: Literal["auto", "short", "full"] = "auto"
 
 
@@ -712,15 +708,13 @@ def _check_areas(cfg: Config, checks: _Checks) -> None:
         if not area.name.strip() or not area.districts:
             checks.problems.append(f"'areas.focus[{i}]' needs a name and at least one district (ids or names)")
         if area.previous is not None and area.previous_output is not None:
-            checks.problems.append(f"'areas.focus[{i}]' gives both previous and previous_output; give one: the "
-                                   "period of the previous lägesbild or the output folder of the run that made it")
+            checks.problems.append(f"'areas.focus[{i}]' gives both previous and previous_output; give one")
         if area.previous is not None and area.previous[0] > area.previous[1]:
             checks.problems.append(f"'areas.focus[{i}].previous' starts ({area.previous[0]}) after it ends")
         elif area.previous is not None and (area.previous[0] < cfg.periods.start or area.previous[1] > cfg.periods.end):
-            checks.problems.append(
-                f"'areas.focus[{i}].previous' ({area.previous[0]} – {area.previous[1]}) needs to lie inside the "
-                f"analysed span 'periods' ({cfg.periods.start} – {cfg.periods.end}); move periods.start back"
-            )
+            checks.problems.append(f"'areas.focus[{i}].previous' ({area.previous[0]} – {area.previous[1]}) needs to "
+                                   f"lie inside the analysed span 'periods' ({cfg.periods.start} – {cfg.periods.end}); "
+                                   "move periods.start back, or name the earlier run's folder as previous_output")
 
 
 def _check_project(cfg: Config, checks: _Checks) -> None:

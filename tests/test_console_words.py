@@ -32,8 +32,10 @@ def test_reject_details_read_in_swedish_in_swedish_runs():
     assert list(status) == ["invalid", "invalid", "invalid"]
     assert [detail_words(d, "sv") for d in detail] == [
         "väntade ISO 8601 (ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM); ange sources.date_format för andra former",
-        "den dagen finns inte", "det klockslaget finns inte"]
-    assert [detail_words(d, "en") for d in detail] == list(detail)
+        "det finns ingen sådan dag", "det finns ingen sådan tid på dygnet"]
+    assert [detail_words(d, "en") for d in detail] == [
+        "expected ISO 8601 (YYYY-MM-DD or YYYY-MM-DD HH:MM); set sources.date_format for other forms",
+        "no such day", "no such time of day"]
     _, _, _, detail = parse_datetimes(pd.Series(["igår"]), "%Y-%m-%d")
     assert detail_words(detail[0], "sv") == "stämmer inte med date_format '%Y-%m-%d'"
     assert detail_words(detail[0], "en").startswith("does not match date_format '%Y-%m-%d' (")

@@ -56,7 +56,8 @@ def _map_slice(results, language: str) -> dict:
     layer = next(layer for layer in data["layers"] if layer["id"] == "rates_district")
     cats = [c["code"] for c in data["categories"]]
     pers = [p["code"] for p in data["periods"]]
-    return layer["slices"][f"{cats.index('alla')}|{pers.index('hela')}"]
+    every, whole = ("alla", "hela") if language == "sv" else ("all", "whole_period")  # the run's codes
+    return layer["slices"][f"{cats.index(every)}|{pers.index(whole)}"]
 
 
 def _qgis_class(ranges: list[ET.Element], value: float) -> int:

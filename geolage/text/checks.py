@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from .format import Text
 
@@ -55,6 +56,8 @@ def detail_words(detail: object, language: str) -> object:
     object
         Swedish runs get Swedish words (Python's own error text after ``date_format`` is left out).
     """
+    if isinstance(detail, Mapping):  # a text in both languages (geolage.text.format.Text)
+        return detail[language]
     if not isinstance(detail, str) or language == "en":
         return detail
     if detail in DETAILS:
