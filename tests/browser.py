@@ -236,8 +236,15 @@ class Browser:
                 self._proc.kill()
                 self._proc.wait(timeout=10)
             self._proc = None
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        if self._tmp is not None:  # chromium's helper processes may still write into the profile for a moment
+            for _ in range(10):
+                try:
+                    self._tmp.cleanup()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                shutil.rmtree(self._tmp.name, ignore_errors=True)
             self._tmp = None
 
     # -- protocol
