@@ -16,13 +16,12 @@ table records each district's area in ``focus_area``.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -30,7 +29,9 @@ import shapely
 
 from .config import FocusAreaConfig
 from .errors import ConfigError
-from .previous import PublishedFigures, read_previous_output
+
+if TYPE_CHECKING:
+    from .previous import PublishedFigures
 
 __all__ = [
     "FOCUS_AREA_COLUMN", "FocusArea", "district_ids", "area_code", "resolve_focus_areas", "focus_areas_of",
@@ -61,8 +62,8 @@ class FocusArea:
     assignment : str or None
         Who asked for the lägesbild and why (free text from the config).
     published : PublishedFigures or None
-        The previous lägesbild's figures read from an earlier output folder
-        (:func:`geolage.previous.read_previous_output`); ``previous`` is then its period.
+        The previous lägesbild's figures read from an earlier output folder when the run is
+        prepared (:func:`geolage.previous.with_published`); ``previous`` is then its period.
     """
 
     area_id: str
@@ -150,11 +151,7 @@ def resolve_focus_areas(focus: Sequence[str | FocusAreaConfig], districts: pd.Da
             members = district_ids(item.districts, f"areas.focus[{i}].districts", districts)
             name = item.name.strip()
             area_id = members[0] if len(members) == 1 else area_code(name)
-            area = FocusArea(area_id, name, area_code(name), tuple(members), item.previous, item.assignment)
-            if item.previous_output is not None:  # the earlier run's published figures and their period
-                published = read_previous_output(item.previous_output, area_id, name)
-                area = dataclasses.replace(area, previous=published.period, published=published)
-            out.append(area)
+            out.append(FocusArea(area_id, name, area_code(name), tuple(members), item.previous, item.assignment))
         else:
             (member,) = district_ids([item], "areas.focus", districts)
             out.append(FocusArea(member, names[member], area_code(names[member]), (member,)))

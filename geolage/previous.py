@@ -12,17 +12,24 @@ their ``output.min_count``) cannot be compared and are left out, and the report 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .categories import ALL_CATEGORIES, ENGLISH_CODES
+from .config import FocusAreaConfig
 from .errors import ConfigError
 
-__all__ = ["PublishedFigures", "read_previous_output"]
+if TYPE_CHECKING:
+    from .focus import FocusArea
+
+__all__ = ["PublishedFigures", "read_previous_output", "with_published"]
 
 #: Columns of the earlier ``area_profile`` table the comparison needs.
 NEEDED = ("area", "area_name", "category", "period_start", "period_end", "rate_basis", "count", "exposure")
@@ -130,7 +137,7 @@ def read_previous_output(folder: str | Path, area_id: str, area_name: str) -> Pu
     first = rows.iloc[0]
     period = (dt.date.fromisoformat(str(first["period_start"])[:10]),
               dt.date.fromisoformat(str(first["period_end"])[:10]))
-    exposure = float(pd.to_numeric(pd.Series([first["exposure"]]), errors="coerce").iloc[0])
+    exposure = float(pd.to_numeric(rows["exposure"], errors="coerce").iloc[0])
     if not exposure > 0:
         raise _problem(path, f"the area {area_name!r} has no exposure (person-years or years)")
     if ALL_CATEGORIES not in codes:
@@ -141,3 +148,31 @@ def read_previous_output(folder: str | Path, area_id: str, area_name: str) -> Pu
         hidden=tuple(c for c, n in zip(codes, counts, strict=True) if n != n),
         finished=str((record.get("record") or {}).get("finished_utc", ""))[:10],
     )
+
+
+def with_published(areas: Sequence[FocusArea], focus: Sequence[str | FocusAreaConfig]) -> list[FocusArea]:
+    """The focus areas, each one whose configuration names ``previous_output`` with that run's figures.
+
+    Read once, when the run is prepared; ``previous`` becomes the earlier run's current period.
+
+    Parameters
+    ----------
+    areas : sequence of FocusArea
+        As :func:`geolage.focus.resolve_focus_areas` gives them (in the order of ``focus``).
+    focus : sequence of str or FocusAreaConfig
+        ``config.areas.focus``.
+
+    Returns
+    -------
+    list of FocusArea
+    """
+    folders = {item.name.strip(): item.previous_output for item in focus
+               if isinstance(item, FocusAreaConfig) and item.previous_output is not None}
+    out = []
+    for area in areas:
+        folder = folders.get(area.name)
+        if folder is not None:
+            published = read_previous_output(folder, area.area_id, area.name)
+            area = dataclasses.replace(area, previous=published.period, published=published)
+        out.append(area)
+    return out

@@ -38,6 +38,7 @@ from ..io import (
     read_survey,
 )
 from ..preflight import check_distances, check_run_size
+from ..previous import with_published
 from ..text.labels import set_custom_categories
 from ..validate import validate_incidents
 from . import schemas
@@ -186,6 +187,9 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
     progress(schemas.DISTRICTS.name)
     inputs = read_input_tables(config)
     districts, district_report, area_geom = read_areas(config, inputs)
+    # the focus areas, with an earlier run's published figures (previous_output) read before the incidents
+    focus_areas = (with_published(resolve_focus_areas(config.areas.focus, districts), config.areas.focus)
+                   if config.districts is not None else [])
     overlays = {ov.name: read_overlay(ov, crs=crs) for ov in config.overlays}
 
     outcome = validate_incidents(config, districts, area_geom, progress=lambda name: progress(f"source {name}"))
@@ -218,7 +222,7 @@ def prepare(config: Config, *, progress: Progress = _noop) -> RunResults:
         grid=grid,
         study_area=study_area,
         overlays=overlays,
-        focus_areas=resolve_focus_areas(config.areas.focus, districts) if config.districts is not None else [],
+        focus_areas=focus_areas,
         inputs=inputs,
         quality=quality,
     )

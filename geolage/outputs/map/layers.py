@@ -54,8 +54,6 @@ _YLORRD = {
 }
 _NO_CLASS_COLOUR = "#d0d0d0"
 _EXTRA_CLASS_COLOUR = "#999999"
-#: Rate columns that are compared with the whole area's rate (a diverging scale around it).
-_REFERENCED = REFERENCED_COLUMNS
 
 #: Extra tooltip fields per style: (column, decimals); labels in :data:`geolage.text.map.TOOLTIP_LABELS`.
 _FIELDS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -263,7 +261,7 @@ def rate_layer(results: RunResults, table: Table, categories: list[str], periods
     for key in pd.unique(keys):
         idx = np.flatnonzero(keys == key)
         vals = values[idx]
-        reference = reference_of.get(key) if column in _REFERENCED else None
+        reference = reference_of.get(key) if column in REFERENCED_COLUMNS else None
         bounds, legend, note = _slice_classes(vals, half[idx], reference, ui, language, per)
         classes = np.searchsorted(np.asarray(bounds), vals, side="left") if bounds else np.zeros(len(vals), int)
         classes = np.minimum(classes, max(len(bounds) - 1, 0))

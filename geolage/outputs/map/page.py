@@ -206,27 +206,19 @@ def make_map(
     return m
 
 
-def _stable_ids(root: Any) -> None:
+def _stable_ids(element: Any, place: str = "0") -> None:
     """Name every element of the page by its place in the page instead of folium's random hex id.
 
     Folium gives each element a random id (``map_34df9c…``), so two runs of the same data wrote
     different pages; ids from the element's class and position make the page the same byte for byte.
+    Each element's children are keyed by their new names, as folium keys them when they are added.
     """
-    stack = [(root, "0")]
-    while stack:
-        element, place = stack.pop()
-        element._id = hashlib.sha256(f"{type(element).__name__}/{place}".encode()).hexdigest()[:32]
-        stack.extend((child, f"{place}/{i}") for i, child in enumerate(element._children.values()))
-    _rekey(root)
-
-
-def _rekey(element: Any) -> None:
-    """Key each element's children by their (new) names, as folium keys them when they are added."""
+    element._id = hashlib.sha256(f"{type(element).__name__}/{place}".encode()).hexdigest()[:32]
     children = list(element._children.values())
     element._children.clear()
-    for child in children:
+    for i, child in enumerate(children):
+        _stable_ids(child, f"{place}/{i}")
         element._children[child.get_name()] = child
-        _rekey(child)
 
 
 def _with_csp(page: str) -> str:

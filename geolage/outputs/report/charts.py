@@ -469,20 +469,22 @@ def focus_areas_map(ctx: ReportContext, shapes: Any) -> str | None:
     minx, miny, maxx, maxy = shapes.total_bounds
     pad = FOCUS_MARGIN * max(maxx - minx, maxy - miny, 1.0)
     view = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    frame = shapely.box(*view)
 
     def draw(fig, plt):
         ax = fig.add_subplot(111)
         d = ctx.r.districts
         if d is not None and len(d):
-            near = d[d.intersects(shapely.box(*view))]
+            near = d[d.intersects(frame)]
             near.plot(ax=ax, color="#f2f2ee", edgecolor="#9a9a9a", linewidth=0.4)
             halo = [pe.withStroke(linewidth=2.0, foreground="white")]
             inside = shapely.union_all(shapes.geometry.values)  # districts of a focus area carry its name instead
             for name, geom in zip(near["district_name"], near.geometry, strict=True):
-                part = geom.intersection(shapely.box(*view))
-                big = not part.is_empty and part.area > 0.004 * (view[2] - view[0]) * (view[3] - view[1])
-                if big and not inside.contains(part.representative_point()):
-                    point = part.representative_point()
+                part = geom.intersection(frame)
+                if part.is_empty or part.area <= 0.004 * frame.area:
+                    continue
+                point = part.representative_point()
+                if not inside.contains(point):
                     ax.text(point.x, point.y, chart_text(name, 24), fontsize=5.5, ha="center", va="center",
                             color="#666666", path_effects=halo)
         shapes.plot(ax=ax, color=AREA_OUTLINE, alpha=0.35, edgecolor="none")

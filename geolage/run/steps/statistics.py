@@ -169,7 +169,7 @@ def _add_period_change(results: RunResults, s: _Span) -> list[str]:
     frames = [period_change(s.incidents, s.districts, groups=counted, **options)] if counted else []
     if published:
         frames.append(period_change_published(s.incidents, s.districts, groups=published, **options))
-    change = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    change = pd.concat(frames, ignore_index=True)
     results.add_table(schemas.PERIOD_CHANGE.table(change))
     return [f"{a.name}: {a.previous[0]} – {a.previous[1]}"
             + (f" (published in {a.published.folder.name}, run of {a.published.finished or 'unknown date'})"
