@@ -172,7 +172,7 @@ def _read(path: Path, layer: str | None, sheet: str | None) -> tuple[pd.DataFram
         df = pd.read_csv(path, dtype=str, sep=delimiter, encoding=encoding, keep_default_na=False)
         return df, fmt, opts
     if fmt == "excel":
-        book = pd.read_excel(path, sheet_name=None, dtype=str)
+        book = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
         name = sheet or max(book, key=lambda k: len(book[k]))
         opts["sheet"] = name if len(book) > 1 or sheet else None
         return book[name].fillna(""), fmt, opts

@@ -323,7 +323,8 @@ def _read_source_file(src: SourceConfig, fmt: str) -> pd.DataFrame:
             )
         if fmt == "excel":
             sheet: str | int = src.sheet if src.sheet is not None else 0
-            return pd.read_excel(path, sheet_name=sheet, dtype=object).apply(lambda s: s.map(_excel_text))
+            book = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
+            return book.apply(lambda s: s.map(_excel_text))
         if fmt in ("gpkg", "geojson"):
             return _points_to_columns(read_layer(path, src.layer), src)
         if fmt == "parquet":

@@ -143,6 +143,7 @@ class _Scanner:
                 self.short_snippets.append(snippet)
             for g in grams:
                 self.gram_index.setdefault(g, []).append(i)
+        self.gram_starts = {g[0] for g in self.gram_index}
 
     def add(self, path: Path, kind: str, where: str, detail: str) -> None:
         self.findings.append(Finding(path, kind, where, detail))
@@ -194,6 +195,8 @@ class _Scanner:
         if not points:  # a vertex of a public boundary layer is a coincidence, not a leak
             skip = _in_sorted(_keys(a, b), self.allowed_xy_keys)
             skip |= _in_sorted(_keys(a * 1e5, b * 1e5), self.allowed_ll_keys)
+            a, b = a[~skip], b[~skip]
+            skip = skip[~skip]
         is_ll = (np.abs(a) <= 180) & (np.abs(b) <= 90)
         hit = is_ll & _near_many(a * 1e5, b * 1e5, self.ll_keys, empty if points else self.allowed_ll_keys)
         hit |= ~is_ll & _near_many(a, b, self.xy_keys, empty if points else self.allowed_xy_keys)
@@ -223,7 +226,11 @@ class _Scanner:
             return
         plain = html.unescape(text)
         shared = np.zeros(len(self.snippets), dtype=np.int64)
-        for g in _ngrams(_words(plain)):
+        words = _words(plain)
+        # 4-grams only where a snippet's 4-gram can start (most words of a table never do)
+        starts = np.flatnonzero(pd.Series(words, dtype=object).isin(self.gram_starts).to_numpy())
+        grams = {tuple(words[i : i + 4]) for i in starts[starts <= len(words) - 4]}
+        for g in grams:
             for i in self.gram_index.get(g, ()):
                 shared[i] += 1
         hits = np.flatnonzero((self.snippet_sizes > 0) & (shared * 2 >= self.snippet_sizes))
@@ -320,19 +327,23 @@ class _Scanner:
 
     def scan_text_numbers_only(self, path: Path, where: str, text: str) -> None:
         text = _DATA_URI.sub(" ", text)
-        nums = []
-        for m in _NUMBER.finditer(text):
-            word = m.group()
-            nums.append((float(word), len(word.partition(".")[2]), m.start(), m.end()))
-        if len(nums) < 2:
+        # All numbers at once (findall and one array conversion); their positions are only
+        # needed for the rare candidate pairs, so the regex runs a second time only then.
+        words = _NUMBER.findall(text)
+        if len(words) < 2:
             return
-        vals = np.array([n[0] for n in nums])
-        decimals = np.array([n[1] for n in nums])
+        strings = np.array(words)
+        vals = strings.astype("float64")
+        point = np.strings.find(strings, ".")
+        decimals = np.where(point >= 0, np.strings.str_len(strings) - point - 1, 0)
         # lon/lat written with fewer than 5 decimals (≥ ~1 m grid) cannot place an incident to 1 m
         lonlat = np.minimum(decimals[:-1], decimals[1:]) >= 5
         candidates = np.flatnonzero(self._match_many(vals[:-1], vals[1:], lonlat))
+        if not len(candidates):
+            return
+        spans = [m.span() for m in _NUMBER.finditer(text)]
         for k in candidates:
-            if _BRACKETS.search(text, nums[k][3], nums[k + 1][2]):
+            if _BRACKETS.search(text, spans[k][1], spans[k + 1][0]):
                 continue  # numbers of two different vertices ("...],[..."), not one position
             hit = self._match(vals[k], vals[k + 1], lonlat=bool(lonlat[k]))
             if hit:
@@ -445,17 +456,11 @@ class _Scanner:
         (``"<5 (dolt)"``) is a hidden count, so the checks of :meth:`scan_frame` (small counts,
         numbers on rows whose count is hidden, positions, free text) apply as to the CSV.
         """
-        import openpyxl
-
         try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            sheets = _read_workbook(path)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is itself a finding
             self.add(path, "unreadable", "xlsx", str(exc))
             return
-        try:
-            sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
-        finally:
-            wb.close()
         names = _xlsx_headings(next(iter(sheets.values()), []))
         for title, rows in sheets.items():
             self.scan_text(path, title, "\n".join(" ".join(str(v) for v in r if v is not None) for r in rows))
@@ -468,14 +473,18 @@ class _Scanner:
             df = pd.DataFrame(body, columns=[names.get((title, h), h) for h in heads])
             df = df.loc[:, ~df.columns.duplicated()]
             for col in list(df.columns):
-                label = df[col].map(lambda v: isinstance(v, str) and bool(_SUPPRESSED_LABEL.match(v)))
-                if label.any():
-                    df[f"{col}_suppressed"] = label.to_numpy()
-                    df[col] = df[col].where(~label)
-                if df[col].map(lambda v: isinstance(v, datetime.date | datetime.time)).any():
-                    continue  # dates are keys (period ends), not numbers
                 converted = pd.to_numeric(df[col], errors="coerce")
-                if converted.notna().sum() == df[col].notna().sum() and df[col].notna().any():
+                # the values that are not numbers (labels, texts, dates), looked at one by one
+                other = df[col][converted.isna() & df[col].notna()]
+                label = other.map(lambda v: isinstance(v, str) and bool(_SUPPRESSED_LABEL.match(v)))
+                if label.any():
+                    hidden = df.index.isin(label.index[label.to_numpy()])
+                    df[f"{col}_suppressed"] = hidden
+                    df[col] = df[col].where(~hidden)
+                    other = other[~label]
+                if other.map(lambda v: isinstance(v, datetime.date | datetime.time)).any():
+                    continue  # dates are keys (period ends), not numbers
+                if not len(other) and df[col].notna().any():
                     df[col] = converted
             self.scan_frame(path, title, df)
 
@@ -489,6 +498,35 @@ class _Scanner:
             return
         out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, timeout=120, check=False)
         self.scan_text(path, "pdf text", out.stdout.decode("utf-8", errors="replace"))
+
+
+def _read_workbook(path: Path) -> dict[str, list[list[Any]]]:
+    """Every sheet's rows (empty cells as None), with python-calamine when it is installed.
+
+    calamine (Rust) reads the demo's workbook in about 2 s where openpyxl's read-only mode
+    takes about 40 s; the test extras install it. The values are the same for this scan:
+    calamine gives empty cells as ``""`` (made None here) and whole numbers as floats.
+    """
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        finally:
+            wb.close()
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        return {
+            name: [[None if v == "" else v for v in row] for row in wb.get_sheet_by_name(name).to_python()]
+            for name in wb.sheet_names
+        }
+    finally:
+        close = getattr(wb, "close", None)
+        if close is not None:
+            close()
 
 
 _SUPPRESSED_LABEL = re.compile(r"^<\d+ \((dolt|suppressed)\)$")
@@ -541,13 +579,24 @@ def _near_many(x: np.ndarray, y: np.ndarray, targets: np.ndarray, allowed: np.nd
         return hit
     xi = np.round(np.clip(x, -1e9, 1e9))
     yi = np.round(np.clip(y, -1e9, 1e9))
+    # Only pairs within one unit of the targets' x range can match (the keys are sorted by x
+    # first, so the range is their first and last key): the look-ups below run on those (in a
+    # table most numbers are counts and rates, far from any position).
+    x_low = targets[0] // _KEY_SPAN - _KEY_OFFSET
+    x_high = targets[-1] // _KEY_SPAN - _KEY_OFFSET
+    rows = np.flatnonzero((xi >= x_low - 1) & (xi <= x_high + 1))
+    if not len(rows):
+        return hit
+    xi, yi = xi[rows], yi[rows]
+    found = np.zeros(len(rows), dtype=bool)
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
             k = _keys(xi + dx, yi + dy)
             inside = _in_sorted(k, targets)
             if inside.any() and len(allowed):
                 inside &= ~_in_sorted(k, allowed)
-            hit |= inside
+            found |= inside
+    hit[rows] = found
     return hit
 
 
