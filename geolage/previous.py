@@ -65,23 +65,29 @@ class PublishedFigures:
     finished: str = ""
 
 
-def _problem(where: Path, what: str) -> ConfigError:
-    return ConfigError(f"{where}: {what} (areas.focus previous_output names the output folder of an earlier "
-                       "'geolage run'; point it at that folder, or give the period as previous = [start, end])")
+def _problem(where: Path, what: str, sv: str) -> ConfigError:
+    """A one-line error naming the file, in English and Swedish (the CLI prints the run's language)."""
+    return ConfigError(
+        f"{where}: {what} (areas.focus previous_output names the output folder of an earlier "
+        "'geolage run'; point it at that folder, or give the period as previous = [start, end])",
+        sv=f"{where}: {sv} (areas.focus previous_output ska vara utdatamappen från en tidigare "
+        "'geolage run'; peka ut den mappen, eller ange perioden som previous = [start, slut])",
+    )
 
 
 def _run_json(folder: Path) -> dict:
     path = folder / "run.json"
     if not folder.is_dir():
-        raise _problem(folder, "no such folder")
+        raise _problem(folder, "no such folder", "mappen finns inte")
     if not path.is_file():
-        raise _problem(folder, "no run.json in the folder, so it is not a geolage output folder")
+        raise _problem(folder, "no run.json in the folder, so it is not a geolage output folder",
+                       "mappen har ingen run.json och är alltså inte en utdatamapp från geolage")
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise _problem(path, f"cannot be read as JSON ({exc})") from None
+        raise _problem(path, f"cannot be read as JSON ({exc})", f"kan inte läsas som JSON ({exc})") from None
     if not isinstance(record, dict):
-        raise _problem(path, "is not a geolage run record")
+        raise _problem(path, "is not a geolage run record", "är inte en körningslogg från geolage")
     return record
 
 
@@ -92,12 +98,13 @@ def _profile(folder: Path, language: str) -> tuple[pd.DataFrame, Path]:
     path = folder / output_name("tables", language) / "area_profile.csv"
     if not path.is_file():
         raise _problem(path, "missing: the earlier run had no focus areas or was made by a geolage without "
-                             "area profiles")
+                             "area profiles", "saknas: den tidigare körningen hade inga fokusområden eller "
+                             "gjordes med en geolage utan områdesprofiler")
     fmt = CSV_FORMATS[language]
     df = pd.read_csv(path, sep=fmt["sep"], decimal=fmt["decimal"], encoding="utf-8-sig", dtype={"area": str})
     missing = [c for c in NEEDED if c not in df.columns]
     if missing:
-        raise _problem(path, f"columns {', '.join(missing)} missing")
+        raise _problem(path, f"columns {', '.join(missing)} missing", f"kolumnerna {', '.join(missing)} saknas")
     return df, path
 
 
@@ -130,7 +137,8 @@ def read_previous_output(folder: str | Path, area_id: str, area_name: str) -> Pu
         rows = df[df["area_name"].astype(str).str.casefold() == area_name.casefold()]
     if rows.empty:
         names = ", ".join(dict.fromkeys(df["area_name"].astype(str)))
-        raise _problem(path, f"no rows for the focus area {area_name!r} (areas there: {names})")
+        raise _problem(path, f"no rows for the focus area {area_name!r} (areas there: {names})",
+                       f"inga rader för fokusområdet {area_name!r} (områden där: {names})")
     internal = {en: code for code, en in ENGLISH_CODES.items()}
     codes = [internal.get(str(c), str(c)) for c in rows["category"]]
     counts = pd.to_numeric(rows["count"], errors="coerce").to_numpy(dtype=float)
@@ -139,9 +147,11 @@ def read_previous_output(folder: str | Path, area_id: str, area_name: str) -> Pu
               dt.date.fromisoformat(str(first["period_end"])[:10]))
     exposure = float(pd.to_numeric(rows["exposure"], errors="coerce").iloc[0])
     if not exposure > 0:
-        raise _problem(path, f"the area {area_name!r} has no exposure (person-years or years)")
+        raise _problem(path, f"the area {area_name!r} has no exposure (person-years or years)",
+                       f"området {area_name!r} saknar exponering (personår eller år)")
     if ALL_CATEGORIES not in codes:
-        raise _problem(path, f"the area {area_name!r} has no row for all offences together")
+        raise _problem(path, f"the area {area_name!r} has no row for all offences together",
+                       f"området {area_name!r} saknar raden för alla brott tillsammans")
     return PublishedFigures(
         folder=folder, period=period, rate_basis=str(first["rate_basis"]), exposure=exposure,
         counts={c: float(n) for c, n in zip(codes, counts, strict=True) if n == n},

@@ -93,8 +93,11 @@ def test_withheld_counts_are_left_out_and_named(tmp_path):
 
 
 def test_a_folder_that_is_not_a_geolage_output_is_refused_with_the_file_named(tmp_path):
-    with pytest.raises(ConfigError, match=r"nowhere: no such folder"):
+    with pytest.raises(ConfigError, match=r"nowhere: no such folder") as err:
         read_previous_output(tmp_path / "nowhere", "ab", "Alfa/Beta")
+    assert err.value.in_language("sv").endswith("nowhere: mappen finns inte (areas.focus previous_output ska vara "
+                                                 "utdatamappen från en tidigare 'geolage run'; peka ut den mappen, "
+                                                 "eller ange perioden som previous = [start, slut])")
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match=r"empty: no run.json in the folder"):
         read_previous_output(tmp_path / "empty", "ab", "Alfa/Beta")

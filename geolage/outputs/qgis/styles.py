@@ -505,7 +505,9 @@ def vector_style(
                 _graduated(root, style_column, classes_g, symbol_type, outline, "Jenks" if classes is None else None)
                 info.update(renderer="graduatedSymbol", attr=style_column, n_classes=len(classes_g))
             else:
-                log.warning("no finite value in %r: single-symbol style instead of graduated", style_column)
+                # a layer without values (e.g. rates without a population): one grey symbol is the right
+                # style, not something the user must act on
+                log.debug("no finite value in %r: single-symbol style instead of graduated", style_column)
                 _single(root, symbol_type, "#bdbdbd", alpha=255, outline=outline)
                 info.update(renderer="singleSymbol", n_classes=1)
         else:

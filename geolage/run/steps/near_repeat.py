@@ -76,7 +76,7 @@ def add_near_repeat(results: RunResults) -> None:
     title = T.NEAR_REPEAT_TITLE.format(label=label)
     if len(sub) < 2:
         msg = T.NEAR_REPEAT_TOO_FEW.format(n=len(sub), label=label)
-        log.warning("near_repeat: %s", msg["en"])
+        log.warning("near_repeat: %s", msg[results.config.project.language])
         _empty(results, title, msg, category=cat, n_events=int(len(sub)))
         return
     frame = gpd.GeoDataFrame(sub) if not isinstance(sub, gpd.GeoDataFrame) else sub
@@ -93,7 +93,7 @@ def add_near_repeat(results: RunResults) -> None:
         )
     except KnoxPrecisionError as err:
         msg = knox_refusal(err, category=cat)
-        log.warning("near_repeat: %s", msg["en"])
+        log.warning("near_repeat: %s", msg[results.config.project.language])
         _empty(results, title, msg, category=cat, n_events=int(len(sub)), refused=True,
                refusal={"kind": err.kind, "unit": err.unit, "precision": err.precision, "band": err.band})
         return
