@@ -84,19 +84,24 @@ def read_layer(
     """
     path = Path(path)
     if not path.exists():
-        raise InputFileError(f"{path}: file not found; check the path in the configuration")
+        raise InputFileError(f"{path}: file not found; check the path in the configuration",
+                             sv=f"{path}: filen finns inte; kontrollera sökvägen i konfigurationen")
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio raises DataSourceError and others
-        raise InputFileError(f"{path}: cannot be read as a vector file ({exc})") from None
+        raise InputFileError(f"{path}: cannot be read as a vector file ({exc})",
+                             sv=f"{path}: kan inte läsas som en vektorfil ({exc})") from None
     if layer is None and len(layers) > 1:
-        raise InputFileError(f"{path}: holds {len(layers)} layers ({', '.join(layers)}); name one with 'layer'")
+        raise InputFileError(f"{path}: holds {len(layers)} layers ({', '.join(layers)}); name one with 'layer'",
+                             sv=f"{path}: innehåller {len(layers)} lager ({', '.join(layers)}); ange ett med 'layer'")
     if layer is not None and layer not in layers:
-        raise InputFileError(f"{path}: no layer '{layer}'; the file has: {', '.join(layers)}")
+        raise InputFileError(f"{path}: no layer '{layer}'; the file has: {', '.join(layers)}",
+                             sv=f"{path}: lagret '{layer}' finns inte; filen har: {', '.join(layers)}")
     gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     if gdf.crs is None:
         raise InputFileError(
-            f"{path}: the layer has no CRS; assign one (e.g. EPSG:3006) in QGIS or with ogr2ogr -a_srs"
+            f"{path}: the layer has no CRS; assign one (e.g. EPSG:3006) in QGIS or with ogr2ogr -a_srs",
+            sv=f"{path}: lagret saknar koordinatsystem; ange ett (t.ex. EPSG:3006) i QGIS eller med ogr2ogr -a_srs",
         )
     if crs is not None and not _same_crs(CRS.from_user_input(gdf.crs), CRS.from_user_input(crs)):
         if reproject:
@@ -106,7 +111,10 @@ def read_layer(
         raise CRSMismatchError(
             f"{path}: layer CRS is {CRS.from_user_input(gdf.crs).to_string()} but the run uses "
             f"{CRS.from_user_input(crs).to_string()}; reproject the layer (e.g. ogr2ogr -t_srs {crs}) "
-            "or change project.crs"
+            "or change project.crs",
+            sv=f"{path}: lagret har koordinatsystemet {CRS.from_user_input(gdf.crs).to_string()} men körningen "
+            f"använder {CRS.from_user_input(crs).to_string()}; projicera om lagret (t.ex. ogr2ogr -t_srs {crs}) "
+            "eller ändra project.crs",
         )
     return gdf
 
@@ -144,10 +152,13 @@ def read_districts(cfg: DistrictsConfig, *, crs: str) -> tuple[gpd.GeoDataFrame,
     if missing:
         raise InputFileError(
             f"{cfg.path}: district field(s) {', '.join(missing)} not found; the layer has: "
-            f"{', '.join(c for c in gdf.columns if c != 'geometry')}"
+            f"{', '.join(c for c in gdf.columns if c != 'geometry')}",
+            sv=f"{cfg.path}: områdesfältet/fälten {', '.join(missing)} finns inte; lagret har: "
+            f"{', '.join(c for c in gdf.columns if c != 'geometry')}",
         )
     if len(gdf) == 0:
-        raise InputFileError(f"{cfg.path}: the districts layer has no features; give the layer with the polygons")
+        raise InputFileError(f"{cfg.path}: the districts layer has no features; give the layer with the polygons",
+                             sv=f"{cfg.path}: områdeslagret har inga objekt; ange lagret med polygonerna")
     ids = _district_ids(gdf[cfg.id_field], cfg)
     _check_district_geometry_types(gdf.geometry.values, ids, cfg)
     geoms, n_invalid = _repaired_geometries(gdf.geometry.values, ids, cfg)
@@ -173,14 +184,18 @@ def _district_ids(ids: pd.Series, cfg: DistrictsConfig) -> pd.Series:
     if blank.any():
         rows = [int(i) + 1 for i in np.flatnonzero(blank.to_numpy())]
         raise InputFileError(
-            f"{cfg.path}: column '{cfg.id_field}' is empty in feature(s) {rows[:10]}; every district needs an id"
+            f"{cfg.path}: column '{cfg.id_field}' is empty in feature(s) {rows[:10]}; every district needs an id",
+            sv=f"{cfg.path}: kolumnen '{cfg.id_field}' är tom i objekt {rows[:10]}; varje område behöver ett id",
         )
     ids = ids.astype(str).str.strip()
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
         raise InputFileError(
             f"{cfg.path}: column '{cfg.id_field}' has duplicate district ids: {', '.join(sorted(set(dup))[:10])}; "
-            "ids must be unique (dissolve the duplicates or pick another id field)"
+            "ids must be unique (dissolve the duplicates or pick another id field)",
+            sv=f"{cfg.path}: kolumnen '{cfg.id_field}' har dubblerade områdes-id: "
+            f"{', '.join(sorted(set(dup))[:10])}; id måste vara unika (slå ihop dubbletterna eller välj ett annat "
+            "id-fält)",
         )
     return ids
 
@@ -193,15 +208,22 @@ def _check_district_geometry_types(geoms: np.ndarray, ids: pd.Series, cfg: Distr
     collections = kinds == 7
     if collections.any():  # a GeometryCollection counts when it holds a polygon
         polygonal[collections] = [_polygonal_part(g).area > 0 for g in geoms[collections]]
-    problems = ((missing, "no geometry (null or empty)"), (~missing & ~polygonal, "a geometry that is no polygon"))
-    for bad, what in problems:
+    problems = (
+        (missing, "no geometry (null or empty)", "ingen geometri (null eller tom)"),
+        (~missing & ~polygonal, "a geometry that is no polygon", "en geometri som inte är en polygon"),
+    )
+    for bad, what, what_sv in problems:
         if bad.any():
             rows = np.flatnonzero(bad)
             named = ", ".join(f"feature {i + 1} (id {ids.iloc[i]})" for i in rows[:10])
+            named_sv = ", ".join(f"objekt {i + 1} (id {ids.iloc[i]})" for i in rows[:10])
             more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+            more_sv = f" och {len(rows) - 10} till" if len(rows) > 10 else ""
             raise InputFileError(
                 f"{cfg.path}: {len(rows)} district(s) have {what}: {named}{more}; draw the polygon or remove "
-                "the feature (e.g. in QGIS)"
+                "the feature (e.g. in QGIS)",
+                sv=f"{cfg.path}: {len(rows)} område(n) har {what_sv}: {named_sv}{more_sv}; rita polygonen eller "
+                "ta bort objektet (t.ex. i QGIS)",
             )
 
 
@@ -219,7 +241,10 @@ def _repaired_geometries(geoms: np.ndarray, ids: pd.Series, cfg: DistrictsConfig
     empty = shapely.is_empty(geoms) | pd.isna(geoms)
     if empty.any():
         raise InputFileError(
-            f"{cfg.path}: district(s) {', '.join(ids[empty].tolist()[:10])} have no area after repair; fix the geometry"
+            f"{cfg.path}: district(s) {', '.join(ids[empty].tolist()[:10])} have no area after repair; "
+            "fix the geometry",
+            sv=f"{cfg.path}: område(n) {', '.join(ids[empty].tolist()[:10])} har ingen yta efter reparation; rätta "
+            "geometrin",
         )
     return geoms, n_invalid
 
@@ -232,12 +257,16 @@ def _layer_population(gdf: gpd.GeoDataFrame, ids: pd.Series, cfg: DistrictsConfi
     if bad.any():
         raise InputFileError(
             f"{cfg.path}: population field '{cfg.population_field}' is not a number for district(s) "
-            f"{', '.join(ids[bad].tolist()[:10])}"
+            f"{', '.join(ids[bad].tolist()[:10])}",
+            sv=f"{cfg.path}: befolkningsfältet '{cfg.population_field}' är inte ett tal för område(n) "
+            f"{', '.join(ids[bad].tolist()[:10])}",
         )
     if (pop < 0).any():
         raise InputFileError(
             f"{cfg.path}: population field '{cfg.population_field}' has negative values for district(s) "
-            f"{', '.join(ids[pop < 0].tolist()[:10])}; a population is a count of residents, 0 or more"
+            f"{', '.join(ids[pop < 0].tolist()[:10])}; a population is a count of residents, 0 or more",
+            sv=f"{cfg.path}: befolkningsfältet '{cfg.population_field}' har negativa värden för område(n) "
+            f"{', '.join(ids[pop < 0].tolist()[:10])}; en befolkning är ett antal invånare, 0 eller fler",
         )
     return pop.astype(float).to_numpy()
 
@@ -262,10 +291,14 @@ def read_overlay(cfg: OverlayConfig | LayerConfig, *, crs: str) -> gpd.GeoDataFr
         if len(missing):
             raise InputFileError(
                 f"{cfg.path}: the study area has {len(missing)} feature(s) with no geometry (null or empty): "
-                f"feature(s) {[int(i) + 1 for i in missing[:10]]}; draw them or remove them (e.g. in QGIS)"
+                f"feature(s) {[int(i) + 1 for i in missing[:10]]}; draw them or remove them (e.g. in QGIS)",
+                sv=f"{cfg.path}: undersökningsområdet har {len(missing)} objekt utan geometri (null eller tom): "
+                f"objekt {[int(i) + 1 for i in missing[:10]]}; rita dem eller ta bort dem (t.ex. i QGIS)",
             )
         if len(gdf) == 0 or not (shapely.area(geoms) > 0).any():
-            raise InputFileError(f"{cfg.path}: the study area has no polygon with an area; give the area's polygon")
+            raise InputFileError(f"{cfg.path}: the study area has no polygon with an area; give the area's polygon",
+                                 sv=f"{cfg.path}: undersökningsområdet har ingen polygon med en yta; ange områdets "
+                                 "polygon")
     return gdf
 
 
@@ -295,14 +328,17 @@ def read_source_table(src: SourceConfig) -> pd.DataFrame:
     fmt = src.resolved_format()
     path = src.path
     if not path.exists():
-        raise InputFileError(f"{path}: file not found (source '{src.name}'); check sources.path")
+        raise InputFileError(f"{path}: file not found (source '{src.name}'); check sources.path",
+                             sv=f"{path}: filen finns inte (källan '{src.name}'); kontrollera sources.path")
     df = _read_source_file(src, fmt).reset_index(drop=True)
     df.columns = [str(c).strip() for c in df.columns]
     _check_source_columns(df, src)
     if len(df) == 0:
         raise InputFileError(
             f"{path}: source '{src.name}' has no data rows (only a header, or nothing); give the file with the "
-            "incidents, or remove the source from the configuration"
+            "incidents, or remove the source from the configuration",
+            sv=f"{path}: källan '{src.name}' har inga datarader (bara en rubrikrad, eller ingenting); ange filen med "
+            "händelserna, eller ta bort källan ur konfigurationen",
         )
     return df
 
@@ -336,22 +372,29 @@ def _read_source_file(src: SourceConfig, fmt: str) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"{path}: not valid {src.encoding} text at byte {exc.start}; set sources.encoding "
-            "(e.g. 'cp1252' or 'latin-1' for files saved by older Excel)"
+            "(e.g. 'cp1252' or 'latin-1' for files saved by older Excel)",
+            sv=f"{path}: inte giltig {src.encoding}-text vid byte {exc.start}; ange sources.encoding "
+            "(t.ex. 'cp1252' eller 'latin-1' för filer sparade av äldre Excel)",
         ) from None
     except (InputFileError, CRSMismatchError):
         raise
     except pd.errors.ParserError as exc:
         raise InputFileError(
             f"{path}: cannot be read as csv ({' '.join(str(exc).split())}); a row has more values than the header: "
-            f"quote values that hold the delimiter {src.delimiter!r}, or set sources.delimiter"
+            f"quote values that hold the delimiter {src.delimiter!r}, or set sources.delimiter",
+            sv=f"{path}: kan inte läsas som csv ({' '.join(str(exc).split())}); en rad har fler värden än "
+            f"rubrikraden: citera värden som innehåller avgränsaren {src.delimiter!r}, eller ange sources.delimiter",
         ) from None
     except pd.errors.EmptyDataError:
         raise InputFileError(
-            f"{path}: source '{src.name}' is empty (no header, no rows); give the file with the incidents"
+            f"{path}: source '{src.name}' is empty (no header, no rows); give the file with the incidents",
+            sv=f"{path}: källan '{src.name}' är tom (ingen rubrikrad, inga rader); ange filen med händelserna",
         ) from None
     except Exception as exc:
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())
-        raise InputFileError(f"{path}: cannot be read as {fmt} ({detail}); check the file and sources.format") from None
+        raise InputFileError(f"{path}: cannot be read as {fmt} ({detail}); check the file and sources.format",
+                             sv=f"{path}: kan inte läsas som {fmt} ({detail}); kontrollera filen och "
+                             "sources.format") from None
 
 
 def _check_source_columns(df: pd.DataFrame, src: SourceConfig) -> None:
@@ -380,13 +423,16 @@ def _check_source_columns(df: pd.DataFrame, src: SourceConfig) -> None:
     missing += [f"text = '{col}'" for col in c.text if col not in df.columns]
     missing += [f"keep = '{col}'" for col in c.keep if col not in df.columns]
     if missing:
-        hint = ""
+        hint = hint_sv = ""
         if len(df.columns) == 1:
             seen = [d for d in (";", "\t", ",", "|") if d in str(df.columns[0]) and d != src.delimiter]
             hint = f"; the values look separated by {seen[0]!r}: set delimiter = {seen[0]!r}" if seen else ""
+            hint_sv = f"; värdena verkar avgränsade med {seen[0]!r}: ange delimiter = {seen[0]!r}" if seen else ""
         raise InputFileError(
             f"{src.path}: column(s) not found: {', '.join(missing)} (source '{src.name}'); the file has: "
-            f"{', '.join(df.columns[:30])}{hint}"
+            f"{', '.join(df.columns[:30])}{hint}",
+            sv=f"{src.path}: kolumn(er) saknas: {', '.join(missing)} (källan '{src.name}'); filen har: "
+            f"{', '.join(df.columns[:30])}{hint_sv}",
         )
 
 
@@ -407,7 +453,9 @@ def _points_to_columns(gdf: gpd.GeoDataFrame, src: SourceConfig) -> pd.DataFrame
     if gdf.crs is not None and not _same_crs(CRS.from_user_input(gdf.crs), CRS.from_user_input(src.crs)):
         raise CRSMismatchError(
             f"{src.path}: layer CRS is {CRS.from_user_input(gdf.crs).to_string()} but sources.crs says "
-            f"{src.crs}; set sources.crs to the layer's CRS"
+            f"{src.crs}; set sources.crs to the layer's CRS",
+            sv=f"{src.path}: lagret har koordinatsystemet {CRS.from_user_input(gdf.crs).to_string()} men "
+            f"sources.crs anger {src.crs}; sätt sources.crs till lagrets koordinatsystem",
         )
     geom = gdf.geometry
     is_point = geom.notna().to_numpy() & (geom.geom_type == "Point").to_numpy()
@@ -427,7 +475,8 @@ def _read_csv(path: Path, what: str, **kwargs: object) -> pd.DataFrame:
     try:
         return pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig", **kwargs)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"{path}: cannot read the {what} ({exc}); give a UTF-8 CSV file") from None
+        raise InputFileError(f"{path}: cannot read the {what} ({exc}); give a UTF-8 CSV file",
+                             sv=f"{path}: kan inte läsa filen ({exc}); ange en CSV-fil i UTF-8") from None
 
 
 def read_population_table(
@@ -462,23 +511,31 @@ def read_population_table(
         raise InputFileError(
             f"{path}: column(s) {', '.join(missing)} not found; the population table needs the district id column "
             f"'{id_field}' and the population column '{pop_field}' (and optionally 'year'); it has: "
-            f"{', '.join(map(str, table.columns))}"
+            f"{', '.join(map(str, table.columns))}",
+            sv=f"{path}: kolumn(er) {', '.join(missing)} saknas; befolkningstabellen behöver områdes-id-kolumnen "
+            f"'{id_field}' och befolkningskolumnen '{pop_field}' (och gärna 'year'); den har: "
+            f"{', '.join(map(str, table.columns))}",
         )
     pop = pd.to_numeric(table[pop_field], errors="coerce")
     if pop.isna().any():
         rows = list(pop[pop.isna()].index[:10] + 1)
         comma = table[pop_field].astype(str).str.fullmatch(r"\s*-?\d+,\d+\s*").any()
         hint = "; write numbers with a decimal point, not a comma" if comma else ""
-        raise InputFileError(f"{path}: column '{pop_field}' is not a number in data row(s) {rows}{hint}")
+        hint_sv = "; skriv talen med decimalpunkt, inte decimalkomma" if comma else ""
+        raise InputFileError(f"{path}: column '{pop_field}' is not a number in data row(s) {rows}{hint}",
+                             sv=f"{path}: kolumnen '{pop_field}' är inte ett tal på datarad(er) {rows}{hint_sv}")
     if (pop < 0).any() or not np.isfinite(pop).all():
         rows = list(pop[(pop < 0) | ~np.isfinite(pop)].index[:10] + 1)
         raise InputFileError(f"{path}: column '{pop_field}' has negative or infinite populations in data row(s) "
-                             f"{rows}; a population is a count of residents, 0 or more")
+                             f"{rows}; a population is a count of residents, 0 or more",
+                             sv=f"{path}: kolumnen '{pop_field}' har negativa eller oändliga befolkningar på "
+                             f"datarad(er) {rows}; en befolkning är ett antal invånare, 0 eller fler")
     if "year" in table.columns:
         years = pd.to_numeric(table["year"], errors="coerce")
         if years.isna().any():
             rows = list(years[years.isna()].index[:10] + 1)
-            raise InputFileError(f"{path}: column 'year' is not a year in data row(s) {rows}")
+            raise InputFileError(f"{path}: column 'year' is not a year in data row(s) {rows}",
+                                 sv=f"{path}: kolumnen 'year' är inte ett årtal på datarad(er) {rows}")
         years = years.astype(int)
     else:
         years = pd.Series(None, index=table.index, dtype=object)
@@ -500,7 +557,9 @@ def read_reference_rates(path: str | Path) -> pd.DataFrame:
     if not {"category", "rate_per_100k"} <= set(table.columns):
         raise InputFileError(
             f"{path}: reference rates need the columns category, rate_per_100k (optionally year); "
-            f"got {list(table.columns)}"
+            f"got {list(table.columns)}",
+            sv=f"{path}: referenstal behöver kolumnerna category, rate_per_100k (och gärna year); "
+            f"filen har {list(table.columns)}",
         )
     return table
 
@@ -532,12 +591,16 @@ def read_indicators(
     if missing:
         raise InputFileError(
             f"{path}: areas.indicators names columns the layer does not have: {', '.join(missing)}; "
-            f"the layer has {', '.join(map(str, gdf.columns[:15]))}"
+            f"the layer has {', '.join(map(str, gdf.columns[:15]))}",
+            sv=f"{path}: areas.indicators anger kolumner som lagret saknar: {', '.join(missing)}; "
+            f"lagret har {', '.join(map(str, gdf.columns[:15]))}",
         )
     for col in (*columns, weight):
         values = pd.to_numeric(gdf[col], errors="coerce")
         if values.notna().sum() == 0:
-            raise InputFileError(f"{path}: column {col!r} (areas.indicators) holds no numbers; name a numeric column")
+            raise InputFileError(f"{path}: column {col!r} (areas.indicators) holds no numbers; name a numeric column",
+                                 sv=f"{path}: kolumnen {col!r} (areas.indicators) innehåller inga tal; ange en "
+                                 "numerisk kolumn")
         gdf[col] = values
     return gdf[[*dict.fromkeys([*columns, weight]), gdf.geometry.name]]
 
@@ -555,14 +618,18 @@ def read_survey(path: str | Path) -> pd.DataFrame:
     need = {"area", "question", "share"}
     if not need <= set(table.columns):
         raise InputFileError(f"{path}: survey results need the columns area, question, share (per cent) and "
-                             f"optionally year; got {list(table.columns)}")
+                             f"optionally year; got {list(table.columns)}",
+                             sv=f"{path}: enkätresultat behöver kolumnerna area, question, share (procent) och gärna "
+                             f"year; filen har {list(table.columns)}")
     # Swedish spreadsheets write a decimal comma (42,5)
     share = pd.to_numeric(table["share"].astype(str).str.strip().str.replace(",", ".", regex=False), errors="coerce")
     bad = np.flatnonzero(share.isna().to_numpy() | (share < 0).to_numpy() | (share > 100).to_numpy())
     if len(bad):
         rows = [int(i) + 2 for i in bad[:10]]
         raise InputFileError(f"{path}: column share needs per cent from 0 to 100; rows {rows} are not "
-                             "(row 1 is the header)")
+                             "(row 1 is the header)",
+                             sv=f"{path}: kolumnen share ska vara procent från 0 till 100; raderna {rows} är inte det "
+                             "(rad 1 är rubrikraden)")
     table["share"] = share
     return table
 
@@ -587,7 +654,9 @@ def read_bra_totals(path: str | Path, *, municipality_code: str | None = None) -
     need = {"period", "category", "reported_offences"}
     if not need <= set(table.columns):
         raise InputFileError(
-            f"{path}: Brå totals need the columns period, category, reported_offences; got {list(table.columns)}"
+            f"{path}: Brå totals need the columns period, category, reported_offences; got {list(table.columns)}",
+            sv=f"{path}: Brås totaler behöver kolumnerna period, category, reported_offences; filen har "
+            f"{list(table.columns)}",
         )
     if municipality_code is not None and "kommun_kod" in table.columns:
         code = str(municipality_code).zfill(4)

@@ -71,9 +71,13 @@ def test_problems_error_joins_each_language():
     assert in_swedish("something new") == "something new"  # an unknown pattern stays as it is
 
 
-def test_a_message_without_swedish_words_stays_english_in_a_swedish_run(tmp_path, capsys):
-    """An input-file error has no Swedish text yet: the whole line is English, not 'fel:' before English words."""
+def test_an_input_file_error_is_in_the_runs_language(tmp_path, capsys):
+    """A file's error is one line in the run's language, with the file named, in either language."""
     config = Project(rows=[]).write(tmp_path / "p")  # header only
     assert main(["validate", str(config), "--rejects", str(tmp_path / "r.csv"), "-q"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("geolage: error: ") and "no data rows" in err
+    assert err.startswith("geolage: fel: ") and err.count("\n") == 1
+    assert "brott.csv: källan 'polis' har inga datarader" in err and "no data rows" not in err
+    assert main(["validate", str(config), "--rejects", str(tmp_path / "r.csv"), "-q", "--language", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("geolage: error: ") and "brott.csv: source 'polis' has no data rows" in err
