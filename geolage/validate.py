@@ -62,7 +62,7 @@ from .duplicates import find_duplicates
 from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
 from .personal import mask_personal_numbers
 from .source_checks import check_source_crs, repeated_ids
-from .text.checks import detail_words
+from .text.checks import NEAR_EDGE, REPEATED_IDS, detail_words
 from .text.format import Text
 from .text.labels import REJECT_MESSAGES
 
@@ -433,8 +433,7 @@ def _from_lonlat(
     swapped = ~ok & _inside(lat, lon, target_ll)
     near_edge = rej.open & ok & ~_inside(lon, lat, target_ll)
     if near_edge.any():
-        log.warning("%d point(s) (%s) lie up to %g° outside the area of use of %s; accepted (the transformation "
-                    "is well defined there)", int(near_edge.sum()), label, m, target.to_string())
+        log.warning(NEAR_EDGE[rej.language].format(n=int(near_edge.sum()), label=label, m=m, crs=target.to_string()))
     lon, lat = np.where(swapped, lat, lon), np.where(swapped, lon, lat)
     good = rej.open & (ok | swapped)
     rej.add(~(ok | swapped), "invalid_coordinates", label, written,
@@ -694,9 +693,9 @@ def validate_incidents(
         stats.update(path=str(src.path), format=src.resolved_format(), sha256=file_sha256(src.path))
         stats["repeated_ids"] = repeated_ids(raw, src)  # kept (a report may hold several offences), counted
         if stats["repeated_ids"]["rows"]:
-            log.warning("%s: %d rows share %d id(s) in column '%s' but differ (e.g. %s); kept as separate incidents",
-                        src.path, stats["repeated_ids"]["rows"], stats["repeated_ids"]["ids"], src.columns.id,
-                        ", ".join(stats["repeated_ids"]["examples"]))
+            r = stats["repeated_ids"]
+            log.warning(REPEATED_IDS[language].format(path=src.path, rows=r["rows"], ids=r["ids"],
+                                                      column=src.columns.id, examples=", ".join(r["examples"])))
         per_source[src.name] = stats
         parts.append(acc)
         rejects.append(rej)

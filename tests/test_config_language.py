@@ -81,3 +81,17 @@ def test_an_input_file_error_is_in_the_runs_language(tmp_path, capsys):
     assert main(["validate", str(config), "--rejects", str(tmp_path / "r.csv"), "-q", "--language", "en"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("geolage: error: ") and "brott.csv: source 'polis' has no data rows" in err
+
+
+def test_validation_warnings_are_in_the_runs_language(tmp_path, caplog):
+    """Rows sharing an id but differing are kept and reported in the run's language."""
+    from bad_input.generate import _repeat_ids, _with_rows
+
+    config = _with_rows(_repeat_ids)().write(tmp_path / "p")
+    for language, words in (("sv", "rader delar 10 id i kolumnen 'id' men skiljer sig åt"),
+                            ("en", "rows share 10 id(s) in column 'id' but differ")):
+        caplog.clear()
+        main(["validate", str(config), "--rejects", str(tmp_path / f"r_{language}.csv"), "-q",
+              "--language", language])
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any(words in w for w in warnings), warnings

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from .format import Text
 
-__all__ = ["LOSS", "DETAILS", "detail_words"]
+__all__ = ["LOSS", "DETAILS", "NEAR_EDGE", "REPEATED_IDS", "detail_words"]
 
 LOSS: dict[str, Text] = {
     "source": Text(
@@ -25,6 +25,20 @@ LOSS: dict[str, Text] = {
         "place, duplicates)",
     ),
 }
+
+#: Console warnings of :mod:`geolage.validate`.
+NEAR_EDGE = Text(
+    "{n} punkt(er) ({label}) ligger upp till {m:g}° utanför giltighetsområdet för {crs}; de godtas "
+    "(transformationen är väldefinierad där)",
+    "{n} point(s) ({label}) lie up to {m:g}° outside the area of use of {crs}; accepted (the transformation "
+    "is well defined there)",
+)
+REPEATED_IDS = Text(
+    "{path}: {rows} rader delar {ids} id i kolumnen '{column}' men skiljer sig åt (t.ex. {examples}); de behålls "
+    "som separata händelser",
+    "{path}: {rows} rows share {ids} id(s) in column '{column}' but differ (e.g. {examples}); kept as separate "
+    "incidents",
+)
 
 #: The details that :mod:`geolage.dates` and :mod:`geolage.validate` give for a rejected value, as written
 #: there (English), in each language.
