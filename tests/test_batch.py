@@ -185,6 +185,36 @@ def test_each_municipality_has_a_normal_output_folder_and_a_broken_one_fails_alo
         assert run["record"]["steps"] == list(STEPS)
 
 
+def test_the_batch_runs_in_dask_worker_processes(national, tmp_path):
+    """The default cluster (worker processes, which are daemonic) runs a municipality as a thread cluster does.
+
+    A run splits its work over forked children; a daemonic Dask worker may not have any, so
+    the run goes in order there (every municipality failed with "daemonic processes are not
+    allowed to have children" before).
+    """
+    _, plan, threaded = national
+    ok = next(m for m in plan.municipalities if m.code != BROKEN)
+    one = dataclasses.replace(ok, out_dir=tmp_path / ok.out_dir.name)
+    result = run_batch(dataclasses.replace(plan, municipalities=[one]), options=RunOptions(steps=STEPS), workers=1)
+    assert [(r["code"], r["status"]) for r in result.rows] == [(ok.code, "ok")], result.rows
+    same = next(r for r in threaded.rows if r["code"] == ok.code)
+    mine = json.loads((one.out_dir / "run.json").read_text(encoding="utf-8"))
+    theirs = json.loads((ok.out_dir / "run.json").read_text(encoding="utf-8"))
+    assert mine["quality"] == theirs["quality"] and same["status"] == "ok"
+    pd.testing.assert_frame_equal(pd.read_csv(one.out_dir / "tabeller" / "rates_district.csv", sep=";"),
+                                  pd.read_csv(ok.out_dir / "tabeller" / "rates_district.csv", sep=";"))
+
+
+def test_workers_is_one_in_a_daemonic_process():
+    import multiprocessing
+
+    from geolage.run.parallel import workers
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:  # pool workers are daemonic
+        assert pool.apply(workers) == 1
+
+
 def test_summary_equals_single_runs(national):
     """Each municipality run on its own (no batch, no Dask) gives the numbers of the national table."""
     _, plan, result = national

@@ -49,9 +49,14 @@ def workers() -> int:
     Returns
     -------
     int
-        1 also where ``fork`` is not the platform's way to start processes (not Linux).
+        1 also where ``fork`` is not the platform's way to start processes (not Linux), and in
+        a daemonic process, which may not start children.
     """
     if not sys.platform.startswith("linux"):
+        return 1
+    if multiprocessing.current_process().daemon:
+        # A daemonic process (a Dask worker of ``geolage batch``, a multiprocessing pool's
+        # worker) may not start children: its run goes in order, in that process.
         return 1
     return count_from_environment(WORKERS_VARIABLE, min(2, len(os.sched_getaffinity(0))), "process")
 
