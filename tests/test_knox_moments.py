@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
+from shapely.geometry import box
 
+from geolage.config import Config, ConfigError, config_from_dict
+from geolage.run.results import RunResults
+from geolage.run.steps.near_repeat import add_near_repeat
 from geolage.stats.knox_moments import p_upper, pair_moments
 from geolage.stats.nearrepeat import ANALYTIC_ABOVE, knox, near_repeat_zone
 
@@ -178,3 +185,46 @@ def test_p_upper_cases():
     assert p_upper(0, 3.0, 4.0) == 1.0  # P(X >= 0)
     assert p_upper(10, 10.0, 16.0) == pytest.approx(0.5, abs=0.1)
     assert p_upper(40, 10.0, 16.0) < 1e-5
+
+
+# ------------------------------------------------------------------- config, run step, sentences
+def _config(near_repeat: dict) -> Config:
+    return config_from_dict(
+        {
+            "project": {"name": "T", "seed": 3},
+            "districts": {"path": "d.gpkg", "id_field": "id", "name_field": "name"},
+            "sources": [{"name": "p", "path": "p.csv", "columns": {"category": "k", "x": "x", "y": "y",
+                                                                     "datetime": "t"},
+                         "categories": {"2": "inbrott_bostad"}}],
+            "periods": {"start": dt.date(2023, 1, 1), "end": dt.date(2024, 12, 31)},
+            "near_repeat": near_repeat,
+        },
+        check_files=False,
+    )
+
+
+def test_config_key_analytic_above():
+    assert _config({}).near_repeat.analytic_above == ANALYTIC_ABOVE
+    with pytest.raises(ConfigError, match=r"'near_repeat\.analytic_above' needs to be at least 0; got -1"):
+        _config({"analytic_above": -1})
+
+
+@pytest.mark.parametrize(("above", "analytic"), [(0, True), (100_000, False)])
+def test_run_step_uses_the_threshold_and_says_how(above, analytic):
+    xy, t = _events(800, np.random.default_rng(51), extent=3_000.0, days=365, planted=0.1)
+    xy = xy + [370_000.0, 6_400_000.0]
+    times = pd.Timestamp("2023-01-01") + pd.to_timedelta(t, unit="D")
+    inc = gpd.GeoDataFrame({"category": "inbrott_bostad", "time": times, "x": xy[:, 0], "y": xy[:, 1]},
+                           geometry=gpd.points_from_xy(*xy.T), crs="EPSG:3006")
+    r = RunResults(config=_config({"permutations": 99, "analytic_above": above}), incidents=inc,
+                   rejects=pd.DataFrame(), districts=gpd.GeoDataFrame(), grid=gpd.GeoDataFrame(),
+                   study_area=gpd.GeoDataFrame(geometry=[box(370_000, 6_400_000, 373_000, 6_403_000)],
+                                               crs="EPSG:3006"))
+    add_near_repeat(r)
+    params, desc = r.parameters["near_repeat"], r.tables["near_repeat"].description
+    assert params["analytic_above"] == above
+    assert params["p_values"] == ("analytic" if analytic else "monte_carlo")
+    assert ("Mantel 1967" in desc["sv"], "Mantel 1967" in desc["en"]) == (analytic, analytic)
+    assert ("bygger p-värdena på permutationsfördelningens exakta medelvärde" in desc["sv"]) is analytic
+    assert ("the p-values come from the exact mean and variance" in desc["en"]) is analytic
+    assert ("p < 0,001" in desc["sv"], "p < 0.001" in desc["en"]) == (analytic, analytic)  # 99 permutations: p >= 0.01
