@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from shapely.geometry import box
 
 from geolage.config import Config, ConfigError, config_from_dict
@@ -183,8 +184,11 @@ def test_independent_pattern_rejected_at_nominal_rate():
 def test_p_upper_cases():
     assert p_upper(5, 5.0, 0.0) == 1.0 and p_upper(6, 5.0, 0.0) == 0.0
     assert p_upper(0, 3.0, 4.0) == 1.0  # P(X >= 0)
-    assert p_upper(10, 10.0, 16.0) == pytest.approx(0.5, abs=0.1)
-    assert p_upper(40, 10.0, 16.0) < 1e-5
+    # over-dispersed: the negative binomial with mean 10 and variance 16 (size 100 / 6, success probability 10 / 16)
+    assert p_upper(14, 10.0, 16.0) == pytest.approx(stats.nbinom.sf(13, 100 / 6, 10 / 16), rel=1e-12)
+    assert stats.nbinom.stats(100 / 6, 10 / 16, moments="mv") == (pytest.approx(10), pytest.approx(16))
+    # under-dispersed: normal with a continuity correction
+    assert p_upper(14, 10.0, 4.0) == pytest.approx(stats.norm.sf((14 - 0.5 - 10) / 2), rel=1e-12)
 
 
 # ------------------------------------------------------------------- config, run step, sentences
