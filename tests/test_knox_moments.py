@@ -121,6 +121,7 @@ def test_threshold_picks_the_path_and_is_checked():
         knox(xy, t, analytic_above=-1, quiet=True, check_precision=False)
 
 
+@pytest.mark.slow
 def test_exact_moments_match_monte_carlo_within_standard_error():
     """At n = 400 the permutation mean and variance of every cell, from 4,000 permutations, within 4.5 standard errors.
 
@@ -140,6 +141,7 @@ def test_exact_moments_match_monte_carlo_within_standard_error():
     assert np.all(var > 0)
 
 
+@pytest.mark.slow
 def test_analytic_p_agrees_with_monte_carlo_p():
     """n = 1,500 with a few near repeats: analytic and Monte Carlo p (9,999 permutations) per band pair.
 
