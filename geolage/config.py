@@ -325,6 +325,7 @@ class NearRepeatConfig:
     distance_bands: tuple[float, ...] = (0, 100, 200, 400, 800)
     time_bands: tuple[float, ...] = (0, 7, 14, 21, 28)
     permutations: int = 999
+    analytic_above: int = 100_000  #: more incidents: exact-moment p-values, no permutations (stats.knox_moments)
     #: Add a same-location distance band [0, 0] m (repeat victimisation) before the first band.
     same_location: bool = False
 

@@ -255,6 +255,7 @@ def _check_near_repeat_values(cfg: Config, checks: _Checks) -> None:
     rule = _Rule(checks, nr)
     rule.at_least(0, "permutations")
     rule.at_most(MAX_PERMUTATIONS, "permutations")
+    rule.at_least(0, "analytic_above")
     for name in ("distance_bands", "time_bands"):
         bands = getattr(nr, name)
         if any(not math.isfinite(b) or b < 0 for b in bands):

@@ -4,7 +4,8 @@ Usage::
 
     python scripts/benchmark_knox.py [--sizes 10000,50000,200000] [--compare 10000] [--permutations 999]
                                      [--extent-km 30] [--years 7] [--dup-sizes 100000,1000000]
-                                     [--dup-compare 50000]
+                                     [--dup-compare 50000] [--analytic-sizes 100000,1000000]
+                                     [--analytic-compare 100000]
 
 Synthetic burglaries over an area of ``extent-km`` × ``extent-km`` (Borås is about 30 × 30 km)
 and ``years`` years, with near-repeat chains (a fifth of the events follow another within 150 m
@@ -13,6 +14,12 @@ and 10 days). For each size: the CPU time and peak memory (tracemalloc: numpy's 
 the previous algorithm is run in the same process: every pair within 800 m formed at once
 (``cKDTree.query_pairs``), then every permutation over them; the script checks that both give
 the same observed and permutation counts (same seed) and prints the ratio of the times.
+
+The analytic path (exact permutation moments, :mod:`geolage.stats.knox_moments`; what ``knox``
+does above ``analytic_above`` = 100,000 events): at ``--analytic-compare`` events both it and the
+Monte Carlo path run on the same events (same observed counts checked; the largest difference of
+the p-values printed) and the ratio of the times is printed; at ``--analytic-sizes`` the analytic
+path alone (Monte Carlo at 1M events takes hours).
 
 The duplicate check likewise: ``find_duplicates`` (grid cells and time search, linear memory)
 against the former pairwise check (every pair within 25 m, then a Python loop) at ``--dup-compare``
@@ -151,6 +158,30 @@ def make_rows(n: int, extent_km: float, years: float, rng: np.random.Generator) 
                          "has_clock_time": True})
 
 
+def compare_analytic(args: argparse.Namespace, rng: np.random.Generator) -> int:
+    """Analytic against Monte Carlo p-values at one size (same events), then the analytic path alone.
+
+    Returns 1 when the observed counts of the two paths differ.
+    """
+    n = args.analytic_compare
+    xy, t = make_events(n, args.extent_km, args.years, rng)
+    an, t_an, m_an = measure(lambda: knox(xy, t, seed=1, quiet=True, analytic_above=0))
+    mc, t_mc, m_mc = measure(lambda: knox(xy, t, permutations=args.permutations, seed=1, quiet=True,
+                                          analytic_above=None))
+    same = np.array_equal(an.table["observed"].to_numpy(), mc.table["observed"].to_numpy())
+    p_an, p_mc = an.table["p_value"].to_numpy(), mc.table["p_value"].to_numpy()
+    print(f"\nKnox at {n:,} events, analytic (exact moments) {t_an:.2f} s, peak {m_an:.0f} MB; Monte Carlo "
+          f"({args.permutations} permutations) {t_mc:.2f} s, peak {m_mc:.0f} MB; ratio {t_mc / t_an:.1f}× faster; "
+          f"same observed counts: {same}; largest |p analytic - p Monte Carlo| {np.abs(p_an - p_mc).max():.4f} "
+          f"(Monte Carlo floor {1 / (args.permutations + 1):.4f})")
+    for n in [int(s) for s in args.analytic_sizes.split(",") if s]:
+        xy, t = make_events(n, args.extent_km, args.years, rng)
+        res, sec, peak = measure(lambda xy=xy, t=t: knox(xy, t, quiet=True, analytic_above=0))
+        print(f"Knox analytic {n:>10,} events: {sec:8.2f} s, peak {peak:7.0f} MB, "
+              f"{res.parameters['n_pairs'] / n:6.0f} pairs within 800 m per event")
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="10000,50000,200000", help="Knox event counts, comma separated")
@@ -160,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--years", type=float, default=7.0)
     ap.add_argument("--dup-sizes", default="100000,200000", help="duplicate-check row counts")
     ap.add_argument("--dup-compare", type=int, default=50_000, help="rows at which the former check also runs")
+    ap.add_argument("--analytic-sizes", default="100000,1000000", help="Knox sizes with exact-moment p-values")
+    ap.add_argument("--analytic-compare", type=int, default=100_000,
+                    help="size at which the analytic and the Monte Carlo paths both run")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(20261128)
     print(f"cores available: {os.cpu_count()} (affinity: {len(os.sched_getaffinity(0))}); "
@@ -183,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{res.parameters['n_pairs'] / n:6.0f} pairs within 800 m per event, "
               "pairs " + ("not kept (close in time found per permutation)" if res.parameters["pairs_streamed"]
                           else "kept"))
+
+    status |= compare_analytic(args, rng)
 
     rows = make_rows(args.dup_compare, args.extent_km, args.years, rng)
     (r_new, _), t_new, m_new = measure(lambda: find_duplicates(rows, 25.0, 60.0, "en"))

@@ -74,6 +74,17 @@ class _PairBands:
         self.n_pairs = int(self.row_counts[: self.nd].sum())
         self.n_within = int(self.row_counts.sum())  # pairs closer than the last distance edge
 
+    @classmethod
+    def from_rows(cls, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool, row_counts: np.ndarray) -> _PairBands:
+        """Bands whose pairs per distance code are known (e.g. from per-event degrees): no pair is found or kept."""
+        self = cls.__new__(cls)
+        self.d_edges, self.same_zero = d_edges, same_zero
+        self.nd, self.nt = len(d_edges) - 1 + (1 if same_zero else 0), len(t_edges) - 1
+        self.e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)
+        self.row_counts, self.cache = np.asarray(row_counts, dtype=np.int64), None
+        self.n_pairs, self.n_within = int(self.row_counts[: self.nd].sum()), int(self.row_counts.sum())
+        return self
+
     def _find(self, xy: np.ndarray) -> None:
         """Find the pairs strip by strip: their row counts, and the pairs while they fit in the cache."""
         d_edges, same_zero = self.d_edges, self.same_zero

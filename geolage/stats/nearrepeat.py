@@ -33,6 +33,14 @@ Band pairs are tested one by one (no correction for the number of band pairs);
 :func:`near_repeat_zone` takes the contiguous block of significant band pairs starting at
 the nearest distance and shortest time, and its own p-value from the same permutations.
 
+Large n (more events than ``analytic_above``, default :data:`ANALYTIC_ABOVE`): no Monte Carlo.
+The observed counts are found as above (one pass), and each band pair's count is compared with
+its exact permutation mean and variance (Mantel 1967), which follow from the events' numbers of
+neighbours in space and in time without any permutation; the p-value is a negative binomial (or
+normal) approximation with that mean and variance (:mod:`geolage.stats.knox_moments`). Drawing
+999 permutations of a million times alone takes minutes; at that size the counts are large and the
+approximation is close to the permutation distribution.
+
 References
 ----------
 Knox, E. G. (1964). The detection of space-time interactions. *Applied Statistics* 13, 25–29.
@@ -57,15 +65,20 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from .knox_moments import KnoxMoments, knox_moments, p_upper
 from .knox_pairs import _PairBands, _PairCounter, _TimeCloseCounter
 from .precision import DataPrecision, KnoxPrecisionError, data_precision
 
 __all__ = [
-    "KNOX_COLUMNS", "DataPrecision", "KnoxPrecisionError", "KnoxResult", "NearRepeatZone", "data_precision", "knox",
+    "ANALYTIC_ABOVE", "KNOX_COLUMNS", "DataPrecision",
+    "KnoxPrecisionError", "KnoxResult", "NearRepeatZone", "data_precision", "knox",
     "near_repeat_zone",
 ]
 
 log = logging.getLogger(__name__)
+
+#: Above this many events :func:`knox` gives exact-moment p-values instead of Monte Carlo ones.
+ANALYTIC_ABOVE = 100_000
 
 #: Columns of :attr:`KnoxResult.table`, in order.
 KNOX_COLUMNS: tuple[str, ...] = (
@@ -97,12 +110,16 @@ class KnoxResult:
         Bands, interval convention, permutations, seed, ``n_events``, ``n_pairs``.
     permutation_counts : ndarray
         Shape (permutations, distance bands + 1, time bands + 1): the band counts of every
-        permutation, the open bands last (for p-values of merged bands).
+        permutation, the open bands last (for p-values of merged bands); no permutations (shape
+        (0, ...)) when the p-values are analytic.
+    moments : KnoxMoments or None
+        The exact permutation moments of every block of bands, when the p-values are analytic.
     """
 
     table: pd.DataFrame
     parameters: dict[str, Any] = field(default_factory=dict)
     permutation_counts: np.ndarray = field(default_factory=lambda: np.empty((0, 0, 0)))
+    moments: KnoxMoments | None = None
 
 
 def _fmt(v: float) -> str:
@@ -187,7 +204,7 @@ def knox(
     distance_bands: Sequence[float] = (0, 100, 200, 400, 800), time_bands: Sequence[float] = (0, 7, 14, 21, 28),
     permutations: int = 999, seed: int | np.random.Generator | None = None, same_location: bool = False,
     alpha: float = 0.05, category: str | None = None, quiet: bool = False, check_precision: bool = True,
-    time_windows: Sequence[Any] | np.ndarray | None = None,
+    time_windows: Sequence[Any] | np.ndarray | None = None, analytic_above: int | None = ANALYTIC_ABOVE,
 ) -> KnoxResult:
     """Knox test of near repeats: are events close in space also close in time more often than by chance.
 
@@ -222,6 +239,10 @@ def knox(
     time_windows : array-like, optional
         Width in days of the window in which each event happened (``time_to - time_from``);
         a median width over the smallest time band means the times are too imprecise.
+    analytic_above : int or None
+        With more events than this, p-values from the exact permutation mean and variance
+        (:mod:`geolage.stats.knox_moments`) instead of ``permutations`` Monte Carlo permutations;
+        ``None``: always Monte Carlo. Recorded in the parameters (``p_values``, ``analytic_above``).
 
     Returns
     -------
@@ -236,6 +257,7 @@ def knox(
         - ``expected``: exact under random permutation of the times: row total × column total / pairs;
         - ``ratio``: observed / expected (the Knox ratio; NaN when expected is 0);
         - ``p_value``: (1 + permutations with a count ≥ observed) / (permutations + 1), one-sided;
+          analytic above ``analytic_above`` events: P(count ≥ observed) from the exact moments;
 
         and ``parameters``, ``permutation_counts``. Sentences about the result:
         :func:`geolage.text.nearrepeat.knox_summary`.
@@ -269,13 +291,27 @@ def knox(
     precision = data_precision(xy, t_raw, time_windows=windows)
     if check_precision:
         _refuse_imprecise(precision, d_edges, t_edges)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    pairs = _PairBands(xy, d_edges, t_edges, same_zero)
-    full_obs, expected, full_perm = _knox_counts(xy, pairs, _whole_seconds(t), permutations, rng)
-    table = _knox_table(d_edges, t_edges, same_zero, full_obs, expected, full_perm)
+    if analytic_above is not None and (isinstance(analytic_above, bool) or analytic_above < 0):
+        raise ValueError(f"analytic_above needs to be a whole number of 0 or more, or None; got {analytic_above!r}")
+    t_sec = _whole_seconds(t)
+    moments: KnoxMoments | None = None
+    if analytic_above is not None and n > analytic_above:
+        pairs, full_obs, expected, moments = _analytic_counts(xy, t_sec, d_edges, t_edges, same_zero)
+        _, _, p = moments.table(full_obs)
+        full_perm = np.zeros((0, *full_obs.shape), dtype=np.int64)
+    else:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        pairs = _PairBands(xy, d_edges, t_edges, same_zero)
+        full_obs, expected, full_perm = _knox_counts(xy, pairs, t_sec, permutations, rng)
+        p = (1 + (full_perm >= full_obs[None]).sum(axis=0)) / (permutations + 1)
+    table = _knox_table(d_edges, t_edges, same_zero, full_obs, expected, p)
     params = _parameters(d_edges, t_edges, same_zero, permutations, seed, alpha, n, pairs)
-    params.update(times_are_dates=dates_only, category=category, precision=precision.as_dict())
-    result = KnoxResult(table=table, parameters=params, permutation_counts=full_perm)
+    params.update(times_are_dates=dates_only, category=category, precision=precision.as_dict(),
+                  analytic_above=analytic_above, p_values="analytic" if moments is not None else "monte_carlo")
+    if moments is not None:
+        params.update(method="Knox test, exact permutation moments (Mantel 1967), negative binomial or normal p-values",
+                      permutations=0, seed=None)
+    result = KnoxResult(table=table, parameters=params, permutation_counts=full_perm, moments=moments)
     if not quiet:
         _announce(result, alpha)
     return result
@@ -317,6 +353,22 @@ def _knox_counts(
     full_perm = _complete(perm_counts, row_tot, col_tot)
     expected = np.outer(row_tot[:-1].astype(float), col_tot[:-1].astype(float)) / n_all  # floats: no overflow
     return full_obs, expected, full_perm
+
+
+def _analytic_counts(
+    xy: np.ndarray, t_sec: np.ndarray, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool
+) -> tuple[_PairBands, np.ndarray, np.ndarray, KnoxMoments]:
+    """Observed counts of the full table (one pass, pairs close in time only), exact expected counts, the moments."""
+    n = len(t_sec)
+    n_all = n * (n - 1) // 2
+    e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)
+    moments, row_counts = knox_moments(xy, t_sec, d_edges, e_sec, same_zero)
+    pairs = _PairBands.from_rows(d_edges, t_edges, same_zero, row_counts)
+    observed = _TimeCloseCounter(xy, pairs, int(t_sec.max())).counts(t_sec[None, :])
+    row_tot, col_tot = pairs.row_totals(n_all), _time_totals(t_sec, pairs.e_sec, n_all)
+    full_obs = _complete(observed, row_tot, col_tot)[0]
+    expected = np.outer(row_tot[:-1].astype(float), col_tot[:-1].astype(float)) / n_all
+    return pairs, full_obs, expected, moments
 
 
 def _check_options(
@@ -397,16 +449,12 @@ def _knox_table(
     same_zero: bool,
     observed: np.ndarray,
     expected: np.ndarray,
-    perm_counts: np.ndarray,
+    p: np.ndarray,
 ) -> pd.DataFrame:
     """One row per (distance band, time band), the open bands last: labels, intervals, counts, ratio, p-value.
 
-    Columns :data:`KNOX_COLUMNS`; ``expected`` is exact (row × column / pairs), p one-sided with a
-    floor of 1 / (permutations + 1).
+    Columns :data:`KNOX_COLUMNS`; ``expected`` is exact (row × column / pairs), ``p`` one-sided.
     """
-    permutations = len(perm_counts)
-    ge = (perm_counts >= observed[None]).sum(axis=0)
-    p = (1 + ge) / (permutations + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(expected > 0, observed / np.where(expected > 0, expected, 1.0), np.nan)
     d_rows: list[tuple[str, float, float, str]] = []
@@ -443,12 +491,13 @@ def _announce(result: KnoxResult, alpha: float) -> None:
     """Log the test's size and its near-repeat zone."""
     params = result.parameters
     log.info(
-        "knox: %d events, %d pairs within %g m, %d permutations (seed %s)",
+        "knox: %d events, %d pairs within %g m, %d permutations (seed %s; p-values %s)",
         params["n_events"],
         params["n_pairs"],
         params["distance_bands"][-1],
         params["permutations"],
         params["seed"],
+        params["p_values"],
     )
     zone = near_repeat_zone(result, alpha=alpha)
     log.info(
@@ -516,7 +565,8 @@ def near_repeat_zone(result: KnoxResult, *, alpha: float = 0.05) -> NearRepeatZo
     in which every band pair is significant (ratio > 1 and p < ``alpha``); among blocks
     of equal size the one with the higher ratio. Its ratio is the observed over the
     expected pair count summed over the block, its p-value from the same permutations
-    (so it is a new, single test, not a combination of the band p-values). When the
+    (so it is a new, single test, not a combination of the band p-values), or from the block's
+    exact moments when the p-values are analytic. When the
     nearest, shortest band pair is not significant, ``significant`` is False.
     """
     tab = result.table
@@ -549,8 +599,11 @@ def near_repeat_zone(result: KnoxResult, *, alpha: float = 0.05) -> NearRepeatZo
                 best = cand
     D, T = (best[2], best[3]) if best is not None else (0, 0)  # best exists: sig[0, 0] holds
     o = int(obs[: D + 1, : T + 1].sum())
-    perm = pc[:, : D + 1, : T + 1].sum(axis=(1, 2))
     e = float(exp_[: D + 1, : T + 1].sum())
     r = o / e if e > 0 else math.inf
-    p = (1 + int((perm >= o).sum())) / (len(perm) + 1)
+    if result.moments is not None:
+        p = p_upper(o, *result.moments.block(0, D, 0, T))
+    else:
+        perm = pc[:, : D + 1, : T + 1].sum(axis=(1, 2))
+        p = (1 + int((perm >= o).sum())) / (len(perm) + 1)
     return NearRepeatZone(True, D, T, float(d_from[0]), float(d_to[D]), float(t_from[0]), float(t_to[T]), o, e, r, p)

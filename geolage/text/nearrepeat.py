@@ -31,7 +31,21 @@ def _num(v: float, language: str, digits: int = 1) -> str:
 
 
 def _p(p: float, language: str) -> str:
-    return f"p = {_num(p, language, 3)}"
+    return f"p < {_num(0.001, language, 3)}" if p < 0.001 else f"p = {_num(p, language, 3)}"
+
+
+def _method(result: KnoxResult) -> Text:
+    """The sentence on how the p-values were found when they are analytic (none for Monte Carlo)."""
+    params = result.parameters
+    if params.get("p_values") != "analytic":
+        return Text("", "")
+    sv_n, en_n = (format_number(float(params["analytic_above"]), lang, 0) for lang in ("sv", "en"))
+    return Text(
+        f" Med fler än {sv_n} händelser bygger p-värdena på permutationsfördelningens exakta medelvärde och "
+        "varians (Mantel 1967) i stället för slumpade permutationer.",
+        f" With more than {en_n} incidents the p-values come from the exact mean and variance of the permutation "
+        "distribution (Mantel 1967) instead of random permutations.",
+    )
 
 
 def knox_summary(result: KnoxResult, *, category: str | None = None, alpha: float = 0.05) -> Text:
@@ -51,8 +65,10 @@ def knox_summary(result: KnoxResult, *, category: str | None = None, alpha: floa
     Text
         ``{"sv": ..., "en": ...}``, e.g. "Inom 200 m och 14 dagar efter ett inbrott är
         risken för ett nytt inbrott 2,3 gånger högre än väntat (Knox-test, p = 0,001)."
-        The zone is the one of :func:`geolage.stats.nearrepeat.near_repeat_zone`.
+        The zone is the one of :func:`geolage.stats.nearrepeat.near_repeat_zone`. Analytic p-values
+        (more events than ``analytic_above``) add a sentence saying so.
     """
+    method = _method(result)
     tab = result.table
     zone = near_repeat_zone(result, alpha=alpha)
     sv_a, sv_new, en_a, en_new = _NOUNS.get(category or "", _DEFAULT_NOUNS)
@@ -62,10 +78,10 @@ def knox_summary(result: KnoxResult, *, category: str | None = None, alpha: floa
         return Text(
             f"Knox-testet visar ingen förhöjd risk för {sv_new} nära i tid och rum efter {sv_a} "
             f"(närmaste band {first_d} och {first_t}: {_p(zone.p_value, 'sv')}; "
-            f"undersökt upp till {dmax} m och {tmax} dagar).",
+            f"undersökt upp till {dmax} m och {tmax} dagar).{method['sv']}",
             f"The Knox test shows no raised risk of {en_new} close in space and time after {en_a} "
             f"(nearest bands {first_d} and {first_t}: {_p(zone.p_value, 'en')}; "
-            f"examined up to {dmax} m and {tmax} days).",
+            f"examined up to {dmax} m and {tmax} days).{method['en']}",
         )
     dist_hi, time_hi = _g(zone.distance_to), _g(zone.time_to)
     if zone.distance_from == 0 and zone.time_from == 0:
@@ -80,9 +96,9 @@ def knox_summary(result: KnoxResult, *, category: str | None = None, alpha: floa
     o, e, r = zone.observed, zone.expected, zone.ratio
     return Text(
         f"{where['sv']} efter {sv_a} är risken för {sv_new} {_num(r, 'sv')} gånger högre än väntat "
-        f"(Knox-test: {o} par mot väntat {_num(e, 'sv')}, {_p(zone.p_value, 'sv')}).",
+        f"(Knox-test: {o} par mot väntat {_num(e, 'sv')}, {_p(zone.p_value, 'sv')}).{method['sv']}",
         f"{where['en']} of {en_a}, the risk of {en_new} is {_num(r, 'en')} times higher than expected "
-        f"(Knox test: {o} pairs against {_num(e, 'en')} expected, {_p(zone.p_value, 'en')}).",
+        f"(Knox test: {o} pairs against {_num(e, 'en')} expected, {_p(zone.p_value, 'en')}).{method['en']}",
     )
 
 

@@ -86,7 +86,7 @@ def add_near_repeat(results: RunResults) -> None:
             frame[columns],
             distance_bands=cfg.distance_bands,
             time_bands=cfg.time_bands,
-            permutations=cfg.permutations,
+            permutations=cfg.permutations, analytic_above=cfg.analytic_above,
             seed=seed,
             same_location=cfg.same_location,
             category=cat,
