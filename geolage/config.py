@@ -319,8 +319,7 @@ class EmergingConfig:
 class NearRepeatConfig:
     """``[near_repeat]``: Knox test."""
 
-    #: Category of the Knox test; ``"auto"``: ``inbrott_bostad`` when the data has it, otherwise
-    #: the most frequent category of the accepted incidents.
+    #: Knox test's category; ``"auto"``: ``inbrott_bostad`` when present, else the most frequent accepted one.
     category: str = "auto"
     distance_bands: tuple[float, ...] = (0, 100, 200, 400, 800)
     time_bands: tuple[float, ...] = (0, 7, 14, 21, 28)

@@ -174,6 +174,8 @@ def _events(events: Any, times: Any, windows: Any = None) -> tuple[np.ndarray, n
     t_raw = pd.Series(np.asarray(times)) if not isinstance(times, pd.Series) else times.reset_index(drop=True)
     if len(t_raw) != len(xy):
         raise ValueError(f"times need one value per event ({len(xy)}); got {len(t_raw)}")
+    if len(xy) < 2:
+        raise ValueError(f"knox needs at least 2 events; got {len(xy)}")
     is_dt = pd.api.types.is_datetime64_any_dtype(t_raw)
     if is_dt:
         t_ns = t_raw.to_numpy(dtype="datetime64[ns]")
@@ -285,46 +287,55 @@ def knox(
     """
     d_edges, t_edges, same_zero = _check_options(distance_bands, time_bands, permutations, alpha, same_location)
     xy, t, dates_only, t_raw, windows = _events(events, times, time_windows)
-    n = len(xy)
-    if n < 2:
-        raise ValueError(f"knox needs at least 2 events; got {n}")
     precision = data_precision(xy, t_raw, time_windows=windows)
-    if check_precision:
-        _refuse_imprecise(precision, d_edges, t_edges)
-    if analytic_above is not None and (isinstance(analytic_above, bool) or analytic_above < 0):
-        raise ValueError(f"analytic_above needs to be a whole number of 0 or more, or None; got {analytic_above!r}")
-    t_sec = _whole_seconds(t)
-    moments: KnoxMoments | None = None
-    if analytic_above is not None and n > analytic_above:
-        pairs, full_obs, expected, moments = _analytic_counts(xy, t_sec, d_edges, t_edges, same_zero)
-        _, _, p = moments.table(full_obs)
-        full_perm = np.zeros((0, *full_obs.shape), dtype=np.int64)
-    else:
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        pairs = _PairBands(xy, d_edges, t_edges, same_zero)
-        full_obs, expected, full_perm = _knox_counts(xy, pairs, t_sec, permutations, rng)
-        p = (1 + (full_perm >= full_obs[None]).sum(axis=0)) / (permutations + 1)
+    _refuse_imprecise(precision, d_edges, t_edges, check_precision)
+    pairs, full_obs, expected, full_perm, p, moments = _band_counts(
+        xy, t, d_edges, t_edges, same_zero, permutations, seed, analytic_above)
     table = _knox_table(d_edges, t_edges, same_zero, full_obs, expected, p)
-    params = _parameters(d_edges, t_edges, same_zero, permutations, seed, alpha, n, pairs)
+    params = _parameters(d_edges, t_edges, same_zero, permutations, seed, alpha, len(xy), pairs, moments is not None)
     params.update(times_are_dates=dates_only, category=category, precision=precision.as_dict(),
-                  analytic_above=analytic_above, p_values="analytic" if moments is not None else "monte_carlo")
-    if moments is not None:
-        params.update(method="Knox test, exact permutation moments (Mantel 1967), negative binomial or normal p-values",
-                      permutations=0, seed=None)
+                  analytic_above=analytic_above)
     result = KnoxResult(table=table, parameters=params, permutation_counts=full_perm, moments=moments)
     if not quiet:
         _announce(result, alpha)
     return result
 
 
+def _band_counts(
+    xy: np.ndarray, t: np.ndarray, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool, permutations: int,
+    seed: int | np.random.Generator | None, analytic_above: int | None,
+) -> tuple[_PairBands, np.ndarray, np.ndarray, np.ndarray, np.ndarray, KnoxMoments | None]:
+    """Pairs, observed and expected counts, permutation counts and p-values of the full table.
+
+    With more than ``analytic_above`` events the p-values come from the exact permutation
+    moments (no permutation counts, moments returned); otherwise from Monte Carlo permutations.
+    """
+    if analytic_above is not None and (isinstance(analytic_above, bool) or analytic_above < 0):
+        raise ValueError(f"analytic_above needs to be a whole number of 0 or more, or None; got {analytic_above!r}")
+    t_sec = _whole_seconds(t)
+    if analytic_above is not None and len(xy) > analytic_above:
+        pairs, full_obs, expected, moments = _analytic_counts(xy, t_sec, d_edges, t_edges, same_zero)
+        _, _, p = moments.table(full_obs)
+        return pairs, full_obs, expected, np.zeros((0, *full_obs.shape), dtype=np.int64), p, moments
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    pairs = _PairBands(xy, d_edges, t_edges, same_zero)
+    full_obs, expected, full_perm = _knox_counts(xy, pairs, t_sec, permutations, rng)
+    p = (1 + (full_perm >= full_obs[None]).sum(axis=0)) / (permutations + 1)
+    return pairs, full_obs, expected, full_perm, p, None
+
+
 def _parameters(
     d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool, permutations: int, seed: Any, alpha: float, n: int,
-    pairs: _PairBands,
+    pairs: _PairBands, analytic: bool = False,
 ) -> dict[str, Any]:
-    """The recorded parameters of a Knox test."""
+    """The recorded parameters of a Knox test (``analytic``: p-values from the exact moments, no permutations)."""
     convention = "[lower, upper): closed at the lower end, open at the upper end; an open last band [last, ∞)"
+    if analytic:
+        permutations, seed = 0, None
     return {
-        "method": "Knox test, Monte Carlo permutation of times",
+        "method": "Knox test, exact permutation moments (Mantel 1967), negative binomial or normal p-values"
+        if analytic else "Knox test, Monte Carlo permutation of times",
+        "p_values": "analytic" if analytic else "monte_carlo",
         "expected": "exact under permutation: row total × column total / number of pairs",
         "distance_bands": [float(v) for v in d_edges], "time_bands": [float(v) for v in t_edges],
         "interval_convention": convention + ("; same-location band [0, 0]" if same_zero else ""),
@@ -477,8 +488,10 @@ def _knox_table(
     return pd.DataFrame(rows, columns=list(KNOX_COLUMNS))
 
 
-def _refuse_imprecise(precision: DataPrecision, d_edges: np.ndarray, t_edges: np.ndarray) -> None:
-    """Raise :class:`KnoxPrecisionError` when the data are coarser than the smallest band."""
+def _refuse_imprecise(precision: DataPrecision, d_edges: np.ndarray, t_edges: np.ndarray, check: bool = True) -> None:
+    """Raise :class:`KnoxPrecisionError` when the data are coarser than the smallest band (and ``check``)."""
+    if not check:
+        return
     t_band = float(np.min(np.diff(t_edges)))
     if precision.time_days > t_band:
         raise KnoxPrecisionError("time", precision.time_unit, precision.time_days, t_band)
