@@ -234,3 +234,22 @@ def test_run_step_uses_the_threshold_and_says_how(above, analytic):
     assert ("bygger p-värdena på permutationsfördelningens exakta medelvärde" in desc["sv"]) is analytic
     assert ("the p-values come from the exact mean and variance" in desc["en"]) is analytic
     assert ("p < 0,001" in desc["sv"], "p < 0.001" in desc["en"]) == (analytic, analytic)  # 99 permutations: p >= 0.01
+
+
+def test_space_degrees_are_the_same_on_one_or_two_threads(monkeypatch):
+    """From 50,000 events the neighbour counts are split over threads; the counts stay exact."""
+    from geolage.stats.knox_moments import space_degrees
+
+    rng = np.random.default_rng(3)
+    xy = np.round(rng.uniform(0, 5000, size=(60_000, 2)))  # whole metres: many pairs exactly on an edge
+    edges = np.array([0.0, 10.0, 25.0])
+    monkeypatch.setenv("GEOLAGE_WORKERS", "1")
+    one = space_degrees(xy, edges, False)
+    monkeypatch.setenv("GEOLAGE_WORKERS", "2")
+    two = space_degrees(xy, edges, False)
+    np.testing.assert_array_equal(one, two)
+    # brute force for the first 200 events
+    d = np.hypot(*(xy[:200, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(d[:, :200], np.inf)
+    want = np.column_stack([((d >= 0) & (d < 10)).sum(1), ((d >= 10) & (d < 25)).sum(1)])
+    np.testing.assert_array_equal(one[:200, : want.shape[1]], want)

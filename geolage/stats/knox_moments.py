@@ -81,14 +81,18 @@ def space_degrees(xy: np.ndarray, d_edges: np.ndarray, same_zero: bool) -> np.nd
     A pair at a distance within 1e-12 (relative) below an edge is counted as at the edge (a
     nanometre at 1 km); pairs exactly at an edge are counted as at the edge, as by :func:`numpy.hypot`.
     """
+    from ..run.parallel import workers  # the run's process budget (1 inside a Dask worker)
+
     n = len(xy)
     tree = cKDTree(xy)
     order = tree.indices  # the tree's own order: neighbouring queries touch the same nodes
     below = np.zeros((n, len(d_edges)), dtype=np.int64)
+    threads = workers() if n >= 50_000 else 1  # scipy splits the queries over threads: exact counts either way
     for k, e in enumerate(d_edges):
         if e > 0:
             # scipy's query counts d <= r, the event itself included
-            below[order, k] = tree.query_ball_point(xy[order], float(e) * (1 - _EDGE_MARGIN), return_length=True) - 1
+            below[order, k] = tree.query_ball_point(xy[order], float(e) * (1 - _EDGE_MARGIN), return_length=True,
+                                                    workers=threads) - 1
     m = len(d_edges)
     if same_zero:  # d_edges[0] == 0: band 0 is [0, 0], band 1 (0, e1), nothing below the first edge
         _, inverse, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
