@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -201,12 +200,10 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def _classes(values: pd.Series, k: int = 5) -> list[float]:
     """Upper class bounds (Fisher–Jenks, mapclassify) of the values shown on the map."""
+    from ..outputs.map.scale import breaks  # the map's classes (no "Numba not installed" warning)
+
     v = values.dropna().to_numpy(dtype=float)
-    if len(v) == 0:
-        return []
-    if len(np.unique(v)) <= k:
-        return sorted(float(x) for x in np.unique(v))
-    return [float(b) for b in mapclassify.FisherJenks(v, k=k).bins]
+    return breaks(v, k) if len(v) else []
 
 
 def _map_data(table: Table, *, language: str, min_count: int, synthetic: bool) -> dict[str, Any]:
