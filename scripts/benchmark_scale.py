@@ -76,9 +76,13 @@ class PeakRSS:
         self.peak = 0
         self._stop = threading.Event()
 
-    def _rss(self) -> int:
+    def _rss(self, refresh: bool = True) -> int:
+        # Listing the children scans every process of the machine (/proc): done once a second,
+        # not every 20 ms, or the sampler itself costs a sixth of a core beside a Dask batch.
+        if refresh or not hasattr(self, "_children"):
+            self._children = self.proc.children(recursive=True)
         total = self.proc.memory_info().rss
-        for child in self.proc.children(recursive=True):
+        for child in self._children:
             try:
                 total += child.memory_info().rss
             except psutil.Error:
@@ -86,8 +90,10 @@ class PeakRSS:
         return total
 
     def _run(self) -> None:
+        tick = 0
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._rss())
+            self.peak = max(self.peak, self._rss(refresh=tick % 50 == 0))
+            tick += 1
             self._stop.wait(0.02)
 
     def __enter__(self) -> PeakRSS:
