@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -690,3 +691,30 @@ def test_fisher_jenks_breaks_equal_mapclassify():
         np.testing.assert_array_equal(fisher_jenks_breaks(values, k), expected)
     with pytest.raises(ValueError, match="Fewer unique values"):
         fisher_jenks_breaks(np.array([1.0, 1.0, 2.0]), 3)
+
+
+def test_project_with_layer_info_as_written_equals_project_reading_the_file(tmp_path, monkeypatch):
+    """The QGIS project takes each layer's read_info from the write; reading the file again gives the same project."""
+    from geolage.outputs.gpkg import Layer
+
+    calls = []
+    real_read_info = pyogrio.read_info
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("layer"))
+        return real_read_info(*args, **kwargs)
+
+    monkeypatch.setattr(pyogrio, "read_info", counting)
+    written = write_spatial_outputs(make_results(), tmp_path / "fast", mode="internal", language="sv")
+    layers = [n for n in pyogrio.list_layers(written["gpkg"])[:, 0].tolist() if n != "layer_styles"]
+    assert sorted(c for c in calls if c is not None) == sorted(layers)  # once, after each layer's write
+    calls.clear()
+    monkeypatch.setattr(Layer, "info", property(lambda self: None, lambda self, value: None))  # never kept
+    slow = write_spatial_outputs(make_results(), tmp_path / "slow", mode="internal", language="sv")
+    assert sorted(c for c in calls if c is not None) == sorted(layers * 2)  # after each write, and in the project
+
+    def text(path):
+        return re.sub(r'saveDateTime="[^"]*"', "", Path(path).read_text(encoding="utf-8"))
+
+    assert text(written["project"]) == text(slow["project"])
+    assert "<maplayer" in text(written["project"])

@@ -442,3 +442,38 @@ def test_the_same_run_writes_the_same_page_byte_for_byte(tmp_path):
     ids = re.findall(r'class="folium-map" id="(map_[0-9a-f]{32})"', a.read_text("utf-8"))
     assert len(ids) == 1
     assert ids[0] in a.read_text("utf-8").split("L.map(", 1)[1][:80]  # the script draws into that element
+
+
+def _clean_numbers_reference(obj):
+    """The general path of ``geolage.outputs.map.data._clean_numbers`` only (no fast paths for plain types)."""
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {k: _clean_numbers_reference(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean_numbers_reference(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def test_clean_numbers_equals_the_general_path():
+    import numpy as np
+
+    from geolage.outputs.map.data import _clean_numbers
+
+    class Sub(float):
+        pass
+
+    data = {"a": [1.5, float("nan"), float("inf"), -float("inf"), 2, "x", None, True, False,
+                  np.float64(np.nan), np.float64(0.25), np.int64(3), np.bool_(True), np.float32(np.inf)],
+            "b": ((1, 2.0), [np.float64(-np.inf), {"c": [float("nan"), Sub(1.0), Sub(float("nan"))]}]),
+            "d": [[1.0, 2.0], [3, float("nan")]], 5: "five"}
+    got, want = _clean_numbers(data), _clean_numbers_reference(data)
+    assert json.dumps(got, allow_nan=False) == json.dumps(want, allow_nan=False)
+    assert [type(v) for v in got["a"]] == [type(v) for v in want["a"]]
+    assert got["a"][:3] == [1.5, None, None] and got["a"][9] is None and type(got["a"][11]) is int

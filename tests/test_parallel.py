@@ -70,6 +70,16 @@ def test_background_warnings_reach_the_parent():
         assert child.result() == 1
 
 
+def test_import_before_fork_shares_the_module_with_the_child(monkeypatch):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    parallel.import_before_fork(("colorsys", "geolage_no_such_module"))  # a missing module is skipped
+    assert "colorsys" in sys.modules
+    assert "geolage_no_such_module" not in sys.modules
+    assert parallel.start("seen", lambda: "colorsys" in sys.modules, parallel=True).result() is True
+
+
 def test_workers_reads_the_environment(monkeypatch):
     monkeypatch.setenv(parallel.WORKERS_VARIABLE, "1")
     assert parallel.workers() == 1

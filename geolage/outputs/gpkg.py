@@ -162,6 +162,9 @@ class Layer:
     from_table: bool = False
     label_field: str | None = None
     rate_legend: RateLegend | None = None
+    #: :func:`pyogrio.read_info` of the layer as written (set by :func:`write_geopackage_layers`), so
+    #: the QGIS project need not open the GeoPackage again for each layer.
+    info: dict[str, Any] | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 def collect_layers(results: RunResults, language: str) -> list[Layer]:
@@ -614,6 +617,7 @@ def _write_layer(path: Path, layer: Layer, crs: str, language: str, identifiers:
     gtype = info.get("geometry_type") if spatial else None
     fields = ["fid", *(str(f) for f in info["fields"])]  # QGIS lists the FID as field 0
     layer.data = df
+    layer.info = info
     qml, style_info = _style_for(layer, fields, gtype, language)
     log.debug("layer %s: %d rows, style %s", layer.name, len(df), style_info)
     return {

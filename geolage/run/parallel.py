@@ -20,6 +20,7 @@ runs in the parent in order.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import multiprocessing
 import os
@@ -33,7 +34,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 __all__ = ["WORKERS_VARIABLE", "ChildFailed", "Background", "workers", "start", "one_blas_thread",
-           "count_from_environment"]
+           "count_from_environment", "import_before_fork"]
 
 #: Environment variable: the number of processes a run may use (1 = everything in order in one process).
 WORKERS_VARIABLE = "GEOLAGE_WORKERS"
@@ -89,6 +90,27 @@ def one_blas_thread() -> Iterator[None]:
 
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+def import_before_fork(modules: tuple[str, ...]) -> None:
+    """Import ``modules`` in this process, so that children forked afterwards share them.
+
+    A module that both this process and a forked child import after the fork is imported
+    twice (each process pays its import time); imported before the fork, the child finds
+    it in ``sys.modules``. Only for modules this process imports anyway: nothing is
+    imported that the run would not use. A module that is not installed is skipped (the
+    step that needs it reports that itself).
+
+    Parameters
+    ----------
+    modules : tuple of str
+        Module names, e.g. ``("libpysal",)``.
+    """
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            log.debug("not imported before the fork: %s (%s)", name, exc)
 
 
 class Background:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Config
-from .parallel import Background, one_blas_thread, start, workers
+from .parallel import Background, import_before_fork, one_blas_thread, start, workers
 from .prepare import Progress, prepare
 from .results import RunResults
 from .steps import DEFAULT_STEPS, Step
@@ -23,6 +23,12 @@ __all__ = ["prepare", "analyse", "run"]
 
 def _noop(_: str) -> None:
     return None
+
+
+#: Imported before the background steps are forked (:func:`~geolage.run.parallel.import_before_fork`):
+#: libpysal (with scikit-learn, about 0.7 s) is imported by the statistics step here (districts'
+#: queen contiguity for the rates) and by the hot spot step in its child (district weights).
+_SHARED_IMPORTS = ("libpysal",)
 
 
 def analyse(results: RunResults, *, steps: Sequence[Step] = DEFAULT_STEPS, progress: Progress = _noop) -> RunResults:
@@ -66,6 +72,8 @@ def _analyse(results: RunResults, steps: Sequence[Step], progress: Progress, par
     before = _Added.snapshot(results)
     added: dict[str, _Added] = {}
     pending: dict[str, Background] = {}
+    if parallel and any(step.background for step in steps):
+        import_before_fork(_SHARED_IMPORTS)
     try:
         for step in steps:
             if step.background and parallel:

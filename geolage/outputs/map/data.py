@@ -174,7 +174,19 @@ def _incident_points(results: RunResults, categories: list[str], periods: list[s
 
 
 def _clean_numbers(obj: Any) -> Any:
-    """NaN/inf to None and numpy scalars to Python (JSON has no NaN)."""
+    """NaN/inf to None and numpy scalars to Python (JSON has no NaN).
+
+    The map's data is mostly plain floats, ints and strings in lists (coordinates, values),
+    so those exact types are answered first; anything else (containers, numpy scalars,
+    subclasses) takes the general path, with the same result.
+    """
+    kind = type(obj)
+    if kind is float:
+        return obj if math.isfinite(obj) else None
+    if kind is str or kind is int or obj is None:
+        return obj
+    if kind is list:
+        return [_clean_numbers(v) for v in obj]
     if isinstance(obj, dict):
         return {k: _clean_numbers(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):

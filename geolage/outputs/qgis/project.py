@@ -30,7 +30,7 @@ import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -255,8 +255,10 @@ def _vector_layers(
     entries = []
     for lname in layers:
         spec, table, qml = specs.get(lname), tables.get(lname), styles.get(lname)
+        written_spec = spec if as_written and spec is not None else None
         entries.append(_vector_layer(parent, gpkg, gpkg_name, lname, spec, table, qml, crs,
-                                     spec.data if as_written and spec is not None else None))
+                                     None if written_spec is None else written_spec.data,
+                                     None if written_spec is None else written_spec.info))
     return entries
 
 
@@ -270,11 +272,16 @@ def _vector_layer(
     qml: str | None,
     crs: str,
     data: pd.DataFrame | None = None,
+    info: dict[str, Any] | None = None,
 ) -> _TreeLayer:
-    """Add a ``<maplayer>`` for a GeoPackage layer: title, group and visibility from ``spec``, style ``qml``."""
+    """Add a ``<maplayer>`` for a GeoPackage layer: title, group and visibility from ``spec``, style ``qml``.
+
+    ``info`` is the layer's :func:`pyogrio.read_info` taken when it was written (read from the file when None).
+    """
     import pyogrio
 
-    info = pyogrio.read_info(gpkg, layer=lname)
+    if info is None:
+        info = pyogrio.read_info(gpkg, layer=lname)
     gtype = info.get("geometry_type")
     spatial = gtype is not None
     title, group, visible = (spec.title, spec.group, spec.visible) if spec is not None else (lname, "base", False)
