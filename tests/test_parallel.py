@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -19,7 +20,7 @@ from geolage.run.pipeline import analyse, prepare
 from geolage.run.results import Table
 from geolage.run.steps import DEFAULT_STEPS, Step
 
-pytestmark = pytest.mark.skipif(not parallel.sys.platform.startswith("linux"), reason="fork is used only on Linux")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used only on Linux")
 
 
 def test_background_value_comes_from_another_process():
@@ -68,16 +69,6 @@ def test_background_warnings_reach_the_parent():
     child = parallel.start("report", warn, parallel=True)
     with pytest.warns(GeolageWarning, match="Chromium not found"):
         assert child.result() == 1
-
-
-def test_import_before_fork_shares_the_module_with_the_child(monkeypatch):
-    import sys
-
-    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
-    parallel.import_before_fork(("colorsys", "geolage_no_such_module"))  # a missing module is skipped
-    assert "colorsys" in sys.modules
-    assert "geolage_no_such_module" not in sys.modules
-    assert parallel.start("seen", lambda: "colorsys" in sys.modules, parallel=True).result() is True
 
 
 def test_workers_reads_the_environment(monkeypatch):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputExistsError
-from ..run.parallel import import_before_fork, one_blas_thread, start, workers
+from ..run.parallel import one_blas_thread, start, workers
 from ..run.prepare import Progress
 from ..run.results import RunResults
 from .common import check_mode, public_view
@@ -31,9 +31,6 @@ log = logging.getLogger(__name__)
 
 #: File inside a partial output folder naming the process writing it: pid, host and process start time.
 OWNER_FILE = ".geolage-owner"
-#: Imported before the report and the tables are forked (:func:`~geolage.run.parallel.import_before_fork`):
-#: matplotlib draws the report's charts in its child and the map's density images here.
-_SHARED_IMPORTS = ("matplotlib",)
 #: A partial folder without an owner file (made by an older geolage) is stale when older than this (seconds).
 _UNOWNED_AGE = 3600.0
 
@@ -143,7 +140,9 @@ def _write_all(
     writers = {"report": report, "tables": tables}
     parallel = workers() > 1
     if parallel:
-        import_before_fork(_SHARED_IMPORTS)
+        # matplotlib draws the report's charts in its child and the map's density images here:
+        # imported before the fork, the child finds it in sys.modules instead of importing it again
+        import matplotlib  # noqa: F401
     with one_blas_thread():
         children = {name: start(name, fn, parallel=True) for name, fn in writers.items()} if parallel else {}
         try:

@@ -20,58 +20,24 @@ runs in the parent in order.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import multiprocessing
 import os
 import pickle
-import sys
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..cores import WORKERS_VARIABLE, count_from_environment, workers
+
 log = logging.getLogger(__name__)
 
 __all__ = ["WORKERS_VARIABLE", "ChildFailed", "Background", "workers", "start", "one_blas_thread",
-           "count_from_environment", "import_before_fork"]
-
-#: Environment variable: the number of processes a run may use (1 = everything in order in one process).
-WORKERS_VARIABLE = "GEOLAGE_WORKERS"
-
+           "count_from_environment"]
 
 class ChildFailed(RuntimeError):
     """A background part of the run failed with an error that could not be sent back as it was."""
-
-
-def workers() -> int:
-    """Processes a run may use: ``$GEOLAGE_WORKERS`` when set, else 2 when two cores are free, else 1.
-
-    Returns
-    -------
-    int
-        1 also where ``fork`` is not the platform's way to start processes (not Linux), and in
-        a daemonic process, which may not start children.
-    """
-    if not sys.platform.startswith("linux"):
-        return 1
-    if multiprocessing.current_process().daemon:
-        # A daemonic process (a Dask worker of ``geolage batch``, a multiprocessing pool's
-        # worker) may not start children: its run goes in order, in that process.
-        return 1
-    return count_from_environment(WORKERS_VARIABLE, min(2, len(os.sched_getaffinity(0))), "process")
-
-
-def count_from_environment(variable: str, default: int, unit: str) -> int:
-    """A whole number of at least 1 from ``$variable``; ``default`` when unset, 1 (with a warning) when not a number."""
-    value = os.environ.get(variable, "").strip()
-    if not value:
-        return default
-    try:
-        return max(1, int(value))
-    except ValueError:
-        log.warning("%s=%r is not a whole number; using 1 %s", variable, value, unit)
-        return 1
 
 
 @contextlib.contextmanager
@@ -90,27 +56,6 @@ def one_blas_thread() -> Iterator[None]:
 
     with threadpool_limits(limits=1, user_api="blas"):
         yield
-
-
-def import_before_fork(modules: tuple[str, ...]) -> None:
-    """Import ``modules`` in this process, so that children forked afterwards share them.
-
-    A module that both this process and a forked child import after the fork is imported
-    twice (each process pays its import time); imported before the fork, the child finds
-    it in ``sys.modules``. Only for modules this process imports anyway: nothing is
-    imported that the run would not use. A module that is not installed is skipped (the
-    step that needs it reports that itself).
-
-    Parameters
-    ----------
-    modules : tuple of str
-        Module names, e.g. ``("libpysal",)``.
-    """
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:
-            log.debug("not imported before the fork: %s (%s)", name, exc)
 
 
 class Background:

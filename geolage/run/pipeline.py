@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Config
-from .parallel import Background, import_before_fork, one_blas_thread, start, workers
+from .parallel import Background, one_blas_thread, start, workers
 from .prepare import Progress, prepare
 from .results import RunResults
 from .steps import DEFAULT_STEPS, Step
@@ -25,10 +25,14 @@ def _noop(_: str) -> None:
     return None
 
 
-#: Imported before the background steps are forked (:func:`~geolage.run.parallel.import_before_fork`):
-#: libpysal (with scikit-learn, about 0.7 s) is imported by the statistics step here (districts'
-#: queen contiguity for the rates) and by the hot spot step in its child (district weights).
-_SHARED_IMPORTS = ("libpysal",)
+def _import_before_fork() -> None:
+    """Import what both this process and the forked children use, so that each does not import it again.
+
+    libpysal (with scikit-learn, about 0.7 s) is imported by the statistics step here (districts'
+    queen contiguity for the rates) and by the hot spot step in its child (district weights);
+    imported before the fork, the child finds it in ``sys.modules``.
+    """
+    import libpysal  # noqa: F401
 
 
 def analyse(results: RunResults, *, steps: Sequence[Step] = DEFAULT_STEPS, progress: Progress = _noop) -> RunResults:
@@ -73,7 +77,7 @@ def _analyse(results: RunResults, steps: Sequence[Step], progress: Progress, par
     added: dict[str, _Added] = {}
     pending: dict[str, Background] = {}
     if parallel and any(step.background for step in steps):
-        import_before_fork(_SHARED_IMPORTS)
+        _import_before_fork()
     try:
         for step in steps:
             if step.background and parallel:

@@ -50,6 +50,8 @@ import numpy as np
 from scipy import stats
 from scipy.spatial import cKDTree
 
+from ..cores import workers  # the run's process budget (1 inside a Dask worker)
+
 __all__ = ["KnoxMoments", "knox_moments", "pair_moments", "p_upper", "space_degrees", "time_degrees"]
 
 #: Relative margin below a distance edge for the k-d tree's ``<=``: a pair exactly at an edge (e.g.
@@ -81,8 +83,6 @@ def space_degrees(xy: np.ndarray, d_edges: np.ndarray, same_zero: bool) -> np.nd
     A pair at a distance within 1e-12 (relative) below an edge is counted as at the edge (a
     nanometre at 1 km); pairs exactly at an edge are counted as at the edge, as by :func:`numpy.hypot`.
     """
-    from ..run.parallel import workers  # the run's process budget (1 inside a Dask worker)
-
     n = len(xy)
     tree = cKDTree(xy)
     order = tree.indices  # the tree's own order: neighbouring queries touch the same nodes
