@@ -26,7 +26,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["DETAIL_UNITS", "Equations", "equations", "propagate", "joint_suppression", "detail_rows", "time_blocks",
+__all__ = ["DETAIL_UNITS", "Equations", "equations", "propagate", "joint_suppression", "detail_rows", "block_ids",
+           "time_blocks",
            "hide_blocks"]
 
 #: Time units below the year whose counts are hidden by whole years (rule 7c).
@@ -226,35 +227,56 @@ def joint_suppression(
 
 def _hide_cheapest(v: np.ndarray, hidden: np.ndarray, bad: np.ndarray, prepared: list, lower: np.ndarray,
                    k: int) -> bool:
-    """Hide, for each sum with a pinned cell, its cheapest visible cell; True when any was hidden.
+    """Hide, for each pinned cell, the cheapest visible cell of one of its sums; True when any was hidden.
 
-    Cheapest: a part of at least ``k`` (smallest first), else a non-zero part (or a zero where
-    zeros are hidden), else the total. A sum served this round serves all its pinned cells;
-    a pinned cell in several sums is served by the first sum that has a candidate.
+    Cheapest, in this order: the cell that opens the fewest sums with no hidden cell yet (each
+    such sum would pin it in turn and ask for one more cell: preferring cells whose other sums
+    already hold a hidden cell closes the rectangles of complementary suppression instead of
+    starting new chains), then a part of at least ``k``, else a non-zero part (or a zero where
+    zeros are hidden), else the total, then the smallest count. Each pinned cell takes the sum
+    whose best candidate is cheapest; all pinned cells of that sum are served by it.
     """
-    todo = bad.copy()
+    members = _members(prepared)
+    g, rows, coef = members
+    n_groups = int(g.max()) + 1 if len(g) else 0
+    if n_groups == 0:
+        return False
+    h = hidden[rows]
+    opens = np.bincount(rows[(np.bincount(g[h], minlength=n_groups) == 0)[g]], minlength=len(v))
+    vr = v[rows]
+    cand = ~h & ((vr > 0) | (lower[rows] == 0))
+    rank = np.where(vr == 0, 3, np.where((coef > 0) & (vr >= k), 0, np.where(coef > 0, 1, 2)))
+    order = np.lexsort((vr, rank, opens[rows], g))
+    first = order[cand[order]]
+    groups, idx = np.unique(g[first], return_index=True)
+    best = np.full(n_groups, -1)
+    best[groups] = first[idx]  # the membership of each sum's cheapest candidate
+    # each pinned cell: the sum (of those it is in) whose cheapest candidate is cheapest
+    mb = np.flatnonzero(bad[rows] & (best[g] >= 0))
+    if not len(mb):
+        return False
+    c = best[g[mb]]
+    pick = np.lexsort((vr[c], rank[c], opens[rows[c]], rows[mb]))
+    _, idx = np.unique(rows[mb][pick], return_index=True)
     new = np.zeros(len(v), dtype=bool)
-    for gid, rows, coef, n in prepared:
-        if not todo.any():
-            break
-        bad_group = np.bincount(gid[todo[rows]], minlength=n) > 0
-        served = np.bincount(gid[new[rows]], minlength=n) > 0  # a cell hidden this round already opens it
-        want = bad_group & ~served
-        cand = want[gid] & ~hidden[rows] & ~new[rows] & ((v[rows] > 0) | (lower[rows] == 0))
-        if not cand.any():
-            continue
-        is_part = coef > 0
-        rank = np.where(v[rows] == 0, 3, np.where(is_part & (v[rows] >= k), 0, np.where(is_part, 1, 2)))
-        order = np.lexsort((v[rows], rank, gid))
-        first = order[cand[order]]
-        _, idx = np.unique(gid[first], return_index=True)
-        pick = first[idx]
-        new[rows[pick]] = True
-        done = np.zeros(n, dtype=bool)
-        done[gid[pick]] = True
-        todo[rows[done[gid] | served[gid]]] = False
+    new[rows[c[pick[idx]]]] = True
     hidden |= new
     return bool(new.any())
+
+
+def _members(prepared: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All sums of ``prepared`` as one list of memberships: (sum number, row, coefficient)."""
+    gs, rs, cs = [], [], []
+    offset = 0
+    for gid, rows, coef, n in prepared:
+        gs.append(gid + offset)
+        rs.append(rows)
+        cs.append(coef)
+        offset += n
+    if not gs:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0)
+    return np.concatenate(gs), np.concatenate(rs), np.concatenate(cs)
 
 
 # --------------------------------------------------------------------------- rule 7c
@@ -266,7 +288,17 @@ def detail_rows(df: pd.DataFrame) -> np.ndarray | None:
     return detail if detail.any() else None
 
 
-def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray) -> np.ndarray:
+def block_ids(df: pd.DataFrame, detail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (area, category, year) block of every row and whether the row is a year (for :func:`time_blocks`)."""
+    year = df["period"].astype(str).str[:4]
+    keys = [df[c] for c in ("area", "district_id", "source") if c in df.columns] + [df["category"], year]
+    gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    is_year = (df["unit"] == "year").to_numpy() if "unit" in df.columns else ~detail
+    return gid, is_year
+
+
+def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray,
+                ids: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The month and quarter rows of every (area, category, year) with a hidden year, month or quarter (rule 7c).
 
     Parameters
@@ -277,20 +309,20 @@ def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray) -> np.
     hidden : ndarray of bool
     detail : ndarray of bool
         Rows below the year.
+    ids : tuple of ndarray, optional
+        :func:`block_ids` of ``df`` when the caller has them (they depend on the keys only).
 
     Returns
     -------
     ndarray of bool
     """
-    year = df["period"].astype(str).str[:4]
-    keys = [df[c] for c in ("area", "district_id", "source") if c in df.columns] + [df["category"], year]
-    gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-    is_year = (df["unit"] == "year").to_numpy() if "unit" in df.columns else ~detail
+    gid, is_year = ids if ids is not None else block_ids(df, detail)
     hit = np.bincount(gid[(detail | is_year) & hidden], minlength=int(gid.max()) + 1) > 0
     return detail & hit[gid]
 
 
-def hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np.ndarray) -> bool:
+def hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np.ndarray,
+                ids: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
     """Rule 7c: the months and quarters of an (area, category, year) are shown all or none (zeros too).
 
     Where the year or one of its months or quarters is hidden, all its months and quarters are: a reader then knows
@@ -298,7 +330,7 @@ def hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np
     had none), and the year's months and quarters no longer chain small counts through
     the sums of months, quarters, categories and areas. True when any count was hidden.
     """
-    new = time_blocks(df, mask.to_numpy(bool), detail) & ~mask.to_numpy(bool)
+    new = time_blocks(df, mask.to_numpy(bool), detail, ids) & ~mask.to_numpy(bool)
     if not new.any():
         return False
     mask[new] = True  # in place: the caller's Series
