@@ -618,13 +618,29 @@ def _complete(values, hidden, roles, gid, is_total, part, k, lower) -> None:  # 
     ``roles`` is ``(primary, protect)``: primary cells are under ``k`` (upper bound
     ``k − 1``); protected cells (primary or forced) may not be computable.
     """
-    primary, protect = roles
     n_groups = int(gid.max()) + 1 if len(gid) else 0
     if n_groups == 0:
         return
-    v = np.nan_to_num(values, nan=0.0)
-    integer = bool(np.allclose(v, np.round(v)))
+    v_all = np.nan_to_num(values, nan=0.0)
+    integer = bool(np.allclose(v_all, np.round(v_all)))
     hi_val = k - 1.0 if integer else float(k)
+    # only a group with a hidden part can be unsafe, and cells are hidden only in such groups: work on their rows
+    sub = np.flatnonzero(np.bincount(gid[part & hidden], minlength=n_groups)[gid] > 0)
+    if not len(sub):
+        return
+    gid, v, part, lower = gid[sub], v_all[sub], part[sub], lower[sub]
+    primary, protect = roles[0][sub], roles[1][sub]
+    is_total = is_total[sub] if is_total is not None else None
+    whole, hidden = hidden, hidden[sub]
+    try:
+        _complete_rows(v, hidden, (primary, protect), gid, is_total, part, k, lower, n_groups, hi_val)
+    finally:
+        whole[sub] = hidden
+
+
+def _complete_rows(v, hidden, roles, gid, is_total, part, k, lower, n_groups, hi_val) -> None:  # noqa: ANN001
+    """:func:`_complete` on the rows of the groups that can be unsafe (``hidden`` changed in place)."""
+    primary, protect = roles
     for _ in range(50):
         if is_total is None:
             total = np.bincount(gid, weights=v, minlength=n_groups)
@@ -662,11 +678,10 @@ def _hide_one_more(v, hidden, part, g, bad, k, is_total) -> None:  # noqa: ANN00
     cand = part & ~hidden & bad[g]
     big = cand & (v >= k)
     small = cand & (v > 0) & ~big
-    order = np.lexsort((v, ~big, g))  # by group, big first, then smallest value
+    ok = np.flatnonzero(big | small)
+    first = ok[np.lexsort((v[ok], ~big[ok], g[ok]))]  # by group, big first, then smallest value
     chosen = np.zeros(len(v), dtype=bool)
     done = np.zeros(len(bad), dtype=bool)
-    ok = (big | small)[order]
-    first = order[ok]
     _, idx = np.unique(g[first], return_index=True)
     pick = first[idx]
     chosen[pick] = True

@@ -334,8 +334,8 @@ def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_co
         return
     s = series.data[series.data["unit"] == "year"]
     hidden = s[s["count_suppressed"].astype(bool)]
-    hidden_years = hidden.groupby([hidden["area"].astype(str), hidden["category"].astype(str)])["period"].apply(
-        lambda p: set(pd.to_numeric(p, errors="coerce").dropna().astype(int)))
+    year = pd.to_numeric(hidden["period"].astype(str), errors="coerce")
+    hidden_years = set(zip(hidden["area"].astype(str), hidden["category"].astype(str), year, strict=True))
     for name, windows in _WINDOWS.items():
         table = tables.get(name)
         if table is None or name not in originals:
@@ -347,9 +347,11 @@ def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_co
                 continue
             flag = f"{count_col}_suppressed"
             now = table.data[flag].astype(bool).to_numpy() if flag in table.data.columns else np.zeros(len(d), bool)
-            new = np.array([bool(hidden_years.get((str(a), str(c)), set())
-                                 & set(range(int(str(s0)[:4]), int(str(e0)[:4]) + 1)))
-                            for a, c, s0, e0 in zip(d["area"], d["category"], d[start_col], d[end_col], strict=True)])
+            # a loop over the window rows (one per focus area and category), not over cells
+            new = np.array([any((str(a), str(c), float(y)) in hidden_years
+                                for y in range(int(str(s0)[:4]), int(str(e0)[:4]) + 1))
+                            for a, c, s0, e0 in zip(d["area"], d["category"], d[start_col], d[end_col], strict=True)],
+                           dtype=bool)
             d[flag] = now | new
             changed |= bool((new & ~now).any())
         if changed:
