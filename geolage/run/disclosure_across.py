@@ -26,7 +26,8 @@ from .results import Table
 __all__ = ["across_tables"]
 
 
-def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str,
+                  cache: dict | None = None) -> None:
     """Apply every rule across tables to the public ``tables`` (changed in place).
 
     Parameters
@@ -37,13 +38,16 @@ def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_cou
         The unsuppressed tables (a table is made public again from them when more cells are hidden).
     min_count : int
     language : {"sv", "en"}
+    cache : dict, optional
+        Passed to :func:`geolage.run.disclosure.public_table` (each table's sums, found once).
     """
+    cache = {} if cache is None else cache
     lorenz, concentration = schemas.LORENZ.name, schemas.CONCENTRATION.name
     if lorenz in tables and concentration in tables:
         tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
         tables[lorenz] = _coarse_lorenz(tables[lorenz], originals[concentration], min_count)
-    _link_tables(tables, originals, min_count, language)
-    _window_totals(tables, originals, min_count, language)
+    _link_tables(tables, originals, min_count, language, cache)
+    _window_totals(tables, originals, min_count, language, cache)
     _across_tables(tables)
     _small_complements(tables, originals, min_count)
 
@@ -112,7 +116,8 @@ def _link_keys(table: Table, originals: dict[str, Table] | None = None) -> pd.Da
     return out
 
 
-def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str,
+                 cache: dict) -> None:
     """Hide a count in every table that shows it once one table hides it (rule 7, across tables).
 
     ``rates_district``, ``funnel``, ``comparison`` and the yearly rows of ``series``
@@ -150,7 +155,7 @@ def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_coun
                 continue
             d = originals[name].data.copy()  # from the unsuppressed values, so the forced cells are known
             d["count_suppressed"] = now | new
-            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language)
+            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language, cache=cache)
             if again is not None:
                 tables[name] = again
             changed = True
@@ -324,7 +329,8 @@ _WINDOWS = {
 }
 
 
-def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str,
+                   cache: dict) -> None:
     """Hide a window total of an (area, category) when a yearly ``series`` count inside the window is hidden.
 
     The total of 2023–2025 minus the visible years 2023 and 2024 would give a hidden 2025.
@@ -355,7 +361,7 @@ def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_co
             d[flag] = now | new
             changed |= bool((new & ~now).any())
         if changed:
-            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language)
+            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language, cache=cache)
             if again is not None:
                 tables[name] = again
 
