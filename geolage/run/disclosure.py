@@ -367,13 +367,15 @@ def _secondary(df: pd.DataFrame, table: Table, counts: list[str], suppressed: di
             return
         added = 0
         for col in counts:
-            added += _joint(df, col, suppressed[col], forced[col], min_count, is_grid, relations[col], zero_rows, ids)
+            added += _joint(df, col, suppressed[col], forced[col], min_count, is_grid, relations[col], zero_rows, ids,
+                            cache.setdefault((table.name, col, len(df), "joint"), {}))
         if not added:
             return
 
 
 def _joint(df: pd.DataFrame, col: str, mask: pd.Series, forced: pd.Series, min_count: int, zero_hidden: bool,
-           relations: list, zero_rows: np.ndarray | None, ids: tuple[np.ndarray, np.ndarray] | None) -> int:
+           relations: list, zero_rows: np.ndarray | None, ids: tuple[np.ndarray, np.ndarray] | None,
+           state: dict) -> int:
     """Rule 7b on one count column (:func:`geolage.run.disclosure_joint.joint_suppression`); cells it hid are forced."""
     hidden = mask.to_numpy(dtype=bool).copy()
     if len(relations) < 2 or not hidden.any():  # one sum alone is rule 7's
@@ -384,7 +386,7 @@ def _joint(df: pd.DataFrame, col: str, mask: pd.Series, forced: pd.Series, min_c
         def expand(h: np.ndarray) -> None:
             h |= time_blocks(df, h, zero_rows, ids)
     added = joint_suppression(values, hidden, hidden.copy(), relations, _lower_bounds(values, zero_hidden, zero_rows),
-                              min_count, expand=expand)
+                              min_count, expand=expand, state=state)
     if added:
         new = hidden & ~mask.to_numpy(dtype=bool)
         mask[new] = True

@@ -215,6 +215,7 @@ class _JointCheck:
             self.relations.append((gid, is_all, ~is_all))
         self.keys = df["key"].to_numpy()
         self.values = df["count"].to_numpy(float)
+        self.state: dict = {}  # bounds of the last round: the next solves only the blocks with new hidden cells
 
     def extend(self, hidden_keys: np.ndarray, min_count: int) -> None:
         """Mark in ``hidden_keys`` the linked counts to hide so that the sums together pin none (7b)."""
@@ -226,7 +227,8 @@ class _JointCheck:
         if not hidden.any():
             return
         # a hidden count here is >= 1 (these tables show their zeros; months and quarters are not in the frame)
-        joint_suppression(self.values, hidden, hidden.copy(), self.relations, np.ones(len(hidden)), min_count)
+        joint_suppression(self.values, hidden, hidden.copy(), self.relations, np.ones(len(hidden)), min_count,
+                          state=self.state)
         hidden_keys[self.keys[hidden]] = True
 
 

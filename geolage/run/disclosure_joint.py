@@ -25,6 +25,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse import csgraph
 
 __all__ = ["DETAIL_UNITS", "Equations", "equations", "propagate", "joint_suppression", "detail_rows", "block_ids",
            "time_blocks",
@@ -178,9 +180,13 @@ def _disclosed(low: np.ndarray, high: np.ndarray, integer: bool) -> np.ndarray:
 
 def joint_suppression(
     values: np.ndarray, hidden: np.ndarray, protect: np.ndarray, relations: list[Relation], lower: np.ndarray,
-    k: int, max_rounds: int = 40, expand: Callable[[np.ndarray], None] | None = None,
+    k: int, max_rounds: int = 40, expand: Callable[[np.ndarray], None] | None = None, state: dict | None = None,
 ) -> int:
     """Hide more cells (``hidden``, in place) until no protected cell is pinned by the sums together.
+
+    After the first round only the blocks of sums touched by newly hidden cells are solved
+    again (connected components of the hidden cells through their sums): a block without a
+    new cell has the same sums and the same bounds as before.
 
     Parameters
     ----------
@@ -199,6 +205,10 @@ def joint_suppression(
     expand : callable, optional
         Called with ``hidden`` (changed in place) before each check: cells hidden together with
         others (rule 7c's blocks of months).
+    state : dict, optional
+        Kept between calls on the same table (same values, relations and lower bounds): the
+        bounds found last time, so that a later call with more hidden cells solves only the
+        blocks they touch. Empty at first; filled by this function.
 
     Returns
     -------
@@ -207,22 +217,50 @@ def joint_suppression(
     """
     v = np.nan_to_num(values, nan=0.0)
     integer = bool(np.allclose(v, np.round(v)))
-    prepared = _usable(v, relations)
+    state = {} if state is None else state
+    if "prepared" not in state:
+        state["prepared"] = _usable(v, relations)
+    prepared = state["prepared"]
     before = int(hidden.sum())
     for _ in range(max_rounds):
         if expand is not None:
             expand(hidden)
         protect |= hidden
         system = equations(v, hidden, prepared)
-        low = np.where(hidden, lower, v)
-        high = np.where(hidden, np.inf, v)
-        propagate(system, low, high, integer)
+        low, high = _bounds(system, v, hidden, lower, integer, state)
         bad = hidden & protect & _disclosed(low, high, integer)
         if not bad.any() or not _hide_cheapest(v, hidden, bad, prepared, lower, k):
             if bad.any():
                 log.warning("rule 7b: %d hidden cells stay computable (no visible cell left to hide)", int(bad.sum()))
             break
     return int(hidden.sum()) - before
+
+
+def _bounds(system: Equations, v: np.ndarray, hidden: np.ndarray, lower: np.ndarray, integer: bool,
+            state: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's bounds under ``system``: propagated again only in the blocks with a cell hidden since ``state``."""
+    low = np.where(hidden, lower, v)
+    high = np.where(hidden, np.inf, v)
+    before = state.get("hidden")
+    if before is None or len(before) != len(hidden) or (before & ~hidden).any():
+        propagate(system, low, high, integer)
+    else:
+        new = hidden & ~before
+        keep = hidden.copy()
+        if new.any() and len(system.eq):
+            n_eq = len(system.rhs)
+            graph = sparse.coo_matrix((np.ones(len(system.eq)), (system.eq, n_eq + system.var)),
+                                      shape=(n_eq + len(v), n_eq + len(v)))
+            _, label = csgraph.connected_components(graph, directed=False)
+            touched = np.zeros(label.max() + 1, dtype=bool)
+            touched[label[n_eq + np.flatnonzero(new)]] = True
+            keep = hidden & ~touched[label[n_eq:]] & ~new
+            eqs = touched[label[:n_eq]]
+            rows = eqs[system.eq]
+            propagate(Equations(system.eq[rows], system.var[rows], system.coef[rows], system.rhs), low, high, integer)
+        low[keep], high[keep] = state["low"][keep], state["high"][keep]
+    state["hidden"], state["low"], state["high"] = hidden.copy(), low.copy(), high.copy()
+    return low, high
 
 
 def _hide_cheapest(v: np.ndarray, hidden: np.ndarray, bad: np.ndarray, prepared: list, lower: np.ndarray,
