@@ -33,12 +33,14 @@ Method: cell suppression with complementary suppression (no rounding, no noise).
    than two possible values; an area's count and its reference's count (:data:`HIDDEN_TOGETHER`)
    are hidden together. Tables that show the same (place, category, year) count
    (``rates_district``, ``funnel``, ``comparison``, yearly ``series``) hide it alike.
-   7b (when :data:`JOINT_CHECK`): all sums of a table, and of the linked district tables,
+   7b (on by default, :data:`JOINT_CHECK`): all sums of a table, and of the linked district tables,
    together (:mod:`geolage.run.disclosure_joint`; a hidden cell is known to the reader only as
    0 or more, or 1 or more where zeros are shown). 7c (with 7b): the months and quarters of an
    (area, category, year) are shown all or none, zeros included, once the year or one of them
-   is hidden. Not covered by any rule: two public runs that differ by a few incidents (a 4
-   that becomes a shown 5 gives the first run's 4 back; tests/test_disclosure_difference.py).
+   is hidden. ``gistar_district``/``lisa_district`` counts are linked to the ``rates_district``
+   period whose values they equal. Not covered by any rule: two public runs that differ by a few
+   incidents (a 4 that becomes a shown 5 gives the first run's 4 back;
+   tests/test_disclosure_difference.py).
    The standard remedies are one public release per period or cell-key perturbation.
 8. ``lorenz`` rows of a (unit, category) whose ``n_incidents`` is hidden are dropped.
 9. Rasters (:func:`public_rasters`): cells below ``k`` kernel peaks are NaN; a raster
