@@ -478,8 +478,7 @@ def _gid(df: pd.DataFrame, keys: list[Any], cache: dict[str, np.ndarray] | None 
             codes = cache[key]
         else:
             values = df[key] if isinstance(key, str) else key
-            codes = pd.factorize(np.asarray(values, dtype=object) if isinstance(key, str) else values,
-                                 use_na_sentinel=False)[0].astype(np.int64)
+            codes = pd.factorize(values, use_na_sentinel=False)[0].astype(np.int64)
             if isinstance(key, str) and cache is not None:
                 cache[key] = codes
         out = codes if out is None else pd.factorize(out * (int(codes.max()) + 1) + codes)[0].astype(np.int64)
