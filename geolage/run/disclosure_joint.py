@@ -285,8 +285,8 @@ def _hide_cheapest(v: np.ndarray, hidden: np.ndarray, bad: np.ndarray, prepared:
     vr = v[rows]
     cand = ~h & ((vr > 0) | (lower[rows] == 0))
     rank = np.where(vr == 0, 3, np.where((coef > 0) & (vr >= k), 0, np.where(coef > 0, 1, 2)))
-    order = np.lexsort((vr, rank, opens[rows], g))
-    first = order[cand[order]]
+    sel = np.flatnonzero(cand & (np.bincount(g[bad[rows]], minlength=n_groups) > 0)[g])  # sums with a pinned cell
+    first = sel[np.lexsort((vr[sel], rank[sel], opens[rows[sel]], g[sel]))]
     groups, idx = np.unique(g[first], return_index=True)
     best = np.full(n_groups, -1)
     best[groups] = first[idx]  # the membership of each sum's cheapest candidate
