@@ -89,7 +89,6 @@ def test_joint_attack_is_real_against_naive_outputs(small):
     _check_truth(results, found)
 
 
-@pytest.mark.xfail(strict=True, reason="rule 7b is off (disclosure.JOINT_CHECK): too slow and greedy on the demo")
 def test_joint_attack_recovers_nothing_from_public_outputs(small):
     results, public, _ = small
     found = joint_attack(public)
@@ -97,7 +96,6 @@ def test_joint_attack_recovers_nothing_from_public_outputs(small):
     assert found == []
 
 
-@pytest.mark.xfail(strict=True, reason="rule 7b is off (disclosure.JOINT_CHECK): 73 counts of rates_district leak")
 def test_joint_attack_on_the_demo(demo_run):
     """The demo's district counts: categories × years × whole period, solved jointly."""
     results, out = demo_run

@@ -17,15 +17,17 @@ import numpy as np
 import pandas as pd
 
 from ..categories import ALL_CATEGORIES
+from ..stats.rates import WHOLE_PERIOD
 from . import disclosure, schemas
 from .disclosure import _set_missing, public_table
-from .disclosure_joint import DETAIL_UNITS, time_blocks
+from .disclosure_joint import DETAIL_UNITS
 from .results import Table
 
 __all__ = ["across_tables"]
 
 
-def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str,
+                  cache: dict | None = None) -> None:
     """Apply every rule across tables to the public ``tables`` (changed in place).
 
     Parameters
@@ -36,13 +38,16 @@ def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_cou
         The unsuppressed tables (a table is made public again from them when more cells are hidden).
     min_count : int
     language : {"sv", "en"}
+    cache : dict, optional
+        Passed to :func:`geolage.run.disclosure.public_table` (each table's sums, found once).
     """
+    cache = {} if cache is None else cache
     lorenz, concentration = schemas.LORENZ.name, schemas.CONCENTRATION.name
     if lorenz in tables and concentration in tables:
         tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
         tables[lorenz] = _coarse_lorenz(tables[lorenz], originals[concentration], min_count)
-    _link_tables(tables, originals, min_count, language)
-    _window_totals(tables, originals, min_count, language)
+    _link_tables(tables, originals, min_count, language, cache)
+    _window_totals(tables, originals, min_count, language, cache)
     _across_tables(tables)
     _small_complements(tables, originals, min_count)
 
@@ -57,23 +62,62 @@ _LINKED = {
     schemas.COUNTS_SOURCE.name: ("district_id", "category", "period", "source"),
 }
 
+#: District tables whose count has no period column: it is a count of ``rates_district`` for one period (the
+#: whole period in a run's maps), found the way a reader finds it, by the values (:func:`_matched_period`).
+_LINKED_BY_VALUE = (schemas.GISTAR_DISTRICT.name, schemas.LISA_DISTRICT.name)
 
-def _link_keys(table: Table) -> pd.Series | None:
+
+def _matched_period(d: pd.DataFrame, originals: dict[str, Table]) -> str | None:
+    """The ``rates_district`` period whose counts equal every count of ``d`` (the whole period first), else None."""
+    rates = originals.get(schemas.RATES_DISTRICT.name)
+    if rates is None or not {"district_id", "category", "period", "count"} <= set(rates.data.columns):
+        return None
+    r = rates.data
+    own = pd.Series(pd.to_numeric(d["count"], errors="coerce").to_numpy(float),
+                    index=pd.MultiIndex.from_arrays([d["district_id"].astype(str), d["category"].astype(str)]))
+    own = own[~own.index.duplicated()].dropna()
+    periods = list(dict.fromkeys([WHOLE_PERIOD, *sorted(r["period"].astype(str).unique(), reverse=True)]))
+    for period in periods:
+        rows = r[r["period"].astype(str) == period]
+        ref = pd.Series(pd.to_numeric(rows["count"], errors="coerce").to_numpy(float),
+                        index=pd.MultiIndex.from_arrays([rows["district_id"].astype(str),
+                                                         rows["category"].astype(str)]))
+        both = ref.reindex(own.index)
+        if both.notna().any() and bool((both[both.notna()] == own[both.notna()]).all()):
+            return period
+    return None
+
+
+def _link_keys(table: Table, originals: dict[str, Table] | None = None) -> pd.DataFrame | None:
+    """The key of each row's count as the other linked tables write it: place, category, period, source, extra.
+
+    ``source`` is empty for all sources together (the count the other tables show); ``extra``
+    marks a year to date that stops before 31 December (its own count). In ``series`` only the
+    yearly rows equal the other tables' counts; quarters (``2021K1``) and months (``2021-03``)
+    are written differently, so their keys match only themselves (rule 7b may hide one of them).
+    """
     cols = _LINKED.get(table.name)
     d = table.data
+    if table.name in _LINKED_BY_VALUE and originals and {"district_id", "category", "count"} <= set(d.columns):
+        period = _matched_period(originals[table.name].data, originals)
+        if period is not None:
+            d = d.assign(period=period)
+            cols = ("district_id", "category", "period")
     if cols is None or d.empty or not set(cols) <= set(d.columns) or "count_suppressed" not in d.columns:
         return None
-    keys = d[cols[0]].astype(str).str.cat([d[c].astype(str) for c in cols[1:]], sep="\x1f")
-    if "source" in cols:  # all sources together is the count the other tables show
-        keys = keys.str.removesuffix(f"\x1f{ALL_CATEGORIES}")
+    out = pd.DataFrame({n: d[c].astype(str).to_numpy(dtype=object) for n, c in zip("pct", cols, strict=False)})
+    out["s"] = d["source"].astype(str).to_numpy(dtype=object) if "source" in cols else ALL_CATEGORIES
+    out["x"] = ""
     if "ytd_end" in d.columns:  # a year to date is the year's count only when it runs to 31 December
-        keys = keys.where(d["ytd_end"].astype(str) == "12-31", keys + "\x1fytd" + d["ytd_end"].astype(str))
-    # series: only yearly rows equal the other tables' counts; quarters ("2021K1") and months ("2021-03")
-    # are written differently, so their keys match only themselves (rule 7b may hide one of them)
-    return keys.astype(object)  # isin on Arrow strings loops in Python (9 s on the demo), on objects it hashes
+        end = d["ytd_end"].astype(str).to_numpy(dtype=object)
+        out["x"] = np.where(end == "12-31", "", "ytd" + end.astype(str))
+    missing = d[list(cols)].isna().any(axis=1).to_numpy()
+    out.loc[missing, "p"] = None  # a key with a missing part is linked to nothing
+    return out
 
 
-def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str,
+                 cache: dict) -> None:
     """Hide a count in every table that shows it once one table hides it (rule 7, across tables).
 
     ``rates_district``, ``funnel``, ``comparison`` and the yearly rows of ``series``
@@ -81,26 +125,37 @@ def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_coun
     of them (e.g. a year hidden in ``series`` so that its months stay hidden) would
     be undone by another that shows the value. Hidden cells are made the same in all,
     and each table's complementary suppression is run again, until nothing changes.
+    Each row's key is numbered once (one factorisation over all linked tables); a round
+    then marks hidden keys in a boolean array instead of matching strings.
     """
+    from .disclosure import _gid
+
+    keys = {name: k for name, table in tables.items() if (k := _link_keys(table, originals)) is not None}
+    if not keys:
+        return
+    both = pd.concat(list(keys.values()), ignore_index=True)
+    codes_all = _gid(both, ["p", "c", "t", "s", "x"])
+    n_keys = int(codes_all.max()) + 1
+    codes_all[both["p"].isna().to_numpy()] = n_keys  # no key: the extra last entry, never hidden
+    bounds = np.cumsum([0, *(len(k) for k in keys.values())])
+    codes = {name: codes_all[a:b] for name, a, b in zip(keys, bounds[:-1], bounds[1:], strict=True)}
+    joint = _JointCheck(originals, codes, n_keys) if disclosure.JOINT_CHECK else None
     for _ in range(10):
-        hidden: set[str] = set()
-        for table in tables.values():
-            keys = _link_keys(table)
-            if keys is not None:
-                hidden |= set(keys[table.data["count_suppressed"].astype(bool)].dropna())
-        if disclosure.JOINT_CHECK:
-            hidden |= _joint_hidden(tables, originals, min_count)
+        hidden = np.zeros(n_keys + 1, dtype=bool)  # the last entry: rows without a key (never linked)
+        for name, c in codes.items():
+            hidden[c[tables[name].data["count_suppressed"].astype(bool).to_numpy()]] = True
+        hidden[-1] = False
+        if joint is not None:
+            joint.extend(hidden, min_count)
         changed = False
-        for name, table in list(tables.items()):
-            keys = _link_keys(table)
-            if keys is None:
-                continue
-            new = keys.isin(hidden).to_numpy() & ~table.data["count_suppressed"].astype(bool).to_numpy()
+        for name, c in codes.items():
+            now = tables[name].data["count_suppressed"].astype(bool).to_numpy()
+            new = hidden[c] & ~now
             if not new.any():
                 continue
             d = originals[name].data.copy()  # from the unsuppressed values, so the forced cells are known
-            d["count_suppressed"] = table.data["count_suppressed"].astype(bool).to_numpy() | new
-            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language)
+            d["count_suppressed"] = now | new
+            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language, cache=cache)
             if again is not None:
                 tables[name] = again
             changed = True
@@ -108,76 +163,73 @@ def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_coun
             return
 
 
-def _joint_frame(tables: dict[str, Table], originals: dict[str, Table]) -> pd.DataFrame | None:
-    """``rates_district`` (with its whole period), ``series`` and ``year_to_date`` as one table.
+#: Tables checked together by rule 7b across tables, with the column naming their place.
+_JOINT_TABLES = ((schemas.RATES_DISTRICT.name, "district_id"), (schemas.SERIES.name, "area"),
+                 (schemas.YEAR_TO_DATE.name, "area"), (schemas.COUNTS_SOURCE.name, "district_id"))
 
-    Columns: area, category, unit, period, count (true), hidden (in any of them).
+
+class _JointCheck:
+    """Rule 7b across ``rates_district``, ``series`` (years), ``year_to_date`` and ``counts_source``.
+
+    One row per linked count (a key of :func:`_link_keys`: the same count shown in several
+    tables is one unknown for the reader); its sums (:func:`geolage.run.disclosure._relations`
+    plus all sources = the sum of the sources) are found once, when the check is made, and
+    each round only the hidden cells change.
     """
-    frames = []
-    for name, place in ((schemas.RATES_DISTRICT.name, "district_id"), (schemas.SERIES.name, "area"),
-                        (schemas.YEAR_TO_DATE.name, "area"), (schemas.COUNTS_SOURCE.name, "district_id")):
-        if name not in tables or name not in originals or "count_suppressed" not in tables[name].data.columns:
-            continue
-        d = originals[name].data
-        if "year" in d.columns and "period" not in d.columns:
-            d = d.assign(period=d["year"].astype(str))
-        if not {place, "category", "period", "count"} <= set(d.columns):
-            continue
-        unit = d["unit"].astype(str) if "unit" in d.columns else pd.Series("year", index=d.index)
-        if "ytd_end" in d.columns:  # a year to date that stops before 31 December is a sum of its own
-            end = d["ytd_end"].astype(str)
-            unit = unit.where(end == "12-31", "ytd" + end)
-        frames.append(pd.DataFrame({
-            "area": d[place].astype(str).to_numpy(), "category": d["category"].astype(str).to_numpy(),
-            "unit": unit.to_numpy(), "period": d["period"].astype(str).to_numpy(),
-            "count": pd.to_numeric(d["count"], errors="coerce").to_numpy(float),
-            "hidden": tables[name].data["count_suppressed"].astype(bool).to_numpy(),
-            "source": d["source"].astype(str).to_numpy() if "source" in d.columns else ALL_CATEGORIES,
-        }))
-        # months and quarters are shown or hidden by whole years (rule 7c, zeros too): each table's own check
-        # covers them, and a year hidden in one table hides them in ``series`` through the link
-        frames[-1] = frames[-1][~frames[-1]["unit"].isin(list(DETAIL_UNITS))]
-    if len(frames) < 2:
-        return None
-    both = pd.concat(frames, ignore_index=True)
-    keys = ["area", "category", "unit", "period", "source"]
-    return both.groupby(keys, sort=False, as_index=False).agg(count=("count", "first"), hidden=("hidden", "any"))
 
+    def __init__(self, originals: dict[str, Table], codes: dict[str, np.ndarray], n_keys: int) -> None:
+        from .disclosure import _relations
 
-def _joint_hidden(tables: dict[str, Table], originals: dict[str, Table], min_count: int) -> set[str]:
-    """Keys of linked counts to hide so that the sums of ``rates_district`` and ``series`` together pin none (7b).
+        frames = []
+        for name, place in _JOINT_TABLES:
+            if name not in codes or name not in originals:
+                continue
+            d = originals[name].data
+            if "year" in d.columns and "period" not in d.columns:
+                d = d.assign(period=d["year"].astype(str))
+            if not {place, "category", "period", "count"} <= set(d.columns):
+                continue
+            unit = d["unit"].astype(str) if "unit" in d.columns else pd.Series("year", index=d.index)
+            if "ytd_end" in d.columns:  # a year to date that stops before 31 December is a sum of its own
+                end = d["ytd_end"].astype(str)
+                unit = unit.where(end == "12-31", "ytd" + end)
+            frame = pd.DataFrame({
+                "area": d[place].astype(str).to_numpy(), "category": d["category"].astype(str).to_numpy(),
+                "unit": unit.to_numpy(), "period": d["period"].astype(str).to_numpy(),
+                "count": pd.to_numeric(d["count"], errors="coerce").to_numpy(float),
+                "source": d["source"].astype(str).to_numpy() if "source" in d.columns else ALL_CATEGORIES,
+                "key": codes[name],
+            })
+            # months and quarters are shown or hidden by whole years (rule 7c, zeros too): each table's own
+            # check covers them, and a year hidden in one table hides them in ``series`` through the link
+            frames.append(frame[~frame["unit"].isin(list(DETAIL_UNITS)) & (frame["key"] < n_keys)])
+        self.keys = np.zeros(0, dtype=np.int64)
+        if len(frames) < 2:
+            return
+        df = pd.concat(frames, ignore_index=True).drop_duplicates("key").reset_index(drop=True)
+        series = originals.get(schemas.SERIES.name)
+        self.relations = _relations(df, "count", series.area_parts if series is not None else None)
+        is_all = (df["source"] == ALL_CATEGORIES).to_numpy()
+        if not is_all.all():  # all sources = the sum of the sources
+            gid = df.groupby(["area", "category", "unit", "period"], sort=False).ngroup().to_numpy()
+            self.relations.append((gid, is_all, ~is_all))
+        self.keys = df["key"].to_numpy()
+        self.values = df["count"].to_numpy(float)
+        self.state: dict = {}  # bounds of the last round: the next solves only the blocks with new hidden cells
 
-    Each table alone is checked by :func:`geolage.run.disclosure_joint.joint_suppression`; a
-    reader with both has the district tables' whole period and the series' whole area and
-    months at once.
-    """
-    from .disclosure import _relations
-    from .disclosure_joint import joint_suppression
+    def extend(self, hidden_keys: np.ndarray, min_count: int) -> None:
+        """Mark in ``hidden_keys`` the linked counts to hide so that the sums together pin none (7b)."""
+        from .disclosure_joint import joint_suppression
 
-    df = _joint_frame(tables, originals)
-    if df is None or not df["hidden"].any():
-        return set()
-    series = originals.get(schemas.SERIES.name)
-    relations = _relations(df, "count", series.area_parts if series is not None else None)
-    is_all = (df["source"] == ALL_CATEGORIES).to_numpy()
-    if not is_all.all():  # all sources = the sum of the sources
-        gid = df.groupby(["area", "category", "unit", "period"], sort=False).ngroup().to_numpy()
-        relations.append((gid, is_all, ~is_all))
-    values = df["count"].to_numpy(float)
-    hidden = df["hidden"].to_numpy(bool).copy()
-    detail = df["unit"].isin(list(DETAIL_UNITS)).to_numpy()
-    lower = np.where(detail, 0.0, 1.0)  # rule 7c: months and quarters are hidden in blocks, zeros too
-
-    def expand(h: np.ndarray) -> None:
-        h |= time_blocks(df, h, detail)
-
-    if not joint_suppression(values, hidden, hidden.copy(), relations, lower, min_count, expand=expand):
-        return set()
-    new = df[hidden]
-    keys = new["area"].str.cat([new["category"], new["period"]], sep="\x1f")
-    keys = keys.where(new["source"] == ALL_CATEGORIES, keys + "\x1f" + new["source"])
-    ytd = new["unit"].str.startswith("ytd")
-    return set(keys.where(~ytd, keys + "\x1f" + new["unit"]))
+        if not len(self.keys):
+            return
+        hidden = hidden_keys[self.keys]
+        if not hidden.any():
+            return
+        # a hidden count here is >= 1 (these tables show their zeros; months and quarters are not in the frame)
+        joint_suppression(self.values, hidden, hidden.copy(), self.relations, np.ones(len(hidden)), min_count,
+                          state=self.state)
+        hidden_keys[self.keys[hidden]] = True
 
 
 def _hidden_per_group(table: Table | None, keys: list[str]) -> pd.Series | None:
@@ -279,7 +331,8 @@ _WINDOWS = {
 }
 
 
-def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str) -> None:
+def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_count: int, language: str,
+                   cache: dict) -> None:
     """Hide a window total of an (area, category) when a yearly ``series`` count inside the window is hidden.
 
     The total of 2023–2025 minus the visible years 2023 and 2024 would give a hidden 2025.
@@ -289,8 +342,8 @@ def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_co
         return
     s = series.data[series.data["unit"] == "year"]
     hidden = s[s["count_suppressed"].astype(bool)]
-    hidden_years = hidden.groupby([hidden["area"].astype(str), hidden["category"].astype(str)])["period"].apply(
-        lambda p: set(pd.to_numeric(p, errors="coerce").dropna().astype(int)))
+    year = pd.to_numeric(hidden["period"].astype(str), errors="coerce")
+    hidden_years = set(zip(hidden["area"].astype(str), hidden["category"].astype(str), year, strict=True))
     for name, windows in _WINDOWS.items():
         table = tables.get(name)
         if table is None or name not in originals:
@@ -302,13 +355,15 @@ def _window_totals(tables: dict[str, Table], originals: dict[str, Table], min_co
                 continue
             flag = f"{count_col}_suppressed"
             now = table.data[flag].astype(bool).to_numpy() if flag in table.data.columns else np.zeros(len(d), bool)
-            new = np.array([bool(hidden_years.get((str(a), str(c)), set())
-                                 & set(range(int(str(s0)[:4]), int(str(e0)[:4]) + 1)))
-                            for a, c, s0, e0 in zip(d["area"], d["category"], d[start_col], d[end_col], strict=True)])
+            # a loop over the window rows (one per focus area and category), not over cells
+            new = np.array([any((str(a), str(c), float(y)) in hidden_years
+                                for y in range(int(str(s0)[:4]), int(str(e0)[:4]) + 1))
+                            for a, c, s0, e0 in zip(d["area"], d["category"], d[start_col], d[end_col], strict=True)],
+                           dtype=bool)
             d[flag] = now | new
             changed |= bool((new & ~now).any())
         if changed:
-            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language)
+            again = public_table(dataclasses.replace(originals[name], data=d), min_count, language, cache=cache)
             if again is not None:
                 tables[name] = again
 

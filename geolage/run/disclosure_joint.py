@@ -25,8 +25,11 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse import csgraph
 
-__all__ = ["DETAIL_UNITS", "Equations", "equations", "propagate", "joint_suppression", "detail_rows", "time_blocks",
+__all__ = ["DETAIL_UNITS", "Equations", "equations", "propagate", "joint_suppression", "detail_rows", "block_ids",
+           "time_blocks",
            "hide_blocks"]
 
 #: Time units below the year whose counts are hidden by whole years (rule 7c).
@@ -152,7 +155,8 @@ def propagate(system: Equations, low: np.ndarray, high: np.ndarray, integer: boo
         with np.errstate(invalid="ignore"):
             a = rhs[e] - _rest(e, t_max, n_eq)  # coef·x = rhs − the rest
             b = rhs[e] - _rest(e, t_min, n_eq)
-        cells, starts = np.unique(x, return_index=True)
+        starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])  # x is sorted (by cell): no np.unique sort
+        cells = x[starts]
         new_lo = np.maximum.reduceat(np.nan_to_num(np.where(c > 0, a, -b), nan=-np.inf), starts)
         new_hi = np.minimum.reduceat(np.nan_to_num(np.where(c > 0, b, -a), nan=np.inf), starts)
         new_lo = np.maximum(low[cells], new_lo)
@@ -177,9 +181,13 @@ def _disclosed(low: np.ndarray, high: np.ndarray, integer: bool) -> np.ndarray:
 
 def joint_suppression(
     values: np.ndarray, hidden: np.ndarray, protect: np.ndarray, relations: list[Relation], lower: np.ndarray,
-    k: int, max_rounds: int = 40, expand: Callable[[np.ndarray], None] | None = None,
+    k: int, max_rounds: int = 40, expand: Callable[[np.ndarray], None] | None = None, state: dict | None = None,
 ) -> int:
     """Hide more cells (``hidden``, in place) until no protected cell is pinned by the sums together.
+
+    After the first round only the blocks of sums touched by newly hidden cells are solved
+    again (connected components of the hidden cells through their sums): a block without a
+    new cell has the same sums and the same bounds as before.
 
     Parameters
     ----------
@@ -198,6 +206,10 @@ def joint_suppression(
     expand : callable, optional
         Called with ``hidden`` (changed in place) before each check: cells hidden together with
         others (rule 7c's blocks of months).
+    state : dict, optional
+        Kept between calls on the same table (same values, relations and lower bounds): the
+        bounds found last time, so that a later call with more hidden cells solves only the
+        blocks they touch. Empty at first; filled by this function.
 
     Returns
     -------
@@ -206,16 +218,17 @@ def joint_suppression(
     """
     v = np.nan_to_num(values, nan=0.0)
     integer = bool(np.allclose(v, np.round(v)))
-    prepared = _usable(v, relations)
+    state = {} if state is None else state
+    if "prepared" not in state:
+        state["prepared"] = _usable(v, relations)
+    prepared = state["prepared"]
     before = int(hidden.sum())
     for _ in range(max_rounds):
         if expand is not None:
             expand(hidden)
         protect |= hidden
         system = equations(v, hidden, prepared)
-        low = np.where(hidden, lower, v)
-        high = np.where(hidden, np.inf, v)
-        propagate(system, low, high, integer)
+        low, high = _bounds(system, v, hidden, lower, integer, state)
         bad = hidden & protect & _disclosed(low, high, integer)
         if not bad.any() or not _hide_cheapest(v, hidden, bad, prepared, lower, k):
             if bad.any():
@@ -224,37 +237,85 @@ def joint_suppression(
     return int(hidden.sum()) - before
 
 
+def _bounds(system: Equations, v: np.ndarray, hidden: np.ndarray, lower: np.ndarray, integer: bool,
+            state: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's bounds under ``system``: propagated again only in the blocks with a cell hidden since ``state``."""
+    low = np.where(hidden, lower, v)
+    high = np.where(hidden, np.inf, v)
+    before = state.get("hidden")
+    if before is None or len(before) != len(hidden) or (before & ~hidden).any():
+        propagate(system, low, high, integer)
+    else:
+        new = hidden & ~before
+        keep = hidden.copy()
+        if new.any() and len(system.eq):
+            n_eq = len(system.rhs)
+            graph = sparse.coo_matrix((np.ones(len(system.eq)), (system.eq, n_eq + system.var)),
+                                      shape=(n_eq + len(v), n_eq + len(v)))
+            _, label = csgraph.connected_components(graph, directed=False)
+            touched = np.zeros(label.max() + 1, dtype=bool)
+            touched[label[n_eq + np.flatnonzero(new)]] = True
+            keep = hidden & ~touched[label[n_eq:]] & ~new
+            eqs = touched[label[:n_eq]]
+            rows = eqs[system.eq]
+            propagate(Equations(system.eq[rows], system.var[rows], system.coef[rows], system.rhs), low, high, integer)
+        low[keep], high[keep] = state["low"][keep], state["high"][keep]
+    state["hidden"], state["low"], state["high"] = hidden.copy(), low.copy(), high.copy()
+    return low, high
+
+
 def _hide_cheapest(v: np.ndarray, hidden: np.ndarray, bad: np.ndarray, prepared: list, lower: np.ndarray,
                    k: int) -> bool:
-    """Hide, for each sum with a pinned cell, its cheapest visible cell; True when any was hidden.
+    """Hide, for each pinned cell, the cheapest visible cell of one of its sums; True when any was hidden.
 
-    Cheapest: a part of at least ``k`` (smallest first), else a non-zero part (or a zero where
-    zeros are hidden), else the total. A sum served this round serves all its pinned cells;
-    a pinned cell in several sums is served by the first sum that has a candidate.
+    Cheapest, in this order: the cell that opens the fewest sums with no hidden cell yet (each
+    such sum would pin it in turn and ask for one more cell: preferring cells whose other sums
+    already hold a hidden cell closes the rectangles of complementary suppression instead of
+    starting new chains), then a part of at least ``k``, else a non-zero part (or a zero where
+    zeros are hidden), else the total, then the smallest count. Each pinned cell takes the sum
+    whose best candidate is cheapest; all pinned cells of that sum are served by it.
     """
-    todo = bad.copy()
+    members = _members(prepared)
+    g, rows, coef = members
+    n_groups = int(g.max()) + 1 if len(g) else 0
+    if n_groups == 0:
+        return False
+    h = hidden[rows]
+    opens = np.bincount(rows[(np.bincount(g[h], minlength=n_groups) == 0)[g]], minlength=len(v))
+    vr = v[rows]
+    cand = ~h & ((vr > 0) | (lower[rows] == 0))
+    rank = np.where(vr == 0, 3, np.where((coef > 0) & (vr >= k), 0, np.where(coef > 0, 1, 2)))
+    sel = np.flatnonzero(cand & (np.bincount(g[bad[rows]], minlength=n_groups) > 0)[g])  # sums with a pinned cell
+    first = sel[np.lexsort((vr[sel], rank[sel], opens[rows[sel]], g[sel]))]
+    groups, idx = np.unique(g[first], return_index=True)
+    best = np.full(n_groups, -1)
+    best[groups] = first[idx]  # the membership of each sum's cheapest candidate
+    # each pinned cell: the sum (of those it is in) whose cheapest candidate is cheapest
+    mb = np.flatnonzero(bad[rows] & (best[g] >= 0))
+    if not len(mb):
+        return False
+    c = best[g[mb]]
+    pick = np.lexsort((vr[c], rank[c], opens[rows[c]], rows[mb]))
+    _, idx = np.unique(rows[mb][pick], return_index=True)
     new = np.zeros(len(v), dtype=bool)
-    for gid, rows, coef, n in prepared:
-        if not todo.any():
-            break
-        bad_group = np.bincount(gid[todo[rows]], minlength=n) > 0
-        served = np.bincount(gid[new[rows]], minlength=n) > 0  # a cell hidden this round already opens it
-        want = bad_group & ~served
-        cand = want[gid] & ~hidden[rows] & ~new[rows] & ((v[rows] > 0) | (lower[rows] == 0))
-        if not cand.any():
-            continue
-        is_part = coef > 0
-        rank = np.where(v[rows] == 0, 3, np.where(is_part & (v[rows] >= k), 0, np.where(is_part, 1, 2)))
-        order = np.lexsort((v[rows], rank, gid))
-        first = order[cand[order]]
-        _, idx = np.unique(gid[first], return_index=True)
-        pick = first[idx]
-        new[rows[pick]] = True
-        done = np.zeros(n, dtype=bool)
-        done[gid[pick]] = True
-        todo[rows[done[gid] | served[gid]]] = False
+    new[rows[c[pick[idx]]]] = True
     hidden |= new
     return bool(new.any())
+
+
+def _members(prepared: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All sums of ``prepared`` as one list of memberships: (sum number, row, coefficient)."""
+    gs, rs, cs = [], [], []
+    offset = 0
+    for gid, rows, coef, n in prepared:
+        gs.append(gid + offset)
+        rs.append(rows)
+        cs.append(coef)
+        offset += n
+    if not gs:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0)
+    return np.concatenate(gs), np.concatenate(rs), np.concatenate(cs)
 
 
 # --------------------------------------------------------------------------- rule 7c
@@ -266,7 +327,17 @@ def detail_rows(df: pd.DataFrame) -> np.ndarray | None:
     return detail if detail.any() else None
 
 
-def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray) -> np.ndarray:
+def block_ids(df: pd.DataFrame, detail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (area, category, year) block of every row and whether the row is a year (for :func:`time_blocks`)."""
+    year = df["period"].astype(str).str[:4]
+    keys = [df[c] for c in ("area", "district_id", "source") if c in df.columns] + [df["category"], year]
+    gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    is_year = (df["unit"] == "year").to_numpy() if "unit" in df.columns else ~detail
+    return gid, is_year
+
+
+def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray,
+                ids: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The month and quarter rows of every (area, category, year) with a hidden year, month or quarter (rule 7c).
 
     Parameters
@@ -277,20 +348,20 @@ def time_blocks(df: pd.DataFrame, hidden: np.ndarray, detail: np.ndarray) -> np.
     hidden : ndarray of bool
     detail : ndarray of bool
         Rows below the year.
+    ids : tuple of ndarray, optional
+        :func:`block_ids` of ``df`` when the caller has them (they depend on the keys only).
 
     Returns
     -------
     ndarray of bool
     """
-    year = df["period"].astype(str).str[:4]
-    keys = [df[c] for c in ("area", "district_id", "source") if c in df.columns] + [df["category"], year]
-    gid = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-    is_year = (df["unit"] == "year").to_numpy() if "unit" in df.columns else ~detail
+    gid, is_year = ids if ids is not None else block_ids(df, detail)
     hit = np.bincount(gid[(detail | is_year) & hidden], minlength=int(gid.max()) + 1) > 0
     return detail & hit[gid]
 
 
-def hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np.ndarray) -> bool:
+def hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np.ndarray,
+                ids: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
     """Rule 7c: the months and quarters of an (area, category, year) are shown all or none (zeros too).
 
     Where the year or one of its months or quarters is hidden, all its months and quarters are: a reader then knows
@@ -298,7 +369,7 @@ def hide_blocks(df: pd.DataFrame, mask: pd.Series, forced: pd.Series, detail: np
     had none), and the year's months and quarters no longer chain small counts through
     the sums of months, quarters, categories and areas. True when any count was hidden.
     """
-    new = time_blocks(df, mask.to_numpy(bool), detail) & ~mask.to_numpy(bool)
+    new = time_blocks(df, mask.to_numpy(bool), detail, ids) & ~mask.to_numpy(bool)
     if not new.any():
         return False
     mask[new] = True  # in place: the caller's Series
