@@ -8,13 +8,17 @@ neighbour's report, say), the usual threat model of differencing. A count hidden
 and shown in the other is then known exactly: the shown value minus 1 where the incident
 lies in that count, the shown value itself elsewhere.
 
-Suppression by deterministic thresholds cannot stop this: the count of 4 that becomes 5 is
-shown in the second run and gives the first run's hidden 4 back. The standard remedies are a
-release policy (one public release per period, not re-runs that differ by single incidents)
-or perturbation of every published count with a cell key (the cell-key method of the ABS,
-Destatis and ONS: a count gets the same noise whenever it has the same incidents), which
-geolage does not implement. The test that nothing is recovered is therefore a strict xfail;
-the attack itself is tested to be real.
+Two cases are tested, each against naive outputs (the attack is real) and the public ones:
+a month whose 4 becomes 5 (rule 7c hides all months of the year in the first run, so the
+second run's 5 opens nothing) and a year whose 4 becomes 5 in the district with 1–4
+incidents per category and year (complementary suppression hides the 5 with the other small
+category). Neither is recovered. Suppression by deterministic thresholds cannot stop
+differencing in general, though: a count of 4 that becomes a shown 5 where nothing else of
+its sums is hidden in the second run gives the first run's 4 back. The standard remedies are
+a release policy (one public release per period, not re-runs that differ by single
+incidents) or perturbation of every published count with a cell key (the cell-key method of
+the ABS, Destatis and ONS), which geolage does not implement; run.json and the method
+appendix say so.
 """
 
 from __future__ import annotations
@@ -80,19 +84,24 @@ def two_runs(tmp_path_factory):
     return _two_runs(tmp_path_factory, "A", (X0 + 300.0, Y0 + 500.0), _WHEN)
 
 
-def _contains(row: pd.Series, keys: tuple[str, ...], year: int) -> bool:
-    """Does the count of ``row`` include the added incident (:data:`_DISTRICT`, :data:`_CATEGORY`, :data:`_WHEN`)?"""
-    month = int(_WHEN[5:7])
-    periods = (str(year), f"{year}K{(month - 1) // 3 + 1}", _WHEN[:7], WHOLE_PERIOD)
-    return (str(row[keys[0]]) in (_DISTRICT, WHOLE_AREA) and str(row["category"]) in (_CATEGORY, ALL_CATEGORIES)
+_ADDED = (_DISTRICT, _CATEGORY, _WHEN)
+
+
+def _contains(row: pd.Series, keys: tuple[str, ...], year: int, added: tuple[str, str, str] = _ADDED) -> bool:
+    """Does the count of ``row`` include the added incident (its district, category and date, ``added``)?"""
+    district, category, when = added
+    month = int(when[5:7])
+    periods = (str(year), f"{year}K{(month - 1) // 3 + 1}", when[:7], WHOLE_PERIOD)
+    return (str(row[keys[0]]) in (district, WHOLE_AREA) and str(row["category"]) in (category, ALL_CATEGORIES)
             and str(row[keys[-1]]) in periods)
 
 
-def _opened(a: pd.DataFrame, b: pd.DataFrame, keys: tuple[str, ...], year: int) -> pd.Series:
+def _opened(a: pd.DataFrame, b: pd.DataFrame, keys: tuple[str, ...], year: int,
+            added: tuple[str, str, str] = _ADDED) -> pd.Series:
     """Run A's counts recovered from run B: hidden in A, shown in B, minus 1 where the incident lies in them."""
     both = a.reset_index().merge(b, on=list(keys), suffixes=("_a", "_b"))
     opened = both[both["count_suppressed_a"].astype(bool) & ~both["count_suppressed_b"].astype(bool)]
-    inside = opened.apply(lambda row: _contains(row, keys, year), axis=1).astype(float) if len(opened) else 0.0
+    inside = opened.apply(lambda row: _contains(row, keys, year, added), axis=1).astype(float) if len(opened) else 0.0
     return pd.Series((opened["count_b"] - inside).to_numpy(float), index=opened["index"].to_numpy())
 
 
@@ -110,7 +119,7 @@ def _by_categories(a: pd.DataFrame, known: pd.Series, keys: tuple[str, ...]) -> 
     return (total - known_sum)[solved]
 
 
-def difference_attack(pub_a, pub_b, truth_a, year: int) -> list[tuple]:
+def difference_attack(pub_a, pub_b, truth_a, year: int, added: tuple[str, str, str] = _ADDED) -> list[tuple]:
     """Run A's hidden counts under ``K`` that run B gives back to within ±0.5, directly or through a sum.
 
     Directly: a count hidden in A and shown in B is B's value minus 1 where the incident lies
@@ -128,7 +137,7 @@ def difference_attack(pub_a, pub_b, truth_a, year: int) -> list[tuple]:
         if a is None or b is None or "count_suppressed" not in a.columns:
             continue
         keys = tuple(k for k in keys if k in a.columns)
-        direct = _opened(a, b, keys, year)
+        direct = _opened(a, b, keys, year, added)
         recovered = pd.concat([direct, _by_categories(a, direct, keys)])
         true = pd.to_numeric(truth_a[name].data["count"], errors="coerce").reset_index(drop=True)
         for i, guess in recovered.items():
@@ -161,8 +170,34 @@ def test_difference_attack_is_real(two_runs, tmp_path):
     assert hit == [("series", (_DISTRICT, _CATEGORY, "month", _WHEN[:7]), 4.0, 4.0)]
 
 
-@pytest.mark.xfail(strict=True, reason="deterministic suppression cannot stop differencing: March's 4 becomes a "
-                                       "shown 5 (see the module docstring for the standard remedies)")
-def test_difference_attack_recovers_nothing(two_runs):
+def test_a_month_that_crosses_k_opens_nothing(two_runs):
+    """March's 4 that becomes a shown 5: rule 7c hides all of 2020's months in run A, so B's 5 opens nothing."""
     res_a, _, pub_a, pub_b, year = two_runs
     assert difference_attack(pub_a, pub_b, res_a.tables, year) == []
+
+
+@pytest.fixture(scope="module")
+def two_runs_year(tmp_path_factory):
+    """One incident more in D3 (1–4 incidents per category and year), in a (category, year) whose count is 4."""
+    probe = run(read_config(_project(tmp_path_factory.mktemp("diff_probe")))).tables["series"].data
+    four = probe[(probe["area"] == "D3") & (probe["unit"] == "year") & (probe["category"] != ALL_CATEGORIES)
+                 & (probe["count"] == 4)].iloc[0]
+    code = {"misshandel": "A", "stold": "S"}[str(four["category"])]
+    when = f"{four['period']}-06-15"
+    runs = _two_runs(tmp_path_factory, code, (X0 + 2250.0, Y0 + 750.0), when)
+    return (*runs, ("D3", str(four["category"]), when))
+
+
+def test_a_year_that_crosses_k_is_real_against_naive_outputs(two_runs_year, tmp_path):
+    res_a, res_b, _, _, year, added = two_runs_year
+    naive_a = _write_tables(naive_public(res_a), tmp_path / "a")
+    naive_b = _write_tables(naive_public(res_b), tmp_path / "b")
+    hit = [f for f in difference_attack(naive_a, naive_b, res_a.tables, year, added)
+           if f[0] == "series" and f[1] == ("D3", added[1], "year", str(year))]
+    assert hit == [("series", ("D3", added[1], "year", str(year)), 4.0, 4.0)]
+
+
+def test_a_year_that_crosses_k_opens_nothing(two_runs_year):
+    """D3's other category is small too, so the complementary suppression of rule 7 hides B's 5 with it."""
+    res_a, _, pub_a, pub_b, year, added = two_runs_year
+    assert difference_attack(pub_a, pub_b, res_a.tables, year, added) == []

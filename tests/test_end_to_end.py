@@ -81,3 +81,16 @@ def test_csv_tables_have_no_small_counts(demo_out):
     shown = rates["count"].dropna()
     assert ((shown == 0) | (shown >= 5)).all()
     assert rates.loc[rates["count_suppressed"], "rate"].isna().all()
+
+
+def test_public_area_profile_keeps_the_large_counts(demo_out):
+    """Complementary suppression protects small counts with small ones: an area's totals stay shown.
+
+    Rule 7b once hid Hässleholmen/Hulta's whole year 2023 (all offences: 479) to protect a
+    district's count of a few, which left the public focus-area profile without a number.
+    """
+    profile = read_table_csv(demo_out / "tabeller" / "area_profile.csv")
+    totals = profile[profile["category"] == "alla"]
+    assert len(totals) == 2 and not totals["count_suppressed"].astype(bool).any()
+    assert (totals["count"] >= 100).all()  # Norrby: 555 in the current period
+    assert profile["count_suppressed"].astype(bool).sum() <= len(profile) // 2

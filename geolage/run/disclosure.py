@@ -163,7 +163,7 @@ JOINT_RULES: dict[str, str] = {
     "joint": "all sums of a table, and of rates_district, series (years), year_to_date and counts_source "
              "together, checked at once by bounds propagation: no hidden count is pinned to one whole number "
              "(reader: a hidden count is >= 0, or >= 1 where zeros are shown, with no upper bound); a pinned count "
-             "gets one more hidden cell, the one opening the fewest new sums, then the smallest count >= k",
+             "gets one more hidden cell: the smallest count >= k, then the one opening the fewest new sums",
     "time_blocks": "months and quarters of an (area, category, year) shown all or none, zeros included, once "
                    "the year or one of them is hidden",
 }
