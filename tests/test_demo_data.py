@@ -49,7 +49,8 @@ def truth():
 @pytest.fixture(scope="module")
 def tables():
     police = pd.read_csv(DEMO / "polisen_anmalningar.csv", dtype=str, keep_default_na=False)
-    municipal = pd.read_excel(DEMO / "kommun_skadegorelse_klotter.xlsx", sheet_name="arenden", dtype=object)
+    municipal = pd.read_excel(DEMO / "kommun_skadegorelse_klotter.xlsx", sheet_name="arenden", dtype=object,
+                              engine="openpyxl")
     fire = gpd.read_file(DEMO / "raddningstjansten_bilbrander.gpkg", layer="bilbrander")
     return {"polisen": police, "kommunen": municipal, "raddningstjansten": fire}
 
