@@ -331,3 +331,23 @@ def test_an_area_count_and_its_reference_count_are_hidden_together():
     assert out["count_suppressed"].tolist() == [True, False, False]
     assert out["ref_count_suppressed"].tolist() == [True, False, False]  # else 100 - 97 gives a's 3 back
     assert pd.isna(out.loc[0, "ref_count"]) and out.loc[1, "ref_count"] == 60
+
+
+def test_every_table_empty_passes_the_public_step():
+    """A table with no rows (a refused Knox test, a category without incidents) is published empty, not an error.
+
+    Manchester's run (police.uk months: the Knox test refused, its table empty) failed in the
+    public step with "zero-size array to reduction operation maximum".
+    """
+    import dataclasses
+
+    results = make_results()
+    knox = results.tables["near_repeat"]
+    assert {"distance_band", "time_band", "observed"} <= set(knox.data.columns)
+    results.tables["near_repeat"] = dataclasses.replace(knox, data=knox.data.assign(category="inbrott_bostad"))
+    published = {name: public_table(dataclasses.replace(t, data=t.data.iloc[0:0].copy()), 5, "sv", cache={})
+                 for name, t in results.tables.items()}
+    left_out = {name for name, t in results.tables.items() if t.internal_only}
+    assert {name for name, pub in published.items() if pub is None} == left_out
+    assert {name: len(pub.data) for name, pub in published.items() if pub is not None} == dict.fromkeys(
+        set(results.tables) - left_out, 0)
