@@ -54,12 +54,14 @@ TEXTS: dict[str, Text] = {
     ),
     "public_note": Text(
         "Publik version: antal under {k} visas som ”{label}”, och värden som kan räknas fram ur dem (t.ex. takter) "
-        "döljs också. Fler antal döljs där en summa (alla brott, hela perioden, hela kommunen) annars skulle avslöja "
-        "ett dolt antal, mått som z-värden visas bara som klasser för grupper med dolda antal, och täthetskartor "
+        "döljs också. Fler antal döljs där en summa (alla brott, hela perioden, hela kommunen), ensam eller "
+        "tillsammans med andra summor, annars skulle avslöja ett dolt antal, mått som z-värden visas bara som "
+        "klasser för grupper med dolda antal, och täthetskartor "
         "visar bara platser som minst {k} brott formar. Inga enskilda brott visas.",
         "Public version: counts under {k} are shown as “{label}”, and values that could be derived from them (e.g. "
         "rates) are hidden too. Further counts are hidden where a sum (all offences, the whole period, the whole "
-        "municipality) would reveal a hidden count, statistics such as z-scores are shown only as classes for groups "
+        "municipality), alone or together with other sums, would reveal a hidden count, statistics such as "
+        "z-scores are shown only as classes for groups "
         "with hidden counts, and density maps show only places shaped by at least {k} offences. No single offence "
         "is shown.",
     ),
