@@ -191,16 +191,13 @@ class _Scanner:
         a = coords[:, 0].astype(float)
         b = coords[:, 1].astype(float)
         empty = np.zeros(0, dtype=np.int64)
-        skip = np.zeros(len(a), dtype=bool)
-        if not points:  # a vertex of a public boundary layer is a coincidence, not a leak
+        if not points:  # a vertex of a public boundary layer is a coincidence, not a leak: left out
             skip = _in_sorted(_keys(a, b), self.allowed_xy_keys)
             skip |= _in_sorted(_keys(a * 1e5, b * 1e5), self.allowed_ll_keys)
             a, b = a[~skip], b[~skip]
-            skip = skip[~skip]
         is_ll = (np.abs(a) <= 180) & (np.abs(b) <= 90)
         hit = is_ll & _near_many(a * 1e5, b * 1e5, self.ll_keys, empty if points else self.allowed_ll_keys)
         hit |= ~is_ll & _near_many(a, b, self.xy_keys, empty if points else self.allowed_xy_keys)
-        hit &= ~skip
         if hit.any():
             i = int(np.flatnonzero(hit)[0])
             self.add(path, "coordinate", where, f"{'point' if points else 'vertex'} at {a[i]:.5f} {b[i]:.5f}")
@@ -517,16 +514,11 @@ def _read_workbook(path: Path) -> dict[str, list[list[Any]]]:
             return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
         finally:
             wb.close()
-    wb = CalamineWorkbook.from_path(str(path))
-    try:
+    with CalamineWorkbook.from_path(str(path)) as wb:
         return {
             name: [[None if v == "" else v for v in row] for row in wb.get_sheet_by_name(name).to_python()]
             for name in wb.sheet_names
         }
-    finally:
-        close = getattr(wb, "close", None)
-        if close is not None:
-            close()
 
 
 _SUPPRESSED_LABEL = re.compile(r"^<\d+ \((dolt|suppressed)\)$")

@@ -46,6 +46,11 @@ def _band_index(values: np.ndarray, edges: np.ndarray, same_zero: bool) -> np.nd
     return idx
 
 
+def edge_seconds(t_edges: np.ndarray) -> np.ndarray:
+    """Time band edges in whole seconds: for whole-second differences, dt < e  <=>  dt < ceil(e)."""
+    return np.ceil(np.asarray(t_edges, dtype=float) * 86_400 - 1e-6).astype(np.int64)
+
+
 class _PairBands:
     """The pairs of events per distance code over all time differences, found strip by strip.
 
@@ -59,31 +64,29 @@ class _PairBands:
     nt at or beyond the last edge (the open band), nt+1 below the first edge.
     """
 
-    def __init__(self, xy: np.ndarray, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool) -> None:
+    def __init__(self, xy: np.ndarray | None, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool,
+                 row_counts: np.ndarray | None = None) -> None:
         self.d_edges, self.same_zero = d_edges, same_zero
         self.nd = len(d_edges) - 1 + (1 if same_zero else 0)
         self.nt = len(t_edges) - 1
-        self.e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)  # dt < e  <=>  dt < ceil(e), whole seconds
+        self.e_sec = edge_seconds(t_edges)
         self.row_counts = np.zeros(self.nd + 1, dtype=np.int64)
         self.cache: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
-        counted = _counted_rows(xy, d_edges, same_zero, self.nd) if len(xy) > _FIND_BELOW else None
-        if counted is not None and counted.sum() > _CACHE_PAIRS:  # too many to keep: no need to find them
-            self.row_counts = counted
+        if row_counts is not None:  # known (e.g. from per-event degrees): no pair is found or kept
+            self.row_counts = np.asarray(row_counts, dtype=np.int64)
         else:
-            self._find(xy)
+            counted = _counted_rows(xy, d_edges, same_zero, self.nd) if len(xy) > _FIND_BELOW else None
+            if counted is not None and counted.sum() > _CACHE_PAIRS:  # too many to keep: no need to find them
+                self.row_counts = counted
+            else:
+                self._find(xy)
         self.n_pairs = int(self.row_counts[: self.nd].sum())
         self.n_within = int(self.row_counts.sum())  # pairs closer than the last distance edge
 
     @classmethod
     def from_rows(cls, d_edges: np.ndarray, t_edges: np.ndarray, same_zero: bool, row_counts: np.ndarray) -> _PairBands:
         """Bands whose pairs per distance code are known (e.g. from per-event degrees): no pair is found or kept."""
-        self = cls.__new__(cls)
-        self.d_edges, self.same_zero = d_edges, same_zero
-        self.nd, self.nt = len(d_edges) - 1 + (1 if same_zero else 0), len(t_edges) - 1
-        self.e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)
-        self.row_counts, self.cache = np.asarray(row_counts, dtype=np.int64), None
-        self.n_pairs, self.n_within = int(self.row_counts[: self.nd].sum()), int(self.row_counts.sum())
-        return self
+        return cls(None, d_edges, t_edges, same_zero, row_counts=row_counts)
 
     def _find(self, xy: np.ndarray) -> None:
         """Find the pairs strip by strip: their row counts, and the pairs while they fit in the cache."""

@@ -66,7 +66,7 @@ import pandas as pd
 from pyproj import CRS
 
 from .knox_moments import KnoxMoments, knox_moments, p_upper
-from .knox_pairs import _PairBands, _PairCounter, _TimeCloseCounter
+from .knox_pairs import _PairBands, _PairCounter, _TimeCloseCounter, edge_seconds
 from .precision import DataPrecision, KnoxPrecisionError, data_precision
 
 __all__ = [
@@ -372,8 +372,7 @@ def _analytic_counts(
     """Observed counts of the full table (one pass, pairs close in time only), exact expected counts, the moments."""
     n = len(t_sec)
     n_all = n * (n - 1) // 2
-    e_sec = np.ceil(t_edges * 86_400 - 1e-6).astype(np.int64)
-    moments, row_counts = knox_moments(xy, t_sec, d_edges, e_sec, same_zero)
+    moments, row_counts = knox_moments(xy, t_sec, d_edges, edge_seconds(t_edges), same_zero)
     pairs = _PairBands.from_rows(d_edges, t_edges, same_zero, row_counts)
     observed = _TimeCloseCounter(xy, pairs, int(t_sec.max())).counts(t_sec[None, :])
     row_tot, col_tot = pairs.row_totals(n_all), _time_totals(t_sec, pairs.e_sec, n_all)
