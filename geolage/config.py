@@ -365,6 +365,8 @@ class OutputConfig:
     #: The municipal report: ``"short"`` an overview beside the focus areas' lägesbilder, ``"full"`` every method,
     #: ``"auto"`` short when the run has focus areas (:func:`geolage.outputs.report.sections.overview_is_short`).
     overview: Literal["auto", "short", "full"] = "auto"
+    #: Output folders of earlier public runs of this lägesbild: what they hid stays hidden (run.disclosure_release).
+    earlier_releases: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -742,11 +744,6 @@ def _check_grid(cfg: Config, checks: _Checks) -> None:
         )
 
 
-def _check_output(cfg: Config, checks: _Checks) -> None:
-    if cfg.output.min_count < 1:
-        checks.problems.append(f"'output.min_count' needs to be at least 1; got {cfg.output.min_count}")
-
-
 def _check_custom_categories(cfg: Config, checks: _Checks) -> None:
     for code in cfg.custom_categories:
         if code in CATEGORIES or code in ENGLISH_CODES.values() or code == ALL_CATEGORIES or not code.isidentifier():
@@ -775,7 +772,6 @@ _SECTION_CHECKS = (
     check_sources,
     _check_periods,
     _check_grid,
-    _check_output,
     _check_custom_categories,
     _check_near_repeat,
 )

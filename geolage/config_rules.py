@@ -280,6 +280,21 @@ def _check_forecast_values(cfg: Config, checks: _Checks) -> None:
         ))
 
 
+def _check_output_values(cfg: Config, checks: _Checks) -> None:
+    """``output.min_count`` at least 1; each ``output.earlier_releases`` folder an earlier public geolage run."""
+    if cfg.output.min_count < 1:
+        checks.problems.append(f"'output.min_count' needs to be at least 1; got {cfg.output.min_count}")
+    folders = cfg.output.earlier_releases
+    for dup in sorted({str(f) for f in folders if list(folders).count(f) > 1}):
+        checks.problems.append(Problem(f"'output.earlier_releases' names {dup} twice; give each folder once",
+                                       f"'output.earlier_releases' anger {dup} två gånger; ange varje mapp en gång"))
+    if checks.check_files and folders:
+        from .run.disclosure_release import release_problem  # reads run.json; imported when there is a folder
+
+        checks.problems.extend(p for i, f in enumerate(folders)
+                               if (p := release_problem(Path(f), f"output.earlier_releases[{i}]")) is not None)
+
+
 #: The range checkers, run after the section checkers of :mod:`geolage.config`.
 RANGE_CHECKS = (
     _check_project_values,
@@ -292,6 +307,7 @@ RANGE_CHECKS = (
     _check_emerging_values,
     _check_near_repeat_values,
     _check_forecast_values,
+    _check_output_values,
 )
 
 

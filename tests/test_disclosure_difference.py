@@ -12,26 +12,35 @@ Two cases are tested, each against naive outputs (the attack is real) and the pu
 a month whose 4 becomes 5 (rule 7c hides all months of the year in the first run, so the
 second run's 5 opens nothing) and a year whose 4 becomes 5 in the district with 1–4
 incidents per category and year (complementary suppression hides the 5 with the other small
-category). Neither is recovered. Suppression by deterministic thresholds cannot stop
-differencing in general, though: a count of 4 that becomes a shown 5 where nothing else of
-its sums is hidden in the second run gives the first run's 4 back. The standard remedies are
-a release policy (one public release per period, not re-runs that differ by single
-incidents) or perturbation of every published count with a cell key (the cell-key method of
-the ABS, Destatis and ONS), which geolage does not implement; run.json and the method
-appendix say so.
+category). Neither is recovered.
+
+Suppression by deterministic thresholds cannot stop differencing in general, though: in a
+third fixture (:func:`_general_project`) every count is large except one year of 4, which
+becomes a shown 5 with nothing else of its sums hidden in the second run; the first run's 4
+comes back even from today's public outputs. The defence is the release policy of rule 11
+(:mod:`geolage.run.disclosure_release`): the second run is given the first run's output
+folder as an earlier release (``output.earlier_releases``, or the folder it replaces), keeps
+every cell the first run hid hidden, and nothing is recovered. What the policy cannot do is
+tested too: a count the first run *showed* (5) that a re-run with one incident fewer hides
+(4) is the 5 minus the removed incident; a published count cannot be taken back.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from conftest import X0, Y0
+from conftest import CSV_HEADER, X0, Y0, write_config
 from test_disclosure_attacks import K, _project, naive_public
 
 from geolage.categories import ALL_CATEGORIES
 from geolage.config import read_config
+from geolage.outputs.names import output_name
+from geolage.outputs.record import write_run_json
 from geolage.outputs.tables import read_table_csv, write_tables_csv
 from geolage.run.disclosure import public_results
 from geolage.run.pipeline import run
@@ -201,3 +210,144 @@ def test_a_year_that_crosses_k_opens_nothing(two_runs_year):
     """D3's other category is small too, so the complementary suppression of rule 7 hides B's 5 with it."""
     res_a, _, pub_a, pub_b, year, added = two_runs_year
     assert difference_attack(pub_a, pub_b, res_a.tables, year, added) == []
+
+
+# --------------------------------------------------------------------------- the general case and rule 11
+#: The one small count of the general fixture: D2's misshandel in 2022 (4); the added incident's date.
+_GENERAL = ("D2", "misshandel", "2022-03-15")
+_GENERAL_ROW = ("D2", "misshandel", "year", "2022")
+
+
+def _general_project(folder: Path, *, added: int = 0, output: str = "") -> Path:
+    """Three districts, two categories, 2020–2024: 6 incidents each a month, but D2's misshandel of 2022 has 4
+    (+ ``added``), all in March (the added ones on 15 March): its other months are shown zeros."""
+    rng = np.random.default_rng(11)
+    rows: list[str] = []
+
+    def add(x: float, y: float, code: str, when: str) -> None:
+        rows.append(f"{len(rows) + 1},{code},{x:.1f},{y:.1f},{when} {int(rng.integers(0, 24)):02d}:00,")
+
+    for d in range(3):
+        for code in ("A", "S"):
+            for year in range(2020, 2025):
+                small = (d, code, year) == (1, "A", 2022)
+                months = (3, 3, 3, 3) if small else [m for m in range(1, 13) for _ in range(6)]
+                for m in months:
+                    add(X0 + d * 1000 + rng.uniform(100, 900), Y0 + rng.uniform(100, 900), code,
+                        f"{year}-{m:02d}-{int(rng.integers(1, 28)):02d}")
+    for _ in range(added):
+        add(X0 + 1500.0, Y0 + 500.0, "A", _GENERAL[2])
+    return write_config(folder, CSV_HEADER + "\n".join(rows) + "\n",
+                        extra="\n[output]\nmin_count = 5\n" + output)
+
+
+def _release(public, folder: Path, language: str = "sv") -> Path:
+    """An earlier public run's output folder as geolage writes it: the tables folder and run.json."""
+    write_tables_csv(public, folder / output_name("tables", language), mode="public", language=language)
+    write_run_json(public, folder / "run.json", mode="public", outputs=[], language=language)
+    return folder
+
+
+def _earlier(folder: Path, release: Path) -> str:
+    """``output.earlier_releases`` naming ``release`` relative to the config file in ``folder``."""
+    return f'earlier_releases = ["{Path(os.path.relpath(release, folder)).as_posix()}"]\n'
+
+
+@pytest.fixture(scope="module")
+def general(tmp_path_factory):
+    """Run A (the 4), run B (one incident more: 5) without and with A as an earlier release."""
+    base_a = tmp_path_factory.mktemp("general_a")
+    res_a = run(read_config(_general_project(base_a)))
+    pub_a = public_results(res_a, K)
+    rel_a = _release(pub_a, base_a / "release")
+    base_b = tmp_path_factory.mktemp("general_b")
+    res_b = run(read_config(_general_project(base_b, added=1)))
+    base_c = tmp_path_factory.mktemp("general_c")
+    res_c = run(read_config(_general_project(base_c, added=1, output=_earlier(base_c, rel_a))))
+    pub_c = public_results(res_c, K)
+    return {"res_a": res_a, "pub_a": pub_a, "rel_a": rel_a, "res_b": res_b, "res_c": res_c, "pub_c": pub_c,
+            "rel_c": _release(pub_c, base_c / "release")}
+
+
+def _series_row(results, row=_GENERAL_ROW) -> pd.Series:
+    s = results.tables["series"].data
+    hit = s[(s["area"] == row[0]) & (s["category"] == row[1]) & (s["unit"] == row[2]) & (s["period"] == row[3])]
+    assert len(hit) == 1
+    return hit.iloc[0]
+
+
+def test_general_fixture_has_one_small_count(general):
+    assert _series_row(general["res_a"])["count"] == 4
+    assert _series_row(general["res_b"])["count"] == 5
+    s = general["res_a"].tables["series"].data
+    years = s[(s["unit"] == "year") & (s["area"] != WHOLE_AREA)]
+    assert sorted(years["count"].unique().tolist()) == [4, 72, 76, 144]  # 72 a category, 144 both; D2 2022: 4, 76
+
+
+def test_general_case_is_real_without_an_earlier_release(general, tmp_path):
+    """Today's public outputs: B shows 5 and hides nothing else of its sums, so A's hidden 4 is 5 − 1."""
+    pub_b = public_results(general["res_b"], K)
+    assert not bool(_series_row(pub_b)["count_suppressed"])
+    assert not pub_b.tables["series"].data["count_suppressed"].astype(bool)[
+        pub_b.tables["series"].data["unit"] == "year"].any()  # nothing else hidden among the years
+    a = _release(general["pub_a"], tmp_path / "a")
+    b = _release(pub_b, tmp_path / "b")
+    found = difference_attack(a / "tabeller", b / "tabeller", general["res_a"].tables, 2022, _GENERAL)
+    assert ("series", _GENERAL_ROW, 4.0, 4.0) in found
+    assert ("rates_district", ("D2", "misshandel", "2022"), 4.0, 4.0) in found
+
+
+def test_general_case_opens_nothing_with_the_earlier_release(general):
+    """Rule 11: B is given A's output folder; A's hidden cells stay hidden and nothing of A is recovered."""
+    rel_a, rel_c = general["rel_a"], general["rel_c"]
+    assert bool(_series_row(general["pub_c"])["count_suppressed"])
+    assert difference_attack(rel_a / "tabeller", rel_c / "tabeller", general["res_a"].tables, 2022, _GENERAL) == []
+    # every cell A hid is hidden in C (the same row keys)
+    a = read_table_csv(rel_a / "tabeller" / "series.csv", dtype={"period": str})
+    c = read_table_csv(rel_c / "tabeller" / "series.csv", dtype={"period": str})
+    both = a.merge(c, on=["area", "category", "unit", "period"], suffixes=("_a", "_c"))
+    assert len(both) == len(a) == len(c)
+    assert (both["count_suppressed_c"] | ~both["count_suppressed_a"]).all()
+
+
+def test_the_earlier_release_is_recorded(general):
+    disclosure = general["pub_c"].record["disclosure"]
+    (release,) = disclosure["earlier_releases"]
+    assert Path(release["folder"]).resolve() == general["rel_a"].resolve()
+    assert release["named_by"] == "output.earlier_releases"
+    assert release["finished_utc"] == general["res_a"].record["finished_utc"]
+    # run.json writes the input paths relative to the config file: the same hashes
+    assert sorted(release["input_sha256"].values()) == sorted(general["res_a"].record["input_sha256"].values())
+    # the 5 (series and rates_district, its year) and A's complements that C would show: kept hidden
+    assert disclosure["kept_hidden"]["series"] >= 1
+    assert disclosure["kept_hidden"]["rates_district"] >= 1
+    assert "earlier_releases" in disclosure["rules"] and "differencing" in disclosure["rules"]
+    assert "earlier_releases" not in general["pub_a"].record["disclosure"]
+
+
+def _with_releases(results, *folders: Path):
+    """``results`` as if its config named ``folders`` in ``output.earlier_releases``."""
+    output = dataclasses.replace(results.config.output, earlier_releases=tuple(folders))
+    return dataclasses.replace(results, config=dataclasses.replace(results.config, output=output))
+
+
+def test_an_english_earlier_release_is_matched(general, tmp_path):
+    """The earlier run wrote English codes (assault, whole_period, ``,`` and ``.``): the cells still match."""
+    rel_en = _release(general["pub_a"], tmp_path / "a_en", language="en")
+    assert "assault" in (rel_en / "tables" / "series.csv").read_text(encoding="utf-8-sig")
+    pub = public_results(_with_releases(general["res_b"], rel_en), K)
+    assert bool(_series_row(pub)["count_suppressed"])
+    assert pub.record["disclosure"]["kept_hidden"] == general["pub_c"].record["disclosure"]["kept_hidden"]
+
+
+def test_removing_an_incident_cannot_be_undone(general, tmp_path):
+    """A published count cannot be taken back: B's 5 was released (shown); a re-run with the incident removed (A's 4)
+    that names B's folder hides it, but the reader has it as B's 5 − 1. run.json's rules say so."""
+    pub_b = public_results(general["res_b"], K)
+    five = _series_row(pub_b)
+    assert not bool(five["count_suppressed"]) and five["count"] == 5
+    rel_b = _release(pub_b, tmp_path / "b")
+    later = public_results(_with_releases(general["res_a"], rel_b), K)
+    assert bool(_series_row(later)["count_suppressed"])
+    assert float(five["count"]) - 1 == _series_row(general["res_a"])["count"]  # recovered exactly
+    assert "cannot be hidden afterwards" in later.record["disclosure"]["rules"]["differencing"]

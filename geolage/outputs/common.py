@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..errors import ConfigError
 from ..run.disclosure import public_results
 from ..run.results import RunResults
@@ -19,14 +21,17 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def public_view(results: RunResults, mode: str, language: str | None = None) -> RunResults:
+def public_view(results: RunResults, mode: str, language: str | None = None, replacing: Path | None = None
+                ) -> RunResults:
     """The results an output of ``mode`` may show.
 
     ``internal``: ``results`` as they are. ``public``: ``results`` when they are already
     public (:attr:`RunResults.public`, disclosure control applied once by
     :func:`geolage.outputs.write_outputs`), else their public version
-    (:func:`geolage.run.disclosure.public_results`) for an output written on its own.
+    (:func:`geolage.run.disclosure.public_results`) for an output written on its own. ``replacing``:
+    the output folder the run replaces (an earlier public run there is an earlier release).
     """
     if check_mode(mode) == "internal" or results.public:
         return results
-    return public_results(results, results.config.output.min_count, language or results.config.project.language)
+    return public_results(results, results.config.output.min_count, language or results.config.project.language,
+                          replacing=replacing)

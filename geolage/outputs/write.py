@@ -94,7 +94,7 @@ def write_outputs(
     remove_stale_partials(out_dir)
     if mode == "public":
         progress("disclosure control")
-        results = public_view(results, mode, language)  # once, for every exporter
+        results = public_view(results, mode, language, replacing=out_dir)  # once, for every exporter
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     (tmp / OWNER_FILE).write_text(_owner_text(os.getpid()), encoding="utf-8")
     try:

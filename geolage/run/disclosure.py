@@ -38,16 +38,14 @@ Method: cell suppression with complementary suppression (no rounding, no noise).
    0 or more, or 1 or more where zeros are shown). 7c (with 7b): the months and quarters of an
    (area, category, year) are shown all or none, zeros included, once the year or one of them
    is hidden. ``gistar_district``/``lisa_district`` counts are linked to the ``rates_district``
-   period whose values they equal. Not covered by any rule: two public runs that differ by a few
-   incidents (a 4 that becomes a shown 5 gives the first run's 4 back;
-   tests/test_disclosure_difference.py).
-   The standard remedies are one public release per period or cell-key perturbation.
+   period whose values they equal.
 8. ``lorenz`` rows of a (unit, category) whose ``n_incidents`` is hidden are dropped.
 9. Rasters (:func:`public_rasters`): cells below ``k`` kernel peaks are NaN; a raster
    with no cell left, or without kernel/bandwidth, is left out; mass parameters are
    not published; ``kde_alla`` is also masked where it minus the published category
    rasters is above zero but below the threshold.
 10. ``incidents`` and ``rejects`` are emptied; ``quality`` keeps only numbers.
+11. Earlier releases (:mod:`geolage.run.disclosure_release`): a count an earlier public run hid stays hidden.
 
 :data:`DISCLOSURE_RULES` is recorded in ``run.json`` (``record["disclosure"]["rules"]``).
 """
@@ -59,6 +57,7 @@ import dataclasses
 import fnmatch
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -71,6 +70,7 @@ from ..stats.trends import ALL_FOCUS_AREAS, WHOLE_AREA
 from . import schemas
 from .disclosure_joint import block_ids, detail_rows, hide_blocks, joint_suppression, time_blocks
 from .disclosure_rasters import _KERNEL_PEAK, public_raster, public_rasters  # noqa: F401 (API)
+from .disclosure_release import RELEASE_RULES, keep_hidden
 from .results import RunResults, Table
 
 __all__ = [
@@ -182,8 +182,7 @@ DISCLOSURE_RULES: dict[str, str] = {
     "rank_columns": "forecast score published as percentile rank within category and method",
     "rasters": "density cells below k times the kernel peak are masked; kde_alla also where alla minus the "
                "published categories is below that threshold",
-    "differencing": "not protected: two public runs that differ by a few incidents can give a hidden count back "
-                    "(a count under k that reaches k is shown in the later run); publish one release per period",
+    **RELEASE_RULES,
 }
 
 
@@ -722,7 +721,8 @@ def _numbers_only(obj: Any) -> Any:
     return None
 
 
-def public_results(results: RunResults, min_count: int | None = None, language: str | None = None) -> RunResults:
+def public_results(results: RunResults, min_count: int | None = None, language: str | None = None, *,
+                   replacing: Path | None = None) -> RunResults:
     """Return the public version of a whole run (rules in the module docstring).
 
     Parameters
@@ -732,6 +732,8 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         Default ``results.config.output.min_count``.
     language : {"sv", "en"}, optional
         Default ``results.config.project.language``.
+    replacing : Path, optional
+        The output folder this run replaces: an earlier public run in it is an earlier release (rule 11).
 
     Returns
     -------
@@ -744,13 +746,14 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
     lang = language or results.config.project.language
     tables = {}
     cache: dict[tuple, Any] = {}  # each table's sums, found once for the run
-    for name, table in results.tables.items():
+    originals, released = keep_hidden(results, k, replacing)  # rule 11: what an earlier release hid stays hidden
+    for name, table in originals.items():
         pub = public_table(table, k, lang, cache=cache)
         if pub is not None:
             tables[name] = pub
     from .disclosure_across import across_tables  # it uses public_table: imported here, not at the top
 
-    across_tables(tables, results.tables, k, lang, cache)
+    across_tables(tables, originals, k, lang, cache)
     rasters = public_rasters(results.rasters, k)
     incidents = drop_text_columns(results.incidents.iloc[0:0])
     rejects = drop_text_columns(results.rejects.iloc[0:0])
@@ -761,6 +764,7 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         "tables_left_out": sorted(set(results.tables) - set(tables)),
         "rasters_left_out": sorted(set(results.rasters) - set(rasters)),
         "rules": recorded_rules(),
+        **released,
     }
     return dataclasses.replace(
         results,
