@@ -28,7 +28,10 @@ tested too: a count the first run *showed* (5) that a re-run with one incident f
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -38,11 +41,14 @@ from conftest import CSV_HEADER, X0, Y0, write_config
 from test_disclosure_attacks import K, _project, naive_public
 
 from geolage.categories import ALL_CATEGORIES
-from geolage.config import read_config
+from geolage.config import FocusAreaConfig, read_config
+from geolage.errors import ConfigError
+from geolage.outputs import write_outputs
 from geolage.outputs.names import output_name
 from geolage.outputs.record import write_run_json
 from geolage.outputs.tables import read_table_csv, write_tables_csv
 from geolage.run.disclosure import public_results
+from geolage.run.disclosure_release import release_folders
 from geolage.run.pipeline import run
 from geolage.stats.rates import WHOLE_PERIOD
 from geolage.stats.trends import WHOLE_AREA
@@ -351,3 +357,75 @@ def test_removing_an_incident_cannot_be_undone(general, tmp_path):
     assert bool(_series_row(later)["count_suppressed"])
     assert float(five["count"]) - 1 == _series_row(general["res_a"])["count"]  # recovered exactly
     assert "cannot be hidden afterwards" in later.record["disclosure"]["rules"]["differencing"]
+
+
+def test_the_output_folder_a_run_replaces_is_an_earlier_release(general, tmp_path):
+    """``--overwrite`` of a public run's folder: the run there is read before it is replaced; its hidden stay hidden."""
+    out = tmp_path / "lagesbild"
+    write_outputs(general["res_a"], out, pdf=False)
+    write_outputs(general["res_b"], out, overwrite=True, pdf=False)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))["record"]["disclosure"]
+    assert [r["named_by"] for r in record["earlier_releases"]] == ["output folder"]
+    assert record["kept_hidden"]["series"] >= 1
+    series = read_table_csv(out / "tabeller" / "series.csv", dtype={"period": str})
+    row = series[(series["area"] == "D2") & (series["category"] == "misshandel") & (series["unit"] == "year")
+                 & (series["period"] == "2022")]
+    assert row["count_suppressed"].tolist() == [True]
+
+
+def test_focus_areas_previous_output_is_an_earlier_release(general):
+    focus = FocusAreaConfig(name="Norr", districts=("D2",), previous_output=general["rel_a"])
+    config = dataclasses.replace(general["res_b"].config, areas=dataclasses.replace(
+        general["res_b"].config.areas, focus=(focus,)))
+    assert release_folders(config) == [(general["rel_a"], "areas.focus[0].previous_output")]
+    # named twice (also in output.earlier_releases): read once, as named there
+    both = dataclasses.replace(config, output=dataclasses.replace(config.output, earlier_releases=(general["rel_a"],)))
+    assert release_folders(both) == [(general["rel_a"], "output.earlier_releases")]
+
+
+# --------------------------------------------------------------------------- bad input
+def _config_with(tmp_path: Path, folder: Path) -> Path:
+    (tmp_path / "cfg").mkdir()
+    return _general_project(tmp_path / "cfg", output=_earlier(tmp_path / "cfg", folder))
+
+
+@pytest.mark.parametrize("kind", ["missing", "not_geolage", "internal"])
+def test_bad_earlier_release_is_an_error_naming_the_folder(general, tmp_path, kind):
+    folder = tmp_path / "earlier"
+    if kind != "missing":
+        folder.mkdir()
+    if kind == "internal":
+        write_run_json(general["res_a"], folder / "run.json", mode="internal", outputs=[])
+    with pytest.raises(ConfigError) as err:
+        read_config(_config_with(tmp_path, folder))
+    en, sv = str(err.value), err.value.sv
+    named = str(tmp_path / "cfg" / ".." / "earlier")  # as given, relative to the config file
+    assert "output.earlier_releases[0]" in en and named in en and "output.earlier_releases[0]" in sv and named in sv
+    said = {"missing": ("no such folder", "mappen finns inte"),
+            "not_geolage": ("not a geolage output folder", "inte en utdatamapp från geolage"),
+            "internal": ("holds an internal run", "är en intern körning")}[kind]
+    assert said[0] in en and said[1] in sv
+
+
+def _other_districts(release: Path, folder: Path) -> Path:
+    shutil.copytree(release, folder)
+    path = folder / "tabeller" / "districts.csv"
+    path.write_text(path.read_text(encoding="utf-8-sig").replace("D", "X"), encoding="utf-8-sig")
+    return folder
+
+
+def test_an_earlier_release_of_other_districts_is_an_error(general, tmp_path):
+    other = _other_districts(general["rel_a"], tmp_path / "other")
+    with pytest.raises(ConfigError) as err:
+        public_results(_with_releases(general["res_b"], other), K)
+    assert str(other) in str(err.value) and "none of this run's" in str(err.value)
+    assert "output.earlier_releases" in err.value.sv and "finns inte i den här körningen" in err.value.sv
+
+
+def test_a_replaced_folder_of_other_districts_is_passed_over_with_a_warning(general, tmp_path, caplog):
+    other = _other_districts(general["rel_a"], tmp_path / "other")
+    with caplog.at_level(logging.WARNING, logger="geolage.run.disclosure_release"):
+        pub = public_results(general["res_b"], K, replacing=other)
+    assert "earlier_releases" not in pub.record["disclosure"]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert str(other) in warning and "hoppas över" in warning  # the run's language: Swedish

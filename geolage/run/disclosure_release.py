@@ -365,6 +365,7 @@ def keep_hidden(results: RunResults, min_count: int,
     cell_size = ((results.parameters or {}).get("grid") or {}).get("cell_size_m")
     tables = dict(results.tables)
     kept: dict[str, int] = {}
+    other_grid: set[Path] = set()  # releases of another cell size (warned once)
     for name, table in results.tables.items():
         if table.internal_only:
             continue
@@ -373,11 +374,14 @@ def keep_hidden(results: RunResults, min_count: int,
         marks: dict[str, np.ndarray] = {}
         for release in releases:
             if grid and release.cell_size is not None and cell_size is not None and release.cell_size != cell_size:
+                if release.folder in other_grid:
+                    continue
+                other_grid.add(release.folder)
                 _warn(language, f"{release.folder}: grid cells of {release.cell_size:g} m, this run's are "
-                                f"{cell_size:g} m, so its hidden grid cells are not matched ({name}); keep "
+                                f"{cell_size:g} m, so its hidden grid cells are not matched; keep "
                                 "grid.cell_size between releases",
                       f"{release.folder}: rutor på {release.cell_size:g} m, den här körningens är {cell_size:g} m, "
-                      f"så dess dolda rutor matchas inte ({name}); behåll grid.cell_size mellan utgåvorna")
+                      f"så dess dolda rutor matchas inte; behåll grid.cell_size mellan utgåvorna")
                 continue
             for col, hid in _earlier_hidden(release, table, counts, language).items():
                 marks[col] = marks.get(col, np.zeros(len(hid), dtype=bool)) | hid
