@@ -46,12 +46,14 @@ from geolage.errors import ConfigError
 from geolage.outputs import write_outputs
 from geolage.outputs.names import output_name
 from geolage.outputs.record import write_run_json
+from geolage.outputs.report import render_report_html
 from geolage.outputs.tables import read_table_csv, write_tables_csv
 from geolage.run.disclosure import public_results
 from geolage.run.disclosure_release import release_folders
 from geolage.run.pipeline import run
 from geolage.stats.rates import WHOLE_PERIOD
 from geolage.stats.trends import WHOLE_AREA
+from geolage.text.report import TEXTS
 
 #: Tables compared row by row (their row keys), with the key columns that locate a count.
 _TABLES = {
@@ -429,3 +431,15 @@ def test_a_replaced_folder_of_other_districts_is_passed_over_with_a_warning(gene
     assert "earlier_releases" not in pub.record["disclosure"]
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert str(other) in warning and "hoppas över" in warning  # the run's language: Swedish
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_method_appendix_says_it(general, language):
+    """The report's data and method appendix names the earlier release, or says that none was named."""
+    with_release = render_report_html(general["pub_c"], language=language, figures=False)
+    said = TEXTS["method_releases"][language].split("{n}")[0]
+    finished = general["res_a"].record["finished_utc"][:10]
+    assert said in with_release and f"(release {finished})" in with_release  # the folder's name and date
+    assert TEXTS["method_no_releases"][language].split("(")[0] not in with_release
+    without = render_report_html(general["pub_a"], language=language, figures=False)
+    assert TEXTS["method_no_releases"][language].split("(")[0] in without and said not in without

@@ -259,6 +259,26 @@ TEXTS: dict[str, Text] = {
         "The run has no districts: the whole study area ({area}) counts as one district, and the analyses of "
         "places use the grid.",
     ),
+    "method_releases": Text(
+        "Tidigare utgåvor: antal som {n} tidigare publicerade körningar av lägesbilden dolde ({folders}) döljs "
+        "också här, tillsammans med de antal som behövs för att de inte ska kunna räknas fram ({kept} antal som "
+        "annars hade visats). Då kan två utgåvor som skiljer sig med några få brott inte jämföras så att ett dolt "
+        "antal framgår. Ett antal som redan har publicerats kan däremot inte döljas i efterhand: en rättelse som "
+        "tar bort brott ur en publicerad period visar skillnaden, så ge ut rättelser som en ny period.",
+        "Earlier releases: counts that {n} earlier published runs of this lägesbild hid ({folders}) are hidden here "
+        "too, with the counts needed so that they cannot be computed ({kept} counts that would otherwise have been "
+        "shown). Two releases that differ by a few offences therefore cannot be compared to reveal a hidden "
+        "count. A count that has been published cannot be hidden afterwards, though: a correction that removes "
+        "offences from a published period shows the difference, so publish corrections as a new period.",
+    ),
+    "method_no_releases": Text(
+        "Ingen tidigare utgåva av lägesbilden angavs (output.earlier_releases). Har en tidigare publik version "
+        "getts ut, ange dess utdatamapp: annars kan en jämförelse mellan utgåvorna avslöja dolda antal där några "
+        "få brott har tillkommit.",
+        "No earlier release of this lägesbild was named (output.earlier_releases). If an earlier public version "
+        "was published, name its output folder: otherwise comparing the releases can reveal hidden counts where "
+        "a few offences were added.",
+    ),
     # 3. development over time
     "series_fig": Text(
         "Antal brott per period och område (alla brott). Perioder med dolda tal saknar punkt.",

@@ -164,6 +164,14 @@ def _method_notes(ctx: ReportContext) -> list[Block]:
                         else t["method_no_population"])]
     if ctx.r.config.districts is None:
         blocks.append(paragraph(t["method_grid_only"].format(area=clean(ctx.r.config.project.name))))
+    if ctx.mode == "public":  # rule 11 of the disclosure control: earlier releases (run.disclosure_release)
+        said = (ctx.r.record or {}).get("disclosure") or {}
+        releases = said.get("earlier_releases") or []
+        folders = ", ".join(f"{clean(Path(r['folder']).name)} {str(r.get('finished_utc', ''))[:10]}".strip()
+                            for r in releases)
+        blocks.append(paragraph(t["method_releases"].format(
+            n=ctx.num(len(releases)), folders=folders, kept=ctx.num(sum((said.get("kept_hidden") or {}).values())))
+            if releases else t["method_no_releases"]))
     return blocks + method_area(ctx)
 
 
