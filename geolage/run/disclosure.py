@@ -43,7 +43,8 @@ Method: cell suppression with complementary suppression (no rounding, no noise).
 9. Rasters (:func:`public_rasters`): cells below ``k`` kernel peaks are NaN; a raster
    with no cell left, or without kernel/bandwidth, is left out; mass parameters are
    not published; ``kde_alla`` is also masked where it minus the published category
-   rasters is above zero but below the threshold.
+   rasters is above zero but below the threshold. Rebuilt first from published grid cell counts at the
+   cells' centres (:func:`geolage.run.disclosure_rasters.cell_rasters`: no incident located finer than its cell).
 10. ``incidents`` and ``rejects`` are emptied; ``quality`` keeps only numbers.
 11. Earlier releases (:mod:`geolage.run.disclosure_release`): a count an earlier public run hid stays hidden.
 
@@ -69,7 +70,7 @@ from ..stats.rates import WHOLE_PERIOD
 from ..stats.trends import ALL_FOCUS_AREAS, WHOLE_AREA
 from . import schemas
 from .disclosure_joint import block_ids, detail_rows, hide_blocks, joint_suppression, time_blocks
-from .disclosure_rasters import _KERNEL_PEAK, public_raster, public_rasters  # noqa: F401 (API)
+from .disclosure_rasters import _KERNEL_PEAK, RASTER_RULE, cell_rasters, public_raster, public_rasters  # noqa: F401
 from .disclosure_release import RELEASE_RULES, keep_hidden
 from .results import RunResults, Table
 
@@ -182,6 +183,7 @@ DISCLOSURE_RULES: dict[str, str] = {
     "rank_columns": "forecast score published as percentile rank within category and method",
     "rasters": "density cells below k times the kernel peak are masked; kde_alla also where alla minus the "
                "published categories is below that threshold",
+    "raster_cells": RASTER_RULE,
     **RELEASE_RULES,
 }
 
@@ -754,7 +756,7 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
     from .disclosure_across import across_tables  # it uses public_table: imported here, not at the top
 
     across_tables(tables, originals, k, lang, cache)
-    rasters = public_rasters(results.rasters, k)
+    rasters = public_rasters(cell_rasters(results, tables, k), k)  # from published grid cell counts (rule 9)
     incidents = drop_text_columns(results.incidents.iloc[0:0])
     rejects = drop_text_columns(results.rejects.iloc[0:0])
     record = copy.deepcopy(results.record)

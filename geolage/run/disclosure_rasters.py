@@ -5,6 +5,15 @@ kernels centred on single incidents. :func:`public_raster` masks every cell belo
 density that ``k`` incidents give at their own place; :func:`public_rasters` also masks the
 all-categories raster where it minus the published category rasters would show the masked
 incidents. Moved out of :mod:`geolage.run.disclosure` (module size); re-exported there.
+
+Masking alone does not stop differencing: two public runs that differ by one incident in a
+dense place differ by that incident's kernel, whose peak (the argmax of the difference) is the
+incident's place to within a raster cell (50 m in the demo; tests/test_disclosure_difference.py).
+:func:`cell_rasters` therefore rebuilds every public density raster from the published counts of
+the analysis grid's cells, each placed at its cell's centre: a raster then depends on an incident
+only through its grid cell, and on no hidden count (a (cell, category) count under ``k``, or hidden
+to protect one, adds nothing), so shown pixels minus the kernels of the published counts leave
+nothing to solve for.
 """
 
 from __future__ import annotations
@@ -14,12 +23,21 @@ import logging
 import math
 
 import numpy as np
+import pandas as pd
+from scipy.signal import fftconvolve
 
 from ..categories import ALL_CATEGORIES
+from ..stats.kernels import kernel_support, kernel_values
 from . import schemas
-from .results import Raster
+from .results import Raster, RunResults, Table
 
-__all__ = ["public_raster", "public_rasters"]
+__all__ = ["public_raster", "public_rasters", "cell_rasters", "published_cells", "RASTER_RULE"]
+
+#: The rule recorded in ``run.json`` (``record["disclosure"]["rules"]["raster_cells"]``).
+RASTER_RULE = ("density rasters are computed from the published counts of the analysis grid's cells (a (cell, "
+               "category) count under k, or hidden to protect one or in a table with the same count, adds nothing), "
+               "each placed at its cell's centre: no incident is located more precisely than its grid cell, also "
+               "by differencing two runs")
 
 log = logging.getLogger(__name__)
 
@@ -114,4 +132,181 @@ def public_rasters(rasters: dict[str, Raster], min_count: int = 5) -> dict[str, 
         arr = np.array(total.array, copy=True)
         arr[leak] = np.nan
         out[total_name] = dataclasses.replace(total, array=arr)
+    return out
+
+
+def published_cells(results: RunResults, tables: dict[str, Table], min_count: int) -> pd.DataFrame:
+    """The (grid cell, category) counts of the incidents that public density rasters may use.
+
+    Every cell with an incident gets a row per category present and one for all categories
+    (``alla``), zeros included; :func:`geolage.run.disclosure.public_table` hides counts under
+    ``k`` (zeros too, as in grid tables) and completes them by complementary suppression over
+    ``alla`` = the sum of the categories. A count hidden in a public grid table that shows the
+    same count (the same value on every row they share: ``grid``, ``gistar_grid`` …) is hidden
+    here too, so the rasters cannot open what a table hides.
+
+    Parameters
+    ----------
+    results : RunResults
+        Its ``incidents`` with ``cell_id`` and ``category``.
+    tables : dict of str to Table
+        The public tables of the run.
+    min_count : int
+
+    Returns
+    -------
+    DataFrame
+        ``cell_id``, ``category``, ``count`` and ``count_suppressed``.
+    """
+    from .disclosure import public_table  # it imports this module
+
+    inc = results.incidents
+    if not len(inc) or not {"cell_id", "category"} <= set(inc.columns):
+        return pd.DataFrame({"cell_id": [], "category": [], "count": [], "count_suppressed": []})
+    inc = inc[inc["cell_id"].notna()]
+    wide = pd.crosstab(inc["cell_id"].astype(str), inc["category"].astype(str))
+    wide[ALL_CATEGORIES] = wide.sum(axis=1)
+    df = wide.stack().rename("count").reset_index()
+    df.columns = ["cell_id", "category", "count"]
+    df["count"] = df["count"].astype("float64")
+    df["count_suppressed"] = _hidden_alike(df, tables)
+    table = Table(name="kde_cells", data=df, title={}, count_columns=("count",))
+    pub = public_table(table, min_count)
+    df["count_suppressed"] = pub.data["count_suppressed"].to_numpy(dtype=bool) if pub is not None else True
+    return df
+
+
+def _hidden_alike(df: pd.DataFrame, tables: dict[str, Table]) -> np.ndarray:
+    """Rows of ``df`` whose count a public grid table shows alike (same value on every shared row) and hides."""
+    key = df["cell_id"].astype(str) + "\x1f" + df["category"].astype(str)
+    mine = pd.Series(df["count"].to_numpy(), index=key.to_numpy())
+    hidden = np.zeros(len(df), dtype=bool)
+    for name, table in tables.items():
+        d = table.data
+        if not {"cell_id", "count", "count_suppressed"} <= set(d.columns) or table.internal_only:
+            continue
+        category = d["category"].astype(str) if "category" in d.columns else pd.Series(ALL_CATEGORIES, index=d.index)
+        if "category" not in d.columns and len(d) != d["cell_id"].nunique():
+            continue  # not one count per cell
+        theirs = d["cell_id"].astype(str) + "\x1f" + category
+        flag = d["count_suppressed"].fillna(False).astype(bool).to_numpy()
+        values = pd.to_numeric(d["count"], errors="coerce").to_numpy(dtype="float64")
+        shared = theirs.isin(mine.index).to_numpy() & ~flag  # the values of shown rows must agree
+        agree = bool(np.allclose(mine.reindex(theirs[shared].to_numpy()).to_numpy(), values[shared]))
+        if shared.any() and not agree:
+            continue  # another quantity (another period, the analysis area only …)
+        hidden |= key.isin(set(theirs[flag])).to_numpy()
+        log.debug("public mode: density rasters hide the cells %s hides", name)
+    return hidden
+
+
+def _stamp(frac: tuple[float, float], radius: int, p: float, bandwidth: float, kernel: str) -> np.ndarray:
+    """Kernel values (per m²) at the pixel centres around a point ``frac`` pixels into its pixel (row, column)."""
+    off = np.arange(-radius, radius + 1, dtype="float64")
+    dy = (off[:, None] + 0.5 - frac[0]) * p
+    dx = (off[None, :] + 0.5 - frac[1]) * p
+    return kernel_values(np.hypot(dx, dy), bandwidth, kernel)
+
+
+def _cell_density(raster: Raster, centres: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    """``raster``'s surface again: the kernel sum of ``weights`` at ``centres`` (n, 2) at its pixel centres.
+
+    Written here, not with :func:`geolage.stats.density.kde`, because the values must be the exact
+    kernel sum at the pixel centres from points that sit on the grid's cell centres, on ``raster``'s
+    own pixels (kde's binning moves a point to the pixel corners around it). The kernel around every
+    cell centre is the same stamp (one per distinct position of a centre inside its pixel), so the
+    sum is a convolution (FFT) of the weights with that stamp: linear in pixels, not in pixels × cells.
+    """
+    kernel = str(raster.parameters.get("kernel", "")).lower()
+    try:
+        h = float(raster.parameters.get("bandwidth", raster.parameters.get("bandwidth_m")))
+    except (TypeError, ValueError):
+        return None
+    t = raster.transform
+    p = float(t.a)
+    if kernel not in _KERNEL_PEAK or not h > 0 or t.b != 0 or t.d != 0 or abs(-t.e - p) > 1e-9 * p:
+        return None
+    ny, nx = raster.array.shape
+    radius = math.ceil(kernel_support(h, kernel) / p) + 1
+    u = (centres[:, 0] - t.c) / p  # column, continuous
+    v = (t.f - centres[:, 1]) / p  # row, continuous
+    col, row = np.floor(u).astype(np.int64), np.floor(v).astype(np.int64)
+    frac = np.round(np.column_stack([v - row, u - col]), 9)
+    inside = (col >= -radius) & (col < nx + radius) & (row >= -radius) & (row < ny + radius) & (weights > 0)
+    out = np.zeros((ny, nx))
+    groups = pd.DataFrame(frac[inside]).groupby([0, 1]).indices if inside.any() else {}
+    idx = np.flatnonzero(inside)
+    for (fr, fc), members in groups.items():
+        m = idx[members]
+        binned = np.zeros((ny + 2 * radius, nx + 2 * radius))
+        np.add.at(binned, (row[m] + radius, col[m] + radius), weights[m])
+        conv = fftconvolve(binned, _stamp((fr, fc), radius, p, h, kernel), mode="same")
+        out += conv[radius:radius + ny, radius:radius + nx]
+    np.maximum(out, 0.0, out=out)  # FFT round-off
+    per_m2 = "m²" in raster.unit and "km²" not in raster.unit
+    return out if per_m2 else out * 1e6
+
+
+def cell_rasters(results: RunResults, tables: dict[str, Table], min_count: int) -> dict[str, Raster]:
+    """The run's density rasters rebuilt from published grid cell counts at the cells' centres (then masked as before).
+
+    Each ``kde_<category>`` raster becomes the kernel sum, on its own pixels and with its kernel and
+    bandwidth, of the published counts of :func:`published_cells` placed at their cell's centre (NaN
+    where it was NaN: outside the study area). The population-at-risk raster (``par_alla``, incidents
+    over residents) is scaled by the rebuilt ``kde_alla`` over the original. A raster that cannot be
+    rebuilt (no grid, no cells, another kernel) is left out.
+
+    Parameters
+    ----------
+    results : RunResults
+    tables : dict of str to Table
+        The run's public tables (:func:`published_cells`).
+    min_count : int
+
+    Returns
+    -------
+    dict of str to Raster
+        For :func:`public_rasters`; ``parameters["public_from"]`` says how each was made.
+    """
+    grid = results.grid
+    rasters = results.rasters
+    if not rasters:
+        return {}
+    if grid is None or not len(grid) or "cell_size" not in grid.attrs or not {"cell_id", "x0", "y0"} <= set(grid):
+        log.warning("public mode: density rasters left out (no analysis grid to place them on)")
+        return {}
+    cells = published_cells(results, tables, min_count)
+    size = float(grid.attrs["cell_size"])
+    where = pd.DataFrame({"x": grid["x0"].to_numpy(float) + size / 2, "y": grid["y0"].to_numpy(float) + size / 2},
+                         index=grid["cell_id"].astype(str).to_numpy())
+    shown = cells[~cells["count_suppressed"].to_numpy(dtype=bool)]
+    out: dict[str, Raster] = {}
+    for name, raster in rasters.items():
+        if not name.startswith(schemas.KDE_PREFIX):
+            continue
+        category = str(raster.parameters.get("category", name.removeprefix(schemas.KDE_PREFIX)))
+        mine = shown[shown["category"] == category]
+        xy = where.reindex(mine["cell_id"].astype(str).to_numpy()).to_numpy(float)
+        ok = np.isfinite(xy).all(axis=1)
+        dens = _cell_density(raster, xy[ok], mine["count"].to_numpy(float)[ok])
+        if dens is None:
+            log.warning("public mode: raster %s left out (it cannot be rebuilt from grid cells)", name)
+            continue
+        dens[~np.isfinite(np.asarray(raster.array, dtype="float64"))] = np.nan
+        params = dict(raster.parameters, public_from="published grid cell counts at the cell centres",
+                      public_grid_cell_size=size)
+        out[name] = dataclasses.replace(raster, array=dens, parameters=params)
+    total = schemas.kde_raster_name(ALL_CATEGORIES)
+    for name, raster in rasters.items():
+        if name.startswith(schemas.KDE_PREFIX):
+            continue
+        if name == schemas.PAR_RASTER and total in out and raster.array.shape == rasters[total].array.shape:
+            old = np.asarray(rasters[total].array, dtype="float64")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scaled = np.asarray(raster.array, dtype="float64") * (out[total].array / old)
+            scaled[~(old > 0)] = np.nan
+            out[name] = dataclasses.replace(raster, array=scaled, parameters=dict(
+                raster.parameters, public_from="scaled by kde_alla from published grid cell counts"))
+        else:
+            log.warning("public mode: raster %s left out (not a density raster of grid cells)", name)
     return out
