@@ -70,7 +70,14 @@ from ..stats.rates import WHOLE_PERIOD
 from ..stats.trends import ALL_FOCUS_AREAS, WHOLE_AREA
 from . import schemas
 from .disclosure_joint import block_ids, detail_rows, hide_blocks, joint_suppression, time_blocks
-from .disclosure_rasters import _KERNEL_PEAK, RASTER_RULE, cell_rasters, public_raster, public_rasters  # noqa: F401
+from .disclosure_rasters import (  # noqa: F401 (API)
+    _KERNEL_PEAK,
+    RASTER_RULE,
+    cell_rasters,
+    public_density_parameters,
+    public_raster,
+    public_rasters,
+)
 from .disclosure_release import RELEASE_RULES, keep_hidden
 from .results import RunResults, Table
 
@@ -776,6 +783,6 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
         rasters=rasters,
         quality=_numbers_only(results.quality) or {},
         record=record,
-        parameters=copy.deepcopy(results.parameters),
+        parameters=public_density_parameters(results.parameters, rasters),  # a copy; the public bandwidth
         public=True,
     )

@@ -18,9 +18,11 @@ nothing to solve for.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +33,8 @@ from ..stats.kernels import kernel_support, kernel_values
 from . import schemas
 from .results import Raster, RunResults, Table
 
-__all__ = ["public_raster", "public_rasters", "cell_rasters", "published_cells", "RASTER_RULE"]
+__all__ = ["public_raster", "public_rasters", "cell_rasters", "published_cells", "public_bandwidth",
+           "public_density_parameters", "RASTER_RULE"]
 
 #: The rule recorded in ``run.json`` (``record["disclosure"]["rules"]["raster_cells"]``).
 RASTER_RULE = ("density rasters are computed from the published counts of the analysis grid's cells (a (cell, "
@@ -247,14 +250,82 @@ def _cell_density(raster: Raster, centres: np.ndarray, weights: np.ndarray) -> n
     return out if per_m2 else out * 1e6
 
 
+def public_bandwidth(results: RunResults, where: pd.DataFrame, raster: Raster) -> dict[str, Any]:
+    """The bandwidth of the public rasters: as configured, or the automatic rule on the incidents' cell centres.
+
+    The density step chose an automatic bandwidth from the exact places of all incidents, so it moves
+    when one incident moves inside its cell; the public rasters use the same rule
+    (:func:`geolage.stats.kernels.kde_bandwidth`, with the configured adjustment and bounds) on every
+    incident placed at its grid cell's centre instead.
+
+    Parameters
+    ----------
+    results : RunResults
+    where : DataFrame
+        ``x``, ``y`` of each grid cell's centre, indexed by ``cell_id``.
+    raster : Raster
+        A density raster of the run (its kernel, bandwidth and pixel size).
+
+    Returns
+    -------
+    dict
+        ``bandwidth`` and, when automatic, ``bandwidth_rule_value``, ``bandwidth_clamped`` and ``spread``.
+    """
+    from ..stats.kernels import kde_bandwidth
+
+    cfg = results.config.density
+    if cfg.bandwidth != "auto":
+        return {"bandwidth": raster.parameters.get("bandwidth")}
+    inc = results.incidents
+    cells = inc["cell_id"].dropna().astype(str).to_numpy() if "cell_id" in inc.columns else np.array([], dtype=str)
+    xy = where.reindex(cells).to_numpy(float)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    kernel = str(raster.parameters.get("kernel", cfg.kernel))
+    h, info = kde_bandwidth(xy, kernel=kernel, bandwidth_adjust=cfg.bandwidth_adjust,
+                            bounds=(cfg.bandwidth_min, cfg.bandwidth_max), cell_size=float(raster.transform.a),
+                            quiet=True)
+    return {"bandwidth": round(float(h), 3), **{k: info[k] for k in ("bandwidth_rule_value", "bandwidth_clamped",
+                                                                      "spread") if k in info}}
+
+
+def public_density_parameters(parameters: dict[str, Any], rasters: dict[str, Raster]) -> dict[str, Any]:
+    """The run's parameters with the density step's bandwidth as the public rasters used it (a copy).
+
+    The place (``x``, ``y``) of the population-at-risk peak, a pixel of the surface from the exact
+    places, is left out (its district stays, for the report).
+
+    Parameters
+    ----------
+    parameters : dict
+        ``RunResults.parameters``.
+    rasters : dict of str to Raster
+        The public rasters (:func:`cell_rasters`).
+
+    Returns
+    -------
+    dict
+    """
+    out = copy.deepcopy(parameters)
+    total = rasters.get(schemas.kde_raster_name(ALL_CATEGORIES)) or next(
+        (r for n, r in rasters.items() if n.startswith(schemas.KDE_PREFIX)), None)
+    density = out.get("density")
+    if total is not None and isinstance(density, dict):
+        for key in ("bandwidth", "bandwidth_rule_value", "bandwidth_clamped"):
+            if key in total.parameters and key in density:
+                density[key] = total.parameters[key]
+    if isinstance(density, dict) and isinstance(density.get("par_peak"), dict):  # a pixel of the exact surface
+        density["par_peak"] = {k: v for k, v in density["par_peak"].items() if k not in ("x", "y")}
+    return out
+
+
 def cell_rasters(results: RunResults, tables: dict[str, Table], min_count: int) -> dict[str, Raster]:
     """The run's density rasters rebuilt from published grid cell counts at the cells' centres (then masked as before).
 
     Each ``kde_<category>`` raster becomes the kernel sum, on its own pixels and with its kernel and
     bandwidth, of the published counts of :func:`published_cells` placed at their cell's centre (NaN
     where it was NaN: outside the study area). The population-at-risk raster (``par_alla``, incidents
-    over residents) is scaled by the rebuilt ``kde_alla`` over the original. A raster that cannot be
-    rebuilt (no grid, no cells, another kernel) is left out.
+    over residents, whose population surface has the density step's bandwidth) and a raster that cannot
+    be rebuilt (no grid, another kernel) are left out.
 
     Parameters
     ----------
@@ -281,9 +352,13 @@ def cell_rasters(results: RunResults, tables: dict[str, Table], min_count: int) 
                          index=grid["cell_id"].astype(str).to_numpy())
     shown = cells[~cells["count_suppressed"].to_numpy(dtype=bool)]
     out: dict[str, Raster] = {}
+    chosen: dict[str, Any] | None = None
     for name, raster in rasters.items():
         if not name.startswith(schemas.KDE_PREFIX):
             continue
+        if chosen is None:
+            chosen = public_bandwidth(results, where, raster)
+        raster = dataclasses.replace(raster, parameters={**raster.parameters, **chosen})
         category = str(raster.parameters.get("category", name.removeprefix(schemas.KDE_PREFIX)))
         mine = shown[shown["category"] == category]
         xy = where.reindex(mine["cell_id"].astype(str).to_numpy()).to_numpy(float)
@@ -296,17 +371,7 @@ def cell_rasters(results: RunResults, tables: dict[str, Table], min_count: int) 
         params = dict(raster.parameters, public_from="published grid cell counts at the cell centres",
                       public_grid_cell_size=size)
         out[name] = dataclasses.replace(raster, array=dens, parameters=params)
-    total = schemas.kde_raster_name(ALL_CATEGORIES)
-    for name, raster in rasters.items():
-        if name.startswith(schemas.KDE_PREFIX):
-            continue
-        if name == schemas.PAR_RASTER and total in out and raster.array.shape == rasters[total].array.shape:
-            old = np.asarray(rasters[total].array, dtype="float64")
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scaled = np.asarray(raster.array, dtype="float64") * (out[total].array / old)
-            scaled[~(old > 0)] = np.nan
-            out[name] = dataclasses.replace(raster, array=scaled, parameters=dict(
-                raster.parameters, public_from="scaled by kde_alla from published grid cell counts"))
-        else:
-            log.warning("public mode: raster %s left out (not a density raster of grid cells)", name)
+    for name in rasters:
+        if not name.startswith(schemas.KDE_PREFIX):  # par_alla: its population density has the step's bandwidth
+            log.info("public mode: raster %s left out (it cannot be rebuilt from published grid cell counts)", name)
     return out
