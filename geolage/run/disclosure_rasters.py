@@ -181,24 +181,25 @@ def published_cells(results: RunResults, tables: dict[str, Table], min_count: in
 
 def _hidden_alike(df: pd.DataFrame, tables: dict[str, Table]) -> np.ndarray:
     """Rows of ``df`` whose count a public grid table shows alike (same value on every shared row) and hides."""
-    key = df["cell_id"].astype(str) + "\x1f" + df["category"].astype(str)
-    mine = pd.Series(df["count"].to_numpy(), index=key.to_numpy())
+    mine = pd.DataFrame({"cell_id": df["cell_id"].astype(str).to_numpy(), "category": df["category"].astype(str),
+                         "row": np.arange(len(df)), "mine": df["count"].to_numpy(dtype="float64")})
     hidden = np.zeros(len(df), dtype=bool)
     for name, table in tables.items():
         d = table.data
         if not {"cell_id", "count", "count_suppressed"} <= set(d.columns) or table.internal_only:
             continue
-        category = d["category"].astype(str) if "category" in d.columns else pd.Series(ALL_CATEGORIES, index=d.index)
         if "category" not in d.columns and len(d) != d["cell_id"].nunique():
             continue  # not one count per cell
-        theirs = d["cell_id"].astype(str) + "\x1f" + category
-        flag = d["count_suppressed"].fillna(False).astype(bool).to_numpy()
-        values = pd.to_numeric(d["count"], errors="coerce").to_numpy(dtype="float64")
-        shared = theirs.isin(mine.index).to_numpy() & ~flag  # the values of shown rows must agree
-        agree = bool(np.allclose(mine.reindex(theirs[shared].to_numpy()).to_numpy(), values[shared]))
-        if shared.any() and not agree:
+        theirs = pd.DataFrame({
+            "cell_id": d["cell_id"].astype(str).to_numpy(),
+            "category": d["category"].astype(str).to_numpy() if "category" in d.columns else ALL_CATEGORIES,
+            "theirs": pd.to_numeric(d["count"], errors="coerce").to_numpy(dtype="float64"),
+            "flag": d["count_suppressed"].fillna(False).astype(bool).to_numpy()})
+        both = mine.merge(theirs, on=["cell_id", "category"], how="inner")
+        shown = ~both["flag"].to_numpy()
+        if shown.any() and not np.allclose(both["mine"].to_numpy()[shown], both["theirs"].to_numpy()[shown]):
             continue  # another quantity (another period, the analysis area only …)
-        hidden |= key.isin(set(theirs[flag])).to_numpy()
+        hidden[both["row"].to_numpy()[~shown]] = True
         log.debug("public mode: density rasters hide the cells %s hides", name)
     return hidden
 
