@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .categories import ALL_CATEGORIES, CATEGORIES, ENGLISH_CODES, internal_codes
-from .config_rules import RANGE_CHECKS, check_sources
+from .config_rules import RANGE_CHECKS, check_output, check_sources
 from .errors import ConfigError, problems_error
 
 __all__ = [
@@ -772,6 +772,7 @@ _SECTION_CHECKS = (
     check_sources,
     _check_periods,
     _check_grid,
+    check_output,
     _check_custom_categories,
     _check_near_repeat,
 )

@@ -20,7 +20,7 @@ from .errors import ConfigError, Problem
 if TYPE_CHECKING:  # config imports this module; the types are for the checkers' signatures only
     from .config import Config, SourceConfig, _Checks
 
-__all__ = ["RANGE_CHECKS", "check_sources", "MIN_RASTER_CELL", "crs_problem", "unsafe_name"]
+__all__ = ["RANGE_CHECKS", "check_output", "check_sources", "MIN_RASTER_CELL", "crs_problem", "unsafe_name"]
 
 #: Smallest density raster cell (m): finer cells than this resolve nothing a geocoded address can say.
 MIN_RASTER_CELL = 1.0
@@ -280,7 +280,7 @@ def _check_forecast_values(cfg: Config, checks: _Checks) -> None:
         ))
 
 
-def _check_output_values(cfg: Config, checks: _Checks) -> None:
+def check_output(cfg: Config, checks: _Checks) -> None:
     """``output.min_count`` at least 1; each ``output.earlier_releases`` folder an earlier public geolage run."""
     if cfg.output.min_count < 1:
         checks.problems.append(f"'output.min_count' needs to be at least 1; got {cfg.output.min_count}")
@@ -307,7 +307,6 @@ RANGE_CHECKS = (
     _check_emerging_values,
     _check_near_repeat_values,
     _check_forecast_values,
-    _check_output_values,
 )
 
 

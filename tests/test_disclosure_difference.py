@@ -443,3 +443,5 @@ def test_the_method_appendix_says_it(general, language):
     assert TEXTS["method_no_releases"][language].split("(")[0] not in with_release
     without = render_report_html(general["pub_a"], language=language, figures=False)
     assert TEXTS["method_no_releases"][language].split("(")[0] in without and said not in without
+    cell = TEXTS["method_raster_cells"][language].format(cell=100)  # the fixture's grid cells: 100 m
+    assert cell in with_release and cell in without

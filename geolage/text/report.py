@@ -271,6 +271,14 @@ TEXTS: dict[str, Text] = {
         "count. A count that has been published cannot be hidden afterwards, though: a correction that removes "
         "offences from a published period shows the difference, so publish corrections as a new period.",
     ),
+    "method_raster_cells": Text(
+        "Täthetskartorna i den publika versionen är räknade ur de publicerade antalen per ruta ({cell} m), "
+        "placerade i rutans mitt; antal som döljs i tabellerna ingår inte. Ingen händelse kan därför lokaliseras "
+        "noggrannare än till sin ruta, inte heller genom att jämföra två utgåvor.",
+        "The density maps of the public version are computed from the published counts per grid cell ({cell} m), "
+        "placed at the centre of the cell; counts hidden in the tables are not included. No offence can therefore be "
+        "located more precisely than its grid cell, also not by comparing two releases.",
+    ),
     "method_no_releases": Text(
         "Ingen tidigare utgåva av lägesbilden angavs (output.earlier_releases). Har en tidigare publik version "
         "getts ut, ange dess utdatamapp: annars kan en jämförelse mellan utgåvorna avslöja dolda antal där några "

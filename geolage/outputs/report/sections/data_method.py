@@ -172,6 +172,10 @@ def _method_notes(ctx: ReportContext) -> list[Block]:
         blocks.append(paragraph(t["method_releases"].format(
             n=ctx.num(len(releases)), folders=folders, kept=ctx.num(sum((said.get("kept_hidden") or {}).values())))
             if releases else t["method_no_releases"]))
+        cell = next((r.parameters.get("public_grid_cell_size") for r in ctx.r.rasters.values()
+                     if r.parameters.get("public_grid_cell_size")), None)
+        if cell:
+            blocks.append(paragraph(t["method_raster_cells"].format(cell=ctx.num(cell, 0))))
     return blocks + method_area(ctx)
 
 
