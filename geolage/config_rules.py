@@ -289,7 +289,7 @@ def check_output(cfg: Config, checks: _Checks) -> None:
         checks.problems.append(Problem(f"'output.earlier_releases' names {dup} twice; give each folder once",
                                        f"'output.earlier_releases' anger {dup} två gånger; ange varje mapp en gång"))
     if checks.check_files and folders:
-        from .run.disclosure_release import release_problem  # reads run.json; imported when there is a folder
+        from .releases import release_problem  # reads run.json; imported when there is a folder
 
         checks.problems.extend(p for i, f in enumerate(folders)
                                if (p := release_problem(Path(f), f"output.earlier_releases[{i}]")) is not None)

@@ -48,8 +48,8 @@ from geolage.outputs.names import output_name
 from geolage.outputs.record import write_run_json
 from geolage.outputs.report import render_report_html
 from geolage.outputs.tables import read_table_csv, write_tables_csv
+from geolage.releases import release_folders
 from geolage.run.disclosure import public_results
-from geolage.run.disclosure_release import release_folders
 from geolage.run.pipeline import run
 from geolage.stats.rates import WHOLE_PERIOD
 from geolage.stats.trends import WHOLE_AREA

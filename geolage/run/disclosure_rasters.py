@@ -163,10 +163,9 @@ def published_cells(results: RunResults, tables: dict[str, Table], min_count: in
     """
     from .disclosure import public_table  # it imports this module
 
-    inc = results.incidents
-    if not len(inc) or not {"cell_id", "category"} <= set(inc.columns):
+    inc = _with_cells(results)
+    if not len(inc):
         return pd.DataFrame({"cell_id": [], "category": [], "count": [], "count_suppressed": []})
-    inc = inc[inc["cell_id"].notna()]
     wide = pd.crosstab(inc["cell_id"].astype(str), inc["category"].astype(str))
     wide[ALL_CATEGORIES] = wide.sum(axis=1)
     df = wide.stack().rename("count").reset_index()
@@ -177,6 +176,29 @@ def published_cells(results: RunResults, tables: dict[str, Table], min_count: in
     pub = public_table(table, min_count)
     df["count_suppressed"] = pub.data["count_suppressed"].to_numpy(dtype=bool) if pub is not None else True
     return df
+
+
+def _with_cells(results: RunResults) -> pd.DataFrame:
+    """The incidents' ``cell_id`` and ``category``; a missing cell id from the coordinates and the grid's origin."""
+    from ..grid import cell_ids
+
+    inc = results.incidents
+    if not len(inc) or "category" not in inc.columns:
+        return pd.DataFrame({"cell_id": [], "category": []})
+    cell = inc["cell_id"] if "cell_id" in inc.columns else pd.Series(None, index=inc.index, dtype=object)
+    grid = results.grid
+    missing = cell.isna().to_numpy()
+    if missing.any() and grid is not None and "origin" in grid.attrs and {"x", "y"} <= set(inc.columns):
+        size = float(grid.attrs["cell_size"])
+        ox, oy = (float(v) for v in grid.attrs["origin"])
+        xy = inc.loc[missing, ["x", "y"]].to_numpy(dtype="float64")
+        ok = np.isfinite(xy).all(axis=1)
+        ids = np.full(len(xy), None, dtype=object)
+        ids[ok] = cell_ids(ox + np.floor((xy[ok, 0] - ox) / size) * size, oy + np.floor((xy[ok, 1] - oy) / size) * size)
+        cell = cell.astype(object).copy()
+        cell[missing] = ids
+    out = pd.DataFrame({"cell_id": cell.to_numpy(dtype=object), "category": inc["category"].to_numpy()})
+    return out[out["cell_id"].notna()]
 
 
 def _hidden_alike(df: pd.DataFrame, tables: dict[str, Table]) -> np.ndarray:
@@ -277,9 +299,7 @@ def public_bandwidth(results: RunResults, where: pd.DataFrame, raster: Raster) -
     cfg = results.config.density
     if cfg.bandwidth != "auto":
         return {"bandwidth": raster.parameters.get("bandwidth")}
-    inc = results.incidents
-    cells = inc["cell_id"].dropna().astype(str).to_numpy() if "cell_id" in inc.columns else np.array([], dtype=str)
-    xy = where.reindex(cells).to_numpy(float)
+    xy = where.reindex(_with_cells(results)["cell_id"].astype(str).to_numpy()).to_numpy(float)
     xy = xy[np.isfinite(xy).all(axis=1)]
     kernel = str(raster.parameters.get("kernel", cfg.kernel))
     h, info = kde_bandwidth(xy, kernel=kernel, bandwidth_adjust=cfg.bandwidth_adjust,

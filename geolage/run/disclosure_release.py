@@ -38,23 +38,21 @@ published one.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError
+from ..releases import EarlierRelease, as_written, read_hidden, read_release, release_folders
+from . import schemas
 
 if TYPE_CHECKING:
-    from ..config import Config
     from .results import RunResults, Table
 
-__all__ = ["KEY_COLUMNS", "RELEASE_RULES", "EarlierRelease", "release_folders", "read_release", "release_problem",
-           "keep_hidden"]
+__all__ = ["KEY_COLUMNS", "RELEASE_RULES", "keep_hidden"]
 
 log = logging.getLogger(__name__)
 
@@ -74,183 +72,6 @@ RELEASE_RULES: dict[str, str] = {
     "differencing": "a count an earlier release showed cannot be hidden afterwards: a re-run with incidents removed "
                     "shows what the earlier count minus them is; publish corrections as a new period",
 }
-
-
-@dataclass(frozen=True)
-class EarlierRelease:
-    """The hidden cells of one earlier public run.
-
-    Attributes
-    ----------
-    folder : Path
-    origin : str
-        Where it was named: ``"output.earlier_releases"``, ``"areas.focus[i].previous_output"`` or
-        ``"output folder"`` (the folder this run replaces).
-    language : {"sv", "en"}
-    finished : str
-        When it finished (``record.finished_utc`` of its ``run.json``), or ``""``.
-    input_sha256 : dict
-        Its input files' hashes as its ``run.json`` records them (empty when not recorded).
-    cell_size : float or None
-        Its grid cell size in metres (``parameters.grid.cell_size_m``).
-    district_ids : frozenset of str
-        Its districts (``districts.csv``), empty when it wrote none.
-    tables : dict of str to Path
-        Table name -> its CSV file.
-    """
-
-    folder: Path
-    origin: str
-    language: str
-    finished: str = ""
-    input_sha256: dict[str, str] = field(default_factory=dict)
-    cell_size: float | None = None
-    district_ids: frozenset[str] = frozenset()
-    tables: dict[str, Path] = field(default_factory=dict)
-
-    @property
-    def explicit(self) -> bool:
-        """Named in ``output.earlier_releases`` (bad input is an error; elsewhere a warning)."""
-        return self.origin == "output.earlier_releases"
-
-
-def _problem(folder: Path, what: str, sv: str) -> ConfigError:
-    """An error naming the folder and the fix, in English and Swedish (the CLI prints the run's language)."""
-    return ConfigError(
-        f"{folder}: {what} ('output.earlier_releases' names output folders of earlier public 'geolage run's of "
-        "this lägesbild; point it at such a folder or remove the entry)",
-        sv=f"{folder}: {sv} ('output.earlier_releases' ska ange utdatamappar från tidigare publika 'geolage run' "
-           "av den här lägesbilden; peka ut en sådan mapp eller ta bort posten)",
-    )
-
-
-def _run_json(folder: Path) -> dict:
-    """The earlier run's ``run.json`` (:func:`geolage.previous` reads it the same way), or a ConfigError."""
-    path = folder / "run.json"
-    if not folder.is_dir():
-        raise _problem(folder, "no such folder", "mappen finns inte")
-    if not path.is_file():
-        raise _problem(folder, "no run.json in the folder, so it is not a geolage output folder",
-                       "mappen har ingen run.json och är alltså inte en utdatamapp från geolage")
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise _problem(path, f"cannot be read as JSON ({exc})", f"kan inte läsas som JSON ({exc})") from None
-    if not isinstance(record, dict) or "record" not in record:
-        raise _problem(path, "is not a geolage run record", "är inte en körningslogg från geolage")
-    return record
-
-
-def release_problem(folder: Path, key: str) -> Problem | None:
-    """A one-line problem when ``folder`` (named by config ``key``) cannot be an earlier public release.
-
-    Parameters
-    ----------
-    folder : Path
-    key : str
-        The config key, e.g. ``"output.earlier_releases[0]"``.
-
-    Returns
-    -------
-    Problem or None
-        None for an existing folder with a public geolage ``run.json``.
-    """
-    try:
-        record = _run_json(folder)
-    except ConfigError as exc:
-        return Problem(f"'{key}': {exc}", f"'{key}': {exc.sv or exc}")
-    if record.get("mode") != "public":
-        return Problem(
-            f"'{key}': {folder} holds an internal run (mode {record.get('mode')!r}), which published nothing; "
-            "name the output folder of the public run that was released, or remove the entry",
-            f"'{key}': {folder} är en intern körning (mode {record.get('mode')!r}) som inte publicerades; ange "
-            "utdatamappen från den publika körning som gavs ut, eller ta bort posten",
-        )
-    return None
-
-
-def release_folders(config: Config, replacing: Path | None = None) -> list[tuple[Path, str]]:
-    """The earlier releases of a run: ``output.earlier_releases``, focus areas' ``previous_output``, ``replacing``.
-
-    Parameters
-    ----------
-    config : Config
-    replacing : Path, optional
-        The output folder this run is about to replace; taken when it holds a public ``run.json``.
-
-    Returns
-    -------
-    list of (Path, str)
-        Folder and where it was named, each folder once (the first naming wins).
-    """
-    from ..config import FocusAreaConfig
-
-    named: list[tuple[Path, str]] = [(Path(f), "output.earlier_releases") for f in config.output.earlier_releases]
-    named += [(Path(a.previous_output), f"areas.focus[{i}].previous_output")
-              for i, a in enumerate(config.areas.focus)
-              if isinstance(a, FocusAreaConfig) and a.previous_output is not None]
-    if replacing is not None and (Path(replacing) / "run.json").is_file():
-        named.append((Path(replacing), "output folder"))
-    seen: set[Path] = set()
-    out = []
-    for folder, origin in named:
-        resolved = folder.resolve()
-        if resolved not in seen:
-            seen.add(resolved)
-            out.append((folder, origin))
-    return out
-
-
-def read_release(folder: Path, origin: str) -> EarlierRelease | None:
-    """Read what an earlier run published: its record and where its tables are.
-
-    Parameters
-    ----------
-    folder : Path
-    origin : str
-        As :attr:`EarlierRelease.origin`.
-
-    Returns
-    -------
-    EarlierRelease or None
-        None for an internal run's folder that was not named in ``output.earlier_releases``.
-
-    Raises
-    ------
-    ConfigError
-        For a folder of ``output.earlier_releases`` that is missing, not a geolage output, an internal
-        run's, or without its tables folder; or for any folder whose ``run.json`` cannot be read.
-    """
-    from ..outputs.names import output_name  # outputs import the disclosure module: not at the top
-
-    record = _run_json(folder)
-    if record.get("mode") != "public":
-        if origin == "output.earlier_releases":
-            problem = release_problem(folder, origin)
-            raise ConfigError(str(problem), sv=getattr(problem, "sv", None))
-        log.info("%s (%s) holds an internal run: no earlier release", folder, origin)
-        return None
-    language = "en" if record.get("language") == "en" else "sv"
-    tables_dir = folder / output_name("tables", language)
-    if not tables_dir.is_dir():
-        raise _problem(folder, f"the tables folder {tables_dir.name} is missing, so its hidden counts cannot be read",
-                       f"tabellmappen {tables_dir.name} saknas, så dess dolda antal kan inte läsas")
-    rec = record.get("record") or {}
-    grid = (record.get("parameters") or {}).get("grid") or {}
-    cell = grid.get("cell_size_m")
-    ids: frozenset[str] = frozenset()
-    districts = tables_dir / "districts.csv"
-    if districts.is_file():
-        from ..outputs.tables import read_table_csv
-
-        d = read_table_csv(districts, dtype={"district_id": str}, usecols=["district_id"])
-        ids = frozenset(d["district_id"].astype(str))
-    return EarlierRelease(
-        folder=folder, origin=origin, language=language, finished=str(rec.get("finished_utc", "")),
-        input_sha256=dict(rec.get("input_sha256") or {}),
-        cell_size=float(cell) if isinstance(cell, int | float) else None, district_ids=ids,
-        tables={p.stem: p for p in sorted(tables_dir.glob("*.csv"))},
-    )
 
 
 def _warn(language: str, en: str, sv: str) -> None:
@@ -280,15 +101,11 @@ def _row_keys(df: pd.DataFrame, keys: list[str]) -> pd.Series:
 def _earlier_hidden(release: EarlierRelease, table: Table, counts: list[str], language: str
                     ) -> dict[str, np.ndarray]:
     """Per count column of ``table``: the rows whose cell ``release`` hid."""
-    from ..outputs.names import output_codes
-    from ..outputs.tables import read_table_csv
-
-    path = release.tables.get(table.name)
     df = table.data
     keys = [k for k in KEY_COLUMNS if k in df.columns]
-    if path is None or not keys or df.empty:
+    earlier = read_hidden(release, table.name, keys) if keys and not df.empty else None
+    if earlier is None:
         return {}
-    earlier = read_table_csv(path, dtype=dict.fromkeys(keys, str))
     flags = [c for c in counts if f"{c}_suppressed" in earlier.columns]
     if not flags:
         return {}
@@ -301,7 +118,7 @@ def _earlier_hidden(release: EarlierRelease, table: Table, counts: list[str], la
               "inte matchas (skriven av en annan version av geolage?); ange en mapp från den här versionen eller "
               "granska tabellen för hand")
         return {}
-    mine = _row_keys(output_codes(pd.DataFrame(df[keys]), release.language), keys)  # codes as the earlier run wrote
+    mine = _row_keys(as_written(pd.DataFrame(df[keys]), release.language), keys)  # codes as the earlier run wrote
     theirs = _row_keys(earlier, keys)
     out = {}
     for col in flags:
@@ -362,7 +179,7 @@ def keep_hidden(results: RunResults, min_count: int,
                 if (r := read_release(folder, origin)) is not None and _check_places(r, results, language)]
     if not releases:
         return dict(results.tables), {}
-    cell_size = ((results.parameters or {}).get("grid") or {}).get("cell_size_m")
+    cell_size = ((results.parameters or {}).get(schemas.GRID.name) or {}).get("cell_size_m")
     tables = dict(results.tables)
     kept: dict[str, int] = {}
     other_grid: set[Path] = set()  # releases of another cell size (warned once)
