@@ -127,6 +127,21 @@ def _earlier_hidden(release: EarlierRelease, table: Table, counts: list[str], la
     return out
 
 
+def _read(folder: Path, origin: str, language: str) -> EarlierRelease | None:
+    """Read a release (:func:`geolage.releases.read_release`); one found, not named, that cannot be read is skipped.
+
+    A folder of ``output.earlier_releases`` that cannot be read raises its ConfigError; another (a focus
+    area's ``previous_output``, the output folder) is passed over with a warning.
+    """
+    try:
+        return read_release(folder, origin)
+    except ConfigError as exc:
+        if origin == "output.earlier_releases":
+            raise
+        _warn(language, f"{exc} ({origin}); it is passed over", f"{exc.sv or exc} ({origin}); den hoppas över")
+        return None
+
+
 def _check_places(release: EarlierRelease, results: RunResults, language: str) -> bool:
     """False (with a warning, or an error for ``output.earlier_releases``) when the release has other districts."""
     d = results.districts
@@ -176,7 +191,7 @@ def keep_hidden(results: RunResults, min_count: int,
 
     language = results.config.project.language
     releases = [r for folder, origin in release_folders(results.config, replacing)
-                if (r := read_release(folder, origin)) is not None and _check_places(r, results, language)]
+                if (r := _read(folder, origin, language)) is not None and _check_places(r, results, language)]
     if not releases:
         return dict(results.tables), {}
     cell_size = ((results.parameters or {}).get(schemas.GRID.name) or {}).get("cell_size_m")
