@@ -85,6 +85,24 @@ def test_public_rasters_depend_on_an_incident_only_through_its_grid_cell(runs):
     assert not np.array_equal(np.nan_to_num(res_b.rasters[_NAME].array), np.nan_to_num(res_b2.rasters[_NAME].array))
 
 
+def test_public_raster_records_depend_on_an_incident_only_through_its_grid_cell(runs):
+    """Defence, the records too: the rasters' parameters (the GeoTIFF tags) and the density step's parameters
+    (run.json) are the same for B and B'; the exact surfaces' bookkeeping differs, so it is not what is shown."""
+    _, res_b, res_b2 = runs
+    pb, pb2 = public_results(res_b, K), public_results(res_b2, K)
+    for name, raster in pb.rasters.items():
+        assert raster.parameters == pb2.rasters[name].parameters, name
+    assert pb.parameters["density"] == pb2.parameters["density"]
+    assert not any(k.startswith("par_") for k in pb.parameters["density"])
+    exact = [r.rasters[_NAME].parameters["weight_inside_mask"] for r in (res_b, res_b2)]
+    masses = [r.rasters[_NAME].parameters["mass_mask"] for r in (res_b, res_b2)]
+    assert exact[0] == exact[1] and masses[0] != masses[1]  # the exact surface's mass moves with the place
+    shown = published_cells(res_b, pb.tables, K)
+    shown = shown[~shown["count_suppressed"].to_numpy(dtype=bool) & (shown["category"] == "misshandel")]
+    assert pb.rasters[_NAME].parameters["total_weight"] == pytest.approx(float(shown["count"].sum()), abs=0)
+    assert pb.rasters[_NAME].parameters["total_weight"] < res_b.rasters[_NAME].parameters["total_weight"]
+
+
 def test_public_raster_difference_says_the_cell_not_the_place(runs):
     """Defence: the argmax of the difference is one of the pixels around the cell's centre, whatever the place."""
     res_a, res_b, _ = runs

@@ -312,8 +312,8 @@ def public_bandwidth(results: RunResults, where: pd.DataFrame, raster: Raster) -
 def public_density_parameters(parameters: dict[str, Any], rasters: dict[str, Raster]) -> dict[str, Any]:
     """The run's parameters with the density step's bandwidth as the public rasters used it (a copy).
 
-    The place (``x``, ``y``) of the population-at-risk peak, a pixel of the surface from the exact
-    places, is left out (its district stays, for the report).
+    The masses inside the study area are the public rasters'; the population-at-risk parameters
+    (``par_*``: its peak is a pixel of the surface from the exact places) are left out with its raster.
 
     Parameters
     ----------
@@ -334,9 +334,33 @@ def public_density_parameters(parameters: dict[str, Any], rasters: dict[str, Ras
         for key in ("bandwidth", "bandwidth_rule_value", "bandwidth_clamped"):
             if key in total.parameters and key in density:
                 density[key] = total.parameters[key]
-    if isinstance(density, dict) and isinstance(density.get("par_peak"), dict):  # a pixel of the exact surface
-        density["par_peak"] = {k: v for k, v in density["par_peak"].items() if k not in ("x", "y")}
+    if isinstance(density, dict):
+        # The masses inside the study area are those of the public rasters (the exact ones sum the
+        # exact places, hidden counts included); the population-at-risk surface is not published.
+        density["mass_inside_study_area"] = {
+            str(r.parameters.get("category", n.removeprefix(schemas.KDE_PREFIX))): r.parameters.get("mass_mask")
+            for n, r in rasters.items() if n.startswith(schemas.KDE_PREFIX)}
+        for key in [k for k in density if k.startswith("par_")]:
+            del density[key]
     return out
+
+
+#: Raster parameters that sum the exact places (hidden counts included): replaced for a rebuilt raster.
+_EXACT_BOOKKEEPING = ("n_points", "n_points_used", "total_weight", "mass_raster", "mass_mask", "mass_outside_mask",
+                      "weight_inside_mask")
+
+
+def _cell_bookkeeping(parameters: dict[str, Any], dens: np.ndarray, weight: float) -> dict[str, Any]:
+    """A rebuilt raster's parameters: the mass bookkeeping of the exact surface replaced by the rebuilt one's.
+
+    ``total_weight`` becomes the published counts the raster was built from and ``mass_mask`` its mass
+    inside the study area (incidents); the exact surface's point counts and masses would tell the
+    hidden counts (total minus the published ones) and are left out.
+    """
+    params = {k: v for k, v in parameters.items() if k not in _EXACT_BOOKKEEPING}
+    cell_km2 = float(parameters.get("cell_size") or 0) ** 2 / 1e6
+    params.update(total_weight=weight, mass_mask=round(float(np.nansum(dens)) * cell_km2, 6) if cell_km2 else None)
+    return params
 
 
 def cell_rasters(results: RunResults, tables: dict[str, Table], min_count: int) -> dict[str, Raster]:
@@ -389,8 +413,8 @@ def cell_rasters(results: RunResults, tables: dict[str, Table], min_count: int) 
             log.warning("public mode: raster %s left out (it cannot be rebuilt from grid cells)", name)
             continue
         dens[~np.isfinite(np.asarray(raster.array, dtype="float64"))] = np.nan
-        params = dict(raster.parameters, public_from="published grid cell counts at the cell centres",
-                      public_grid_cell_size=size)
+        params = _cell_bookkeeping(raster.parameters, dens, float(mine["count"].to_numpy(float)[ok].sum()))
+        params.update(public_from="published grid cell counts at the cell centres", public_grid_cell_size=size)
         out[name] = dataclasses.replace(raster, array=dens, parameters=params)
     for name in rasters:
         if not name.startswith(schemas.KDE_PREFIX):  # par_alla: its population density has the step's bandwidth
