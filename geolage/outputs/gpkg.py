@@ -48,7 +48,7 @@ from ..text.spatial import (
     in_language,
 )
 from .common import public_view
-from .gpkg_views import ROWS_TITLE, district_rows, write_district_view
+from .gpkg_views import ROWS_TITLE, district_rows, key_alias, write_district_view
 from .map.scale import half_widths
 from .names import config_codes, output_code, output_codes, output_name, output_text
 from .qgis.files import atomic_path, clean_text, jsonable, layer_name
@@ -570,7 +570,7 @@ def write_geopackage_layers(
     districts = None  # the districts layer once written: per-district tables become views on it
     with atomic_path(path) as tmp, _sqlite_without_sync():
         for layer in collect_layers(results, language):
-            styles.append(_write_layer(tmp, layer, crs, language, identifiers, first=not styles, districts=districts))
+            styles += _write_layer(tmp, layer, crs, language, identifiers, first=not styles, districts=districts)
             layers.append(layer)
             if layer.name == schemas.DISTRICTS.name and "district_id" in layer.data.columns and layer.info \
                     and layer.info.get("geometry_type") and layer.info.get("fid_column") == "fid":
@@ -598,8 +598,8 @@ def _sqlite_without_sync() -> Iterator[None]:
 
 
 def _write_layer(path: Path, layer: Layer, crs: str, language: str, identifiers: set[str], *, first: bool,
-                 districts: Layer | None = None) -> dict:
-    """Write one layer into the GeoPackage at ``path``; return its row of ``layer_styles``.
+                 districts: Layer | None = None) -> list[dict]:
+    """Write one layer into the GeoPackage at ``path``; return its rows of ``layer_styles`` (a view's table's too).
 
     A per-district table joined to the district polygons (``layer.district_key``) is written as
     an attribute table and a view on the layer ``districts`` (as written) when each row's polygon
@@ -617,11 +617,16 @@ def _write_layer(path: Path, layer: Layer, crs: str, language: str, identifiers:
     if spatial:
         options["GEOMETRY_NAME"] = GEOMETRY_COLUMN
     rows = district_rows(df, layer.district_key, None if districts is None else districts.data) if spatial else None
+    styles = []
     if rows is not None and districts is not None:
         rows_title = clean_text(_unique(ROWS_TITLE[language].format(title=layer.title[:900]), identifiers))
-        write_district_view(path, df, rows, layer.name, districts=districts.name,
-                            identifier=options["IDENTIFIER"], rows_identifier=rows_title,
-                            description=options["DESCRIPTION"], language=language)
+        table, table_fields = write_district_view(path, df, rows, layer.name, districts=districts.name,
+                                                  identifier=options["IDENTIFIER"], rows_identifier=rows_title,
+                                                  description=options["DESCRIPTION"], language=language)
+        qml, _ = _style_for(Layer(table, pd.DataFrame(columns=table_fields), rows_title), ["fid", *table_fields],
+                            None, language)
+        styles.append({"f_table_name": table, "f_geometry_column": "", "styleName": table,
+                       "styleQML": key_alias(qml, table_fields[-1], language), "description": rows_title})
     else:
         _write_table(path, layer.name, df, options, first=first)
     info = pyogrio.read_info(path, layer=layer.name)
@@ -631,13 +636,8 @@ def _write_layer(path: Path, layer: Layer, crs: str, language: str, identifiers:
     layer.info = info
     qml, style_info = _style_for(layer, fields, gtype, language)
     log.debug("layer %s: %d rows, style %s", layer.name, len(df), style_info)
-    return {
-        "f_table_name": layer.name,
-        "f_geometry_column": GEOMETRY_COLUMN if spatial else "",
-        "styleName": layer.name,
-        "styleQML": qml,
-        "description": clean_text(layer.title),
-    }
+    return [{"f_table_name": layer.name, "f_geometry_column": GEOMETRY_COLUMN if spatial else "",
+             "styleName": layer.name, "styleQML": qml, "description": clean_text(layer.title)}, *styles]
 
 
 def _write_table(path: Path, name: str, df: pd.DataFrame, options: dict[str, str], *, first: bool) -> None:

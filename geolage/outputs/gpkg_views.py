@@ -24,6 +24,7 @@ polygons through the join. Its extent is stored in ``gpkg_contents`` like a tabl
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +34,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["ROWS_SUFFIX", "DISTRICT_FID", "ROWS_TITLE", "district_positions", "district_rows", "write_district_view"]
+__all__ = ["ROWS_SUFFIX", "DISTRICT_FID", "ROWS_TITLE", "district_positions", "district_rows", "key_alias",
+           "write_district_view"]
 
 #: Suffix of the attribute table holding a per-district view's rows.
 ROWS_SUFFIX = "_rows"
@@ -48,6 +50,15 @@ _ROWS_DESCRIPTION = {
     "en": "The rows of layer {name} without geometry. Layer {name} is a view showing them with their "
           "district's polygon (column {key} is the district's fid in layer {districts}).",
 }
+
+
+_KEY_ALIAS = {"sv": "Områdets löpnummer i lagret districts", "en": "The district's feature number in layer districts"}
+
+
+def key_alias(qml: str, key: str, language: str) -> str:
+    """The attribute table's style ``qml`` with the alias of its ``district_fid`` column in ``language``."""
+    return re.sub(rf'(<alias field="{re.escape(key)}" index="\d+" name=")[^"]*(")',
+                  lambda m: m.group(1) + _KEY_ALIAS[language] + m.group(2), qml)
 
 
 def district_positions(keys: pd.Series, district_ids: pd.Series) -> np.ndarray | None:
@@ -117,7 +128,7 @@ def write_district_view(
     rows_identifier: str,
     description: str,
     language: str,
-) -> None:
+) -> tuple[str, list[str]]:
     """Write a per-district layer as an attribute table ``<name>_rows`` and a spatial view ``<name>``.
 
     Parameters
@@ -139,6 +150,11 @@ def write_district_view(
         ``gpkg_contents`` identifier of the attribute table (unique in the file; see :data:`ROWS_TITLE`).
     language : {"sv", "en"}
         Language of the attribute table's title and description.
+
+    Returns
+    -------
+    tuple of (str, list of str)
+        The attribute table's name and its fields (the layer's, then the district key).
     """
     import pyogrio
 
@@ -173,6 +189,7 @@ def write_district_view(
                         "VALUES (?, ?, ?, ?, ?, ?)", (name, gcol, gtype, srs_id, z, m))
     finally:
         con.close()
+    return table, [*fields, key]
 
 
 def _view_sql(name: str, table: str, districts: str, geometry: str, fields: Sequence[str], key: str) -> str:
