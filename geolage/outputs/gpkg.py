@@ -5,7 +5,9 @@ the analysis grid, study area, overlays, the ``run_metadata`` table, and in inte
 mode also ``incidents`` and ``rejects``; CRS of the run (SWEREF 99 TM, EPSG:3006).
 Field names stay snake_case (stable for scripts); QGIS shows Swedish (or English)
 aliases. Every layer has a default QGIS style in the ``layer_styles`` table, which
-QGIS applies when the layer is opened (:mod:`geolage.outputs.qgis.styles`).
+QGIS applies when the layer is opened (:mod:`geolage.outputs.qgis.styles`). Per-district
+tables shown with their district's polygon (``series``, ``counts_source``, …) are views on
+``districts`` over an attribute table ``<name>_rows`` (:mod:`geolage.outputs.gpkg_views`).
 
 :func:`collect_layers` says what the layers are (title, look, group in the QGIS
 project); the project (:mod:`geolage.outputs.qgis.project`) reads the same list.
