@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..run import schemas
 from ..run.disclosure import _KEEP_ALWAYS, _KERNEL_PEAK, DEFAULT_COUNT_COLUMNS
+from .gpkg_views import DISTRICT_FID
 from .tables import read_table_csv
 
 __all__ = ["Finding", "scan_public_outputs"]
@@ -284,7 +285,7 @@ class _Scanner:
         if not hidden.any():
             return
         keep = set(_KEEP_ALWAYS) | {c for s in schemas.TABLES.values() for c in s.public_columns}
-        keep |= {str(c)[: -len("_suppressed")] for c in flags} | self.count_columns
+        keep |= {str(c)[: -len("_suppressed")] for c in flags} | self.count_columns | {DISTRICT_FID}  # a key
         for col in df.columns:
             if col in keep or col in flags or col == "geometry" or pd.api.types.is_bool_dtype(df[col]):
                 continue

@@ -5,7 +5,9 @@ the analysis grid, study area, overlays, the ``run_metadata`` table, and in inte
 mode also ``incidents`` and ``rejects``; CRS of the run (SWEREF 99 TM, EPSG:3006).
 Field names stay snake_case (stable for scripts); QGIS shows Swedish (or English)
 aliases. Every layer has a default QGIS style in the ``layer_styles`` table, which
-QGIS applies when the layer is opened (:mod:`geolage.outputs.qgis.styles`).
+QGIS applies when the layer is opened (:mod:`geolage.outputs.qgis.styles`). Per-district
+tables shown with their district's polygon (``series``, ``counts_source``, …) are views on
+``districts`` over an attribute table ``<name>_rows`` (:mod:`geolage.outputs.gpkg_views`).
 
 :func:`collect_layers` says what the layers are (title, look, group in the QGIS
 project); the project (:mod:`geolage.outputs.qgis.project`) reads the same list.
@@ -48,6 +50,7 @@ from ..text.spatial import (
     in_language,
 )
 from .common import public_view
+from .gpkg_views import ROWS_TITLE, district_rows, key_alias, write_district_view
 from .map.scale import half_widths
 from .names import config_codes, output_code, output_codes, output_name, output_text
 from .qgis.files import atomic_path, clean_text, jsonable, layer_name
@@ -165,6 +168,9 @@ class Layer:
     #: :func:`pyogrio.read_info` of the layer as written (set by :func:`write_geopackage_layers`), so
     #: the QGIS project need not open the GeoPackage again for each layer.
     info: dict[str, Any] | None = dataclasses.field(default=None, repr=False, compare=False)
+    #: A per-district table joined to the district polygons: its key column (``district_id`` or ``area``),
+    #: so the layer can be written as a view on the districts layer (:mod:`.gpkg_views`).
+    district_key: str | None = None
 
 
 def collect_layers(results: RunResults, language: str) -> list[Layer]:
@@ -288,9 +294,10 @@ def _table_layer(name: str, table: Table, language: str, districts: gpd.GeoDataF
     """
     joined = _with_district_geometry(table, districts)
     if joined is not None:
+        key = next(c for c in ("district_id", "area") if c in table.data.columns)
         return Layer(layer_name(name), output_codes(joined, language), in_language(table.title, language, name),
                      in_language(table.description, language), group="areas", outline_only=False,
-                     color="#9e9ac8", outline=("#54278f", 0.3), from_table=True)
+                     color="#9e9ac8", outline=("#54278f", 0.3), from_table=True, district_key=key)
     return Layer(
         layer_name(name),
         output_codes(informative_cells(table.data), language),
@@ -562,10 +569,14 @@ def write_geopackage_layers(
     styles: list[dict] = []
     layers: list[Layer] = []
     identifiers: set[str] = set()
+    districts = None  # the districts layer once written: per-district tables become views on it
     with atomic_path(path) as tmp, _sqlite_without_sync():
         for layer in collect_layers(results, language):
-            styles.append(_write_layer(tmp, layer, crs, language, identifiers, first=not styles))
+            styles += _write_layer(tmp, layer, crs, language, identifiers, first=not styles, districts=districts)
             layers.append(layer)
+            if layer.name == schemas.DISTRICTS.name and "district_id" in layer.data.columns and layer.info \
+                    and layer.info.get("geometry_type") and layer.info.get("fid_column") == "fid":
+                districts = layer
         _write_layer_styles(tmp, styles)
     log.info("wrote %s (%d layers)", path, len(layers))
     return layers
@@ -588,8 +599,14 @@ def _sqlite_without_sync() -> Iterator[None]:
         pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": before})
 
 
-def _write_layer(path: Path, layer: Layer, crs: str, language: str, identifiers: set[str], *, first: bool) -> dict:
-    """Write one layer into the GeoPackage at ``path``; return its row of ``layer_styles``."""
+def _write_layer(path: Path, layer: Layer, crs: str, language: str, identifiers: set[str], *, first: bool,
+                 districts: Layer | None = None) -> list[dict]:
+    """Write one layer into the GeoPackage at ``path``; return its rows of ``layer_styles`` (a view's table's too).
+
+    A per-district table joined to the district polygons (``layer.district_key``) is written as
+    an attribute table and a view on the layer ``districts`` (as written) when each row's polygon
+    is its district's there (:mod:`.gpkg_views`); otherwise, and every other layer, as a table.
+    """
     import pyogrio
 
     df = _prepare_frame(layer.data, crs, layer.name)
@@ -601,10 +618,39 @@ def _write_layer(path: Path, layer: Layer, crs: str, language: str, identifiers:
     }
     if spatial:
         options["GEOMETRY_NAME"] = GEOMETRY_COLUMN
+    rows = district_rows(df, layer.district_key, None if districts is None else districts.data) if spatial else None
+    styles = []
+    if rows is not None and districts is not None:
+        rows_title = clean_text(_unique(ROWS_TITLE[language].format(title=layer.title[:900]), identifiers))
+        table, table_fields = write_district_view(path, df, rows, layer.name, districts=districts.name,
+                                                  identifier=options["IDENTIFIER"], rows_identifier=rows_title,
+                                                  description=options["DESCRIPTION"], language=language)
+        qml, _ = _style_for(Layer(table, pd.DataFrame(columns=table_fields), rows_title), ["fid", *table_fields],
+                            None, language)
+        styles.append({"f_table_name": table, "f_geometry_column": "", "styleName": table,
+                       "styleQML": key_alias(qml, table_fields[-1], language), "description": rows_title})
+    else:
+        _write_table(path, layer.name, df, options, first=first)
+    info = pyogrio.read_info(path, layer=layer.name)
+    gtype = info.get("geometry_type") if spatial else None
+    fields = ["fid", *(str(f) for f in info["fields"])]  # QGIS lists the FID as field 0
+    layer.data = df
+    layer.info = info
+    qml, style_info = _style_for(layer, fields, gtype, language)
+    log.debug("layer %s: %d rows, style %s", layer.name, len(df), style_info)
+    return [{"f_table_name": layer.name, "f_geometry_column": GEOMETRY_COLUMN if spatial else "",
+             "styleName": layer.name, "styleQML": qml, "description": clean_text(layer.title)}, *styles]
+
+
+def _write_table(path: Path, name: str, df: pd.DataFrame, options: dict[str, str], *, first: bool) -> None:
+    """Write ``df`` as the table ``name`` (with its geometry, if any) into the GeoPackage at ``path``."""
+    import pyogrio
+
+    spatial = isinstance(df, gpd.GeoDataFrame)
     pyogrio.write_dataframe(
         df,
         path,
-        layer=layer.name,
+        layer=name,
         driver="GPKG",
         layer_options=options,
         geometry_type="Unknown" if spatial and df.geometry.isna().all() else None,
@@ -613,20 +659,6 @@ def _write_layer(path: Path, layer: Layer, crs: str, language: str, identifiers:
         # through Arrow: a quarter less CPU on the demo, the same layers (fields, types, values; tested)
         use_arrow=True,
     )
-    info = pyogrio.read_info(path, layer=layer.name)
-    gtype = info.get("geometry_type") if spatial else None
-    fields = ["fid", *(str(f) for f in info["fields"])]  # QGIS lists the FID as field 0
-    layer.data = df
-    layer.info = info
-    qml, style_info = _style_for(layer, fields, gtype, language)
-    log.debug("layer %s: %d rows, style %s", layer.name, len(df), style_info)
-    return {
-        "f_table_name": layer.name,
-        "f_geometry_column": GEOMETRY_COLUMN if spatial else "",
-        "styleName": layer.name,
-        "styleQML": qml,
-        "description": clean_text(layer.title),
-    }
 
 
 def _prepare_frame(data: pd.DataFrame, crs: str, name: str) -> pd.DataFrame:
