@@ -49,23 +49,27 @@ def test_full_profile_changes_nothing(inputs):
 def test_national_profile_sets_auto_grid_and_fewer_moran_permutations(inputs):
     _, _, plan = inputs
     cfg = plan.municipalities[0].config
-    cfg = dataclasses.replace(cfg, grid=dataclasses.replace(cfg.grid, cell_size=250))
+    cfg = dataclasses.replace(cfg, grid=dataclasses.replace(cfg.grid, cell_size=250),
+                              hotspots=dataclasses.replace(cfg.hotspots, distance=500.0),
+                              emerging=dataclasses.replace(cfg.emerging, distance=500.0))
     got = PROFILES["national"].apply(cfg)
     assert got.grid.cell_size == "auto"
     assert got.hotspots.permutations == 99 and cfg.hotspots.permutations == 999
+    assert got.hotspots.distance == "auto" == got.emerging.distance
     # never more permutations than the template asks for
     few = dataclasses.replace(cfg, hotspots=dataclasses.replace(cfg.hotspots, permutations=49))
     assert PROFILES["national"].apply(few).hotspots.permutations == 49
     # everything else as the template
-    assert dataclasses.replace(got, grid=cfg.grid, hotspots=cfg.hotspots) == cfg
+    assert dataclasses.replace(got, grid=cfg.grid, hotspots=cfg.hotspots, emerging=cfg.emerging) == cfg
+    assert dataclasses.replace(got.hotspots, permutations=999, distance=cfg.hotspots.distance) == cfg.hotspots
 
 
 def test_national_profile_records_what_it_leaves_out_in_both_languages():
     rec = PROFILES["national"].record()
     assert rec["name"] == "national"
-    assert [x["what"] for x in rec["left_out"]] == ["grid.cell_size", "density", "emerging", "near_repeat",
-                                                     "forecast", "areas", "hotspots.permutations", "report", "map",
-                                                     "qgis", "workbook"]
+    assert [x["what"] for x in rec["left_out"]] == [
+        "grid.cell_size", "hotspots.distance", "density", "emerging", "near_repeat", "forecast", "areas",
+        "hotspots.permutations", "report", "map", "qgis", "workbook"]
     for item in rec["left_out"]:
         assert item["sv"] and item["en"] and item["sv"] != item["en"]
     assert rec["outputs"] == ["tables", "gpkg"]

@@ -15,6 +15,12 @@ are for a municipality of about 11,000 incidents with the demo's settings):
   the template's fixed size: a 250 m grid over a large rural municipality has hundreds of
   thousands of cells, almost all empty (Vansbro, 1,636 km²: 26,000 cells at 250 m, 6,700 at
   500 m; the hot spot step went from 27 s to 4 s);
+- the neighbourhood distances (``hotspots.distance``, ``emerging.distance``) are ``"auto"``
+  (cells have on average at least ``hotspots.min_neighbours`` neighbours), so that they
+  follow the cell size: a fixed 500 m band is refused with 1000 m cells (no cell would
+  have a neighbour), and with 100 m cells gives each cell about 80 neighbours, which made
+  the permutation tests of a small municipality (Oxelösund, 7,800 incidents, 100 m) take
+  77 s;
 - steps kept: ``statistics`` (rates, comparisons, trends, coverage against Brå, concentration)
   and ``hotspots`` (Gi*, Moran's I, LISA on the grid and the districts);
 - steps dropped: ``density`` (kernel density rasters), ``emerging`` (space-time cube: 5.5 s
@@ -58,6 +64,7 @@ class BatchProfile:
         Output parts written (:data:`geolage.outputs.write.OUTPUT_PARTS`; the workbook only with the tables).
     cell_size : "auto" or None
         Grid cell size set on every municipality's configuration; None keeps the template's.
+        With ``"auto"`` the neighbourhood distances are ``"auto"`` too (they follow the cell).
     moran_permutations : int or None
         Permutations of global Moran's I (``hotspots.permutations``); None keeps the template's.
     left_out : tuple of (key, Text)
@@ -73,9 +80,13 @@ class BatchProfile:
     left_out: tuple[tuple[str, Text], ...] = ()
 
     def apply(self, config: Config) -> Config:
-        """``config`` with the profile's grid cell size and Moran permutations (unchanged for ``full``)."""
+        """``config`` with the profile's grid cell size, distances and Moran permutations (unchanged for ``full``)."""
         if self.cell_size is not None:
-            config = dataclasses.replace(config, grid=dataclasses.replace(config.grid, cell_size=self.cell_size))
+            config = dataclasses.replace(
+                config, grid=dataclasses.replace(config.grid, cell_size=self.cell_size),
+                hotspots=dataclasses.replace(config.hotspots, distance="auto"),
+                emerging=dataclasses.replace(config.emerging, distance="auto"),
+            )
         if self.moran_permutations is not None and config.hotspots.permutations > self.moran_permutations:
             config = dataclasses.replace(config, hotspots=dataclasses.replace(
                 config.hotspots, permutations=self.moran_permutations))
@@ -99,6 +110,11 @@ _NATIONAL_LEFT_OUT = (
         "The grid cell size is chosen per municipality (grid.cell_size = \"auto\": 100–1000 m from the incidents' "
         "extent) instead of the template's fixed size, so that large rural municipalities do not get hundreds of "
         "thousands of empty cells.")),
+    ("hotspots.distance", Text(
+        "Grannskapsavstånden (hotspots.distance, emerging.distance) är \"auto\" (i snitt minst "
+        "hotspots.min_neighbours grannar per ruta) så att de följer rutstorleken.",
+        "The neighbourhood distances (hotspots.distance, emerging.distance) are \"auto\" (on average at least "
+        "hotspots.min_neighbours neighbours per cell) so that they follow the cell size.")),
     ("density", Text("Kärntäthet (KDE-rasterytor) beräknas inte.", "Kernel density (KDE rasters) is not computed.")),
     ("emerging", Text("Framväxande hot spots (rum–tid-kuben) beräknas inte.",
                       "Emerging hot spots (the space-time cube) are not computed.")),
