@@ -6,7 +6,8 @@ Usage::
     python scripts/benchmark_scale.py --mode boras --sizes 100000      # one size over Borås
     python scripts/benchmark_scale.py --mode national --national-incidents 20000 --municipalities 10
     python scripts/benchmark_scale.py --mode national --workers 1,2    # the batch on 1 and on 2 workers
-    python scripts/benchmark_scale.py --mode national --profile national --sample 24 --workers 1,2 --plan-full
+    python scripts/benchmark_scale.py --mode national --profile national --sample 24 --workers 1,2
+    python scripts/benchmark_scale.py --mode national --plan-full      # split the whole 10M national file
 
 **Borås** (``--mode boras``): for each size, synthetic incidents over Borås (the demo's
 RegSO districts, study area, periods and settings; one police-like CSV source, 2019–2025,
@@ -39,7 +40,7 @@ worker. On a shared machine wall times are inflated; CPU times are the measure.
 the rest by size, each with its full national share of incidents. It prints each one's CPU
 and the estimate for all of them (sum of CPU × the number of municipalities each stands for,
 plus the Dask overhead per task measured on one worker), and the wall time that gives on 1
-and 2 free cores. ``--plan-full`` also writes the whole national file and times its
+and 2 free cores. ``--plan-full`` instead writes the whole national file and times its
 splitting by municipality (``plan_national``), which the sample cannot show.
 
 This is a benchmark, not a test: it prints, it does not assert. The defaults are the full
@@ -558,7 +559,7 @@ def extrapolate(rows: list[dict], weights: pd.Series, n_all: pd.Series, times: d
     print(f"  largest single municipality                          {largest:9.0f} s CPU")
     for w in (1, 2):
         print(f"  wall on {w} worker(s), cores free: max(total / {w}, largest) = {max(total / w, largest):9.0f} s "
-              f"(+ splitting the national file, see --plan-full)")
+              "(+ splitting the national file: --plan-full)")
 
 
 def plan_full(args: argparse.Namespace) -> None:
@@ -596,8 +597,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sample", type=int, help="national: a stratified sample of this many municipalities (the 3 "
                    "largest + one per stratum of the rest), each with its full share of --national-incidents, "
                    "extrapolated to all 290")
-    p.add_argument("--plan-full", action="store_true", help="national: also split the whole national file "
-                   "(--national-incidents over all municipalities) and time it")
+    p.add_argument("--plan-full", action="store_true", help="national: instead of running the batch, write the "
+                   "whole national file (--national-incidents over all municipalities) and time its splitting")
     p.add_argument("--baseline-cap", type=int, default=1_000_000, help="rows at most for the baseline paths")
     p.add_argument("--knox-cap", type=int, default=20_000, help="incidents for Knox against the previous algorithm")
     p.add_argument("--dup-cap", type=int, default=200_000, help="rows for the duplicate check against pairwise")
@@ -611,9 +612,10 @@ def main(argv: list[str] | None = None) -> int:
         for n in (int(s) for s in args.sizes.split(",") if s.strip()):
             run_boras(n, args)
     if args.mode in ("national", "both"):
-        run_national(args)
         if args.plan_full:
             plan_full(args)
+        else:
+            run_national(args)
     return 0
 
 
