@@ -232,3 +232,51 @@ def test_batch_log_file_holds_the_warnings_counted(inputs, tmp_path):
     text = (tmp_path / row["log"]).read_text(encoding="utf-8")
     assert text.count(" WARNING ") == row["warnings"]
     assert sum(n for _, n in row["warning_lines"]) == row["warnings"]
+
+
+# ---------------------------------------------------------------- splitting the national file
+def test_codes_computed_per_distinct_value_equal_the_rule_on_every_row():
+    from geolage.batch.plan import _code, _code_of_values
+
+    values = pd.Series(["180", "180.0", " 0180 ", "1490", None, "", "x1", "12345", "7", "180", None, "1490.00"] * 7,
+                       dtype=object)
+    want = _code(values)
+    got = _code_of_values(values)
+    pd.testing.assert_series_equal(got, want)
+    assert got.iloc[0] == "0180" and pd.isna(got.iloc[4])
+
+
+def test_split_writes_each_municipality_the_rows_of_the_reference_path(tmp_path, monkeypatch):
+    """Chunk by chunk, Arrow slices per municipality: each file holds its rows in file order, as a pandas filter does."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from geolage.batch import plan as P
+    from geolage.config import ColumnsConfig, SourceConfig
+
+    rng = np.random.default_rng(3)
+    n = 2_503
+    raw = rng.choice(["180", "0180", "180.0", "1490", " 1490 ", "", "9999", "2584"], n)
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "kommun_kod": raw,
+                          "kod": rng.choice(["A", "S", ""], n), "x": rng.integers(0, 10**6, n).astype(str),
+                          "y": rng.integers(0, 10**7, n).astype(str), "text": rng.choice(["a;b", "å \"q\"", ""], n)})
+    frame.to_csv(tmp_path / "national.csv", index=False)
+    src = SourceConfig(name="polis", path=tmp_path / "national.csv", format="csv", crs="EPSG:3006", categories={},
+                       columns=ColumnsConfig(id="id", category="kod", x="x", y="y", datetime="id"))
+    monkeypatch.setattr(P, "_CHUNK_ROWS", 400)  # several chunks, a municipality in each
+    codes = ["0180", "1490", "2584", "0114"]
+    writer, read, lost = P._split_source(src, "kommun_kod", codes, tmp_path / "split")
+    assert read == n
+    ref = pd.read_csv(tmp_path / "national.csv", dtype=str, keep_default_na=False, na_values=[""])
+    ref[P.BATCH_ROW] = [str(i) for i in range(1, n + 1)]
+    norm = P._code(ref["kommun_kod"])
+    for code in codes:
+        got = pq.read_table(writer.path(code)).to_pandas()
+        want = ref[(norm == code).fillna(False).to_numpy()].reset_index(drop=True)
+        assert writer.rows[code] == len(want) == len(got)
+        assert list(got.columns) == list(want.columns)
+        pd.testing.assert_frame_equal(got.astype(object).where(got.notna(), None),
+                                      want.astype(object).where(want.notna(), None), check_dtype=False)
+    assert writer.rows["0114"] == 0 and pq.read_table(writer.path("0114")).num_rows == 0
+    assert sorted(lost["reason"].unique()) == ["missing_municipality", "unknown_municipality"]
+    assert len(lost) + sum(writer.rows.values()) == n
