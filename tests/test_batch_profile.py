@@ -247,7 +247,7 @@ def test_codes_computed_per_distinct_value_equal_the_rule_on_every_row():
 
 
 def test_split_writes_each_municipality_the_rows_of_the_reference_path(tmp_path, monkeypatch):
-    """Chunk by chunk, Arrow slices per municipality: each file holds its rows in file order, as a pandas filter does."""
+    """Chunk by chunk, Arrow slices per municipality: each file holds its rows in file order, as a filter does."""
     import numpy as np
     import pyarrow.parquet as pq
 
