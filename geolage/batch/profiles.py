@@ -45,6 +45,7 @@ from typing import Any
 
 from ..config import Config
 from ..outputs.write import OUTPUT_PARTS
+from ..run import schemas
 from ..text.format import Text
 
 __all__ = ["BatchProfile", "PROFILES", "get_profile"]
@@ -118,7 +119,7 @@ _NATIONAL_LEFT_OUT = (
     ("density", Text("Kärntäthet (KDE-rasterytor) beräknas inte.", "Kernel density (KDE rasters) is not computed.")),
     ("emerging", Text("Framväxande hot spots (rum–tid-kuben) beräknas inte.",
                       "Emerging hot spots (the space-time cube) are not computed.")),
-    ("near_repeat", Text(
+    (schemas.NEAR_REPEAT.step, Text(
         "Knox-testet för upprepad utsatthet görs inte (dess par växer med kvadraten på antalet händelser i täta "
         "områden); kör geolage run för kommunen för att få det.",
         "The Knox test for near-repeat victimisation is not made (its pairs grow with the square of the incidents in "

@@ -192,6 +192,7 @@ def run_municipality(municipality: Municipality, options: RunOptions) -> dict[st
         and, when it finished, the numbers of :func:`geolage.batch.summary.municipality_numbers`.
     """
     from ..outputs import write_outputs
+    from ..run import schemas
     from ..run.pipeline import analyse, prepare
 
     started, cpu = time.perf_counter(), time.process_time()
@@ -211,7 +212,7 @@ def run_municipality(municipality: Municipality, options: RunOptions) -> dict[st
             write_outputs(results, m.out_dir, overwrite=options.overwrite, mode=options.mode,
                           language=config.project.language, pdf=options.pdf, parts=profile.parts)
             row.update(municipality_numbers(results), status="ok", error="")
-            row["cell_size"] = (results.parameters.get("grid") or {}).get("cell_size_m")
+            row["cell_size"] = (results.parameters.get(schemas.GRID.name) or {}).get("cell_size_m")
         except GeolageError as exc:
             row.update(status="failed", error=str(exc))
             log.error("%s", exc)
