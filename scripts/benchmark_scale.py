@@ -459,6 +459,13 @@ def stratified_sample(n_each: pd.Series, k: int, seed: int) -> pd.Series:
     return pd.Series(weights).reindex([c for c in order.index if c in weights])
 
 
+def _print_row(row: dict, done: int, total: int) -> None:
+    """One line per municipality as it finishes (a long run shows what it has so far)."""
+    print(f"   [{done}/{total}] {row['code']} {str(row['name'])[:18]:<18} {row['status']:<6} CPU "
+          f"{float(row.get('cpu_seconds') or 0):8.2f} s, wall {float(row.get('seconds') or 0):8.2f} s, cell "
+          f"{row.get('cell_size')} m, accepted {row.get('accepted')}", flush=True)
+
+
 def _tree_cpu(proc: psutil.Process) -> float:
     """CPU seconds (user + system) of a process's children, grandchildren … (the Dask nannies and workers)."""
     total = 0.0
@@ -513,7 +520,7 @@ def run_national(args: argparse.Namespace) -> None:
                 before = _tree_cpu(psutil.Process())
                 with stage(f"run on Dask, {workers} worker(s)", n_rows, "national") as row:
                     result = run_batch(plan, options=RunOptions(steps=steps, pdf=False, profile=profile.name),
-                                       client=client)
+                                       client=client, progress=_print_row)
                     row["note"] = f"{len(result.rows) - len(result.failed)} ok, {len(result.failed)} failed"
                 workers_cpu = _tree_cpu(psutil.Process()) - before
             finally:
