@@ -557,12 +557,12 @@ def extrapolate(rows: list[dict], weights: pd.Series, n_all: pd.Series, times: d
               f"{r['status']}")
     est = float(sum(weights[c] * cpu[c] for c in cpu))
     largest = max(cpu.values())
-    one_w, one_cpu = times[min(times)]
-    overhead = max(0.0, one_cpu - sum(cpu.values())) / max(len(cpu), 1)  # Dask and imports per task, 1 worker
+    _, one_cpu = times[min(times)]
+    overhead = max(0.0, one_cpu - sum(cpu.values())) / max(len(cpu), 1)  # Dask and imports per task
     total = est + overhead * len(n_all)
     print(f"\nEstimate for all {len(n_all)} municipalities ({int(n_all.sum()):,} incidents), profile {args.profile}:")
     print(f"  tasks' CPU (stratified: sum of weight x CPU)          {est:9.0f} s")
-    print(f"  + Dask/imports per task ({overhead:.2f} s, measured on 1 worker) {total:9.0f} s CPU")
+    print(f"  + Dask/imports per task ({overhead:.2f} s, measured on {min(times)} worker(s)) {total:9.0f} s CPU")
     print(f"  largest single municipality                          {largest:9.0f} s CPU")
     for w in (1, 2):
         print(f"  wall on {w} worker(s), cores free: max(total / {w}, largest) = {max(total / w, largest):9.0f} s "
