@@ -389,9 +389,15 @@ def _batch_settings(args: argparse.Namespace, configs: list[Config]) -> dict[str
 
 
 def _print_batch_end(plan: Any, result: Any, out: Path, language: str, synthetic: bool) -> None:
+    from .batch.run import LOG_DIR, warning_summary
     from .batch.summary import SUMMARY_CSV, UNASSIGNED_CSV
     from .text.batch import CLI
 
+    total, where, common = warning_summary(result.rows)
+    if total:
+        print(CLI["warnings"].format(n=total, m=where, path=out / LOG_DIR)[language], file=sys.stderr)
+        for text, n, m in common:
+            print(CLI["warning_line"].format(text=text[:200], n=n, m=m)[language], file=sys.stderr)
     if synthetic:
         print(_TEXT[language]["synthetic"])
     if len(plan.unassigned):
@@ -410,11 +416,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
+    from .batch.profiles import get_profile
     from .batch.run import RunOptions, run_batch
     from .batch.summary import summary_table, write_summary
     from .text.batch import CLI
 
     out = Path(args.out)
+    profile = get_profile(args.profile)
     if out.exists() and not args.overwrite:
         raise OutputExistsError(f"{out}: already exists; choose another --out or add --overwrite")
     if not args.verbose:  # Dask's own log (scheduler, nannies) only with -v
@@ -429,10 +437,16 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         language = st["language"]
         steps = tuple(x.strip() for x in args.steps.split(",") if x.strip()) if args.steps else None
         options = RunOptions(mode=args.mode, language=args.language, pdf=False if args.no_pdf else None, steps=steps,
-                             overwrite=args.overwrite)
+                             overwrite=args.overwrite, profile=profile.name)
         where = (CLI["scheduler"].format(address=args.scheduler) if args.scheduler
                  else CLI["local_workers"].format(n=args.workers or os.cpu_count() or 1))[language]
         print(CLI["planned"].format(n=len(plan.municipalities), workers=where)[language], file=sys.stderr)
+        if profile.left_out and not args.quiet:
+            print(CLI["profile"].format(name=profile.name, description=profile.description)[language],
+                  file=sys.stderr)
+            print(CLI["left_out"][language], file=sys.stderr)
+            for _, text in profile.left_out:
+                print(f"  - {text[language]}", file=sys.stderr)
         progress = _BatchProgress(len(plan.municipalities) + len(plan.failed), language, bool(args.quiet))
         try:
             result = run_batch(plan, options=options, workers=args.workers, scheduler=args.scheduler,
@@ -448,13 +462,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             **{k: st[k] for k in ("mode", "language", "seeds")},
             "synthetic_data": st["synthetic"],
             "by": args.by,
-            "steps": list(steps) if steps else "all",
+            "steps": list(steps) if steps else (list(profile.steps) if profile.steps else "all"),
+            "profile": profile.record(),
             "rows_read": plan.read,
             "rows_unassigned": int(len(plan.unassigned)),
             **result.record,
             "municipalities": [
                 {k: r.get(k) for k in ("code", "name", "status", "error", "read", "accepted", "rejected", "seconds",
-                                       "out_dir")}
+                                       "cpu_seconds", "cell_size", "warnings", "log", "out_dir")}
                 for r in result.rows
             ],
         }
@@ -494,7 +509,14 @@ def _add_batch_parser(sub: Any, common: argparse.ArgumentParser, run_outputs: ar
     b.add_argument("--work", help="folder for the split inputs (default: a temporary folder, removed afterwards); "
                    "holds incident rows: keep it internal")
     b.add_argument("--keep-work", action="store_true", help="keep the temporary folder of split inputs")
-    b.add_argument("--steps", help="analysis steps to run, comma-separated (statistics always runs; default all)")
+    b.add_argument("--steps", help="analysis steps to run, comma-separated (statistics always runs; default: the "
+                   "profile's)")
+    b.add_argument("--profile", choices=("full", "national"), default="full",
+                   help="full: every municipality's whole lägesbild with the template's settings (default); "
+                   "national: for a county or the whole country - grid cell size per municipality, the steps "
+                   "statistics and hotspots, 99 permutations for global Moran's I, tables and "
+                   "GeoPackage only (no report, map, rasters, workbook); what is left out is recorded in each "
+                   "run.json and in batch.json")
     b.set_defaults(func=_cmd_batch)
 
 

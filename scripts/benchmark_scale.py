@@ -6,6 +6,8 @@ Usage::
     python scripts/benchmark_scale.py --mode boras --sizes 100000      # one size over Borås
     python scripts/benchmark_scale.py --mode national --national-incidents 20000 --municipalities 10
     python scripts/benchmark_scale.py --mode national --workers 1,2    # the batch on 1 and on 2 workers
+    python scripts/benchmark_scale.py --mode national --profile national --sample 24 --workers 1,2
+    python scripts/benchmark_scale.py --mode national --plan-full      # split the whole 10M national file
 
 **Borås** (``--mode boras``): for each size, synthetic incidents over Borås (the demo's
 RegSO districts, study area, periods and settings; one police-like CSV source, 2019–2025,
@@ -28,8 +30,18 @@ scaled to 10.5 million inhabitants), which gives the real spread of Swedish muni
 sizes (the largest about a tenth of the country, the smallest a few thousand). Each
 municipality is cut into synthetic districts by a 10 km grid (population shared by area).
 The batch (``geolage batch`` as an API: plan, run on a Dask LocalCluster, national
-summary) runs once per worker count in ``--workers`` (default ``1,2``) and prints the
-total time and the speed-up against one worker.
+summary; ``--profile national`` as ``geolage batch --profile national``) runs once per
+worker count in ``--workers`` (default ``1,2``) and prints the total time, the CPU time of
+the Dask worker processes (the tasks' own CPU and Dask's) and the speed-up against one
+worker. On a shared machine wall times are inflated; CPU times are the measure.
+
+``--sample K`` runs a stratified sample instead of all municipalities: the three largest
+(by the population above) and one municipality drawn from each of ``K - 3`` equal strata of
+the rest by size, each with its full national share of incidents. It prints each one's CPU
+and the estimate for all of them (sum of CPU × the number of municipalities each stands for,
+plus the Dask overhead per task measured on one worker), and the wall time that gives on 1
+and 2 free cores. ``--plan-full`` instead writes the whole national file and times its
+splitting by municipality (``plan_national``), which the sample cannot show.
 
 This is a benchmark, not a test: it prints, it does not assert. The defaults are the full
 sizes of issue 13; give small ``--sizes`` for a quick look.
@@ -353,16 +365,33 @@ def population_proxy(codes: list[str], seed: int, path: str | None) -> pd.Series
     return pd.Series(np.round(w / w.sum() * 10_500_000), index=codes)
 
 
-def national_inputs(work: Path, args: argparse.Namespace):
-    """Boundaries, synthetic districts, a national incident CSV and a template configuration."""
+def national_sizes(args: argparse.Namespace):
+    """All municipalities' boundaries, population (proxy or ``--population``) and national incident counts."""
     from geolage.batch.plan import read_boundaries
 
-    bounds = read_boundaries()
-    rng = np.random.default_rng(args.seed)
-    if args.municipalities:
-        bounds = bounds.iloc[np.sort(rng.choice(len(bounds), args.municipalities, replace=False))]
-    bounds = bounds.reset_index(drop=True)
+    bounds = read_boundaries().reset_index(drop=True)
     pop = population_proxy(list(bounds["code"]), args.seed, args.population)
+    n_each = np.floor(pop / pop.sum() * args.national_incidents).astype(int)
+    return bounds, pop, n_each
+
+
+def national_inputs(work: Path, args: argparse.Namespace, bounds: gpd.GeoDataFrame | None = None,
+                    pop: pd.Series | None = None, n_each: pd.Series | None = None):
+    """Boundaries, synthetic districts, a national incident CSV and a template configuration.
+
+    Without ``bounds``, ``--municipalities`` drawn at random (or all) share ``--national-incidents``;
+    with ``bounds``/``pop``/``n_each`` (a sample), each municipality gets its given count.
+    """
+    from geolage.batch.plan import read_boundaries
+
+    rng = np.random.default_rng(args.seed)
+    if bounds is None:
+        bounds = read_boundaries()
+        if args.municipalities:
+            bounds = bounds.iloc[np.sort(rng.choice(len(bounds), args.municipalities, replace=False))]
+        bounds = bounds.reset_index(drop=True)
+        pop = population_proxy(list(bounds["code"]), args.seed, args.population)
+        n_each = np.floor(pop / pop.sum() * args.national_incidents).astype(int)
     cells = []
     for code, geom in zip(bounds["code"], bounds.geometry):
         x0, y0, x1, y1 = geom.bounds
@@ -377,7 +406,6 @@ def national_inputs(work: Path, args: argparse.Namespace):
                           "bef": float(pop[code] * area[i] / area.sum()), "geometry": part})
     districts = gpd.GeoDataFrame(cells, crs=bounds.crs)
     districts.to_file(work / "omraden.gpkg", layer="omraden", driver="GPKG")
-    n_each = np.floor(pop / pop.sum() * args.national_incidents).astype(int)
     demo = read_config(REPO / "data" / "boras_demo.toml")
     codes = list(demo.sources[0].categories)
     first = True
@@ -412,36 +440,150 @@ def national_template(work: Path):
                                output=dataclasses.replace(demo.output, pdf=False))
 
 
+def stratified_sample(n_each: pd.Series, k: int, seed: int) -> pd.Series:
+    """``k`` municipalities: the three largest, and one drawn from each of ``k - 3`` equal strata of the rest.
+
+    Returns the weight of each municipality drawn (how many municipalities it stands for: 1 for
+    the three largest, the size of its stratum for the others), indexed by code, largest first.
+    """
+    if k >= len(n_each):
+        return pd.Series(1.0, index=n_each.sort_values(ascending=False).index)
+    if k < 4:
+        raise SystemExit("--sample needs at least 4 municipalities (the three largest and one stratum)")
+    order = n_each.sort_values(ascending=False, kind="stable")
+    weights = {code: 1.0 for code in order.index[:3]}
+    rest = order.index[3:]
+    rng = np.random.default_rng(seed)
+    for stratum in np.array_split(np.arange(len(rest)), k - 3):
+        weights[rest[int(rng.choice(stratum))]] = float(len(stratum))
+    return pd.Series(weights).reindex([c for c in order.index if c in weights])
+
+
+def _print_row(row: dict, done: int, total: int) -> None:
+    """One line per municipality as it finishes (a long run shows what it has so far)."""
+    print(f"   [{done}/{total}] {row['code']} {str(row['name'])[:18]:<18} {row['status']:<6} CPU "
+          f"{float(row.get('cpu_seconds') or 0):8.2f} s, wall {float(row.get('seconds') or 0):8.2f} s, cell "
+          f"{row.get('cell_size')} m, accepted {row.get('accepted')}", flush=True)
+
+
+def _tree_cpu(proc: psutil.Process) -> float:
+    """CPU seconds (user + system) of a process's children, grandchildren … (the Dask nannies and workers)."""
+    total = 0.0
+    for child in proc.children(recursive=True):
+        try:
+            t = child.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def run_national(args: argparse.Namespace) -> None:
+    """The national batch on ``--municipalities`` drawn at random, or on a stratified ``--sample`` extrapolated."""
     from geolage.batch.plan import plan_national
-    from geolage.batch.run import RunOptions, run_batch
+    from geolage.batch.profiles import get_profile
+    from geolage.batch.run import RunOptions, make_client, run_batch
     from geolage.batch.summary import summary_table, write_summary
 
     n = args.national_incidents
-    header(f"National batch: {n:,} synthetic incidents, {args.municipalities or 290} municipalities")
+    profile = get_profile(args.profile)
+    weights = None
+    if args.sample:
+        bounds_all, pop_all, n_all = national_sizes(args)
+        weights = stratified_sample(n_all, args.sample, args.seed)
+        codes = list(weights.index)
+        bounds = bounds_all.set_index("code").loc[codes].reset_index()
+        title = (f"National batch, profile {profile.name}: stratified sample of {len(codes)} of {len(n_all)} "
+                 f"municipalities, each with its share of {n:,} incidents ({int(n_all[codes].sum()):,} in the sample)")
+    else:
+        title = (f"National batch, profile {profile.name}: {n:,} synthetic incidents, "
+                 f"{args.municipalities or 290} municipalities")
+    header(title)
+    print("(CPU of 'run on Dask' below: the benchmark process only; the workers' CPU is printed after it)")
     work = Path(tempfile.mkdtemp(prefix="geolage-bench-national-"))
     try:
         with stage("make synthetic national data", n, "national"):
-            template, bounds = national_inputs(work, args)
-        times = {}
+            if args.sample:
+                template, bounds = national_inputs(work, args, bounds, pop_all, n_all)
+            else:
+                template, bounds = national_inputs(work, args)
+        n_rows = sum(1 for _ in open(work / "incidents.csv", encoding="utf-8")) - 1
+        times, rows_by_w = {}, {}
         for workers in args.workers:
             out = work / f"out-{workers}"
-            with stage(f"plan (split by municipality), {workers}w", n, "national"):
+            with stage(f"plan (split by municipality), {workers}w", n_rows, "national"):
                 plan = plan_national(template, by="kommun_kod", out_dir=out, work_dir=work / f"split-{workers}",
                                      boundaries=bounds)
             steps = tuple(args.steps) if args.steps else None
-            with stage(f"run on Dask, {workers} worker(s)", n, "national") as row:
-                result = run_batch(plan, options=RunOptions(steps=steps, pdf=False), workers=workers)
-                row["note"] = f"{len(result.rows) - len(result.failed)} ok, {len(result.failed)} failed"
-            with stage(f"national summary, {workers}w", n, "national"):
+            client, cluster = make_client(workers=workers)
+            try:
+                before = _tree_cpu(psutil.Process())
+                with stage(f"run on Dask, {workers} worker(s)", n_rows, "national") as row:
+                    result = run_batch(plan, options=RunOptions(steps=steps, pdf=False, profile=profile.name),
+                                       client=client, progress=_print_row)
+                    row["note"] = f"{len(result.rows) - len(result.failed)} ok, {len(result.failed)} failed"
+                workers_cpu = _tree_cpu(psutil.Process()) - before
+            finally:
+                client.close()
+                cluster.close()
+            tasks_cpu = sum(float(r.get("cpu_seconds") or 0) for r in result.rows)
+            print(f"{'  CPU of the Dask worker processes':<40} {n_rows:>11,} {'':>9} {workers_cpu:9.2f}   "
+                  f"(tasks themselves: {tasks_cpu:.2f} s; Dask and imports: {workers_cpu - tasks_cpu:.2f} s)")
+            with stage(f"national summary, {workers}w", n_rows, "national"):
                 write_summary(summary_table(result.rows, plan.boundaries), out, record=result.record)
-            times[workers] = row["seconds"]
+            times[workers] = (row["seconds"], workers_cpu)
+            rows_by_w[workers] = result.rows
             for r in result.failed[:5]:
                 print(f"   failed {r['code']}: {str(r.get('error', '')).splitlines()[0][:150]}")
         if len(times) > 1:
-            one = times[min(times)]
-            for w, t in sorted(times.items()):
-                print(f"{'speed-up with ' + str(w) + ' worker(s)':<40} {n:>11,} {t:9.2f} {one:9.2f} {one / t:7.2f}x")
+            one = times[min(times)][0]
+            for w, (t, c) in sorted(times.items()):
+                print(f"{'speed-up with ' + str(w) + ' worker(s)':<40} {n_rows:>11,} {t:9.2f} {c:9.2f} {one / t:7.2f}x "
+                      "(wall clock; the machine is shared)")
+        if weights is not None:
+            extrapolate(rows_by_w[min(rows_by_w)], weights, n_all, times, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def extrapolate(rows: list[dict], weights: pd.Series, n_all: pd.Series, times: dict, args: argparse.Namespace) -> None:
+    """Per-municipality CPU of the sample, and the stratified estimate of all municipalities' CPU and wall time."""
+    print(f"\n{'code':<6} {'name':<18} {'incidents':>10} {'weight':>7} {'cell m':>7} {'CPU s':>8} {'wall s':>8}")
+    cpu = {}
+    for r in sorted(rows, key=lambda r: -n_all.get(r["code"], 0)):
+        cpu[r["code"]] = float(r.get("cpu_seconds") or 0)
+        print(f"{r['code']:<6} {str(r['name'])[:18]:<18} {int(n_all[r['code']]):>10,} {weights[r['code']]:>7.0f} "
+              f"{str(r.get('cell_size') or '-'):>7} {cpu[r['code']]:8.2f} {float(r.get('seconds') or 0):8.2f} "
+              f"{r['status']}")
+    est = float(sum(weights[c] * cpu[c] for c in cpu))
+    largest = max(cpu.values())
+    _, one_cpu = times[min(times)]
+    overhead = max(0.0, one_cpu - sum(cpu.values())) / max(len(cpu), 1)  # Dask and imports per task
+    total = est + overhead * len(n_all)
+    print(f"\nEstimate for all {len(n_all)} municipalities ({int(n_all.sum()):,} incidents), profile {args.profile}:")
+    print(f"  tasks' CPU (stratified: sum of weight x CPU)          {est:9.0f} s")
+    print(f"  + Dask/imports per task ({overhead:.2f} s, measured on {min(times)} worker(s)) {total:9.0f} s CPU")
+    print(f"  largest single municipality                          {largest:9.0f} s CPU")
+    for w in (1, 2):
+        print(f"  wall on {w} worker(s), cores free: max(total / {w}, largest) = {max(total / w, largest):9.0f} s "
+              "(+ splitting the national file: --plan-full)")
+
+
+def plan_full(args: argparse.Namespace) -> None:
+    """Split the whole national file (all municipalities, ``--national-incidents``) by municipality: time and CPU."""
+    from geolage.batch.plan import plan_national
+
+    bounds, pop, n_each = national_sizes(args)
+    header(f"Splitting the national file: {int(n_each.sum()):,} incidents, {len(bounds)} municipalities")
+    work = Path(tempfile.mkdtemp(prefix="geolage-bench-split-"))
+    try:
+        with stage("make synthetic national data", int(n_each.sum()), "split"):
+            template, bounds = national_inputs(work, args, bounds, pop, n_each)
+        size = (work / "incidents.csv").stat().st_size / 1e9
+        with stage("plan (split by municipality)", int(n_each.sum()), "split") as row:
+            plan = plan_national(template, by="kommun_kod", out_dir=work / "out", work_dir=work / "split",
+                                 boundaries=bounds)
+            row["note"] = f"{len(plan.municipalities)} municipalities, CSV {size:.2f} GB"
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -456,7 +598,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--municipalities", type=int, help="only this many municipalities, drawn at random (default all)")
     p.add_argument("--population", help="CSV kommun_kod,population (default: the Zipf-like proxy)")
     p.add_argument("--workers", default="1,2", help="worker counts for the national batch (default 1,2)")
-    p.add_argument("--steps", help="analysis steps, comma-separated (default all)")
+    p.add_argument("--steps", help="analysis steps, comma-separated (default: the profile's)")
+    p.add_argument("--profile", default="full", choices=("full", "national"),
+                   help="national: the batch profile of geolage batch --profile national (default full)")
+    p.add_argument("--sample", type=int, help="national: a stratified sample of this many municipalities (the 3 "
+                   "largest + one per stratum of the rest), each with its full share of --national-incidents, "
+                   "extrapolated to all 290")
+    p.add_argument("--plan-full", action="store_true", help="national: instead of running the batch, write the "
+                   "whole national file (--national-incidents over all municipalities) and time its splitting")
     p.add_argument("--baseline-cap", type=int, default=1_000_000, help="rows at most for the baseline paths")
     p.add_argument("--knox-cap", type=int, default=20_000, help="incidents for Knox against the previous algorithm")
     p.add_argument("--dup-cap", type=int, default=200_000, help="rows for the duplicate check against pairwise")
@@ -470,7 +619,10 @@ def main(argv: list[str] | None = None) -> int:
         for n in (int(s) for s in args.sizes.split(",") if s.strip()):
             run_boras(n, args)
     if args.mode in ("national", "both"):
-        run_national(args)
+        if args.plan_full:
+            plan_full(args)
+        else:
+            run_national(args)
     return 0
 
 

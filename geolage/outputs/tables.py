@@ -173,7 +173,8 @@ def read_table_csv(path: str | os.PathLike[str], **kwargs: object) -> pd.DataFra
     return pd.read_csv(path, encoding=_ENCODING, **fmt, **kwargs)  # type: ignore[arg-type]
 
 
-def write_tables_csv(results: RunResults, folder: Path, *, mode: str, language: str | None = None) -> list[Path]:
+def write_tables_csv(results: RunResults, folder: Path, *, mode: str, language: str | None = None,
+                     workbook: bool = True) -> list[Path]:
     """Write every result table as CSV, the workbook and a README (public mode: after disclosure control).
 
     Parameters
@@ -186,6 +187,8 @@ def write_tables_csv(results: RunResults, folder: Path, *, mode: str, language: 
         Default ``config.project.language``: Swedish CSVs use ``;`` and a decimal
         comma, English ones ``,`` and ``.``; headings of the workbook and the README
         are in this language.
+    workbook : bool
+        Also write the Excel workbook (default True).
 
     Returns
     -------
@@ -202,7 +205,8 @@ def write_tables_csv(results: RunResults, folder: Path, *, mode: str, language: 
         path = folder / f"{table.name}.csv"
         path.write_bytes(csv_text(output_codes(words(_frame(table), language), language), **fmt).encode(_ENCODING))
         written.append(path)
-    written.append(write_workbook(results, folder / WORKBOOK["file"][language], mode=mode, language=language))
+    if workbook:
+        written.append(write_workbook(results, folder / WORKBOOK["file"][language], mode=mode, language=language))
     written.append(_write_readme(results, folder, tables, mode, language))
     return written
 

@@ -9,7 +9,7 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from ..run.parallel import one_blas_thread, start, workers
 from ..run.prepare import Progress
 from ..run.results import RunResults
 from .common import check_mode, public_view
+from .gpkg import write_geopackage_layers
 from .map.page import write_map
 from .names import output_name
 from .qgis.project import write_spatial_outputs
@@ -25,12 +26,16 @@ from .record import write_run_json
 from .report import write_report
 from .tables import write_tables_csv
 
-__all__ = ["write_outputs", "remove_stale_partials", "OWNER_FILE"]
+__all__ = ["write_outputs", "remove_stale_partials", "OWNER_FILE", "OUTPUT_PARTS"]
 
 log = logging.getLogger(__name__)
 
 #: File inside a partial output folder naming the process writing it: pid, host and process start time.
 OWNER_FILE = ".geolage-owner"
+#: The parts of a run's output that :func:`write_outputs` can leave out (``parts``): the tables (CSV and
+#: README), the Excel workbook (written with the tables), the GeoPackage, the GeoTIFF rasters with the QGIS
+#: project, the map and the report.
+OUTPUT_PARTS = ("tables", "workbook", "gpkg", "qgis", "map", "report")
 #: A partial folder without an owner file (made by an older geolage) is stale when older than this (seconds).
 _UNOWNED_AGE = 3600.0
 
@@ -48,6 +53,7 @@ def write_outputs(
     language: str | None = None,
     pdf: bool | None = None,
     progress: Progress = _noop,
+    parts: Collection[str] | None = None,
 ) -> dict[str, Path]:
     """Write every output of a run into ``out_dir``, atomically.
 
@@ -66,6 +72,10 @@ def write_outputs(
     pdf : bool, optional
         Also write the report as PDF (default ``config.output.pdf``).
     progress : callable, optional
+    parts : collection of str, optional
+        Only these parts of :data:`OUTPUT_PARTS` (default all; ``run.json`` always): e.g.
+        ``("tables", "gpkg")`` for a national batch (``geolage batch --profile national``).
+        ``"qgis"`` (rasters and QGIS project) includes the GeoPackage it opens.
 
     Returns
     -------
@@ -76,6 +86,8 @@ def write_outputs(
     ------
     OutputExistsError
         ``out_dir`` exists and ``overwrite`` is False.
+    ValueError
+        ``parts`` names something not in :data:`OUTPUT_PARTS`.
 
     Notes
     -----
@@ -88,6 +100,9 @@ def write_outputs(
     language = language or results.config.project.language
     pdf = results.config.output.pdf if pdf is None else pdf
     check_mode(mode)
+    chosen = frozenset(OUTPUT_PARTS if parts is None else parts)
+    if chosen - set(OUTPUT_PARTS):
+        raise ValueError(f"parts: no output part {sorted(chosen - set(OUTPUT_PARTS))}; parts are {OUTPUT_PARTS}")
     if out_dir.exists() and not overwrite:
         raise OutputExistsError(f"{out_dir}: already exists; choose another --out or add --overwrite")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +113,7 @@ def write_outputs(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     (tmp / OWNER_FILE).write_text(_owner_text(os.getpid()), encoding="utf-8")
     try:
-        written = _write_all(results, tmp, mode=mode, language=language, pdf=pdf, progress=progress)
+        written = _write_all(results, tmp, mode=mode, language=language, pdf=pdf, progress=progress, parts=chosen)
         progress("run.json")
         write_run_json(
             results, tmp / "run.json", mode=mode, outputs=[str(p.relative_to(tmp)) for p in written.values()],
@@ -120,7 +135,8 @@ def write_outputs(
 
 
 def _write_all(
-    results: RunResults, folder: Path, *, mode: str, language: str, pdf: bool, progress: Progress
+    results: RunResults, folder: Path, *, mode: str, language: str, pdf: bool, progress: Progress,
+    parts: frozenset[str] = frozenset(OUTPUT_PARTS),
 ) -> dict[str, Path]:
     """Write every output into ``folder``; the report and the tables in child processes when allowed.
 
@@ -132,13 +148,14 @@ def _write_all(
     """
 
     def tables() -> list[Path]:
-        return write_tables_csv(results, folder / output_name("tables", language), mode=mode, language=language)
+        return write_tables_csv(results, folder / output_name("tables", language), mode=mode, language=language,
+                                workbook="workbook" in parts)
 
     def report() -> Any:
         return write_report(results, folder, mode=mode, language=language, pdf=pdf)
 
-    writers = {"report": report, "tables": tables}
-    parallel = workers() > 1
+    writers = {name: fn for name, fn in (("report", report), ("tables", tables)) if name in parts}
+    parallel = workers() > 1 and len(writers) > 0
     if parallel:
         # matplotlib draws the report's charts in its child and the map's density images here:
         # imported before the fork, the child finds it in sys.modules instead of importing it again
@@ -147,7 +164,8 @@ def _write_all(
         children = {name: start(name, fn, parallel=True) for name, fn in writers.items()} if parallel else {}
         try:
             return _write_beside(results, folder, mode=mode, language=language, progress=progress,
-                                 made=lambda name: children[name].result() if children else writers[name]())
+                                 made=lambda name: children[name].result() if children else writers[name](),
+                                 parts=parts)
         except BaseException:
             for child in children.values():
                 child.cancel()
@@ -155,20 +173,31 @@ def _write_all(
 
 
 def _write_beside(results: RunResults, folder: Path, *, mode: str, language: str, progress: Progress,
-                  made: Callable[[str], Any]) -> dict[str, Path]:
+                  made: Callable[[str], Any], parts: frozenset[str] = frozenset(OUTPUT_PARTS)) -> dict[str, Path]:
     """GeoPackage and map here; the tables and the report from ``made(name)`` (a child's result, or made now)."""
     written: dict[str, Path] = {}
-    progress("GeoPackage, GeoTIFF, QGIS")
-    spatial = write_spatial_outputs(results, folder, mode=mode, language=language)
-    written.update({f"spatial:{k}": Path(v) for k, v in _as_dict(spatial).items()})
-    progress("map")
-    map_path = Path(write_map(results, folder / output_name("map", language), mode=mode, language=language))
-    progress("tables (CSV)")
-    for p in made("tables"):
-        written[f"csv:{p.stem}"] = p
-    written["map"] = map_path
-    progress("report")
-    written.update({f"report:{k}": Path(v) for k, v in _as_dict(made("report")).items()})
+    if "qgis" in parts:
+        progress("GeoPackage, GeoTIFF, QGIS")
+        spatial = write_spatial_outputs(results, folder, mode=mode, language=language)
+        written.update({f"spatial:{k}": Path(v) for k, v in _as_dict(spatial).items()})
+    elif "gpkg" in parts:
+        progress("GeoPackage")
+        gpkg = folder / output_name("gpkg", language)
+        write_geopackage_layers(results, gpkg, mode=mode, language=language)
+        written["spatial:gpkg"] = gpkg
+    map_path = None
+    if "map" in parts:
+        progress("map")
+        map_path = Path(write_map(results, folder / output_name("map", language), mode=mode, language=language))
+    if "tables" in parts:
+        progress("tables (CSV)")
+        for p in made("tables"):
+            written[f"csv:{p.stem}"] = p
+    if map_path is not None:
+        written["map"] = map_path
+    if "report" in parts:
+        progress("report")
+        written.update({f"report:{k}": Path(v) for k, v in _as_dict(made("report")).items()})
     return written
 
 

@@ -61,4 +61,12 @@ CLI = {
                  "Summary: {path}"),
     "failed_head": Text("{n} kommuner misslyckades:", "{n} municipalities failed:"),
     "all_failed": Text("Ingen kommun kunde köras.", "No municipality could be run."),
+    "profile": Text("Profil {name}: {description}", "Profile {name}: {description}"),
+    "left_out": Text("Utelämnat (står i varje kommuns run.json och i batch.json):",
+                     "Left out (recorded in each municipality's run.json and in batch.json):"),
+    "warnings": Text(
+        "{n} varningar från {m} kommuner, i varje kommuns logg ({path}). Vanligast:",
+        "{n} warnings from {m} municipalities, in each municipality's log ({path}). Most common:",
+    ),
+    "warning_line": Text("  {text} ({n} gånger, {m} kommuner)", "  {text} ({n} times, {m} municipalities)"),
 }
