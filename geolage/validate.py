@@ -442,11 +442,26 @@ def _check_time_range(
 
 
 # ---------------------------------------------------------------------------- districts
-def assign_districts(x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame) -> np.ndarray:
+def assign_districts(
+    x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame, *, points: np.ndarray | None = None
+) -> np.ndarray:
     """District id of each point (None outside every district).
 
     A point on a shared boundary belongs to the district that comes first in the
     districts layer, so the assignment is deterministic.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Point coordinates (NaN: no point, None).
+    districts : GeoDataFrame
+        With ``district_id``, in layer order.
+    points : ndarray of shapely Points, optional
+        ``shapely.points(x, y)`` when the caller has made them already (not made again).
+
+    Returns
+    -------
+    ndarray of object
 
     Notes
     -----
@@ -461,7 +476,8 @@ def assign_districts(x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame) 
     if n == 0 or len(districts) == 0:
         return out
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    pt, poly = districts.sindex.query(shapely.points(x[ok], y[ok]))  # bounding boxes only
+    pts = shapely.points(x[ok], y[ok]) if points is None else np.asarray(points)[ok]
+    pt, poly = districts.sindex.query(pts)  # bounding boxes only
     order = np.argsort(poly, kind="stable")
     pt, poly = ok[pt[order]], poly[order]
     first = np.full(n, len(districts), dtype=np.int64)
@@ -544,7 +560,9 @@ def validate_incidents(
     reason, detail = find_duplicates(
         cand, config.validation.duplicate_distance, config.validation.duplicate_minutes, language
     )
-    district = assign_districts(cand["x"].to_numpy(float), cand["y"].to_numpy(float), districts)
+    cx, cy = cand["x"].to_numpy(float), cand["y"].to_numpy(float)
+    points = shapely.points(cx, cy)  # once: for the districts and as the incidents' geometry
+    district = assign_districts(cx, cy, districts, points=points)
     if NAMED_DISTRICT in cand.columns:  # the district a row names wins over the one its point falls in
         named = cand.pop(NAMED_DISTRICT).to_numpy(dtype=object)
         district = np.where(pd.notna(named), named, district)
@@ -553,7 +571,7 @@ def validate_incidents(
     rejected = ~pd.isna(reason)
     if rejected.any():
         rejects.append(_rejects_across_sources(cand[rejected], reason[rejected], detail[rejected], language))
-    inc = _incidents_frame(cand[~rejected], district[~rejected], districts, config.project.crs)
+    inc = _incidents_frame(cand[~rejected], district[~rejected], districts, config.project.crs, points[~rejected])
     rej_all = (
         pd.concat([r for r in rejects if len(r)], ignore_index=True)
         if any(len(r) for r in rejects)
@@ -587,7 +605,7 @@ def _rejects_across_sources(
 
 
 def _incidents_frame(
-    accepted: pd.DataFrame, district: np.ndarray, districts: gpd.GeoDataFrame, crs: str
+    accepted: pd.DataFrame, district: np.ndarray, districts: gpd.GeoDataFrame, crs: str, points: np.ndarray
 ) -> gpd.GeoDataFrame:
     """The accepted incidents with their district, columns in :data:`INCIDENT_COLUMNS` order, as points."""
     inc = accepted.reset_index(drop=True)
@@ -599,7 +617,7 @@ def _incidents_frame(
     inc["district_name"] = found[codes]
     inc["cell_id"] = None
     inc = inc[INCIDENT_COLUMNS + [c for c in inc.columns if c not in INCIDENT_COLUMNS]]
-    return gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc["x"], inc["y"]), crs=crs)
+    return gpd.GeoDataFrame(inc, geometry=points, crs=crs)  # the points of x and y (made once, above)
 
 
 def _quality(per_source: dict[str, dict[str, Any]], inc: pd.DataFrame, rej: pd.DataFrame) -> dict[str, Any]:

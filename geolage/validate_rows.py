@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
@@ -112,12 +114,39 @@ def _to_float(s: pd.Series) -> np.ndarray:
     only the others are cleaned (:func:`_to_float_cleaned`, the reference it is tested equal to).
     Cleaning every value cost 4 s per million (issue 13).
     """
-    out = pd.to_numeric(s, errors="coerce")
-    out = np.array(out, dtype=float)  # a copy: written below
+    out = np.full(len(s), np.nan)
+    plain = _plain_integers(s, out)
+    todo = np.flatnonzero(~plain)
+    if len(todo):
+        part = s.iloc[todo] if len(todo) < len(s) else s
+        out[todo] = np.asarray(pd.to_numeric(part, errors="coerce"), dtype=float)
     rest = np.flatnonzero(np.isnan(out) & s.notna().to_numpy(dtype=bool))
     if len(rest):
         out[rest] = _to_float_cleaned(s.iloc[rest])
     return out
+
+
+#: Whole numbers pandas reads exactly as Arrow does: no sign but '-', no leading zero (no '-0'), at most
+#: 15 digits (below 2**53: the float is the integer itself, whichever parser reads it).
+_PLAIN_INTEGER = r"^(-?[1-9][0-9]{0,14}|0)$"
+
+
+def _plain_integers(s: pd.Series, out: np.ndarray) -> np.ndarray:
+    """Read the plain whole numbers of an Arrow text column into ``out``; the mask of those read.
+
+    Arrow reads them 5x faster than ``pd.to_numeric`` (whole-metre coordinates are common);
+    other columns and values are left to pandas.
+    """
+    done = np.zeros(len(s), dtype=bool)
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow") or len(s) == 0:
+        return done
+    arr = pa.array(s.array)
+    hit = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_INTEGER), False).to_numpy(zero_copy_only=False)
+    if hit.any():
+        idx = np.flatnonzero(hit)
+        out[idx] = pc.cast(arr.take(pa.array(idx)), pa.int64()).to_numpy(zero_copy_only=False).astype(float)
+        done[idx] = True
+    return done
 
 
 def _to_float_cleaned(s: pd.Series) -> np.ndarray:

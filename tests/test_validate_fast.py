@@ -14,7 +14,8 @@ from geolage.validate_rows import _to_float, _to_float_cleaned
 NUMBERS = ["1,5", "1.5", " 12 ", "1 000", "1\u00a0000,5", "1\u202f000", "1_000", "0x10", "1e5", "inf", "-inf",
            "nan", "NaN", "", "  ", "+3", "-0", "1.5.2", "1,000.5", "376 000,5", "12.94", "6 400 000",
            "9007199254740993", "123456789012345678901234", ".5", "5.", "1d5", "Infinity", "１２", "1,5e3", None,
-           "abc", "٣", "372361.2908246644", "6,4e6"]
+           "abc", "٣", "372361.2908246644", "6,4e6", "0", "-0", "00", "0123", "-12", "--1", "999999999999999",
+           "9999999999999999", "-999999999999999", "12 ", "1-2", "7e0", "6400100", "-6400100.0"]
 
 
 @pytest.mark.parametrize("dtype", ["str", object, "string"])
@@ -24,6 +25,17 @@ def test_to_float_equals_cleaning_every_value(dtype):
     assert np.array_equal(got, want, equal_nan=True)
     assert got[NUMBERS.index("376 000,5")] == 376000.5  # the corpus does go through the cleaning
     assert got[NUMBERS.index("1.5")] == 1.5
+    assert np.signbit(got[NUMBERS.index("-0")]) == np.signbit(want[NUMBERS.index("-0")])
+    assert got[NUMBERS.index("999999999999999")] == 999999999999999.0 and got[NUMBERS.index("-12")] == -12.0
+
+
+def test_to_float_whole_numbers_column():
+    """A column of whole numbers only (read by Arrow) and mixed with decimals: as cleaning every value."""
+    rng = np.random.default_rng(8)
+    whole = rng.integers(-7_000_000, 7_000_000, 3000).astype(str).astype(object)
+    for values in (whole, np.r_[whole, np.array(["372361.2908246644", "1,5", None], dtype=object)]):
+        s = pd.Series(values, dtype="str")
+        assert np.array_equal(_to_float(s), _to_float_cleaned(s), equal_nan=True)
 
 
 def test_count_fixes_equals_row_by_row():
