@@ -79,3 +79,19 @@ def test_stripped_text_column_equals_value_by_value():
     for k in (0, 2, 3):  # status, clock time, detail
         assert list(fast[k]) == list(ref[k])
     assert list(fast[0]) == ["ok", "missing", "missing", "missing", "ok", "invalid", "ok"]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_masking_only_texts_with_ten_digits_equals_every_text(dtype):
+    from geolage.validate import _mask_text_columns, _mask_text_columns_per_value
+
+    texts = ["ring 811218–9876", "inget", None, "", "8112189876", "81 12 18-9876 och 811278-9873",
+             "070-123 45 67", "372361.2908246644", "٨١١٢١٨-٩٨٧٦", "８１１２１８-９８７６", "123456789", "19811218 9876",
+             "x 811218-987", "1234567890"]
+    raw = pd.DataFrame({"text": pd.Series(texts, dtype=dtype), "id": pd.Series([str(i) for i in range(len(texts))],
+                                                                              dtype="str")})
+    got, n = _mask_text_columns(raw, ("text", "missing"))
+    want, n_ref = _mask_text_columns_per_value(raw, ("text", "missing"))
+    pd.testing.assert_frame_equal(got, want)
+    assert n == n_ref >= 5 and got["text"].iloc[4] == "[personnummer]"
+    assert raw["text"].iloc[0] == "ring 811218–9876"  # the input is not changed
