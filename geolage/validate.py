@@ -587,7 +587,9 @@ def validate_incidents(
         per_source[src.name] = stats
         parts.append(acc)
         rejects.append(rej)
+        del raw, acc, rej  # the source as read is not kept while the next is read or the rest is checked
     cand = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=INCIDENT_COLUMNS)
+    del parts  # concatenated: the parts are not kept beside cand
     reason, detail = find_duplicates(
         cand, config.validation.duplicate_distance, config.validation.duplicate_minutes, language
     )
@@ -603,6 +605,7 @@ def validate_incidents(
     if rejected.any():
         rejects.append(_rejects_across_sources(cand[rejected], reason[rejected], detail[rejected], language))
     inc = _incidents_frame(cand[~rejected], district[~rejected], districts, config.project.crs, points[~rejected])
+    del cand, points, district  # not kept beside the incidents (a second copy of every row)
     rej_all = (
         pd.concat([r for r in rejects if len(r)], ignore_index=True)
         if any(len(r) for r in rejects)
