@@ -52,3 +52,15 @@ def test_weekday_hour_without_incidents():
     got = weekday_hour(inc.iloc[:0], categories=["a"])
     pd.testing.assert_frame_equal(got, _reference(inc.iloc[:0], ["a"]), check_dtype=False)
     assert len(got) == 2 * 168 and (got["weight"] == 0).all()
+
+
+def test_weekday_hour_in_chunks_equals_one_pass(monkeypatch):
+    import geolage.stats.timepatterns as tp
+
+    inc = _incidents(3000, 5)
+    whole = weekday_hour(inc, categories=["a", "b"])
+    monkeypatch.setattr(tp, "_CHUNK", 700)  # 5 chunks, the last a short one
+    chunked = weekday_hour(inc, categories=["a", "b"])
+    pd.testing.assert_frame_equal(chunked[["category", "weekday", "hour"]], whole[["category", "weekday", "hour"]])
+    np.testing.assert_allclose(chunked["weight"], whole["weight"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(chunked["weight"], _reference(inc, ["a", "b"])["weight"], rtol=1e-12, atol=1e-12)

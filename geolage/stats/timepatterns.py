@@ -178,6 +178,10 @@ def _with_all(df: pd.DataFrame, keys: list[str], categories: list[str]) -> pd.Da
     return pd.concat([by_cat, alla], ignore_index=True), categories + [ALL_CATEGORIES]
 
 
+#: Incidents spread over weekday-hours at a time by :func:`weekday_hour` (its memory does not grow beyond them).
+_CHUNK = 500_000
+
+
 def weekday_hour(incidents: pd.DataFrame, *, categories: list[str] | None = None) -> pd.DataFrame:
     """Aoristic weekday × hour table per category.
 
@@ -207,11 +211,13 @@ def weekday_hour(incidents: pd.DataFrame, *, categories: list[str] | None = None
     # (tests/test_timepatterns.py; the order of the additions differs, not the terms).
     allcats = cats + [ALL_CATEGORIES]
     sums = np.zeros((len(allcats), 168))
-    if len(inc):
-        row, wh, weight = _aoristic_parts(inc)
-        cat = pd.Index(cats).get_indexer(inc["category"].to_numpy())[row]
-        sums[: len(cats)] = np.bincount(cat * 168 + wh, weights=weight, minlength=len(cats) * 168).reshape(-1, 168)
-        sums[-1] = np.bincount(wh, weights=weight, minlength=168)
+    codes = pd.Index(cats).get_indexer(inc["category"].to_numpy())
+    for first in range(0, len(inc), _CHUNK):  # in chunks of incidents: ~8 parts each, memory bounded at 10M
+        part = inc.iloc[first:first + _CHUNK]
+        row, wh, weight = _aoristic_parts(part)
+        cat = codes[first:first + _CHUNK][row]
+        sums[: len(cats)] += np.bincount(cat * 168 + wh, weights=weight, minlength=len(cats) * 168).reshape(-1, 168)
+        sums[-1] += np.bincount(wh, weights=weight, minlength=168)
     full = pd.MultiIndex.from_product([allcats, range(7), range(24)], names=["category", "weekday", "hour"])
     out = pd.DataFrame({"weight": sums.ravel()}, index=full).reset_index()
     tot = out.groupby("category")["weight"].transform("sum")
