@@ -40,7 +40,13 @@ def period_labels(times: pd.Series, unit: str = "year") -> pd.Series:
     """
     freq = _check_unit(unit)
     per = pd.to_datetime(times).dt.to_period(freq)
-    return per.map(lambda p: _label(p, unit) if not pd.isna(p) else None)
+    codes, uniques = pd.factorize(per)
+    if len(per) == 0 or (codes < 0).any():  # empty, or with NaT: label value by value (the reference)
+        return per.map(lambda p: _label(p, unit) if not pd.isna(p) else None)
+    # One label per distinct period, spread by code (labelling every row cost 2.5 s per million, issue 13);
+    # the same Series as the value-by-value labels (tests/test_periods.py).
+    distinct = pd.Series(uniques).map(lambda p: _label(p, unit))
+    return pd.Series(distinct.to_numpy()[codes], index=per.index, name=per.name, dtype=distinct.dtype)
 
 
 def period_range(start: dt.date, end: dt.date, unit: str = "year") -> list[str]:

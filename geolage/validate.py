@@ -45,15 +45,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
-from pyproj import CRS, Transformer
 
 from .config import Config, SourceConfig
 from .dates import DAY, END_OF_DAY, join_date_parts, parse_clock_times, parse_datetimes, span_end
@@ -62,9 +62,18 @@ from .duplicates import find_duplicates
 from .io import GEOMETRY_X, GEOMETRY_Y, file_sha256, read_source_table
 from .personal import mask_personal_numbers
 from .source_checks import check_source_crs, repeated_ids
-from .text.checks import NEAR_EDGE, REPEATED_IDS, detail_words
+from .text.checks import REPEATED_IDS
 from .text.format import Text
-from .text.labels import REJECT_MESSAGES
+from .validate_rows import (  # noqa: F401  (_to_float, _blank: read by source_checks and tests from here)
+    LONLAT_MARGIN_DEGREES,
+    REASONS,
+    _blank,
+    _check_study_area,
+    _coordinates,
+    _Rejections,
+    _text,
+    _to_float,
+)
 
 __all__ = [
     "REASONS",
@@ -79,9 +88,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Reject reason codes with their messages (in :mod:`geolage.text.labels`).
-REASONS = REJECT_MESSAGES
 
 #: Fix codes recorded in the ``fixes`` column of accepted incidents.
 FIXES: dict[str, dict[str, str]] = {
@@ -111,84 +117,27 @@ INCIDENT_COLUMNS = [
 REJECT_COLUMNS = ["source", "source_row", "reason", "column", "value", "message", "raw"]
 
 
-#: Why coordinates outside the area of use of their CRS cannot be used (detail of ``invalid_coordinates``).
-_OUTSIDE_CRS_AREA = {
-    "sv": "utanför giltighetsområdet för {crs}; kontrollera kolumnerna eller ange ett CRS som täcker data",
-    "en": "outside the area where {crs} is valid; check the columns or set a CRS that covers the data",
-}
-
-
-# ---------------------------------------------------------------------------- rejections
-@dataclass
-class _Rejections:
-    """First reason per row, filled in check order."""
-
-    n: int
-    language: str
-    reason: np.ndarray = field(init=False)
-    column: np.ndarray = field(init=False)
-    value: np.ndarray = field(init=False)
-    message: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.reason = np.full(self.n, None, dtype=object)
-        self.column = np.full(self.n, None, dtype=object)
-        self.value = np.full(self.n, None, dtype=object)
-        self.message = np.full(self.n, None, dtype=object)
-
-    @property
-    def open(self) -> np.ndarray:
-        """Rows not rejected yet."""
-        return pd.isna(self.reason)
-
-    def add(self, mask: np.ndarray, code: str, column: str | None, values: Any = None, detail: Any = "") -> None:
-        """Reject rows in ``mask`` (that are still open) for ``code``."""
-        mask = np.asarray(mask, dtype=bool) & self.open
-        if not mask.any():
-            return
-        idx = np.flatnonzero(mask)
-        vals = _pick(values, idx)
-        details = [detail_words(d, self.language) for d in _pick(detail, idx)]  # Swedish runs: Swedish words
-        template = REASONS[code][self.language]
-        self.reason[idx] = code
-        self.column[idx] = column
-        for k, i in enumerate(idx):
-            v = vals[k]
-            self.value[i] = None if v is None else str(v)
-            why = details[k]
-            why = why[self.language] if isinstance(why, Mapping) else why  # a Text: in the run's language
-            self.message[i] = template.format(value=v, column=column, detail=why)
-
-
-def _pick(values: Any, idx: np.ndarray) -> list[Any]:
-    if values is None or isinstance(values, str):
-        return [values] * len(idx)
-    arr = np.asarray(values, dtype=object)
-    if arr.ndim == 0:
-        return [arr.item()] * len(idx)
-    return list(arr[idx])
-
-
-def _blank(s: pd.Series) -> np.ndarray:
-    return (s.isna() | (s.astype("string").str.strip() == "")).to_numpy(dtype=bool)
-
-
-def _text(s: pd.Series) -> np.ndarray:
-    """A column as text, empty for missing values."""
-    return s.astype("string").fillna("").to_numpy(dtype=object)
-
-
-def _to_float(s: pd.Series) -> np.ndarray:
-    """Numbers as written in Swedish or English files: '376 000,5', '12.94', '6 400 000'."""
-    t = s.astype("string").str.strip().str.replace(r"[\s\u00a0\u202f]", "", regex=True)
-    has_comma = t.str.contains(",", regex=False).fillna(False)
-    has_dot = t.str.contains(".", regex=False).fillna(False)
-    t = t.where(~(has_comma & ~has_dot), t.str.replace(",", ".", regex=False))
-    return pd.to_numeric(t, errors="coerce").to_numpy(dtype=float)
-
-
 def _count_fixes(fixes: Any) -> dict[str, int]:
-    """How many rows got each fix code (``fixes`` holds ``;``-joined codes per row)."""
+    """How many rows got each fix code (``fixes`` holds ``;``-joined codes per row).
+
+    Each distinct value is split once, weighted by its number of rows (rows were split one by one:
+    3 s per million rows, issue 13); the same counts as :func:`_count_fixes_per_row` (tested).
+    """
+    # factorize: distinct values in order of first appearance, so codes are listed as the per-row count lists them
+    arr = np.array(fixes, dtype=object)
+    missing = pd.isna(arr)
+    arr[missing] = [str(v) for v in arr[missing]]  # as the per-row count reads them ("None", "nan")
+    codes, uniques = pd.factorize(arr)
+    rows = np.bincount(codes, minlength=len(uniques))
+    counts: dict[str, int] = {}
+    for f, k in zip(uniques, rows):
+        for code in filter(None, str(f).split(";")):
+            counts[code] = counts.get(code, 0) + int(k)
+    return counts
+
+
+def _count_fixes_per_row(fixes: Any) -> dict[str, int]:
+    """The row-by-row count (reference of :func:`_count_fixes`)."""
     counts: dict[str, int] = {}
     for f in fixes:
         for code in filter(None, str(f).split(";")):
@@ -298,8 +247,37 @@ def _mask_text_columns(raw: pd.DataFrame, columns: tuple[str, ...]) -> tuple[pd.
 
     Only the configured free-text columns are masked: coordinates, ids, dates and
     numbers are never altered (issue 10: a coordinate ``372361.2908246644`` was
-    masked and its row rejected).
+    masked and its row rejected). A number has ten digits at least, so only texts with
+    ten digits or more are read by :func:`mask_personal_numbers` (counted by Arrow; every
+    text was read in Python: seconds per million rows, issue 13); the same columns as
+    :func:`_mask_text_columns_per_value` (tested).
     """
+    raw = raw.copy(deep=False)  # copy-on-write (pandas 3): the columns replaced below are new, the others shared
+    masked = 0
+    for col in columns:
+        if col not in raw.columns:
+            continue
+        values = raw[col].to_numpy(dtype=object).copy()
+        for i in _with_ten_digits(raw[col]):
+            v = values[i]
+            if isinstance(v, str):
+                values[i], k = mask_personal_numbers(v)
+                masked += k
+        raw[col] = pd.Series(values, index=raw.index, dtype=object)
+    return raw, masked
+
+
+def _with_ten_digits(s: pd.Series) -> np.ndarray:
+    """Rows whose text may hold a personal number: ten decimal digits or more (every row unless Arrow text)."""
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return np.arange(len(s))
+    # \p{Nd}: every Unicode decimal digit, what Python's \d matches in the number pattern (RE2's \d is ASCII only)
+    digits = pc.count_substring_regex(pa.array(s.array), r"\p{Nd}")
+    return np.flatnonzero(pc.fill_null(pc.greater_equal(digits, 10), False).to_numpy(zero_copy_only=False))
+
+
+def _mask_text_columns_per_value(raw: pd.DataFrame, columns: tuple[str, ...]) -> tuple[pd.DataFrame, int]:
+    """Every text read by :func:`mask_personal_numbers` (reference of :func:`_mask_text_columns`)."""
     raw = raw.copy()
     masked = 0
     for col in columns:
@@ -337,6 +315,23 @@ def _categories(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple
 
 def _incident_ids(raw: pd.DataFrame, src: SourceConfig, rows: np.ndarray) -> np.ndarray:
     """``"{source}:{id}"``: the id column, or ``rad{row}`` where there is none; a repeated id gets ``#rad{row}``."""
+    # Arrow string operations, and f-strings only for the rows that need a row number (ids were formatted
+    # one by one: 3 s per million rows, issue 13); the same ids as :func:`_incident_ids_per_row` (tested).
+    n = len(rows)
+    if src.columns.id is not None:
+        ids = raw[src.columns.id].astype("string[pyarrow]").str.strip().fillna("")
+    else:
+        ids = pd.Series("", index=range(n), dtype="string[pyarrow]")
+    ids = (src.name + ":" + ids.reset_index(drop=True)).to_numpy(dtype=object)
+    blank = np.flatnonzero(ids == f"{src.name}:")
+    ids[blank] = [f"{src.name}:rad{r}" for r in rows[blank]]
+    repeated = np.flatnonzero(pd.Series(ids).duplicated(keep=False).to_numpy())
+    ids[repeated] = [f"{i}#rad{r}" for i, r in zip(ids[repeated], rows[repeated])]
+    return ids
+
+
+def _incident_ids_per_row(raw: pd.DataFrame, src: SourceConfig, rows: np.ndarray) -> np.ndarray:
+    """The row-by-row ids (reference of :func:`_incident_ids`)."""
     if src.columns.id is not None:
         ids = raw[src.columns.id].astype("string").str.strip().fillna("").to_numpy(dtype=object)
         ids = np.where(ids == "", [f"rad{r}" for r in rows], ids)
@@ -366,133 +361,6 @@ def _rejects_frame(raw: pd.DataFrame, name: str, rows: np.ndarray, rej: _Rejecti
         columns=REJECT_COLUMNS,
     )
 
-
-# ---------------------------------------------------------------------------- coordinates
-def _crs_bounds(crs: CRS) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float]]:
-    """(lon/lat bounds, projected bounds) of a CRS's area of use."""
-    aou = crs.area_of_use
-    if aou is None:
-        ll = (-180.0, -90.0, 180.0, 90.0)
-    else:
-        ll = (aou.west, aou.south, aou.east, aou.north)
-    if crs.is_geographic:
-        return ll, ll
-    tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    xy = tr.transform_bounds(*ll, densify_pts=50)
-    return ll, xy
-
-
-#: How far (degrees) WGS84 points may lie outside the run CRS's area of use and still be accepted.
-LONLAT_MARGIN_DEGREES = 3.0
-
-
-def _inside(x: np.ndarray, y: np.ndarray, b: tuple[float, float, float, float]) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return (x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])
-
-
-def _coordinates(
-    raw: pd.DataFrame, src: SourceConfig, run_crs: str, rej: _Rejections
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(x, y, fixes) in the run CRS; rejects missing, non-numeric, 0,0 and unusable coordinates."""
-    c = src.columns
-    if c.lon is not None:
-        cols, label = (c.lon, c.lat), f"{c.lon}/{c.lat}"
-    elif c.x is not None:
-        cols, label = (c.x, c.y), f"{c.x}/{c.y}"
-    else:
-        cols, label = (GEOMETRY_X, GEOMETRY_Y), "geometry"
-    a, b = _to_float(raw[cols[0]]), _to_float(raw[cols[1]])
-    blank = _blank(raw[cols[0]]) | _blank(raw[cols[1]])
-    rej.add(blank, "missing_coordinates", label)
-    written = ("(" + raw[cols[0]].astype("string").fillna("") + ", " + raw[cols[1]].astype("string").fillna("") + ")")
-    written = written.to_numpy(dtype=object)
-    not_number = ~blank & (~np.isfinite(a) | ~np.isfinite(b))
-    rej.add(not_number, "invalid_coordinates", label, written, "not a number")
-    rej.add((a == 0) & (b == 0), "zero_coordinates", label, written)
-    target = CRS.from_user_input(run_crs)
-    if c.lon is not None:
-        return _from_lonlat(a, b, target, rej, label, written)
-    return _from_projected(a, b, CRS.from_user_input(src.crs), target, rej, label, written)
-
-
-def _from_lonlat(
-    lon: np.ndarray, lat: np.ndarray, target: CRS, rej: _Rejections, label: str, written: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """WGS84 lon/lat to the run CRS; lat/lon written the other way round is swapped back (a fix)."""
-    n = len(lon)
-    x, y = np.full(n, np.nan), np.full(n, np.nan)
-    fixes = np.full(n, "", dtype=object)
-    target_ll, _ = _crs_bounds(target)
-    # Points a little outside the CRS's area of use (a city across a UTM zone edge) project well
-    # (scale error 3° beyond a UTM zone < 0.5 %); the study area decides whether they belong.
-    m = LONLAT_MARGIN_DEGREES
-    w, s, e, n_ = target_ll
-    wide = (max(w - m, -180), max(s - m, -90), min(e + m, 180), min(n_ + m, 90))
-    ok = _inside(lon, lat, wide)
-    swapped = ~ok & _inside(lat, lon, target_ll)
-    near_edge = rej.open & ok & ~_inside(lon, lat, target_ll)
-    if near_edge.any():
-        log.warning(NEAR_EDGE[rej.language].format(n=int(near_edge.sum()), label=label, m=m, crs=target.to_string()))
-    lon, lat = np.where(swapped, lat, lon), np.where(swapped, lon, lat)
-    good = rej.open & (ok | swapped)
-    rej.add(~(ok | swapped), "invalid_coordinates", label, written,
-            _OUTSIDE_CRS_AREA[rej.language].format(crs=target.to_string()))
-    fixes[good & swapped] = "swapped_latlon"
-    to_run = Transformer.from_crs("EPSG:4326", target, always_xy=True)
-    x[good], y[good] = to_run.transform(lon[good], lat[good])
-    return x, y, fixes
-
-
-def _from_projected(
-    a: np.ndarray, b: np.ndarray, src_crs: CRS, target: CRS, rej: _Rejections, label: str, written: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Projected x/y in the source CRS to the run CRS.
-
-    Coordinates are fixed when only one reading lands inside the source CRS's area of use:
-    x and y swapped (``swapped_axes``), or WGS84 lon/lat (possibly swapped) written in the
-    x/y columns (``latlon_in_xy``).
-    """
-    n = len(a)
-    x, y = np.full(n, np.nan), np.full(n, np.nan)
-    fixes = np.full(n, "", dtype=object)
-    ll_b, xy_b = _crs_bounds(src_crs)
-    ok = _inside(a, b, xy_b)
-    swap = ~ok & _inside(b, a, xy_b)
-    ll = ~ok & ~swap & _inside(a, b, ll_b)
-    ll_swap = ~ok & ~swap & _inside(b, a, ll_b)
-    usable = (ok | swap | ll | ll_swap) & ~(ll & ll_swap)
-    rej.add(~usable, "invalid_coordinates", label, written,
-            _OUTSIDE_CRS_AREA[rej.language].format(crs=src_crs.to_string()))
-    sx = np.where(swap, b, a)
-    sy = np.where(swap, a, b)
-    fixes[rej.open & swap] = "swapped_axes"
-    if (ll | ll_swap).any():
-        lon = np.where(ll_swap, b, a)
-        lat = np.where(ll_swap, a, b)
-        to_src = Transformer.from_crs("EPSG:4326", src_crs, always_xy=True)
-        m = rej.open & (ll | ll_swap)
-        sx[m], sy[m] = to_src.transform(lon[m], lat[m])
-        fixes[rej.open & ll] = "latlon_in_xy"
-        fixes[rej.open & ll_swap] = "latlon_in_xy;swapped_latlon"
-    good = rej.open
-    if src_crs == target or src_crs.to_epsg() == target.to_epsg():
-        x[good], y[good] = sx[good], sy[good]
-    else:
-        tr = Transformer.from_crs(src_crs, target, always_xy=True)
-        x[good], y[good] = tr.transform(sx[good], sy[good])
-    return x, y, fixes
-
-
-def _check_study_area(x: np.ndarray, y: np.ndarray, study_area: shapely.Geometry, rej: _Rejections) -> None:
-    """Reject points outside the study area."""
-    ok = rej.open & np.isfinite(x) & np.isfinite(y)
-    inside = np.zeros(len(x), dtype=bool)
-    inside[ok] = shapely.contains_xy(study_area, x[ok], y[ok])
-    coords = np.array([f"({a:.0f}, {b:.0f})" for a, b in zip(x, y)], dtype=object)
-    rej.add(ok & ~inside, "outside_study_area", "x/y", coords)
-
-
 # ---------------------------------------------------------------------------- times
 def _times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.ndarray, ...]:
     """(time, time_from, time_to, has_clock_time); rejects rows whose time cannot be read.
@@ -513,8 +381,8 @@ def _times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.n
 def _reject_unreadable(rej: _Rejections, status: np.ndarray, column: str, values: pd.Series, detail: Any) -> None:
     """Reject missing, ambiguous and invalid dates (statuses of :func:`geolage.dates.parse_datetimes`)."""
     rej.add(status == "missing", "missing_date", column)
-    rej.add(status == "ambiguous", "ambiguous_date", column, values.to_numpy(dtype=object))
-    rej.add(status == "invalid", "invalid_date", column, values.to_numpy(dtype=object), detail)
+    rej.add(status == "ambiguous", "ambiguous_date", column, values)  # a Series: read at the rejected rows only
+    rej.add(status == "invalid", "invalid_date", column, values, detail)
 
 
 def _window_times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tuple[np.ndarray, ...]:
@@ -542,9 +410,9 @@ def _window_times(raw: pd.DataFrame, src: SourceConfig, rej: _Rejections) -> tup
         np.where(clock_from, t_from, span_end(t_from, fmt)),
     )
     reversed_ = rej.open & (t_from > t_to)
-    vals = np.array(
-        [f"{a} > {b}" for a, b in zip(pd.Series(t_from).astype(str), pd.Series(t_to).astype(str))], dtype=object
-    )
+    def vals(idx: np.ndarray) -> list[str]:  # "from > to", for the rejected rows only
+        return [f"{a} > {b}" for a, b in zip(pd.Series(t_from[idx]).astype(str), pd.Series(t_to[idx]).astype(str))]
+
     rej.add(reversed_, "time_window_reversed", f"{c.time_from}/{c.time_to}", vals)
     return t_from, t_to, clock
 
@@ -587,12 +455,16 @@ def _check_time_range(
     c = src.columns
     time_col = c.time_from or c.datetime or c.date or c.year
     assert time_col is not None  # config validation guarantees one of them
-    time_text = _text(raw[time_col])
-    if c.time_to is not None:
-        to_text = _text(raw[c.time_to])
-        time_text = np.where(to_text != "", time_text + " – " + to_text, time_text)
-    elif c.time is not None:
-        time_text = time_text + " " + _text(raw[c.time])
+
+    def time_text(idx: np.ndarray) -> np.ndarray:  # the time as written, for the rejected rows only
+        text = _text(raw[time_col].iloc[idx])
+        if c.time_to is not None:
+            to_text = _text(raw[c.time_to].iloc[idx])
+            return np.where(to_text != "", text + " – " + to_text, text)
+        if c.time is not None:
+            return text + " " + _text(raw[c.time].iloc[idx])
+        return text
+
     as_of_end = np.datetime64(dt.datetime.combine(as_of, dt.time())) + END_OF_DAY
     rej.add((t_from > as_of_end) | (t_to > as_of_end), "future_date", time_col, time_text, str(as_of))
     p0 = np.datetime64(dt.datetime.combine(start, dt.time()))
@@ -601,11 +473,26 @@ def _check_time_range(
 
 
 # ---------------------------------------------------------------------------- districts
-def assign_districts(x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame) -> np.ndarray:
+def assign_districts(
+    x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame, *, points: np.ndarray | None = None
+) -> np.ndarray:
     """District id of each point (None outside every district).
 
     A point on a shared boundary belongs to the district that comes first in the
     districts layer, so the assignment is deterministic.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Point coordinates (NaN: no point, None).
+    districts : GeoDataFrame
+        With ``district_id``, in layer order.
+    points : ndarray of shapely Points, optional
+        ``shapely.points(x, y)`` when the caller has made them already (not made again).
+
+    Returns
+    -------
+    ndarray of object
 
     Notes
     -----
@@ -620,7 +507,8 @@ def assign_districts(x: np.ndarray, y: np.ndarray, districts: gpd.GeoDataFrame) 
     if n == 0 or len(districts) == 0:
         return out
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    pt, poly = districts.sindex.query(shapely.points(x[ok], y[ok]))  # bounding boxes only
+    pts = shapely.points(x[ok], y[ok]) if points is None else np.asarray(points)[ok]
+    pt, poly = districts.sindex.query(pts)  # bounding boxes only
     order = np.argsort(poly, kind="stable")
     pt, poly = ok[pt[order]], poly[order]
     first = np.full(n, len(districts), dtype=np.int64)
@@ -699,11 +587,15 @@ def validate_incidents(
         per_source[src.name] = stats
         parts.append(acc)
         rejects.append(rej)
+        del raw, acc, rej  # the source as read is not kept while the next is read or the rest is checked
     cand = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=INCIDENT_COLUMNS)
+    del parts  # concatenated: the parts are not kept beside cand
     reason, detail = find_duplicates(
         cand, config.validation.duplicate_distance, config.validation.duplicate_minutes, language
     )
-    district = assign_districts(cand["x"].to_numpy(float), cand["y"].to_numpy(float), districts)
+    cx, cy = cand["x"].to_numpy(float), cand["y"].to_numpy(float)
+    points = shapely.points(cx, cy)  # once: for the districts and as the incidents' geometry
+    district = assign_districts(cx, cy, districts, points=points)
     if NAMED_DISTRICT in cand.columns:  # the district a row names wins over the one its point falls in
         named = cand.pop(NAMED_DISTRICT).to_numpy(dtype=object)
         district = np.where(pd.notna(named), named, district)
@@ -712,7 +604,8 @@ def validate_incidents(
     rejected = ~pd.isna(reason)
     if rejected.any():
         rejects.append(_rejects_across_sources(cand[rejected], reason[rejected], detail[rejected], language))
-    inc = _incidents_frame(cand[~rejected], district[~rejected], districts, config.project.crs)
+    inc = _incidents_frame(cand[~rejected], district[~rejected], districts, config.project.crs, points[~rejected])
+    del cand, points, district  # not kept beside the incidents (a second copy of every row)
     rej_all = (
         pd.concat([r for r in rejects if len(r)], ignore_index=True)
         if any(len(r) for r in rejects)
@@ -746,16 +639,19 @@ def _rejects_across_sources(
 
 
 def _incidents_frame(
-    accepted: pd.DataFrame, district: np.ndarray, districts: gpd.GeoDataFrame, crs: str
+    accepted: pd.DataFrame, district: np.ndarray, districts: gpd.GeoDataFrame, crs: str, points: np.ndarray
 ) -> gpd.GeoDataFrame:
     """The accepted incidents with their district, columns in :data:`INCIDENT_COLUMNS` order, as points."""
     inc = accepted.reset_index(drop=True)
     inc["district_id"] = district
     names = districts["district_name"].to_dict()
-    inc["district_name"] = [names.get(d) if d is not None else None for d in inc["district_id"]]
+    # one lookup per distinct district (the dict read row by row cost 1 s per million rows, issue 13)
+    codes, uniques = pd.factorize(inc["district_id"].to_numpy(dtype=object))
+    found = np.array([names.get(d) for d in uniques] + [None], dtype=object)  # code -1 (None, NaN): None
+    inc["district_name"] = found[codes]
     inc["cell_id"] = None
     inc = inc[INCIDENT_COLUMNS + [c for c in inc.columns if c not in INCIDENT_COLUMNS]]
-    return gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc["x"], inc["y"]), crs=crs)
+    return gpd.GeoDataFrame(inc, geometry=points, crs=crs)  # the points of x and y (made once, above)
 
 
 def _quality(per_source: dict[str, dict[str, Any]], inc: pd.DataFrame, rej: pd.DataFrame) -> dict[str, Any]:

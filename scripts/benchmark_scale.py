@@ -221,6 +221,30 @@ def boras_incidents(n: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
     return incident_frame(x, y, codes, rng), codes
 
 
+class PeakPSS(PeakRSS):
+    """Peak proportional set size (PSS) of this process and its children, sampled every 0.25 s.
+
+    Forked children share the parent's pages: the RSS sum counts them in each process, PSS once
+    (``/proc/PID/smaps_rollup`` is read, slower than RSS, hence the longer interval).
+    """
+
+    def _rss(self, refresh: bool = True) -> int:
+        if refresh or not hasattr(self, "_children"):
+            self._children = self.proc.children(recursive=True)
+        total = 0
+        for p in [self.proc, *self._children]:
+            try:
+                total += p.memory_full_info().pss
+            except (psutil.Error, AttributeError):
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            self._stop.wait(0.25)
+
+
 def run_boras(n: int, args: argparse.Namespace) -> None:
     from geolage.outputs import write_outputs
     from geolage.run.pipeline import prepare
@@ -247,8 +271,10 @@ def run_boras(n: int, args: argparse.Namespace) -> None:
                 step.run(results)
         results.record["steps"] = [s.name for s in steps]
         if not args.no_write:
-            with stage("disclosure + writing (no PDF)", n, "boras"):
+            with stage("disclosure + writing (no PDF)", n, "boras"), PeakPSS() as pss:
                 write_outputs(results, work / "out", pdf=False)
+            print(f"{'':<40} peak PSS {pss.peak / 1e9:.2f} GB (the RSS sum counts the pages the forked report and "
+                  f"tables writers share with this process once per process; PSS counts them once)")
         run = [r for r in ROWS if r["group"] == "boras" and r["n"] == n and not r["what"].startswith("make")]
         total, cpu = sum(r["seconds"] for r in run), sum(r["cpu"] for r in run)
         peak = max(r["peak_gb"] for r in ROWS if r["group"] == "boras" and r["n"] == n)

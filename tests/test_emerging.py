@@ -238,6 +238,18 @@ def test_space_time_cube_equals_counting_each_period_separately():
     keyed = pts.assign(cell_id=first)
     by_key = space_time_cube(g, keyed, unit="quarter", start=dt.date(2020, 1, 1), end=dt.date(2024, 12, 31))
     np.testing.assert_array_equal(by_key.to_numpy(), cube.to_numpy())
+    # rows joined once for all incidents, then taken per subset (as the emerging step does per category)
+    from geolage.stats.hotspots import incident_rows
+
+    rows = incident_rows(g, pts)
+    part = rng.random(n) < 0.4
+    sub = space_time_cube(g, pts[part], unit="quarter", start=dt.date(2020, 1, 1), end=dt.date(2024, 12, 31),
+                          rows=rows[part])
+    own = space_time_cube(g, pts[part], unit="quarter", start=dt.date(2020, 1, 1), end=dt.date(2024, 12, 31))
+    assert 0 < sub.to_numpy().sum() < cube.to_numpy().sum()
+    pd.testing.assert_frame_equal(sub, own)
+    with pytest.raises(ValueError, match="one per incident"):
+        space_time_cube(g, pts[part], unit="quarter", rows=rows)
 
 
 def make_results() -> RunResults:

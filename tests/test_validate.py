@@ -340,3 +340,5 @@ def test_assign_districts_equals_sjoin():
     assert got.tolist() == want.tolist()
     assert got[-1] is None  # inside the L's notch: outside every district
     assert got[5000 + 1] == "d0"  # (50, 100): on the edge of d0/d1 and inside the overlapping square: d0 first
+    # the caller's points (made once for districts and geometry): the same assignment
+    assert assign_districts(x, y, d, points=shapely.points(x, y)).tolist() == got.tolist()

@@ -54,6 +54,7 @@ def space_time_cube(
     start: Any = None,
     end: Any = None,
     time_column: str = "time",
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Incident counts per location (row of ``gdf``) and period, zeros included.
 
@@ -71,6 +72,9 @@ def space_time_cube(
         in between is a column, also periods without incidents.
     time_column : str
         Column of the incident time.
+    rows : ndarray of int, optional
+        The row of ``gdf`` each incident falls in (:func:`geolage.stats.hotspots.incident_rows` of these
+        incidents), when already known: one spatial join for the categories of a run instead of one each.
 
     Returns
     -------
@@ -91,7 +95,9 @@ def space_time_cube(
     labels = period_range(start_ts.date(), end_ts.date(), unit)
     inc = incidents[inside.to_numpy()]
     column = pd.Index(labels).get_indexer(period_labels(times[inside], unit).to_numpy())
-    row = incident_rows(gdf, inc)  # one spatial join for all periods
+    if rows is not None and len(rows) != len(incidents):
+        raise ValueError(f"rows: one per incident needed; got {len(rows)} for {len(incidents)} incidents")
+    row = incident_rows(gdf, inc) if rows is None else np.asarray(rows)[inside.to_numpy()]  # one join, all periods
     ok = (row >= 0) & (column >= 0)
     counts = np.bincount(row[ok] * len(labels) + column[ok], minlength=len(gdf) * len(labels))
     cube = pd.DataFrame(counts.reshape(len(gdf), len(labels)).astype(float), index=gdf.index.copy(), columns=labels)

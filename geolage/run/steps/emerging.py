@@ -12,10 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...categories import ALL_CATEGORIES
 from ...errors import GeolageWarning
 from ...neighbours import make_weights
 from ...periods import period_range
 from ...stats.emerging import emerging_hotspots, space_time_cube
+from ...stats.hotspots import incident_rows
 from .. import schemas
 from ..results import RunResults
 from .common import as_spatial, categories_with, span_incidents, stack, subset
@@ -75,9 +77,11 @@ def add_emerging(results: RunResults) -> None:
     summary: dict[str, Any] = {}
     periods: list[str] = []
     warned: set[str] = set()
+    cells = incident_rows(grid, inc)  # one spatial join for every category (a join per category: 3 s at 1M)
     for cat in cats:
         sub = subset(inc, cat)
-        cube = space_time_cube(grid, sub, unit=unit, start=per.start, end=per.end)
+        rows = cells if cat == ALL_CATEGORIES else cells[(inc["category"] == cat).to_numpy()]
+        cube = space_time_cube(grid, sub, unit=unit, start=per.start, end=per.end, rows=rows)
         periods = [str(c) for c in cube.columns]
         if len(np.unique(cube.to_numpy())) < 2:
             log.info("emerging hot spots %s: all bins equal; skipped", cat)
