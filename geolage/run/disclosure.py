@@ -609,12 +609,18 @@ def complementary_suppression(
     primary = hidden & ~(forced.to_numpy(dtype=bool) if forced is not None else False)
     before = int(hidden.sum())
     lower = _lower_bounds(values, zero_hidden, zero_rows)
+    v_all = np.nan_to_num(values, nan=0.0)
+    integer = bool(np.allclose(v_all, np.round(v_all)))
+    checked = [-1] * len(relations)  # hidden cells when each sum was last made safe (they are only ever added)
     for _ in range(10):  # a cell hidden for one relation can open another: repeat until stable
         n = int(hidden.sum())
-        for gid, is_total, is_part in relations:
+        for i, (gid, is_total, is_part) in enumerate(relations):
+            if checked[i] == int(hidden.sum()):  # the same hidden cells as when this sum was made safe
+                continue
             # a cell hidden to protect another must not be computable either: solved, it gives the other back
             protect |= hidden
-            _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, lower)
+            if _complete((v_all, integer), hidden, (primary, protect), gid, is_total, is_part, min_count, lower):
+                checked[i] = int(hidden.sum())
         if int(hidden.sum()) == n:
             break
     if (JOINT_CHECK if joint is None else joint) and hidden.any() and len(relations) > 1:  # all sums together (7b)
@@ -633,34 +639,36 @@ def _lower_bounds(values: np.ndarray, zero_hidden: bool, zero_rows: np.ndarray |
     return lower
 
 
-def _complete(values, hidden, roles, gid, is_total, part, k, lower) -> None:  # noqa: ANN001
+def _complete(values, hidden, roles, gid, is_total, part, k, lower) -> bool:  # noqa: ANN001
     """Run the interval check of :func:`complementary_suppression` for one relation until every group is safe.
 
+    True when every group is safe at the end (False only when 50 rounds did not suffice).
+
+    ``values`` is ``(values without NaN, whether all are whole numbers)``, found once per column.
     ``roles`` is ``(primary, protect)``: primary cells are under ``k`` (upper bound
     ``k − 1``); protected cells (primary or forced) may not be computable.
     """
     n_groups = int(gid.max()) + 1 if len(gid) else 0
     if n_groups == 0:
-        return
-    v_all = np.nan_to_num(values, nan=0.0)
-    integer = bool(np.allclose(v_all, np.round(v_all)))
+        return True
+    v_all, integer = values
     hi_val = k - 1.0 if integer else float(k)
     # only a group with a hidden part can be unsafe, and cells are hidden only in such groups: work on their rows
     sub = np.flatnonzero(np.bincount(gid[part & hidden], minlength=n_groups)[gid] > 0)
     if not len(sub):
-        return
+        return True
     gid, v, part, lower = gid[sub], v_all[sub], part[sub], lower[sub]
     primary, protect = roles[0][sub], roles[1][sub]
     is_total = is_total[sub] if is_total is not None else None
     whole, hidden = hidden, hidden[sub]
     try:
-        _complete_rows(v, hidden, (primary, protect), gid, is_total, part, k, lower, n_groups, hi_val)
+        return _complete_rows(v, hidden, (primary, protect), gid, is_total, part, k, lower, n_groups, hi_val)
     finally:
         whole[sub] = hidden
 
 
-def _complete_rows(v, hidden, roles, gid, is_total, part, k, lower, n_groups, hi_val) -> None:  # noqa: ANN001
-    """:func:`_complete` on the rows of the groups that can be unsafe (``hidden`` changed in place)."""
+def _complete_rows(v, hidden, roles, gid, is_total, part, k, lower, n_groups, hi_val) -> bool:  # noqa: ANN001
+    """:func:`_complete` on the rows of the groups that can be unsafe (``hidden`` changed in place); True when safe."""
     primary, protect = roles
     for _ in range(50):
         if is_total is None:
@@ -690,8 +698,9 @@ def _complete_rows(v, hidden, roles, gid, is_total, part, k, lower, n_groups, hi
         bad = np.zeros(n_groups, dtype=bool)
         bad[g[bad_row]] = True
         if not bad.any():
-            return
+            return True
         _hide_one_more(v, hidden, part, g, bad, k, is_total)
+    return False
 
 
 def _hide_one_more(v, hidden, part, g, bad, k, is_total) -> None:  # noqa: ANN001
