@@ -54,9 +54,9 @@ def _run(df: pd.DataFrame, k: int = 5, full: bool = False, monkeypatch=None) -> 
     if full:  # the reference: every round solves every block from scratch
         real = dj._bounds
 
-        def every_block(system, v, h, lower, integer, state, start=None):
+        def every_block(system, v, h, lower, integer, state):
             state.pop("hidden", None)
-            return real(system, v, h, lower, integer, state, start)
+            return real(system, v, h, lower, integer, state)
 
         monkeypatch.setattr(dj, "_bounds", every_block)
     dj.joint_suppression(values, hidden, hidden.copy(), relations, _lower_bounds(values, False, None), k)

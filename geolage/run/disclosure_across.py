@@ -47,7 +47,8 @@ def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_cou
         tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
         tables[lorenz] = _coarse_lorenz(tables[lorenz], originals[concentration], min_count)
     _link_tables(tables, originals, min_count, language, cache)
-    _window_totals(tables, originals, min_count, language, cache)
+    if not disclosure.JOINT_CHECK:  # with it, a window total is an equation of the joint check (_JointCheck)
+        _window_totals(tables, originals, min_count, language, cache)
     _across_tables(tables)
     _small_complements(tables, originals, min_count)
 
@@ -145,9 +146,11 @@ def _link_tables(tables: dict[str, Table], originals: dict[str, Table], min_coun
         for name, c in codes.items():
             hidden[c[tables[name].data["count_suppressed"].astype(bool).to_numpy()]] = True
         hidden[-1] = False
-        if joint is not None:
-            joint.extend(hidden, min_count)
         changed = False
+        if joint is not None:
+            windows = joint.window_hidden(tables)
+            joint.extend(hidden, min_count, windows)
+            changed = joint.hide_windows(tables, originals, windows, min_count, language, cache)
         for name, c in codes.items():
             now = tables[name].data["count_suppressed"].astype(bool).to_numpy()
             new = hidden[c] & ~now
@@ -204,32 +207,127 @@ class _JointCheck:
             # check covers them, and a year hidden in one table hides them in ``series`` through the link
             frames.append(frame[~frame["unit"].isin(list(DETAIL_UNITS)) & (frame["key"] < n_keys)])
         self.keys = np.zeros(0, dtype=np.int64)
-        if len(frames) < 2:
+        self.n_keys = n_keys
+        self.windows = _window_rows(originals, n_keys + 1)
+        if not frames or len(frames) + bool(len(self.windows)) < 2:  # one table alone is its own check's
             return
+        if len(self.windows):
+            frames.append(self.windows[["area", "category", "unit", "period", "count", "source", "key"]])
         df = pd.concat(frames, ignore_index=True).drop_duplicates("key").reset_index(drop=True)
         series = originals.get(schemas.SERIES.name)
         self.relations = _relations(df, "count", series.area_parts if series is not None else None)
+        self.relations += _window_relations(df)
         is_all = (df["source"] == ALL_CATEGORIES).to_numpy()
         if not is_all.all():  # all sources = the sum of the sources
             gid = df.groupby(["area", "category", "unit", "period"], sort=False).ngroup().to_numpy()
             self.relations.append((gid, is_all, ~is_all))
-        self.keys = df["key"].to_numpy()
+        self.keys = df["key"].to_numpy(dtype=np.int64)
         self.values = df["count"].to_numpy(float)
         self.state: dict = {}  # bounds of the last round: the next solves only the blocks with new hidden cells
 
-    def extend(self, hidden_keys: np.ndarray, min_count: int) -> None:
-        """Mark in ``hidden_keys`` the linked counts to hide so that the sums together pin none (7b)."""
+    def extend(self, hidden_keys: np.ndarray, min_count: int, windows: np.ndarray | None = None) -> None:
+        """Mark in ``hidden_keys`` (and ``windows``) the counts to hide so that the sums together pin none (7b).
+
+        ``windows``: the hidden window totals (:meth:`window_hidden`), extended in place too.
+        """
         from .disclosure_joint import joint_suppression
 
         if not len(self.keys):
             return
-        hidden = hidden_keys[self.keys]
+        windows = np.zeros(0, dtype=bool) if windows is None else windows
+        full = np.concatenate([hidden_keys, windows])  # a window total's key is n_keys + 1 + its number
+        hidden = full[self.keys]
         if not hidden.any():
             return
         # a hidden count here is >= 1 (these tables show their zeros; months and quarters are not in the frame)
         joint_suppression(self.values, hidden, hidden.copy(), self.relations, np.ones(len(hidden)), min_count,
                           state=self.state)
-        hidden_keys[self.keys[hidden]] = True
+        full[self.keys[hidden]] = True
+        hidden_keys[:] = full[:len(hidden_keys)]
+        windows[:] = full[len(hidden_keys):]
+
+    def window_hidden(self, tables: dict[str, Table]) -> np.ndarray:
+        """Each window total (:func:`_window_rows`): hidden in a table that shows it."""
+        w = self.windows
+        out = np.zeros(int(w["key"].max()) - self.n_keys if len(w) else 0, dtype=bool)
+        for (name, flag), rows in w.groupby(["table", "flag"], sort=False):
+            d = tables.get(name)
+            if d is None or flag not in d.data.columns:
+                continue
+            shown = d.data[flag].astype(bool).to_numpy()[rows["row"].to_numpy()]
+            out[rows["key"].to_numpy()[shown] - self.n_keys - 1] = True
+        return out
+
+    def hide_windows(self, tables: dict[str, Table], originals: dict[str, Table], windows: np.ndarray,
+                     min_count: int, language: str, cache: dict) -> bool:
+        """Hide in their tables the window totals of ``windows`` not hidden yet; True when a table changed."""
+        changed = False
+        for name, rows in self.windows.groupby("table", sort=False):
+            if name not in tables:
+                continue
+            d = originals[name].data.copy()
+            new_any = False
+            for flag, part in rows.groupby("flag", sort=False):
+                now = (tables[name].data[flag].astype(bool).to_numpy() if flag in tables[name].data.columns
+                       else np.zeros(len(d), dtype=bool))
+                new = np.zeros(len(d), dtype=bool)
+                new[part["row"].to_numpy()] = windows[part["key"].to_numpy() - self.n_keys - 1]
+                d[flag] = now | new
+                new_any |= bool((new & ~now).any())
+            if new_any:
+                again = public_table(dataclasses.replace(originals[name], data=d), min_count, language, cache=cache)
+                if again is not None:
+                    tables[name] = again
+                changed |= new_any
+        return changed
+
+
+def _window_rows(originals: dict[str, Table], first_key: int) -> pd.DataFrame:
+    """The window totals of ``area_profile`` and ``period_change`` (:data:`_WINDOWS`) as rows of the joint check.
+
+    ``period`` is ``"2023..2025"`` (whole years only: a window of parts of years is no sum of
+    yearly counts); the same (area, category, window) in two tables is one key, numbered from ``first_key``.
+    """
+    from .disclosure import _gid
+
+    parts = []
+    for name, windows in _WINDOWS.items():
+        if name not in originals:
+            continue
+        d = originals[name].data
+        for start_col, end_col, count_col in windows:
+            if not {start_col, end_col, count_col, "area", "category"} <= set(d.columns):
+                continue
+            start, end = d[start_col].astype(str), d[end_col].astype(str)
+            whole = (start.str[5:] == "01-01") & (end.str[5:] == "12-31")
+            parts.append(pd.DataFrame({
+                "area": d["area"].astype(str).to_numpy(), "category": d["category"].astype(str).to_numpy(),
+                "unit": "window", "period": (start.str[:4] + ".." + end.str[:4]).to_numpy(),
+                "count": pd.to_numeric(d[count_col], errors="coerce").to_numpy(float), "source": ALL_CATEGORIES,
+                "table": name, "flag": f"{count_col}_suppressed", "row": np.arange(len(d)),
+            })[whole.to_numpy()])
+    columns = ["area", "category", "unit", "period", "count", "source", "table", "flag", "row", "key"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)
+    out["key"] = first_key + _gid(out, ["area", "category", "period"])
+    return out[columns]
+
+
+def _window_relations(df: pd.DataFrame) -> list:
+    """A window total (unit ``window``, period ``"2023..2025"``) = the sum of its yearly counts, per window."""
+    from .disclosure import _gid
+
+    unit, period = df["unit"].to_numpy(), df["period"].astype(str)
+    year = pd.to_numeric(period.where(period.str.fullmatch(r"\d{4}")), errors="coerce").to_numpy()
+    is_year = (unit == "year") & ~np.isnan(year) & (df["source"] == ALL_CATEGORIES).to_numpy()
+    gid = _gid(df, ["area", "category"])
+    out = []
+    for window in sorted(set(period[unit == "window"])):
+        first, last = (int(y) for y in window.split(".."))
+        is_total = (unit == "window") & (period == window).to_numpy()
+        out.append((gid, is_total, is_year & (year >= first) & (year <= last)))
+    return out
 
 
 def _hidden_per_group(table: Table | None, keys: list[str]) -> pd.Series | None:

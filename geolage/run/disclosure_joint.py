@@ -223,20 +223,12 @@ def joint_suppression(
         state["prepared"] = _usable(v, relations)
     prepared = state["prepared"]
     before = int(hidden.sum())
-    rounds = quick = 0
-    while rounds < max_rounds:
+    for _ in range(max_rounds):
         if expand is not None:
             expand(hidden)
         protect |= hidden
         system = equations(v, hidden, prepared)
-        start = None
-        if quick < _QUICK_ROUNDS:
-            start = _quick_round(system, v, hidden, protect, prepared, lower, k, integer)
-            if start is None:
-                quick += 1
-                continue
-        rounds += 1
-        low, high = _bounds(system, v, hidden, lower, integer, state, start)
+        low, high = _bounds(system, v, hidden, lower, integer, state)
         bad = hidden & protect & _disclosed(low, high, integer)
         if not bad.any() or not _hide_cheapest(v, hidden, bad, prepared, lower, k):
             if bad.any():
@@ -245,46 +237,11 @@ def joint_suppression(
     return int(hidden.sum()) - before
 
 
-#: At most this many cheap rounds (one pass of every sum) per call of :func:`joint_suppression`.
-_QUICK_ROUNDS = 400
-
-
-def _quick_round(system: Equations, v: np.ndarray, hidden: np.ndarray, protect: np.ndarray, prepared: list,
-                 lower: np.ndarray, k: int, integer: bool) -> tuple[np.ndarray, np.ndarray] | None:
-    """Hide more cells for the protected cells that one sum alone pins; None when any was hidden.
-
-    Else the bounds after the pass (``low``, ``high``): the full check goes on from them.
-
-    One pass of :func:`propagate` from the reader's first bounds (a hidden cell in ``[lower, ∞)``)
-    finds every cell that a single sum pins, e.g. the complement just hidden, alone in another
-    sum with a shown total. A cell pinned after one pass is pinned after all passes too (each pass
-    only narrows), so these cells are the ones the full check would find first; serving them
-    first with the same choice (:func:`_hide_cheapest`) costs one pass instead of a dozen over the
-    whole system. The chains of complements (the demo's district tables took 40 full rounds, a
-    second in all) run through these cheap rounds; the full check then runs only when no single
-    sum pins a cell, and its answer decides, as before.
-    """
+def _bounds(system: Equations, v: np.ndarray, hidden: np.ndarray, lower: np.ndarray, integer: bool,
+            state: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's bounds under ``system``: propagated again only in the blocks with a cell hidden since ``state``."""
     low = np.where(hidden, lower, v)
     high = np.where(hidden, np.inf, v)
-    propagate(system, low, high, integer, rounds=1)
-    bad = hidden & protect & _disclosed(low, high, integer)
-    if bad.any() and _hide_cheapest(v, hidden, bad, prepared, lower, k):
-        return None
-    return low, high
-
-
-def _bounds(system: Equations, v: np.ndarray, hidden: np.ndarray, lower: np.ndarray, integer: bool,
-            state: dict, start: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's bounds under ``system``: propagated again only in the blocks with a cell hidden since ``state``.
-
-    ``start``: bounds after some passes from the reader's first bounds (:func:`_quick_round`): each pass
-    only narrows to what every solution allows, so propagation goes on from there to the same end.
-    """
-    if start is not None:
-        low, high = start[0].copy(), start[1].copy()
-    else:
-        low = np.where(hidden, lower, v)
-        high = np.where(hidden, np.inf, v)
     before = state.get("hidden")
     if before is None or len(before) != len(hidden) or (before & ~hidden).any():
         propagate(system, low, high, integer)
