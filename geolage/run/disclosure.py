@@ -131,7 +131,10 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Count columns of one row that sum to a total the reader knows from other rows (``count`` + ``ref_count``
 #: = the whole area's count, the same in every row of a category and period): hidden together.
-HIDDEN_TOGETHER: tuple[tuple[str, str], ...] = (("count", "ref_count"),)
+#: ``count`` + ``count_previous`` (``period_change``): an area's change is shown as a pair, never one window beside
+#: a hidden one (the windows are sums of the joint check on their own; a number on a row whose count is hidden is
+#: what the audit scan reports).
+HIDDEN_TOGETHER: tuple[tuple[str, str], ...] = (("count", "ref_count"), ("count", "count_previous"))
 
 #: Per-cell continuous statistics withheld from public grid tables (rule 4).
 GRID_WITHHELD_COLUMNS: tuple[str, ...] = (

@@ -77,14 +77,15 @@ def _matched_period(d: pd.DataFrame, originals: dict[str, Table]) -> str | None:
     own = pd.Series(pd.to_numeric(d["count"], errors="coerce").to_numpy(float),
                     index=pd.MultiIndex.from_arrays([d["district_id"].astype(str), d["category"].astype(str)]))
     own = own[~own.index.duplicated()].dropna()
+    # every rates row against ``own`` at once (one index look-up), then per period: some row compared, all equal
+    at = own.index.get_indexer(pd.MultiIndex.from_arrays([r["district_id"].astype(str), r["category"].astype(str)]))
+    ref = pd.to_numeric(r["count"], errors="coerce").to_numpy(float)
+    rows = (at >= 0) & ~np.isnan(ref)
+    period_of = r["period"].astype(str).to_numpy()[rows]
+    equal = pd.Series(ref[rows] == own.to_numpy()[at[rows]]).groupby(period_of).all()
     periods = list(dict.fromkeys([WHOLE_PERIOD, *sorted(r["period"].astype(str).unique(), reverse=True)]))
     for period in periods:
-        rows = r[r["period"].astype(str) == period]
-        ref = pd.Series(pd.to_numeric(rows["count"], errors="coerce").to_numpy(float),
-                        index=pd.MultiIndex.from_arrays([rows["district_id"].astype(str),
-                                                         rows["category"].astype(str)]))
-        both = ref.reindex(own.index)
-        if both.notna().any() and bool((both[both.notna()] == own[both.notna()]).all()):
+        if bool(equal.get(period, False)):
             return period
     return None
 
@@ -196,16 +197,18 @@ class _JointCheck:
             if "ytd_end" in d.columns:  # a year to date that stops before 31 December is a sum of its own
                 end = d["ytd_end"].astype(str)
                 unit = unit.where(end == "12-31", "ytd" + end)
-            frame = pd.DataFrame({
+            # months and quarters are shown or hidden by whole years (rule 7c, zeros too): each table's own
+            # check covers them, and a year hidden in one table hides them in ``series`` through the link.
+            # The rows are chosen first: ``series`` is mostly months, and strings are costly to copy
+            rows = np.flatnonzero(~unit.isin(list(DETAIL_UNITS)).to_numpy() & (codes[name] < n_keys))
+            d = d.iloc[rows]
+            frames.append(pd.DataFrame({
                 "area": d[place].astype(str).to_numpy(), "category": d["category"].astype(str).to_numpy(),
-                "unit": unit.to_numpy(), "period": d["period"].astype(str).to_numpy(),
+                "unit": unit.iloc[rows].to_numpy(), "period": d["period"].astype(str).to_numpy(),
                 "count": pd.to_numeric(d["count"], errors="coerce").to_numpy(float),
                 "source": d["source"].astype(str).to_numpy() if "source" in d.columns else ALL_CATEGORIES,
-                "key": codes[name],
-            })
-            # months and quarters are shown or hidden by whole years (rule 7c, zeros too): each table's own
-            # check covers them, and a year hidden in one table hides them in ``series`` through the link
-            frames.append(frame[~frame["unit"].isin(list(DETAIL_UNITS)) & (frame["key"] < n_keys)])
+                "key": codes[name][rows],
+            }))
         self.keys = np.zeros(0, dtype=np.int64)
         self.n_keys = n_keys
         self.windows = _window_rows(originals, n_keys + 1)
