@@ -11,7 +11,9 @@ tables of one run go into one system: ``rates_district``, ``funnel``, ``series``
 ``counts_source``, ``comparison`` and ``previous_change`` that show the same counts. Every
 hidden count's range is found by linear programming (``scipy.optimize.linprog``, HiGHS): first
 random objectives over the whole system, then, for each count not yet shown to take two whole
-numbers, its own minimum and maximum over its connected block. A count whose range holds one
+numbers, random objectives over the counts not settled yet (``--targeted``), and for each
+count still not shown to take two whole numbers, its own minimum and maximum over its
+connected block. A count whose range holds one
 whole number (±0.5) is disclosed. Prints the system's size, the time (CPU seconds) and every
 disclosed count; exit status 1 when any is.
 """
@@ -42,12 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("folder", type=Path, help="a public run's tabeller folder")
     ap.add_argument("--months", action="store_true", help="also the quarters and months of series")
     ap.add_argument("--sweeps", type=int, default=4, help="pairs of random objectives over the whole system")
+    ap.add_argument("--targeted", type=int, default=60, help="then pairs over the unsettled counts only")
     args = ap.parse_args(argv)
     t0 = time.process_time()
     units = ("year", "quarter", "month") if args.months else ("year",)
     system = build_system(args.folder, tables=TABLES, series_units=units)
     t1 = time.process_time()
-    ranges = hidden_ranges(system, sweeps=args.sweeps)
+    ranges = hidden_ranges(system, sweeps=args.sweeps, targeted=args.targeted)
     t2 = time.process_time()
     keys = list(system.keys)
     n_ints = _integers_between(ranges["low"].to_numpy(), ranges["high"].to_numpy())

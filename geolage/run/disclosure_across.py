@@ -173,7 +173,11 @@ _JOINT_TABLES = ((schemas.RATES_DISTRICT.name, "district_id"), (schemas.SERIES.n
 
 
 class _JointCheck:
-    """Rule 7b across ``rates_district``, ``series`` (years), ``year_to_date`` and ``counts_source``.
+    """Rule 7b across ``rates_district``, ``series`` (years), ``year_to_date``, ``counts_source`` and the windows.
+
+    The window totals of ``area_profile`` and ``period_change`` (:func:`_window_rows`) are rows
+    of the check too, each the sum of its (area, category)'s years: a window total is hidden
+    only where that sum would pin a hidden year, and then the cheapest cell of the sum is.
 
     One row per linked count (a key of :func:`_link_keys`: the same count shown in several
     tables is one unknown for the reader); its sums (:func:`geolage.run.disclosure._relations`
