@@ -33,8 +33,7 @@ Method: cell suppression with complementary suppression (no rounding, no noise).
    than two possible values; an area's count and its reference's count (:data:`HIDDEN_TOGETHER`)
    are hidden together. Tables that show the same (place, category, year) count
    (``rates_district``, ``funnel``, ``comparison``, yearly ``series``) hide it alike.
-   7b (on by default, :data:`JOINT_CHECK`): all sums of a table, and of the linked district tables
-   with the focus areas' window totals (a window of years = the sum of its years), together
+   7b (on by default, :data:`JOINT_CHECK`): all sums of a table, and of the linked district tables, together
    (:mod:`geolage.run.disclosure_joint`; a hidden cell is known to the reader only as 0 or more,
    or 1 or more where zeros are shown). 7c (with 7b): the months and quarters of an
    (area, category, year) are shown all or none, zeros included, once the year or one of them
@@ -132,10 +131,7 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Count columns of one row that sum to a total the reader knows from other rows (``count`` + ``ref_count``
 #: = the whole area's count, the same in every row of a category and period): hidden together.
-#: ``count`` + ``count_previous`` (``period_change``): an area's change is shown as a pair, never one window beside
-#: a hidden one (the windows are sums of the joint check on their own; a number on a row whose count is hidden is
-#: what the audit scan reports).
-HIDDEN_TOGETHER: tuple[tuple[str, str], ...] = (("count", "ref_count"), ("count", "count_previous"))
+HIDDEN_TOGETHER: tuple[tuple[str, str], ...] = (("count", "ref_count"),)
 
 #: Per-cell continuous statistics withheld from public grid tables (rule 4).
 GRID_WITHHELD_COLUMNS: tuple[str, ...] = (
@@ -165,9 +161,8 @@ _GROUP_COLUMNS = (
 
 #: Rules 7b and 7c (on by default; left out of the record when :data:`JOINT_CHECK` is off).
 JOINT_RULES: dict[str, str] = {
-    "joint": "all sums of a table, and of rates_district, series (years), year_to_date, counts_source and the "
-             "window totals of area_profile and period_change (a window = its years) together, checked at once "
-             "by bounds propagation: no hidden count is pinned to one whole number "
+    "joint": "all sums of a table, and of rates_district, series (years), year_to_date and counts_source "
+             "together, checked at once by bounds propagation: no hidden count is pinned to one whole number "
              "(reader: a hidden count is >= 0, or >= 1 where zeros are shown, with no upper bound); a pinned count "
              "gets one more hidden cell: the smallest count >= k, then the one opening the fewest new sums",
     "time_blocks": "months and quarters of an (area, category, year) shown all or none, zeros included, once "

@@ -47,11 +47,17 @@ def across_tables(tables: dict[str, Table], originals: dict[str, Table], min_cou
         tables[lorenz] = _drop_lorenz(tables[lorenz], tables[concentration])
         tables[lorenz] = _coarse_lorenz(tables[lorenz], originals[concentration], min_count)
     _link_tables(tables, originals, min_count, language, cache)
-    if not disclosure.JOINT_CHECK:  # with it, a window total is an equation of the joint check (_JointCheck)
+    if not (disclosure.JOINT_CHECK and WINDOW_EQUATIONS):  # else a window total is an equation of the joint check
         _window_totals(tables, originals, min_count, language, cache)
     _across_tables(tables)
     _small_complements(tables, originals, min_count)
 
+
+#: Window totals as equations of the across-table joint check (:class:`_JointCheck`) instead of the greedy
+#: :func:`_window_totals`. Off: with it on, the LP attack on all district tables together
+#: (scripts/attack_district_tables.py) pinned 304 hidden counts of the demo (Norrby, a focus area that is one
+#: district: 111 of its 130 yearly counts hidden instead of 79); not understood yet, so the greedy rule stays.
+WINDOW_EQUATIONS = False
 
 #: Tables that publish the same (place, category, period) counts: key columns (place, category, period).
 _LINKED = {
@@ -215,7 +221,7 @@ class _JointCheck:
             }))
         self.keys = np.zeros(0, dtype=np.int64)
         self.n_keys = n_keys
-        self.windows = _window_rows(originals, n_keys + 1)
+        self.windows = _window_rows(originals if WINDOW_EQUATIONS else {}, n_keys + 1)
         if not frames or len(frames) + bool(len(self.windows)) < 2:  # one table alone is its own check's
             return
         if len(self.windows):
