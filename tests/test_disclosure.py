@@ -218,8 +218,7 @@ def test_named_focus_area_minus_its_visible_districts_cannot_give_a_hidden_one()
     assert plain["count_suppressed"].tolist() == [False, True, False, False, False]
 
 
-def test_window_total_of_a_focus_area_is_hidden_when_a_year_inside_is_hidden():
-    from geolage.run.disclosure_across import across_tables
+def _window_case():
 
     series = pd.DataFrame({"area": "x", "area_name": "X", "category": "alla", "unit": "year",
                            "period": ["2023", "2024", "2025"], "count": [10, 10, 3]})
@@ -230,11 +229,40 @@ def test_window_total_of_a_focus_area_is_hidden_when_a_year_inside_is_hidden():
                  "area_profile": Table("area_profile", profile, {"sv": "p"}, count_columns=("count",))}
     tables = {n: public_table(t, 5) for n, t in originals.items()}
     assert not tables["area_profile"].data["count_suppressed"].any()  # each table alone looks safe
+    return tables, originals
+
+
+def test_window_total_of_a_focus_area_is_hidden_when_a_year_inside_is_hidden(monkeypatch):
+    """Without rule 7b (and by default with it): a window total is hidden whenever a year inside it is."""
+    import geolage.run.disclosure as disclosure
+    from geolage.run.disclosure_across import across_tables
+
+    monkeypatch.setattr(disclosure, "JOINT_CHECK", False)
+    tables, originals = _window_case()
     across_tables(tables, originals, 5, "sv")
     out = tables["area_profile"].data.set_index("area")
     # 23 - 10 - 10 would give the hidden 3 of 2025: the window total is hidden, y (no hidden year) stays
     assert out.loc["x", "count_suppressed"] and pd.isna(out.loc["x", "count"]) and pd.isna(out.loc["x", "rate"])
     assert not out.loc["y", "count_suppressed"] and out.loc["y", "count"] == 40
+
+
+def test_window_total_is_an_equation_of_the_joint_check(monkeypatch):
+    """With rule 7b: window total = the sum of its years is one more sum; a year of at least k is hidden instead.
+
+    23 = 10 + 10 + x pins the hidden 3; the cheapest other cell of that sum is a 10 (a part of
+    at least k comes before the total), so the focus area's window total stays shown and the
+    reader is left with 23 − 10 = x + y, x >= 1, y >= 1: two possible values at least.
+    """
+    import geolage.run.disclosure_across as across
+
+    monkeypatch.setattr(across, "WINDOW_EQUATIONS", True)  # off by default (disclosure_across.WINDOW_EQUATIONS)
+    tables, originals = _window_case()
+    across.across_tables(tables, originals, 5, "sv")
+    out = tables["area_profile"].data.set_index("area")
+    assert not out.loc["x", "count_suppressed"] and out.loc["x", "count"] == 23
+    assert not out.loc["y", "count_suppressed"] and out.loc["y", "count"] == 40
+    s = tables["series"].data.set_index("period")
+    assert s["count_suppressed"].tolist() == [True, False, True]  # 2023 (a tie of tens: the first row)
 
 
 def test_a_share_whose_part_or_rest_is_a_small_count_is_withheld():

@@ -119,3 +119,72 @@ def test_nothing_pinned_after_rule_7b_by_brute_force():
     assert hidden.sum() == 4  # a rectangle: the 3, the 6 below it, the 7 beside that and the 9 that closes it
     assert sorted(values[hidden]) == [3, 6, 7, 9]
     assert _brute_pinned(values, hidden, relations, lower, 25) == []
+
+
+def _rule7_reference(df: pd.DataFrame, k: int) -> np.ndarray:
+    """Rule 7 as it was before the skip: every sum checked again every round until nothing changes."""
+    from geolage.run.disclosure_interval import _complete
+
+    values = df["count"].to_numpy(float)
+    hidden = (values > 0) & (values < k)
+    primary, protect = hidden.copy(), hidden.copy()
+    lower = _lower_bounds(values, False, None)
+    integer = bool(np.allclose(values, np.round(values)))
+    for _ in range(10):
+        n = int(hidden.sum())
+        for gid, is_total, is_part in _relations(df, "count"):
+            protect |= hidden
+            _complete((values, integer), hidden, (primary, protect), gid, is_total, is_part, k, lower)
+        if int(hidden.sum()) == n:
+            break
+    return hidden
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_rule7_skipping_safe_sums_equals_checking_all(seed):
+    """complementary_suppression skips a sum whose hidden cells did not change since it was made safe: same cells."""
+    from geolage.run.disclosure import complementary_suppression
+
+    df = district_table(15, 5, 4, seed)
+    mask = pd.Series((df["count"] > 0) & (df["count"] < 5))
+    complementary_suppression(df, "count", mask, 5, joint=False)
+    ref = _rule7_reference(df, 5)
+    assert ref.sum() > ((df["count"] > 0) & (df["count"] < 5)).sum()  # rule 7 hid more than the primary cells
+    np.testing.assert_array_equal(mask.to_numpy(), ref)
+
+
+def _matched_period_reference(d: pd.DataFrame, rates: pd.DataFrame) -> str | None:
+    """The period look-up as it was: one index per period."""
+    own = pd.Series(pd.to_numeric(d["count"], errors="coerce").to_numpy(float),
+                    index=pd.MultiIndex.from_arrays([d["district_id"].astype(str), d["category"].astype(str)]))
+    own = own[~own.index.duplicated()].dropna()
+    periods = list(dict.fromkeys([WHOLE_PERIOD, *sorted(rates["period"].astype(str).unique(), reverse=True)]))
+    for period in periods:
+        rows = rates[rates["period"].astype(str) == period]
+        ref = pd.Series(pd.to_numeric(rows["count"], errors="coerce").to_numpy(float),
+                        index=pd.MultiIndex.from_arrays([rows["district_id"].astype(str),
+                                                         rows["category"].astype(str)]))
+        both = ref.reindex(own.index)
+        if both.notna().any() and bool((both[both.notna()] == own[both.notna()]).all()):
+            return period
+    return None
+
+
+def test_matched_period_equals_the_loop_over_periods():
+    from geolage.run.disclosure_across import _matched_period
+    from geolage.run.results import Table
+
+    rates = district_table(6, 3, 4, seed=21)
+    rates.loc[5, "count"] = np.nan  # a missing count is compared with nothing
+    tables = {"rates_district": Table("rates_district", rates, {"sv": "r"}, count_columns=("count",))}
+    cases = []
+    for period in ("2021", WHOLE_PERIOD, "2023"):
+        own = rates[rates["period"] == period][["district_id", "category", "count"]].reset_index(drop=True)
+        cases.append(own)
+        changed = own.copy()
+        changed.loc[2, "count"] += 1  # one count differs: no period matches all
+        cases.append(changed)
+    cases.append(cases[0].assign(district_id="X"))  # nothing to compare
+    found = [_matched_period(c, tables) for c in cases]
+    assert found == [_matched_period_reference(c, rates) for c in cases]
+    assert found[0] == "2021" and found[2] == WHOLE_PERIOD and found[1] is None and found[-1] is None

@@ -33,9 +33,9 @@ Method: cell suppression with complementary suppression (no rounding, no noise).
    than two possible values; an area's count and its reference's count (:data:`HIDDEN_TOGETHER`)
    are hidden together. Tables that show the same (place, category, year) count
    (``rates_district``, ``funnel``, ``comparison``, yearly ``series``) hide it alike.
-   7b (on by default, :data:`JOINT_CHECK`): all sums of a table, and of the linked district tables,
-   together (:mod:`geolage.run.disclosure_joint`; a hidden cell is known to the reader only as
-   0 or more, or 1 or more where zeros are shown). 7c (with 7b): the months and quarters of an
+   7b (on by default, :data:`JOINT_CHECK`): all sums of a table, and of the linked district tables, together
+   (:mod:`geolage.run.disclosure_joint`; a hidden cell is known to the reader only as 0 or more,
+   or 1 or more where zeros are shown). 7c (with 7b): the months and quarters of an
    (area, category, year) are shown all or none, zeros included, once the year or one of them
    is hidden. ``gistar_district``/``lisa_district`` counts are linked to the ``rates_district``
    period whose values they equal.
@@ -69,6 +69,7 @@ from ..categories import ALL_CATEGORIES
 from ..stats.rates import WHOLE_PERIOD
 from ..stats.trends import ALL_FOCUS_AREAS, WHOLE_AREA
 from . import schemas
+from .disclosure_interval import _complete
 from .disclosure_joint import block_ids, detail_rows, hide_blocks, joint_suppression, time_blocks
 from .disclosure_rasters import (  # noqa: F401 (API)
     _KERNEL_PEAK,
@@ -614,15 +615,22 @@ def complementary_suppression(
         relations = _relations(df, col, area_parts)
     hidden = mask.to_numpy(dtype=bool).copy()
     protect = hidden.copy()
-    primary = hidden & ~(forced.to_numpy(dtype=bool) if forced is not None else False)
+    # (``~False`` is the integer -1: ``hidden & ~False`` was an integer array, whose ``~`` is no logical not)
+    primary = hidden & ~(forced.to_numpy(dtype=bool) if forced is not None else np.zeros(len(hidden), dtype=bool))
     before = int(hidden.sum())
     lower = _lower_bounds(values, zero_hidden, zero_rows)
+    v_all = np.nan_to_num(values, nan=0.0)
+    integer = bool(np.allclose(v_all, np.round(v_all)))
+    checked = [-1] * len(relations)  # hidden cells when each sum was last made safe (they are only ever added)
     for _ in range(10):  # a cell hidden for one relation can open another: repeat until stable
         n = int(hidden.sum())
-        for gid, is_total, is_part in relations:
+        for i, (gid, is_total, is_part) in enumerate(relations):
+            if checked[i] == int(hidden.sum()):  # the same hidden cells as when this sum was made safe
+                continue
             # a cell hidden to protect another must not be computable either: solved, it gives the other back
             protect |= hidden
-            _complete(values, hidden, (primary, protect), gid, is_total, is_part, min_count, lower)
+            if _complete((v_all, integer), hidden, (primary, protect), gid, is_total, is_part, min_count, lower):
+                checked[i] = int(hidden.sum())
         if int(hidden.sum()) == n:
             break
     if (JOINT_CHECK if joint is None else joint) and hidden.any() and len(relations) > 1:  # all sums together (7b)
@@ -639,86 +647,6 @@ def _lower_bounds(values: np.ndarray, zero_hidden: bool, zero_rows: np.ndarray |
     if zero_rows is not None:
         lower[zero_rows] = 0.0
     return lower
-
-
-def _complete(values, hidden, roles, gid, is_total, part, k, lower) -> None:  # noqa: ANN001
-    """Run the interval check of :func:`complementary_suppression` for one relation until every group is safe.
-
-    ``roles`` is ``(primary, protect)``: primary cells are under ``k`` (upper bound
-    ``k − 1``); protected cells (primary or forced) may not be computable.
-    """
-    n_groups = int(gid.max()) + 1 if len(gid) else 0
-    if n_groups == 0:
-        return
-    v_all = np.nan_to_num(values, nan=0.0)
-    integer = bool(np.allclose(v_all, np.round(v_all)))
-    hi_val = k - 1.0 if integer else float(k)
-    # only a group with a hidden part can be unsafe, and cells are hidden only in such groups: work on their rows
-    sub = np.flatnonzero(np.bincount(gid[part & hidden], minlength=n_groups)[gid] > 0)
-    if not len(sub):
-        return
-    gid, v, part, lower = gid[sub], v_all[sub], part[sub], lower[sub]
-    primary, protect = roles[0][sub], roles[1][sub]
-    is_total = is_total[sub] if is_total is not None else None
-    whole, hidden = hidden, hidden[sub]
-    try:
-        _complete_rows(v, hidden, (primary, protect), gid, is_total, part, k, lower, n_groups, hi_val)
-    finally:
-        whole[sub] = hidden
-
-
-def _complete_rows(v, hidden, roles, gid, is_total, part, k, lower, n_groups, hi_val) -> None:  # noqa: ANN001
-    """:func:`_complete` on the rows of the groups that can be unsafe (``hidden`` changed in place)."""
-    primary, protect = roles
-    for _ in range(50):
-        if is_total is None:
-            total = np.bincount(gid, weights=v, minlength=n_groups)
-            total_known = np.ones(n_groups, dtype=bool)
-        else:
-            total = np.bincount(gid[is_total], weights=v[is_total], minlength=n_groups)
-            has_total = np.bincount(gid[is_total], minlength=n_groups) > 0
-            total_hidden = np.bincount(gid[is_total & hidden], minlength=n_groups) > 0
-            total_known = has_total & ~total_hidden
-        ph = part & hidden
-        visible_sum = np.bincount(gid[part & ~hidden], weights=v[part & ~hidden], minlength=n_groups)
-        r = total - visible_sum
-        lo = np.where(ph, lower, 0.0)
-        hi_inf = ph & ~primary
-        hi = np.where(ph & primary, hi_val, np.where(ph, np.inf, 0.0))
-        sum_lo = np.bincount(gid, weights=lo, minlength=n_groups)
-        n_inf = np.bincount(gid[hi_inf], minlength=n_groups)
-        finite_hi = np.bincount(gid, weights=np.where(hi_inf, 0.0, hi), minlength=n_groups)
-        g = gid
-        others_hi = np.where(n_inf[g] - hi_inf > 0, np.inf, finite_hi[g] - np.where(hi_inf, 0.0, hi))
-        others_lo = sum_lo[g] - lo
-        low = np.maximum(lo, r[g] - others_hi)
-        up = np.minimum(hi, r[g] - others_lo)
-        # up < low: the total is more than the parts can be (categories not exhaustive): no equation to solve
-        bad_row = ph & protect & total_known[g] & (up - low < 1.0) & (up >= low - 1e-9)
-        bad = np.zeros(n_groups, dtype=bool)
-        bad[g[bad_row]] = True
-        if not bad.any():
-            return
-        _hide_one_more(v, hidden, part, g, bad, k, is_total)
-
-
-def _hide_one_more(v, hidden, part, g, bad, k, is_total) -> None:  # noqa: ANN001
-    """In each unsafe group hide the smallest visible part ≥ k, else the smallest visible part > 0, else the total."""
-    cand = part & ~hidden & bad[g]
-    big = cand & (v >= k)
-    small = cand & (v > 0) & ~big
-    ok = np.flatnonzero(big | small)
-    first = ok[np.lexsort((v[ok], ~big[ok], g[ok]))]  # by group, big first, then smallest value
-    chosen = np.zeros(len(v), dtype=bool)
-    done = np.zeros(len(bad), dtype=bool)
-    _, idx = np.unique(g[first], return_index=True)
-    pick = first[idx]
-    chosen[pick] = True
-    done[g[pick]] = True
-    hidden |= chosen
-    rest = bad & ~done
-    if rest.any():  # nothing left to hide among the parts: hide the total (or, for shares, the group)
-        hidden |= (is_total if is_total is not None else part) & rest[g]
 
 
 def _numbers_only(obj: Any) -> Any:

@@ -243,7 +243,11 @@ def _bounds(system: Equations, v: np.ndarray, hidden: np.ndarray, lower: np.ndar
     low = np.where(hidden, lower, v)
     high = np.where(hidden, np.inf, v)
     before = state.get("hidden")
-    if before is None or len(before) != len(hidden) or (before & ~hidden).any():
+    # the blocks are found only to save work: when the last blocks touched held most equations (one block links
+    # most counts, as in the demo's district tables), every equation is solved again without looking for them;
+    # the bounds are the same (an untouched block's fixed point is the one kept in ``state``)
+    if (before is None or len(before) != len(hidden) or (before & ~hidden).any()
+            or (state.get("one_block") and (hidden & ~before).any())):
         propagate(system, low, high, integer)
     else:
         new = hidden & ~before
@@ -257,6 +261,7 @@ def _bounds(system: Equations, v: np.ndarray, hidden: np.ndarray, lower: np.ndar
             touched[label[n_eq + np.flatnonzero(new)]] = True
             keep = hidden & ~touched[label[n_eq:]] & ~new
             eqs = touched[label[:n_eq]]
+            state["one_block"] = bool(eqs.sum() * 2 > n_eq)
             rows = eqs[system.eq]
             propagate(Equations(system.eq[rows], system.var[rows], system.coef[rows], system.rhs), low, high, integer)
         low[keep], high[keep] = state["low"][keep], state["high"][keep]
