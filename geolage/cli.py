@@ -512,7 +512,7 @@ def _add_batch_parser(sub: Any, common: argparse.ArgumentParser, run_outputs: ar
     b.add_argument("--steps", help="analysis steps to run, comma-separated (statistics always runs; default: the "
                    "profile's)")
     b.add_argument("--profile", choices=("full", "national"), default="full",
-                   help="full: every municipality's whole lägesbild with the template's settings (default); "
+                   help="full: every municipality's whole situation picture with the template's settings (default); "
                    "national: for a county or the whole country - grid cell size per municipality, the steps "
                    "statistics and hotspots, 99 permutations for global Moran's I, tables and "
                    "GeoPackage only (no report, map, rasters, workbook); what is left out is recorded in each "

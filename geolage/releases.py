@@ -69,7 +69,7 @@ def _problem(folder: Path, what: str, sv: str) -> ConfigError:
     """An error naming the folder and the fix, in English and Swedish (the CLI prints the run's language)."""
     return ConfigError(
         f"{folder}: {what} ('output.earlier_releases' names output folders of earlier public 'geolage run's of "
-        "this lägesbild; point it at such a folder or remove the entry)",
+        "this situation picture; point it at such a folder or remove the entry)",
         sv=f"{folder}: {sv} ('output.earlier_releases' ska ange utdatamappar från tidigare publika 'geolage run' "
            "av den här lägesbilden; peka ut en sådan mapp eller ta bort posten)",
     )

@@ -83,6 +83,17 @@ def test_csv_tables_have_no_small_counts(demo_out):
     assert rates.loc[rates["count_suppressed"], "rate"].isna().all()
 
 
+def test_public_tables_have_no_row_of_all_focus_areas_together(demo_out):
+    """Rule 7d: all focus areas together minus Hässleholmen/Hulta is Norrby's one district, which gave its
+    hidden yearly counts back (brand i fordon 2014: 2, 2019: 1 …; scripts/attack_district_tables.py)."""
+    tables = {p.stem: read_table_csv(p) for p in sorted((demo_out / "tabeller").glob("*.csv"))}
+    with_area = {name: t for name, t in tables.items() if "area" in t.columns}
+    assert {"series", "comparison", "year_to_date", "trend"} <= set(with_area)
+    assert [name for name, t in with_area.items() if (t["area"].astype(str) == "all_focus_areas").any()] == []
+    series = read_table_csv(demo_out / "tabeller" / "series.csv")
+    assert {"hassleholmen_hulta", "1490R025", "whole_area"} <= set(series["area"].astype(str))
+
+
 def test_public_area_profile_keeps_the_large_counts(demo_out):
     """Complementary suppression protects small counts with small ones: an area's totals stay shown.
 

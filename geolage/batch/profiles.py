@@ -146,7 +146,7 @@ PROFILES: dict[str, BatchProfile] = {
     "full": BatchProfile(
         name="full",
         description=Text("Hela lägesbilden för varje kommun, med mallens inställningar.",
-                         "The full lägesbild of every municipality, with the template's settings."),
+                         "The full situation picture of every municipality, with the template's settings."),
     ),
     "national": BatchProfile(
         name="national",

@@ -38,7 +38,8 @@ Method: cell suppression with complementary suppression (no rounding, no noise).
    or 1 or more where zeros are shown). 7c (with 7b): the months and quarters of an
    (area, category, year) are shown all or none, zeros included, once the year or one of them
    is hidden. ``gistar_district``/``lisa_district`` counts are linked to the ``rates_district``
-   period whose values they equal.
+   period whose values they equal. 7d: the rows of all focus areas together are not published
+   (with each focus area's sums they give one focus area by subtraction).
 8. ``lorenz`` rows of a (unit, category) whose ``n_incidents`` is hidden are dropped.
 9. Rasters (:func:`public_rasters`): cells below ``k`` kernel peaks are NaN; a raster
    with no cell left, or without kernel/bandwidth, is left out; mass parameters are
@@ -186,6 +187,8 @@ DISCLOSURE_RULES: dict[str, str] = {
                      "interval: every hidden count has >= 2 possible values; the same count hidden in every table "
                      "that shows it",
     **JOINT_RULES,
+    "focus_union": "the rows of all focus areas together are not published: all focus areas minus the others "
+                   "would give a focus area's hidden counts",
     "across_tables": "trend withheld where its series has hidden counts; global Moran's I withheld (1-9 hidden) "
                      "or rounded (>= 10 hidden)",
     "rank_columns": "forecast score published as percentile rank within category and method",
@@ -658,6 +661,28 @@ def _numbers_only(obj: Any) -> Any:
     return None
 
 
+def _without_focus_union(originals: dict[str, Table]) -> dict[str, Table]:
+    """The tables without the rows of all focus areas together (rule 7d).
+
+    With the sums of each focus area, all focus areas together give a focus area by subtraction
+    (all focus areas minus Hässleholmen/Hulta = Norrby's one district): a sum of sums that the
+    bounds of each sum alone do not see, and the LP attack on the demo's district tables
+    (``scripts/attack_district_tables.py``) recovered Norrby's hidden yearly counts through it.
+    Applied to the public tables after the suppression: dropping rows only takes numbers away,
+    and the other tables keep the hiding they had with the rows in their sums.
+    """
+    out = dict(originals)
+    for name, table in originals.items():
+        if "area" not in table.data.columns:
+            continue
+        union = (table.data["area"].astype(str) == ALL_FOCUS_AREAS).to_numpy()
+        if union.any():
+            parts = {a: p for a, p in table.area_parts.items() if a != ALL_FOCUS_AREAS}
+            out[name] = dataclasses.replace(table, data=table.data.loc[~union].reset_index(drop=True),
+                                            area_parts=parts)
+    return out
+
+
 def public_results(results: RunResults, min_count: int | None = None, language: str | None = None, *,
                    replacing: Path | None = None) -> RunResults:
     """Return the public version of a whole run (rules in the module docstring).
@@ -691,6 +716,7 @@ def public_results(results: RunResults, min_count: int | None = None, language: 
     from .disclosure_across import across_tables  # it uses public_table: imported here, not at the top
 
     across_tables(tables, originals, k, lang, cache)
+    tables = _without_focus_union(tables)  # rule 7d, after the suppression: it only takes numbers away
     rasters = public_rasters(cell_rasters(results, tables, k), k)  # from published grid cell counts (rule 9)
     incidents = drop_text_columns(results.incidents.iloc[0:0])
     rejects = drop_text_columns(results.rejects.iloc[0:0])

@@ -65,7 +65,7 @@ KEY_COLUMNS: tuple[str, ...] = (
 
 #: The rules recorded in ``run.json`` (``record["disclosure"]["rules"]``).
 RELEASE_RULES: dict[str, str] = {
-    "earlier_releases": "a count an earlier public release of this lägesbild hid (output.earlier_releases, the "
+    "earlier_releases": "a count an earlier public release of this situation picture hid (output.earlier_releases, the "
                         "focus areas' previous_output, the output folder this run replaces) is hidden again, matched "
                         "by the table's row keys, and complementary suppression completes it: a re-run that differs "
                         "by a few incidents gives no hidden count back",
@@ -150,12 +150,13 @@ def _check_places(release: EarlierRelease, results: RunResults, language: str) -
         other = sorted(release.district_ids - mine) if mine else []
         if other:
             _warn(language, f"{release.folder}: {len(other)} of its districts ({', '.join(other[:3])} …) are not in "
-                            "this run, so their hidden counts are not matched; check that it is the same lägesbild",
+                            "this run, so their hidden counts are not matched; check that it is the same "
+                            "situation picture",
                   f"{release.folder}: {len(other)} av dess områden ({', '.join(other[:3])} …) finns inte i den här "
                   "körningen, så deras dolda antal matchas inte; kontrollera att det är samma lägesbild")
         return True
     what = (f"{release.folder}: its districts ({', '.join(sorted(release.district_ids)[:3])} …) are none of this "
-            "run's, so it is no earlier release of this lägesbild")
+            "run's, so it is no earlier release of this situation picture")
     what_sv = (f"{release.folder}: dess områden ({', '.join(sorted(release.district_ids)[:3])} …) finns inte i den "
                "här körningen, så den är ingen tidigare utgåva av den här lägesbilden")
     if release.explicit:

@@ -265,7 +265,8 @@ TEXTS: dict[str, Text] = {
         "annars hade visats). Då kan två utgåvor som skiljer sig med några få brott inte jämföras så att ett dolt "
         "antal framgår. Ett antal som redan har publicerats kan däremot inte döljas i efterhand: en rättelse som "
         "tar bort brott ur en publicerad period visar skillnaden, så ge ut rättelser som en ny period.",
-        "Earlier releases: counts that {n} earlier published runs of this lägesbild hid ({folders}) are hidden here "
+        "Earlier releases: counts that {n} earlier published runs of this situation picture hid ({folders}) "
+        "are hidden here "
         "too, with the counts needed so that they cannot be computed ({kept} counts that would otherwise have been "
         "shown). Two releases that differ by a few offences therefore cannot be compared to reveal a hidden "
         "count. A count that has been published cannot be hidden afterwards, though: a correction that removes "
@@ -283,7 +284,8 @@ TEXTS: dict[str, Text] = {
         "Ingen tidigare utgåva av lägesbilden angavs (output.earlier_releases). Har en tidigare publik version "
         "getts ut, ange dess utdatamapp: annars kan en jämförelse mellan utgåvorna avslöja dolda antal där några "
         "få brott har tillkommit.",
-        "No earlier release of this lägesbild was named (output.earlier_releases). If an earlier public version "
+        "No earlier release of this situation picture was named (output.earlier_releases). If an earlier public "
+        "version "
         "was published, name its output folder: otherwise comparing the releases can reveal hidden counts where "
         "a few offences were added.",
     ),
