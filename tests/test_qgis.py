@@ -28,7 +28,7 @@ from geolage.outputs.gpkg import GPKG_NAME
 from geolage.outputs.qgis.project import write_spatial_outputs
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_export import make_results, with_layers  # noqa: E402
+from test_export import CELL, X0, Y0, make_results, with_layers  # noqa: E402
 
 pytestmark = pytest.mark.qgis
 
@@ -72,6 +72,28 @@ def _artifacts() -> Path:
     return (Path(base) if base else HERE / "artifacts") / "qgis"
 
 
+def _with_dense_cells(results):
+    """The export fixture with 40 incidents in two grid cells (20 each), so that public mode has a raster.
+
+    Public density rasters are rebuilt from grid cell counts of at least k (rule 9); the export
+    fixture's 30 incidents spread over 16 cells leave none.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    grid = results.grid
+    grid.attrs.update(cell_size=CELL, origin=(X0, Y0))
+    cells = grid["cell_id"].astype(str).to_numpy()[[5, 10]].repeat(20)
+    xy = np.column_stack([grid["x0"].to_numpy()[[5, 10]].repeat(20), grid["y0"].to_numpy()[[5, 10]].repeat(20)])
+    xy = xy + np.random.default_rng(3).uniform(10, CELL - 10, size=xy.shape)
+    results.incidents = gpd.GeoDataFrame(
+        {"incident_id": [f"polis:{i}" for i in range(40)], "category": ["stold", "misshandel"] * 20,
+         "time": pd.date_range("2024-01-01", periods=40, freq="D"), "text": ["fritext"] * 40, "cell_id": cells},
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=results.incidents.crs)
+    return results
+
+
 @pytest.fixture(scope="module", params=["internal", "public"])
 def qgis(request, tmp_path_factory) -> dict:
     mode = request.param
@@ -83,7 +105,7 @@ def qgis(request, tmp_path_factory) -> dict:
     if art.exists():
         shutil.rmtree(art)
     out = art / "outputs"
-    written = with_layers(write_spatial_outputs(make_results(), out, mode=mode, language="sv"))
+    written = with_layers(write_spatial_outputs(_with_dense_cells(make_results()), out, mode=mode, language="sv"))
     spec = {
         "gpkg": str(written["gpkg"]),
         "layers": written["layers"],
