@@ -115,3 +115,13 @@ def test_joint_check_when_on_recovers_nothing(small, monkeypatch):
                          series_units=("year",))
     _check_truth(results, found)
     assert found == []
+
+
+def test_months_written_as_periods_are_months_in_the_across_table_check():
+    """A one-year run's rates_district has months as periods (Manchester: 2017-01 …); they are months as in
+    series (hidden by whole years with their zeros), not yearly counts of 1 or more. Read as years, the
+    across-table check gave 1,356 hidden zeros a lower bound of 1 and warned they stayed computable."""
+    from geolage.run.disclosure_across import _period_unit
+
+    period = pd.Series(["2017-01", "2017-12", "2017K3", "2024Q1", "2017", "hela", "2017-2019"])
+    assert _period_unit(period).tolist() == ["month", "month", "quarter", "quarter", "year", "year", "year"]

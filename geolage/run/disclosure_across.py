@@ -178,6 +178,18 @@ _JOINT_TABLES = ((schemas.RATES_DISTRICT.name, "district_id"), (schemas.SERIES.n
                  (schemas.YEAR_TO_DATE.name, "area"), (schemas.COUNTS_SOURCE.name, "district_id"))
 
 
+def _period_unit(period: pd.Series) -> pd.Series:
+    """``"month"``/``"quarter"`` for periods written as months or quarters, else ``"year"``.
+
+    A one-year run's ``rates_district``, ``funnel`` and ``counts_source`` have months as their
+    periods (Manchester's police.uk data: 2017-01 … 2017-12). They are months as in ``series``:
+    shown or hidden by whole years with their zeros (rule 7c), not counts of 1 or more.
+    """
+    unit = np.where(period.str.fullmatch(r"\d{4}-\d{2}"), "month",
+                    np.where(period.str.fullmatch(r"\d{4}[KQ][1-4]"), "quarter", "year"))
+    return pd.Series(unit, index=period.index)
+
+
 class _JointCheck:
     """Rule 7b across ``rates_district``, ``series`` (years), ``year_to_date``, ``counts_source`` and the windows.
 
@@ -203,7 +215,7 @@ class _JointCheck:
                 d = d.assign(period=d["year"].astype(str))
             if not {place, "category", "period", "count"} <= set(d.columns):
                 continue
-            unit = d["unit"].astype(str) if "unit" in d.columns else pd.Series("year", index=d.index)
+            unit = d["unit"].astype(str) if "unit" in d.columns else _period_unit(d["period"].astype(str))
             if "ytd_end" in d.columns:  # a year to date that stops before 31 December is a sum of its own
                 end = d["ytd_end"].astype(str)
                 unit = unit.where(end == "12-31", "ytd" + end)
