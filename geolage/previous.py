@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,19 +75,24 @@ def _problem(where: Path, what: str, sv: str) -> ConfigError:
     )
 
 
-def _run_json(folder: Path) -> dict:
+def read_run_json(folder: Path, problem: Callable[[Path, str, str], ConfigError] = _problem) -> dict:
+    """An earlier output folder's ``run.json`` as a dict, or the ConfigError that ``problem`` makes.
+
+    The error says the folder is missing, has no ``run.json``, or holds one that is not JSON or
+    not a record; :mod:`geolage.releases` reads earlier releases with it too.
+    """
     path = folder / "run.json"
     if not folder.is_dir():
-        raise _problem(folder, "no such folder", "mappen finns inte")
+        raise problem(folder, "no such folder", "mappen finns inte")
     if not path.is_file():
-        raise _problem(folder, "no run.json in the folder, so it is not a geolage output folder",
-                       "mappen har ingen run.json och är alltså inte en utdatamapp från geolage")
+        raise problem(folder, "no run.json in the folder, so it is not a geolage output folder",
+                      "mappen har ingen run.json och är alltså inte en utdatamapp från geolage")
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise _problem(path, f"cannot be read as JSON ({exc})", f"kan inte läsas som JSON ({exc})") from None
+        raise problem(path, f"cannot be read as JSON ({exc})", f"kan inte läsas som JSON ({exc})") from None
     if not isinstance(record, dict):
-        raise _problem(path, "is not a geolage run record", "är inte en körningslogg från geolage")
+        raise problem(path, "is not a geolage run record", "är inte en körningslogg från geolage")
     return record
 
 
@@ -129,7 +134,7 @@ def read_previous_output(folder: str | Path, area_id: str, area_name: str) -> Pu
         table, or no rows of the area in it.
     """
     folder = Path(folder)
-    record = _run_json(folder)
+    record = read_run_json(folder)
     language = "en" if record.get("language") == "en" else "sv"
     df, path = _profile(folder, language)
     rows = df[df["area"].astype(str) == str(area_id)]

@@ -9,7 +9,6 @@ focus area's figures from such a folder the same way).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import ConfigError, Problem
+from .previous import read_run_json
 
 if TYPE_CHECKING:
     from .config import Config
@@ -76,19 +76,10 @@ def _problem(folder: Path, what: str, sv: str) -> ConfigError:
 
 
 def _run_json(folder: Path) -> dict:
-    """The earlier run's ``run.json`` (:func:`geolage.previous` reads it the same way), or a ConfigError."""
-    path = folder / "run.json"
-    if not folder.is_dir():
-        raise _problem(folder, "no such folder", "mappen finns inte")
-    if not path.is_file():
-        raise _problem(folder, "no run.json in the folder, so it is not a geolage output folder",
-                       "mappen har ingen run.json och är alltså inte en utdatamapp från geolage")
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise _problem(path, f"cannot be read as JSON ({exc})", f"kan inte läsas som JSON ({exc})") from None
-    if not isinstance(record, dict) or "record" not in record:
-        raise _problem(path, "is not a geolage run record", "är inte en körningslogg från geolage")
+    """The earlier run's ``run.json`` (read as :func:`geolage.previous.read_run_json` does), or a ConfigError."""
+    record = read_run_json(folder, _problem)
+    if "record" not in record:
+        raise _problem(folder / "run.json", "is not a geolage run record", "är inte en körningslogg från geolage")
     return record
 
 
